@@ -1,0 +1,81 @@
+"""Settings read from TECHREG_* environment variables, with documented defaults.
+
+Figures the domain notes mark as policy (lines, deadlines) live here, never as
+constants inside the code that uses them.
+"""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str | None = None
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Asia/Shanghai"
+    # 大额合同 line (2024 draft rule): technology transaction amount, yuan
+    large_line: Decimal = Decimal("5000000")
+    # provinces delegate contracts below this line to city offices
+    delegation_line: Decimal = Decimal("10000000")
+    # decision deadline in working days (2024 draft: 15, 30 for large contracts)
+    decision_days: int = 15
+    large_decision_days: int = 30
+    session_hours: int = 12
+    pool_min: int = 2
+    pool_max: int = 20
+    # how long a request waits for a connection before answering 503
+    acquire_timeout: float = 1.0
+    statement_timeout_ms: int = 30000
+    audit_key: str | None = None
+    login_attempts_per_minute: int = 10
+
+
+_ENV_FIELDS = {
+    "database_url": str,
+    "data_dir": Path,
+    "host": str,
+    "port": int,
+    "timezone": str,
+    "large_line": Decimal,
+    "delegation_line": Decimal,
+    "decision_days": int,
+    "large_decision_days": int,
+    "session_hours": int,
+    "pool_min": int,
+    "pool_max": int,
+    "acquire_timeout": float,
+    "statement_timeout_ms": int,
+    "audit_key": str,
+    "login_attempts_per_minute": int,
+}
+
+
+def load_settings(**overrides) -> Settings:
+    values = {}
+    for name, cast in _ENV_FIELDS.items():
+        raw = os.environ.get(f"TECHREG_{name.upper()}")
+        if raw not in (None, ""):
+            values[name] = cast(raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
+
+
+def audit_key(settings: Settings) -> bytes:
+    """Key for the event hash chain (HMAC), kept outside the database.
+
+    Without a key in the environment, one is generated once under the data
+    folder, so a person with only database access cannot forge a chain.
+    """
+    if settings.audit_key:
+        return settings.audit_key.encode()
+    path = settings.data_dir / "audit.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(os.urandom(32).hex())
+    return path.read_text().strip().encode()

@@ -1,0 +1,1 @@
+"""Database plumbing: embedded server, pool, migrations, unit-of-work."""

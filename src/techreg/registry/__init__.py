@@ -1,0 +1,1 @@
+"""Filings, parties, the registration workflow, registration numbers, the event trail."""

@@ -1,0 +1,167 @@
+"""Filing interchange format v1 (filing-format.md) as msgspec structs, plus API bodies."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+Kind = Literal["development", "transfer", "license", "consulting", "service"]
+Subkind = Literal[
+    "commissioned", "cooperative", "patent", "patent_application", "technical_secret", "other",
+    "service", "training", "intermediary",
+]
+Domain = Literal[
+    "electronic_information", "advanced_manufacturing", "aerospace", "modern_transport", "agriculture",
+    "new_materials", "new_energy", "environment", "nuclear", "biomedicine", "urban_social",
+]
+FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
+Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
+
+SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {
+    "development": frozenset({"commissioned", "cooperative"}),
+    "transfer": frozenset({"patent", "patent_application", "technical_secret", "other"}),
+    "license": frozenset({"patent", "technical_secret", "other"}),
+    "consulting": frozenset(),
+    "service": frozenset({"service", "training", "intermediary"}),
+}
+
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$"
+REGION_PATTERN = r"^[0-9]{6}$"
+
+AmountStr = Annotated[str, Meta(pattern=AMOUNT_PATTERN, description="decimal string in yuan, at most 2 decimals",
+                                examples=["1250000.00"])]
+
+
+class PartyV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    credit_code: Annotated[str, Meta(description="统一社会信用代码 (GB 32100-2015), 18 characters",
+                                     examples=["91350100M000100Y43"])]
+    region: Annotated[str, Meta(pattern=REGION_PATTERN)] | None = None
+
+
+class FilingV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    ref: Annotated[str, Meta(min_length=1, max_length=64)]
+    contract_no: Annotated[str, Meta(max_length=64)]
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    kind: Kind
+    subkind: Subkind | None = None
+    software: bool
+    domain: Domain
+    seller: PartyV1
+    buyer: PartyV1
+    amount: AmountStr
+    tech_amount: AmountStr
+    signed_on: dt.date
+    performance_start: dt.date
+    performance_end: dt.date
+    filed_on: dt.date
+    point: Annotated[str, Meta(min_length=1, max_length=32)]
+    registrar: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    description: Annotated[str, Meta(max_length=4000)] | None = None
+    status: FormatStatus = "submitted"
+    reg_no: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+    message_en: str
+
+
+class PartyOut(msgspec.Struct):
+    name: str
+    credit_code: str
+    region: str | None = None
+
+
+class FilingOut(msgspec.Struct, kw_only=True):
+    id: int
+    ref: str
+    contract_no: str
+    title: str
+    kind: Kind
+    subkind: str | None
+    software: bool
+    domain: str
+    seller: PartyOut
+    buyer: PartyOut
+    amount: Decimal
+    tech_amount: Decimal
+    signed_on: dt.date
+    performance_start: dt.date
+    performance_end: dt.date
+    filed_on: dt.date
+    point: str
+    registrar: str | None
+    description: str | None
+    status: Status
+    reg_no: str | None
+    registered_on: dt.date | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class FilingPage(msgspec.Struct):
+    items: list[FilingOut]
+    next_cursor: int | None
+
+
+class EventOut(msgspec.Struct):
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    detail: dict
+    hash: str
+
+
+RefusalReason = Literal[
+    "void_or_not_effective",      # 合同无效或尚未生效
+    "not_technology_contract",    # 不属于技术合同
+    "unclear_terms",              # 当事人、标的或价款不明确
+    "approval_missing",           # 缺少须经批准的批准文件
+    "title_mismatch",             # 合同名称与权利义务不符且未更正
+    "restrictive_clauses",        # 含有限制性条款
+    "proofs_missing",             # 缺少证明文件
+    "seal_mismatch",              # 未盖章或印章与当事人不符
+    "other",
+]
+
+RevocationReason = Literal[
+    "fraudulent",                  # 弄虚作假、骗取登记
+    "voided_not_deregistered",     # 合同被确认无效而未注销
+    "duplicate_registration",      # 重复登记
+    "inspection_finding",          # 检查结论
+    "court_or_review_decision",    # 法院判决或复议决定
+    "other",
+]
+
+
+class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Body for refuse / return / revoke / cancel: reason codes and free text."""
+    reasons: list[str] = []
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
+    """补正: any subset of the correctable v1 fields."""
+    contract_no: Annotated[str, Meta(max_length=64)] | None = None
+    title: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    kind: Kind | None = None
+    subkind: Subkind | None = None
+    software: bool | None = None
+    domain: Domain | None = None
+    seller: PartyV1 | None = None
+    buyer: PartyV1 | None = None
+    amount: AmountStr | None = None
+    tech_amount: AmountStr | None = None
+    signed_on: dt.date | None = None
+    performance_start: dt.date | None = None
+    performance_end: dt.date | None = None
+    filed_on: dt.date | None = None
+    description: Annotated[str, Meta(max_length=4000)] | None = None

@@ -1,0 +1,353 @@
+"""Filing service functions: create, read, list, correct, and the registration workflow.
+
+Every function takes the request's connection (one transaction per unit of
+work) and the user asking, and checks that user may do what is asked.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import msgspec
+from msgspec import Meta
+
+from ..config import Settings
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from .events import append_event
+from .regno import issue_number
+from .rules import FilingRejected, rule_errors
+from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
+                     RefusalReason, RevocationReason, DecisionBody)
+from .users import CurrentUser
+
+FILING_COLUMNS = """
+    f.id, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
+    f.seller_code, f.seller_name, f.seller_region, f.buyer_code, f.buyer_name, f.buyer_region,
+    f.amount, f.tech_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
+    f.point_code, f.registrar, f.description, f.status, f.reg_no, f.registered_on,
+    f.created_by, f.created_at, f.updated_at
+"""
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "register": (frozenset({"submitted"}), "registered"),
+    "refuse": (frozenset({"submitted"}), "refused"),
+    "return": (frozenset({"submitted"}), "returned"),
+    "resubmit": (frozenset({"returned"}), "submitted"),
+    "revoke": (frozenset({"registered"}), "revoked"),
+    "cancel": (frozenset({"registered"}), "cancelled"),
+}
+ACTION_ZH = {"register": "登记", "refuse": "不予登记", "return": "退回补正", "resubmit": "重新提交",
+             "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入"}
+STATUS_ZH = {"submitted": "待审查", "returned": "退回补正", "registered": "已登记", "refused": "不予登记",
+             "revoked": "已撤销", "cancelled": "已注销"}
+REFUSAL_REASONS = frozenset(RefusalReason.__args__)
+REVOCATION_REASONS = frozenset(RevocationReason.__args__)
+
+
+def filing_from_row(row: asyncpg.Record) -> FilingOut:
+    d = dict(row)
+    d["seller"] = {"name": d.pop("seller_name"), "credit_code": d.pop("seller_code"), "region": d.pop("seller_region")}
+    d["buyer"] = {"name": d.pop("buyer_name"), "credit_code": d.pop("buyer_code"), "region": d.pop("buyer_region")}
+    d["point"] = d.pop("point_code")
+    return msgspec.convert(d, FilingOut)
+
+
+def today(settings: Settings) -> dt.date:
+    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+# -- access -----------------------------------------------------------------
+
+def _may_see(user: CurrentUser, point_code: str, inspector_ok: bool = False) -> bool:
+    if user.role in ("supervisor", "admin"):
+        return True
+    if user.role == "registrar":
+        return user.point_code == point_code
+    return inspector_ok
+
+
+async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int) -> bool:
+    """Inspectors read the filings in their own audit queue (see techreg.audit)."""
+    if user.role != "inspector":
+        return False
+    has_audit = await conn.fetchval("SELECT to_regclass('audit_items') IS NOT NULL")
+    if not has_audit:
+        return False
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2 LIMIT 1", filing_id, user.id))
+
+
+def _not_found(ref: str) -> NotFound:
+    return NotFound(f"申请 {ref} 不存在或无权查看", f"filing {ref} not found or not visible to you")
+
+
+async def _load(conn: asyncpg.Connection, user: CurrentUser, ref: str, *, lock: bool) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        f"SELECT {FILING_COLUMNS}, f.event_count, f.last_event_hash FROM filings f WHERE f.ref = $1"
+        + (" FOR UPDATE" if lock else ""), ref)
+    if row is None:
+        raise _not_found(ref)
+    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"])):
+        raise _not_found(ref)
+    return row
+
+
+# -- create / read / list -----------------------------------------------------
+
+async def upsert_parties(conn: asyncpg.Connection, f: FilingV1) -> None:
+    await conn.executemany(
+        "INSERT INTO parties (credit_code, name, region) VALUES ($1, $2, $3) ON CONFLICT (credit_code) DO NOTHING",
+        [(p.credit_code, p.name, p.region) for p in (f.seller, f.buyer)])
+
+
+async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
+    errors = rule_errors(f)
+    if errors:
+        raise FilingRejected(errors)
+    if f.status != "submitted" or f.reg_no is not None:
+        raise FilingRejected([FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
+                                         "new filings are submitted; back-fill history with `techreg import`")])
+    if user.role == "registrar" and f.point != user.point_code:
+        raise Forbidden(f"登记员只能为本登记点（{user.point_code}）提交申请",
+                        f"a registrar can only file at their own point ({user.point_code})")
+    if user.role not in ("registrar", "admin"):
+        raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
+    if not await conn.fetchval("SELECT 1 FROM points WHERE code = $1", f.point):
+        raise FilingRejected([FieldError("point", f"登记点 {f.point} 不存在", f"point {f.point} does not exist")])
+    await upsert_parties(conn, f)
+    registrar = f.registrar or (user.username if user.role == "registrar" else None)
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO filings AS f (ref, contract_no, title, kind, subkind, software, domain,
+            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
+            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
+            point_code, registrar, description, status, created_by)
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,'submitted',$23)
+        ON CONFLICT (ref) DO NOTHING
+        RETURNING {FILING_COLUMNS}
+        """,
+        f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
+        f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
+        Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end, f.filed_on,
+        f.point, registrar, f.description, user.username)
+    if row is None:
+        raise Conflict(f"申请编号 {f.ref} 已存在", f"a filing with ref {f.ref} already exists", ref=f.ref)
+    await append_event(conn, key, filing_id=row["id"], ref=f.ref, event_count=0, last_hash=None,
+                       actor=user.username, action="create", from_status=None, to_status="submitted")
+    return filing_from_row(row)
+
+
+async def get_filing(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> FilingOut:
+    return filing_from_row(await _load(conn, user, ref, lock=False))
+
+
+class FilingFilter(msgspec.Struct, kw_only=True):
+    status: str | None = None
+    kind: str | None = None
+    point: str | None = None
+    software: bool | None = None
+    seller: str | None = None
+    buyer: str | None = None
+    q: str | None = None
+    signed_from: dt.date | None = None
+    signed_to: dt.date | None = None
+    limit: Annotated[int, Meta(ge=1, le=500)] = 50
+    cursor: int | None = None
+
+
+async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> FilingPage:
+    if user.role == "inspector":
+        raise Forbidden("检查员请通过检查队列查看申请", "inspectors read filings through their audit queue")
+    conditions: list[str] = []
+    params: list = []
+
+    def add(fragment: str, value) -> None:
+        params.append(value)
+        conditions.append(fragment.replace("?", f"${len(params)}"))
+
+    if user.role == "registrar":
+        add("f.point_code = ?", user.point_code)
+    if flt.point:
+        add("f.point_code = ?", flt.point)
+    if flt.status:
+        add("f.status = ?", flt.status)
+    if flt.kind:
+        add("f.kind = ?", flt.kind)
+    if flt.software is not None:
+        add("f.software = ?", flt.software)
+    if flt.seller:
+        add("f.seller_code = ?", flt.seller)
+    if flt.buyer:
+        add("f.buyer_code = ?", flt.buyer)
+    if flt.signed_from:
+        add("f.signed_on >= ?", flt.signed_from)
+    if flt.signed_to:
+        add("f.signed_on <= ?", flt.signed_to)
+    if flt.q:
+        pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        add("(f.title ILIKE ? OR f.contract_no ILIKE ? OR f.ref ILIKE ? OR f.seller_name ILIKE ?"
+            " OR f.buyer_name ILIKE ? OR f.reg_no ILIKE ?)", pattern)
+    if flt.cursor is not None:
+        add("f.id < ?", flt.cursor)
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    params.append(flt.limit + 1)
+    rows = await conn.fetch(
+        f"SELECT {FILING_COLUMNS} FROM filings f {where} ORDER BY f.id DESC LIMIT ${len(params)}", *params)
+    items = [filing_from_row(r) for r in rows[: flt.limit]]
+    next_cursor = items[-1].id if len(rows) > flt.limit else None
+    return FilingPage(items, next_cursor)
+
+
+async def filing_events(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> list[EventOut]:
+    row = await _load(conn, user, ref, lock=False)
+    rows = await conn.fetch(
+        "SELECT seq, at, actor, action, from_status, to_status, detail, encode(hash, 'hex') AS hash"
+        " FROM filing_events WHERE filing_id = $1 ORDER BY seq", row["id"])
+    return [msgspec.convert(dict(r), EventOut) for r in rows]
+
+
+# -- correction (补正) -----------------------------------------------------------
+
+_CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain", "amount", "tech_amount",
+                "signed_on", "performance_start", "performance_end", "filed_on", "description")
+
+
+async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
+                         body: FilingCorrection) -> FilingOut:
+    row = await _load(conn, user, ref, lock=True)
+    _require_point_registrar(user, row, "补正", "correct")
+    if row["status"] not in ("submitted", "returned"):
+        raise Conflict(f"当前状态为{STATUS_ZH[row['status']]}，只有待审查或退回补正的申请可以补正",
+                       f"only submitted or returned filings can be corrected; status is {row['status']}",
+                       status=row["status"])
+    current = filing_from_row(row)
+    merged = msgspec.structs.asdict(_as_v1(current))
+    changes: dict[str, dict] = {}
+    for name in (*_CORRECTABLE, "seller", "buyer"):
+        value = getattr(body, name)
+        if value is None:
+            continue
+        old_cmp, new_cmp = msgspec.to_builtins(merged[name]), msgspec.to_builtins(value)
+        if name in ("amount", "tech_amount"):
+            old_cmp, new_cmp = str(Decimal(old_cmp)), str(Decimal(new_cmp))
+        if old_cmp != new_cmp:
+            changes[name] = {"from": old_cmp, "to": new_cmp}
+            merged[name] = value
+    if not changes:
+        return current
+    candidate = msgspec.convert(msgspec.to_builtins(merged), FilingV1)
+    errors = rule_errors(candidate)
+    if errors:
+        raise FilingRejected(errors)
+    await upsert_parties(conn, candidate)
+    c = candidate
+    updated = await conn.fetchrow(
+        f"""
+        UPDATE filings AS f SET contract_no=$2, title=$3, kind=$4, subkind=$5, software=$6, domain=$7,
+            seller_code=$8, seller_name=$9, seller_region=$10, buyer_code=$11, buyer_name=$12, buyer_region=$13,
+            amount=$14, tech_amount=$15, signed_on=$16, performance_start=$17, performance_end=$18, filed_on=$19,
+            description=$20
+        WHERE id = $1 RETURNING {FILING_COLUMNS}
+        """,
+        row["id"], c.contract_no, c.title, c.kind, c.subkind, c.software, c.domain,
+        c.seller.credit_code, c.seller.name, c.seller.region, c.buyer.credit_code, c.buyer.name, c.buyer.region,
+        Decimal(c.amount), Decimal(c.tech_amount), c.signed_on, c.performance_start, c.performance_end, c.filed_on,
+        c.description)
+    await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
+                       last_hash=row["last_event_hash"], actor=user.username, action="correct",
+                       from_status=row["status"], to_status=row["status"], detail={"changes": changes})
+    return filing_from_row(updated)
+
+
+def _as_v1(f: FilingOut) -> FilingV1:
+    return FilingV1(
+        ref=f.ref, contract_no=f.contract_no, title=f.title, kind=f.kind, subkind=f.subkind, software=f.software,
+        domain=f.domain, seller=msgspec.convert(msgspec.to_builtins(f.seller), PartyV1),
+        buyer=msgspec.convert(msgspec.to_builtins(f.buyer), PartyV1),
+        amount=str(f.amount), tech_amount=str(f.tech_amount), signed_on=f.signed_on,
+        performance_start=f.performance_start, performance_end=f.performance_end, filed_on=f.filed_on,
+        point=f.point, registrar=f.registrar, description=f.description)
+
+
+# -- workflow ------------------------------------------------------------------
+
+def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, zh: str, en: str) -> None:
+    if user.role != "registrar" or user.point_code != row["point_code"]:
+        raise Forbidden(f"只有本登记点的登记员可以{zh}", f"only a registrar of this point may {en} this filing")
+
+
+def _require_qualified(user: CurrentUser, settings: Settings) -> None:
+    expires = user.qualification_expires
+    if expires is None:
+        raise Forbidden("登记员资格有效期未登记，不能办理登记", "registrar has no recorded qualification; may not decide")
+    if expires < today(settings):
+        raise Forbidden(f"登记员资格已于 {expires} 过期（未通过年审），不能办理登记",
+                        f"registrar qualification expired on {expires}; renew it (annual review) before deciding")
+
+
+def _check_reasons(action: str, body: DecisionBody) -> dict:
+    if action == "refuse":
+        allowed, zh = REFUSAL_REASONS, "不予登记"
+    elif action == "revoke":
+        allowed, zh = REVOCATION_REASONS, "撤销"
+    else:
+        allowed, zh = None, ACTION_ZH[action]
+    if allowed is not None:
+        unknown = [r for r in body.reasons if r not in allowed]
+        if not body.reasons or unknown:
+            raise InvalidInput(
+                f"{zh}须给出理由代码：{', '.join(sorted(allowed))}",
+                f"{action} needs reason codes from: {', '.join(sorted(allowed))}",
+                errors=[{"field": "reasons", "message": f"理由代码无效或缺失：{unknown or '（空）'}",
+                         "message_en": f"unknown or missing reason codes: {unknown or '(none)'}"}])
+    elif action in ("return", "cancel") and not (body.note.strip() or body.reasons):
+        raise InvalidInput(f"{zh}须说明理由", f"{action} needs a note saying why",
+                           errors=[{"field": "note", "message": "请说明理由", "message_en": "say why"}])
+    return {"reasons": list(body.reasons), "note": body.note}
+
+
+async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
+                     action: str, body: DecisionBody, *, via: str | None = None) -> FilingOut:
+    """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
+
+    `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector.
+    """
+    if action not in TRANSITIONS:
+        raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
+    row = await _load(conn, user, ref, lock=True)
+    if action in ("register", "refuse", "return", "resubmit"):
+        _require_point_registrar(user, row, ACTION_ZH[action], action)
+        if action != "resubmit":
+            _require_qualified(user, settings)
+    elif action == "revoke":
+        if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
+            raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")
+    elif action == "cancel":
+        if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
+            raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
+    sources, target = TRANSITIONS[action]
+    if row["status"] not in sources:
+        raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，不能{ACTION_ZH[action]}",
+                       f"cannot {action} a filing whose status is {row['status']}", status=row["status"])
+    detail = _check_reasons(action, body)
+    if via:
+        detail["via"] = via
+    reg_no, registered_on = row["reg_no"], row["registered_on"]
+    if action == "register":
+        registered_on = today(settings)
+        reg_no = await issue_number(conn, row["point_code"], registered_on.year)
+        detail["reg_no"] = reg_no
+    updated = await conn.fetchrow(
+        f"""
+        UPDATE filings AS f SET status = $2, reg_no = $3, registered_on = $4,
+            registrar = CASE WHEN $5 THEN $6 ELSE registrar END
+        WHERE id = $1 RETURNING {FILING_COLUMNS}
+        """,
+        row["id"], target, reg_no, registered_on, action == "register", user.username)
+    await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
+                       last_hash=row["last_event_hash"], actor=user.username, action=action,
+                       from_status=row["status"], to_status=target, detail=detail)
+    return filing_from_row(updated)

@@ -1,0 +1,164 @@
+"""Users, roles, sessions and log-in (passwords hashed with Argon2id, memory-hard)."""
+
+import asyncio
+import datetime as dt
+import hashlib
+import secrets
+from typing import Annotated, Literal
+
+import asyncpg
+import msgspec
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from msgspec import Meta
+
+from ..errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
+
+Role = Literal["registrar", "inspector", "supervisor", "admin"]
+_hasher = PasswordHasher()  # Argon2id, 64 MiB, 3 passes
+# verified against when the user does not exist, so timing does not reveal names
+_DUMMY_HASH = _hasher.hash("techreg-no-such-user")
+
+
+class CurrentUser(msgspec.Struct, frozen=True):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    point_code: str | None
+    qualification_expires: dt.date | None
+
+
+class UserIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    username: Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    display_name: Annotated[str, Meta(min_length=1, max_length=100)]
+    role: Role
+    point_code: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
+    password: Annotated[str, Meta(min_length=8, max_length=200)] | None = None
+    qualification_expires: dt.date | None = None
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    point_code: str | None
+    qualification_expires: dt.date | None
+    active: bool
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, Meta(min_length=1, max_length=64)]
+    password: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class LoginOut(msgspec.Struct):
+    token: str
+    expires_at: dt.datetime
+    user: CurrentUser
+
+
+class QualificationIn(msgspec.Struct, forbid_unknown_fields=True):
+    qualification_expires: dt.date | None
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def _verify(stored: str | None, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
+    return await asyncio.to_thread(check)
+
+
+async def create_user(conn: asyncpg.Connection, body: UserIn) -> UserOut:
+    if body.role == "registrar" and not body.point_code:
+        raise InvalidInput("登记员必须属于一个登记点", "a registrar must belong to a registration point",
+                           errors=[{"field": "point_code", "message": "登记员必须属于一个登记点",
+                                    "message_en": "required for registrars"}])
+    if body.point_code and not await conn.fetchval("SELECT 1 FROM points WHERE code = $1", body.point_code):
+        raise InvalidInput(f"登记点 {body.point_code} 不存在", f"point {body.point_code} does not exist")
+    password_hash = await hash_password(body.password) if body.password else None
+    row = await conn.fetchrow(
+        """
+        INSERT INTO users (username, display_name, role, point_code, password_hash, qualification_expires)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (username) DO NOTHING
+        RETURNING id, username, display_name, role, point_code, qualification_expires, active
+        """,
+        body.username, body.display_name, body.role, body.point_code, password_hash, body.qualification_expires,
+    )
+    if row is None:
+        raise Conflict(f"用户名 {body.username} 已存在", f"username {body.username} already exists")
+    return msgspec.convert(dict(row), UserOut)
+
+
+async def list_users(conn: asyncpg.Connection) -> list[UserOut]:
+    rows = await conn.fetch(
+        "SELECT id, username, display_name, role, point_code, qualification_expires, active FROM users ORDER BY id")
+    return [msgspec.convert(dict(r), UserOut) for r in rows]
+
+
+async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt.date | None) -> UserOut:
+    row = await conn.fetchrow(
+        "UPDATE users SET qualification_expires = $2 WHERE username = $1"
+        " RETURNING id, username, display_name, role, point_code, qualification_expires, active",
+        username, expires)
+    if row is None:
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    return msgspec.convert(dict(row), UserOut)
+
+
+async def set_password(conn: asyncpg.Connection, username: str, password: str) -> None:
+    done = await conn.execute("UPDATE users SET password_hash = $2 WHERE username = $1",
+                              username, await hash_password(password))
+    if done.endswith(" 0"):
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+
+
+async def login(conn: asyncpg.Connection, body: LoginIn, *, session_hours: int,
+                attempts_per_minute: int) -> LoginOut:
+    failures = await conn.fetchval(
+        "SELECT count(*) FROM login_attempts WHERE username = $1 AND NOT succeeded"
+        " AND at > now() - interval '1 minute'", body.username)
+    if failures >= attempts_per_minute:
+        raise TooManyRequests("登录失败次数过多，请一分钟后再试", "too many failed log-ins, try again in a minute")
+    row = await conn.fetchrow(
+        "SELECT id, username, display_name, role, point_code, qualification_expires, password_hash, active"
+        " FROM users WHERE username = $1", body.username)
+    ok = await _verify(row["password_hash"] if row else None, body.password)
+    ok = ok and row is not None and row["active"]
+    await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, $2)", body.username, ok)
+    if not ok:
+        raise NotAuthenticated("用户名或密码错误", "wrong username or password")
+    token = secrets.token_urlsafe(32)
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=session_hours)
+    await conn.execute("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+                       _token_hash(token), row["id"], expires)
+    user = CurrentUser(row["id"], row["username"], row["display_name"], row["role"], row["point_code"],
+                       row["qualification_expires"])
+    return LoginOut(token, expires, user)
+
+
+async def logout(conn: asyncpg.Connection, token: str) -> None:
+    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _token_hash(token))
+
+
+async def user_for_token(conn: asyncpg.Connection, token: str) -> CurrentUser | None:
+    row = await conn.fetchrow(
+        """
+        SELECT u.id, u.username, u.display_name, u.role, u.point_code, u.qualification_expires
+        FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active
+        """,
+        _token_hash(token))
+    return msgspec.convert(dict(row), CurrentUser) if row else None

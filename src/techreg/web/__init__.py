@@ -1,0 +1,1 @@
+"""HTTP layer: Litestar app, authentication, error mapping, controllers, pages."""

@@ -1,0 +1,76 @@
+"""The Litestar application."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from .. import __version__
+from ..config import Settings, audit_key
+from ..db.migrate import pending
+from ..db.pool import create_pool
+from .auth import TokenAuthMiddleware
+from .controllers.admin import AdminController
+from .controllers.auth import AuthController
+from .controllers.filings import FilingController
+from .deps import provide_audit_key, provide_db, provide_settings
+from .errors import EXCEPTION_HANDLERS
+
+log = logging.getLogger("techreg")
+
+AUTH_EXCLUDE = [r"^/api/auth/login$", r"^/health$", r"^/schema", r"^/static/", r"^/public/", r"^/api/public/",
+                r"^/login$", r"^/favicon.ico$"]
+
+
+class SchemaOutdated(RuntimeError):
+    pass
+
+
+@get("/health", summary="健康检查 / health", tags=["ops"], sync_to_thread=False)
+def health(state: State) -> dict:
+    return {"status": "ok", "version": __version__}
+
+
+def create_app(settings: Settings, database_url: str, *, check_schema: bool = True,
+               extra_handlers: list | None = None) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        pool = await create_pool(database_url, settings)
+        if check_schema:
+            async with pool.acquire() as conn:
+                missing = await pending(conn)
+            if missing:
+                await pool.close()
+                names = ", ".join(f"{m.version:04d}_{m.name}" for m in missing)
+                raise SchemaOutdated(f"数据库结构版本落后于程序（缺少 {names}），请先运行 `techreg migrate` / "
+                                     f"database schema is older than the code (missing {names}); run `techreg migrate`")
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    state = State({"settings": settings, "audit_key": audit_key(settings)})
+    return Litestar(
+        route_handlers=[health, AuthController, FilingController, AdminController, *(extra_handlers or [])],
+        dependencies={
+            "db": Provide(provide_db),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "audit_key": Provide(provide_audit_key, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=AUTH_EXCLUDE)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=state,
+        openapi_config=OpenAPIConfig(
+            title="techreg 技术合同登记与稽查 API", version=__version__, path="/schema",
+            description="技术合同认定登记、异常检测与双随机抽查。Registry and audit of technology contracts.",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,52 @@
+"""Bearer-token (or session-cookie) authentication on every route, and role guards."""
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from ..db.pool import unit_of_work
+from ..errors import Forbidden, NotAuthenticated
+from ..registry.users import CurrentUser, user_for_token
+
+SESSION_COOKIE = "techreg_session"
+
+# paths anyone may open: log-in, API docs, health, static assets, published campaign records
+PUBLIC_PATHS = {"/api/auth/login", "/health", "/login", "/favicon.ico"}
+PUBLIC_PREFIXES = ("/schema", "/static/", "/public/", "/api/public/")
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def token_from(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = token_from(connection)
+        if not token:
+            raise NotAuthenticated("请先登录", "log in first")
+        state = connection.app.state
+        async with unit_of_work(state.pool, state.settings.acquire_timeout) as conn:
+            user = await user_for_token(conn, token)
+        if user is None:
+            raise NotAuthenticated("登录已过期或无效，请重新登录", "session expired or invalid; log in again")
+        return AuthenticationResult(user=user, auth=token)
+
+
+def requires(*roles: str):
+    """Guard: the user must hold one of `roles`."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user: CurrentUser = connection.user
+        if user.role not in allowed:
+            raise Forbidden(f"此操作需要角色：{'、'.join(sorted(allowed))}",
+                            f"this needs one of the roles: {', '.join(sorted(allowed))}")
+
+    return guard

@@ -1,0 +1,93 @@
+import datetime as dt
+from typing import Annotated
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.params import Parameter
+from litestar.response import Response
+
+from ...config import Settings
+from ...registry import idempotency, service
+from ...registry.schema import DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage, FilingV1
+from ...registry.service import FilingFilter
+
+
+class FilingController(Controller):
+    path = "/api/filings"
+    tags = ["filings 技术合同登记"]
+
+    @post("/", summary="提交登记申请 / file a contract (filing format v1)", status_code=201)
+    async def create(self, request: Request, data: FilingV1, db: asyncpg.Connection, audit_key: bytes,
+                     idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key")] = None,
+                     ) -> Response[FilingOut]:
+        user = request.user
+        if idempotency_key is not None:
+            digest = idempotency.request_digest("POST", request.url.path, await request.body())
+            replay = await idempotency.claim(db, user.id, idempotency_key, digest)
+            if replay is not None:
+                status, body = replay
+                return Response(msgspec.convert(body, FilingOut), status_code=status,
+                                headers={"Idempotent-Replayed": "true"})
+        filing = await service.create_filing(db, audit_key, user, data)
+        if idempotency_key is not None:
+            await idempotency.record(db, user.id, idempotency_key, 201, msgspec.to_builtins(filing))
+        return Response(filing, status_code=201, headers={"Location": f"/api/filings/{filing.ref}"})
+
+    @get("/", summary="查询申请列表 / list filings")
+    async def list(self, request: Request, db: asyncpg.Connection,
+                   status: str | None = None, kind: str | None = None, point: str | None = None,
+                   software: bool | None = None, seller: str | None = None, buyer: str | None = None,
+                   q: str | None = None, signed_from: dt.date | None = None, signed_to: dt.date | None = None,
+                   limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+                   cursor: int | None = None) -> FilingPage:
+        flt = FilingFilter(status=status, kind=kind, point=point, software=software, seller=seller, buyer=buyer,
+                           q=q, signed_from=signed_from, signed_to=signed_to, limit=limit, cursor=cursor)
+        return await service.list_filings(db, request.user, flt)
+
+    @get("/{ref:str}", summary="查看申请 / read a filing")
+    async def read(self, request: Request, ref: str, db: asyncpg.Connection) -> FilingOut:
+        return await service.get_filing(db, request.user, ref)
+
+    @patch("/{ref:str}", summary="补正 / correct a submitted or returned filing")
+    async def correct(self, request: Request, ref: str, data: FilingCorrection, db: asyncpg.Connection,
+                      audit_key: bytes) -> FilingOut:
+        return await service.correct_filing(db, audit_key, request.user, ref, data)
+
+    @get("/{ref:str}/events", summary="操作记录 / the filing's event trail")
+    async def events(self, request: Request, ref: str, db: asyncpg.Connection) -> list[EventOut]:
+        return await service.filing_events(db, request.user, ref)
+
+    async def _act(self, request: Request, ref: str, action: str, body: DecisionBody | None,
+                   db: asyncpg.Connection, audit_key: bytes, settings: Settings) -> FilingOut:
+        return await service.transition(db, audit_key, settings, request.user, ref, action, body or DecisionBody())
+
+    @post("/{ref:str}/register", summary="登记 / register", status_code=200)
+    async def register(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                       settings: Settings, data: DecisionBody | None = None) -> FilingOut:
+        return await self._act(request, ref, "register", data, db, audit_key, settings)
+
+    @post("/{ref:str}/refuse", summary="不予登记 / refuse (reason codes required)", status_code=200)
+    async def refuse(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
+                     audit_key: bytes, settings: Settings) -> FilingOut:
+        return await self._act(request, ref, "refuse", data, db, audit_key, settings)
+
+    @post("/{ref:str}/return", summary="退回补正 / return for correction", status_code=200)
+    async def return_(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
+                      audit_key: bytes, settings: Settings) -> FilingOut:
+        return await self._act(request, ref, "return", data, db, audit_key, settings)
+
+    @post("/{ref:str}/resubmit", summary="重新提交 / resubmit after correction", status_code=200)
+    async def resubmit(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                       settings: Settings, data: DecisionBody | None = None) -> FilingOut:
+        return await self._act(request, ref, "resubmit", data, db, audit_key, settings)
+
+    @post("/{ref:str}/revoke", summary="撤销登记 / revoke (supervisor)", status_code=200)
+    async def revoke(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
+                     audit_key: bytes, settings: Settings) -> FilingOut:
+        return await self._act(request, ref, "revoke", data, db, audit_key, settings)
+
+    @post("/{ref:str}/cancel", summary="注销 / cancel at the party's request", status_code=200)
+    async def cancel(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
+                     audit_key: bytes, settings: Settings) -> FilingOut:
+        return await self._act(request, ref, "cancel", data, db, audit_key, settings)

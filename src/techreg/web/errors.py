@@ -1,0 +1,95 @@
+"""Map every error to a clear, bilingual JSON answer with the right status. Never a bare 500."""
+
+import logging
+
+import asyncpg
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from ..db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
+from ..errors import DomainError
+from ..registry.rules import FilingRejected, translate_msgspec_error
+
+log = logging.getLogger("techreg.web")
+RETRY_AFTER_SECONDS = "2"
+
+_HTTP_ZH = {400: "请求有误", 401: "请先登录", 403: "无权执行此操作", 404: "未找到", 405: "不支持该请求方法",
+            409: "状态冲突", 413: "请求内容过大", 415: "不支持的内容类型", 429: "请求过于频繁",
+            500: "服务器内部错误", 503: "服务暂不可用"}
+
+
+def _json(status: int, body: dict, headers: dict | None = None) -> Response:
+    body = {"status_code": status, **body}
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def domain_error(_: Request, exc: DomainError) -> Response:
+    headers = {"Retry-After": "60"} if exc.status_code == 429 else None
+    return _json(exc.status_code, {"detail": f"{exc.message} / {exc.message_en}", "message": exc.message,
+                                   "message_en": exc.message_en, **exc.extra}, headers)
+
+
+def filing_rejected(_: Request, exc: FilingRejected) -> Response:
+    return _json(400, {"detail": "申请内容有误 / the filing has errors", "message": "申请内容有误",
+                       "message_en": "the filing has errors",
+                       "errors": [{"field": e.field, "message": e.message, "message_en": e.message_en}
+                                  for e in exc.errors]})
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = item.get("key") or ""
+            source = item.get("source")
+            fe = translate_msgspec_error(str(item.get("message", "")), "" if source == "body" else key)
+            if source == "body" and key and fe.field in ("", "$"):
+                fe.field = key
+            errors.append({"field": fe.field, "message": fe.message, "message_en": fe.message_en})
+    if not errors:
+        fe = translate_msgspec_error(exc.detail or "")
+        errors.append({"field": fe.field, "message": fe.message, "message_en": fe.message_en})
+    return _json(400, {"detail": "请求内容有误 / invalid request", "message": "请求内容有误",
+                       "message_en": "invalid request", "errors": errors})
+
+
+def http_error(_: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    zh = _HTTP_ZH.get(status, "请求失败")
+    headers = dict(exc.headers or {})
+    return _json(status, {"detail": f"{zh} / {exc.detail}", "message": zh, "message_en": exc.detail}, headers)
+
+
+def unavailable(_: Request, exc: Exception) -> Response:
+    log.warning("database unavailable: %s", exc)
+    return _json(503, {"detail": "数据库暂时不可用，请稍后重试 / database unavailable, retry shortly",
+                       "message": "数据库暂时不可用，请稍后重试", "message_en": "database unavailable, retry shortly"},
+                 {"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def unique_violation(_: Request, exc: asyncpg.UniqueViolationError) -> Response:
+    return _json(409, {"detail": f"记录已存在 / already exists ({exc.constraint_name})", "message": "记录已存在",
+                       "message_en": f"already exists ({exc.constraint_name})"})
+
+
+def internal_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, UNAVAILABLE_ERRORS) or isinstance(exc, asyncpg.QueryCanceledError):
+        return unavailable(request, exc)
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _json(500, {"detail": "服务器内部错误 / internal error", "message": "服务器内部错误",
+                       "message_en": "internal error"})
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
+    FilingRejected: filing_rejected,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    DatabaseUnavailable: unavailable,
+    asyncpg.QueryCanceledError: unavailable,
+    asyncpg.PostgresConnectionError: unavailable,
+    asyncpg.CannotConnectNowError: unavailable,
+    asyncpg.UniqueViolationError: unique_violation,
+    OSError: unavailable,
+    Exception: internal_error,
+}
