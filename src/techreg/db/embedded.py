@@ -163,6 +163,15 @@ class EmbeddedPostgres:
             )
 
     def running(self) -> bool:
+        pid = self.postmaster_pid()
+        if pid is None:
+            return False
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            # a killed postmaster nobody reaped is a zombie: not running
+            return state not in ("Z", "X")
+        except (FileNotFoundError, IndexError):
+            pass
         result = self._run(["pg_ctl", "status", "-D", str(self.pgdata)], check=False)
         return result.returncode == 0
 
@@ -171,14 +180,19 @@ class EmbeddedPostgres:
             self.init()
         if not self.running():
             port = int(self.port_file.read_text())
-            try:
-                self._run([
-                    "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.pgdata),
-                    "-l", str(self.log_file), "-o", f"-p {port}",
-                ])
-            except subprocess.CalledProcessError as exc:
-                tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
-                raise EmbeddedServerError(f"PostgreSQL failed to start: {exc.stderr}\n{tail}") from exc
+            # after a crash, orphaned backends can hold the old shared memory for a moment: retry
+            for attempt in range(20):
+                try:
+                    self._run([
+                        "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.pgdata),
+                        "-l", str(self.log_file), "-o", f"-p {port}",
+                    ])
+                    break
+                except subprocess.CalledProcessError as exc:
+                    if attempt == 19:
+                        tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+                        raise EmbeddedServerError(f"PostgreSQL failed to start: {exc.stderr}\n{tail}") from exc
+                    time.sleep(0.5)
         self._ensure_database()
         return self.url()
 
@@ -194,6 +208,8 @@ class EmbeddedPostgres:
             if probe.returncode == 0:
                 break
             time.sleep(0.2)
+        if probe.returncode != 0:
+            raise EmbeddedServerError(f"PostgreSQL does not answer: {probe.stderr}")
         if probe.stdout.strip() != "1":
             self._run(["createdb", "-h", "127.0.0.1", "-p", port, "-U", "techreg", self.database], env=env)
 

@@ -15,7 +15,7 @@ from msgspec import Meta
 
 from ..config import Settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from .events import append_event
+from .events import append_event, event_hash, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
@@ -97,10 +97,46 @@ async def _load(conn: asyncpg.Connection, user: CurrentUser, ref: str, *, lock: 
 
 # -- create / read / list -----------------------------------------------------
 
+UPSERT_PARTIES = """
+    INSERT INTO parties (credit_code, name, region) VALUES ($1, $2, $3), ($4, $5, $6)
+    ON CONFLICT (credit_code) DO NOTHING
+"""
+
+# the filing and its first event in one statement: the event hash depends on the ref, not the id
+CREATE_FILING = f"""
+    WITH f AS (
+        INSERT INTO filings AS f (ref, contract_no, title, kind, subkind, software, domain,
+            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
+            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
+            point_code, registrar, description, status, created_by, event_count, last_event_hash,
+            created_at, updated_at)
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
+                'submitted', $23, 1, $24, $25, $25)
+        ON CONFLICT (ref) DO NOTHING
+        RETURNING {FILING_COLUMNS}
+    ), e AS (
+        INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash)
+        SELECT id, 1, $25, $23, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, $24 FROM f
+    )
+    SELECT * FROM f
+"""
+
+
+def party_args(f: FilingV1) -> tuple:
+    return (f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region)
+
+
 async def upsert_parties(conn: asyncpg.Connection, f: FilingV1) -> None:
-    await conn.executemany(
-        "INSERT INTO parties (credit_code, name, region) VALUES ($1, $2, $3) ON CONFLICT (credit_code) DO NOTHING",
-        [(p.credit_code, p.name, p.region) for p in (f.seller, f.buyer)])
+    await conn.execute(UPSERT_PARTIES, *party_args(f))
+
+
+def create_args(f: FilingV1, registrar: str | None, actor: str, key: bytes) -> tuple:
+    at = now()
+    digest = event_hash(key, f.ref, 1, at, actor, "create", None, "submitted", {}, None)
+    return (f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
+            f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
+            Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
+            f.filed_on, f.point, registrar, f.description, actor, digest, at)
 
 
 async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
@@ -115,28 +151,17 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
                         f"a registrar can only file at their own point ({user.point_code})")
     if user.role not in ("registrar", "admin"):
         raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
-    if not await conn.fetchval("SELECT 1 FROM points WHERE code = $1", f.point):
-        raise FilingRejected([FieldError("point", f"登记点 {f.point} 不存在", f"point {f.point} does not exist")])
-    await upsert_parties(conn, f)
     registrar = f.registrar or (user.username if user.role == "registrar" else None)
-    row = await conn.fetchrow(
-        f"""
-        INSERT INTO filings AS f (ref, contract_no, title, kind, subkind, software, domain,
-            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
-            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, created_by)
-        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,'submitted',$23)
-        ON CONFLICT (ref) DO NOTHING
-        RETURNING {FILING_COLUMNS}
-        """,
-        f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
-        f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
-        Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end, f.filed_on,
-        f.point, registrar, f.description, user.username)
+    await upsert_parties(conn, f)
+    try:
+        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key))
+    except asyncpg.ForeignKeyViolationError as exc:
+        if "point" in (exc.constraint_name or ""):
+            raise FilingRejected([FieldError("point", f"登记点 {f.point} 不存在",
+                                             f"point {f.point} does not exist")]) from None
+        raise
     if row is None:
         raise Conflict(f"申请编号 {f.ref} 已存在", f"a filing with ref {f.ref} already exists", ref=f.ref)
-    await append_event(conn, key, filing_id=row["id"], ref=f.ref, event_count=0, last_hash=None,
-                       actor=user.username, action="create", from_status=None, to_status="submitted")
     return filing_from_row(row)
 
 

@@ -14,7 +14,7 @@ from .. import __version__
 from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import create_pool
-from .auth import TokenAuthMiddleware
+from .auth import SessionCache, TokenAuthMiddleware
 from .controllers.admin import AdminController
 from .controllers.auth import AuthController
 from .controllers.filings import FilingController
@@ -55,7 +55,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         finally:
             await pool.close()
 
-    state = State({"settings": settings, "audit_key": audit_key(settings)})
+    state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
     return Litestar(
         route_handlers=[health, AuthController, FilingController, AdminController, *(extra_handlers or [])],
         dependencies={

@@ -1,5 +1,7 @@
 """Bearer-token (or session-cookie) authentication on every route, and role guards."""
 
+import time
+
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -26,14 +28,50 @@ def token_from(connection: ASGIConnection) -> str | None:
     return connection.cookies.get(SESSION_COOKIE) or None
 
 
+class SessionCache:
+    """Remembers a resolved session for a few seconds, sparing a database round trip per request.
+
+    Log-out clears the entry here at once; on other replicas a revoked session
+    lives at most `ttl` seconds longer.
+    """
+
+    def __init__(self, ttl: float = 5.0, max_entries: int = 10_000):
+        self.ttl, self.max_entries = ttl, max_entries
+        self._entries: dict[str, tuple[CurrentUser, float]] = {}
+
+    def get(self, token: str) -> CurrentUser | None:
+        hit = self._entries.get(token)
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        return None
+
+    def put(self, token: str, user: CurrentUser) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token] = (user, time.monotonic() + self.ttl)
+
+    def forget(self, token: str | None = None, username: str | None = None) -> None:
+        if token is not None:
+            self._entries.pop(token, None)
+        if username is not None:
+            for t in [t for t, (u, _) in self._entries.items() if u.username == username]:
+                self._entries.pop(t, None)
+
+
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         token = token_from(connection)
         if not token:
             raise NotAuthenticated("请先登录", "log in first")
         state = connection.app.state
+        cache: SessionCache = state.session_cache
+        user = cache.get(token)
+        if user is not None:
+            return AuthenticationResult(user=user, auth=token)
         async with unit_of_work(state.pool, state.settings.acquire_timeout) as conn:
             user = await user_for_token(conn, token)
+        if user is not None:
+            cache.put(token, user)
         if user is None:
             raise NotAuthenticated("登录已过期或无效，请重新登录", "session expired or invalid; log in again")
         return AuthenticationResult(user=user, auth=token)

@@ -1,5 +1,5 @@
 import asyncpg
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 
 from ...registry import points, users
 from ...registry.points import PointIn, PointOut
@@ -29,5 +29,8 @@ class AdminController(Controller):
 
     @put("/users/{username:str}/qualification", summary="登记员资格有效期 / set qualification expiry",
          guards=[requires("admin", "supervisor")])
-    async def set_qualification(self, username: str, data: QualificationIn, db: asyncpg.Connection) -> UserOut:
-        return await users.set_qualification(db, username, data.qualification_expires)
+    async def set_qualification(self, request: Request, username: str, data: QualificationIn,
+                                db: asyncpg.Connection) -> UserOut:
+        updated = await users.set_qualification(db, username, data.qualification_expires)
+        request.app.state.session_cache.forget(username=username)
+        return updated

@@ -24,6 +24,7 @@ class AuthController(Controller):
     @post("/logout", summary="退出 / log out", status_code=204)
     async def logout(self, request: Request, db: asyncpg.Connection) -> None:
         await users.logout(db, request.auth)
+        request.app.state.session_cache.forget(token=request.auth)
 
     @get("/me", summary="当前用户 / who am I")
     async def me(self, request: Request) -> CurrentUser:

@@ -4,7 +4,7 @@ from typing import Annotated
 import asyncpg
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.response import Response
 
 from ...config import Settings
@@ -19,7 +19,7 @@ class FilingController(Controller):
 
     @post("/", summary="提交登记申请 / file a contract (filing format v1)", status_code=201)
     async def create(self, request: Request, data: FilingV1, db: asyncpg.Connection, audit_key: bytes,
-                     idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key")] = None,
+                     idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
                      ) -> Response[FilingOut]:
         user = request.user
         if idempotency_key is not None:
@@ -35,7 +35,7 @@ class FilingController(Controller):
         return Response(filing, status_code=201, headers={"Location": f"/api/filings/{filing.ref}"})
 
     @get("/", summary="查询申请列表 / list filings")
-    async def list(self, request: Request, db: asyncpg.Connection,
+    async def list_filings(self, request: Request, db: asyncpg.Connection,
                    status: str | None = None, kind: str | None = None, point: str | None = None,
                    software: bool | None = None, seller: str | None = None, buyer: str | None = None,
                    q: str | None = None, signed_from: dt.date | None = None, signed_to: dt.date | None = None,

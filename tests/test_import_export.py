@@ -1,0 +1,104 @@
+"""`techreg import` / export: bad lines reported, good lines kept, idempotent by ref."""
+
+import io
+import json
+import subprocess
+import sys
+
+from conftest import filing_body, new_ref, unique_point_code
+from techreg.registry.exporter import export_lines
+from techreg.registry.importer import import_stream
+
+
+def _lines(*objs) -> bytes:
+    return b"".join((o if isinstance(o, bytes) else json.dumps(o, ensure_ascii=False).encode()) + b"\n" for o in objs)
+
+
+async def test_bad_lines_are_reported_and_good_lines_imported(conn, audit_key):
+    point = unique_point_code()
+    good1, good2 = filing_body(new_ref("I"), point), filing_body(new_ref("I"), point)
+    bad_code = filing_body(new_ref("I"), point)
+    bad_code["buyer"]["credit_code"] = "91310000MA1FL1234X"
+    bad_dates = filing_body(new_ref("I"), point, filed_on="2020-01-01")
+    unknown = filing_body(new_ref("I"), point, colour="red")
+    data = _lines(good1, bad_code, b"{\"ref\": \"trunc", good2, bad_dates, b"\xff\xfe\x00bad", unknown)
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="test", source="t.jsonl")
+    assert report.imported == 2 and report.rejected == 5
+    by_line = {e.line: e for e in report.errors}
+    assert by_line[2].field == "buyer.credit_code"
+    assert by_line[3].field == "$"
+    assert by_line[5].field == "filed_on"
+    assert "UTF-8" in by_line[6].message_en
+    assert by_line[7].field == "colour"
+    for ref in (bad_code["ref"], bad_dates["ref"], unknown["ref"]):
+        assert await conn.fetchval("SELECT count(*) FROM filings WHERE ref = $1", ref) == 0
+    # reference data it had not seen was created
+    assert await conn.fetchval("SELECT number_prefix FROM points WHERE code = $1", point) == point
+
+
+async def test_import_is_idempotent_by_ref(conn, audit_key):
+    point = unique_point_code()
+    rows = [filing_body(new_ref("I"), point) for _ in range(5)]
+    data = _lines(*rows, rows[0])  # the same ref twice in one file too
+    first = await import_stream(conn, io.BytesIO(data), audit_key, actor="test", source="a")
+    second = await import_stream(conn, io.BytesIO(data), audit_key, actor="test", source="a")
+    assert (first.imported, first.already_present) == (5, 1)
+    assert (second.imported, second.already_present) == (0, 6)
+    refs = [r["ref"] for r in rows]
+    assert await conn.fetchval("SELECT count(*) FROM filings WHERE ref = any($1)", refs) == 5
+    assert await conn.fetchval("SELECT count(*) FROM filing_events e JOIN filings f ON f.id = e.filing_id"
+                               " WHERE f.ref = any($1)", refs) == 5
+
+
+async def test_history_with_registration_numbers_raises_the_counter(conn, audit_key, app, database_url):
+    from conftest import make_office
+
+    office = await make_office(app, database_url)
+    import datetime as dt
+    year = dt.date.today().year
+    hist = filing_body(new_ref("H"), office.point, status="registered", reg_no=f"{year}{office.point}000041",
+                       registrar="histreg-" + office.point)
+    clash = filing_body(new_ref("H"), office.point, status="registered", reg_no=f"{year}{office.point}000041")
+    report = await import_stream(conn, io.BytesIO(_lines(hist, clash)), audit_key, actor="test", source="h")
+    assert report.imported == 1 and report.rejected == 1
+    assert report.errors[0].field == "reg_no" and report.errors[0].line == 2
+    # the registrar named in history exists now (and cannot log in: no password)
+    assert await conn.fetchval("SELECT password_hash IS NULL FROM users WHERE username = $1", hist["registrar"])
+    ref = new_ref()
+    r = await app.post("/api/filings", json=filing_body(ref, office.point), headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    assert r.json()["reg_no"] == f"{year}{office.point}000042"
+
+
+async def test_export_round_trips_in_meaning(conn, audit_key):
+    point = unique_point_code()
+    rows = [filing_body(new_ref("X"), point, description="说明", subkind=None) for _ in range(3)]
+    rows[0].pop("subkind")
+    await import_stream(conn, io.BytesIO(_lines(*rows)), audit_key, actor="test", source="x")
+    exported = {}
+    async for line in export_lines(conn):
+        obj = json.loads(line)
+        exported[obj["ref"]] = obj
+    for row in rows:
+        row = {"status": "submitted", **{k: v for k, v in row.items() if v is not None}}
+        exported[row["ref"]].setdefault("status", "submitted")
+        assert exported[row["ref"]] == row
+
+
+def test_cli_import_exit_status_and_messages(tmp_path, settings):
+    point = unique_point_code()
+    path = tmp_path / "batch.jsonl"
+    bad = filing_body(new_ref("C"), point, amount="-5")
+    path.write_bytes(_lines(filing_body(new_ref("C"), point), bad))
+    env = {"TECHREG_DATABASE_URL": settings.database_url, "TECHREG_AUDIT_KEY": settings.audit_key,
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "techreg.cli", "import", str(path)], capture_output=True,
+                            text=True, env=env)
+    assert result.returncode == 1, result.stderr
+    assert "line 2" in result.stderr and "amount" in result.stderr
+    assert "1 imported" in result.stdout
+    ok = tmp_path / "ok.jsonl"
+    ok.write_bytes(_lines(filing_body(new_ref("C"), point)))
+    result = subprocess.run([sys.executable, "-m", "techreg.cli", "import", str(ok)], capture_output=True,
+                            text=True, env=env)
+    assert result.returncode == 0, result.stderr
