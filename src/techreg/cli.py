@@ -21,13 +21,31 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
+def _check_schema(url: str) -> None:
+    async def missing() -> list:
+        conn = await connect(url)
+        try:
+            return await pending(conn)
+        finally:
+            await conn.close()
+
+    todo = run(missing())
+    if todo:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in todo)
+        raise click.ClickException(
+            f"数据库结构版本落后于程序（缺少 {names}），请先运行 `techreg migrate`\n"
+            f"database schema is older than the code (missing {names}); run `techreg migrate` first")
+
+
 @contextlib.contextmanager
-def database(settings: Settings, *, keep_running: bool = False):
+def database(settings: Settings, *, keep_running: bool = False, check_schema: bool = False):
     """Yield a database URL; start the embedded server when no URL is configured.
 
     The program stops an embedded server it started itself, unless asked to keep it.
     """
     if settings.database_url:
+        if check_schema:
+            _check_schema(settings.database_url)
         yield settings.database_url
         return
     server = EmbeddedPostgres(settings.data_dir)
@@ -37,6 +55,8 @@ def database(settings: Settings, *, keep_running: bool = False):
     except EmbeddedServerError as exc:
         raise click.ClickException(str(exc)) from None
     try:
+        if check_schema:
+            _check_schema(url)
         yield url
     finally:
         if not was_running and not keep_running:
@@ -112,19 +132,7 @@ def _serve(settings: Settings, url: str, host: str, port: int, banner: str = "")
 
     from .web.app import create_app
 
-    async def check() -> list:
-        conn = await connect(url)
-        try:
-            return await pending(conn)
-        finally:
-            await conn.close()
-
-    missing = run(check())
-    if missing:
-        names = ", ".join(f"{m.version:04d}_{m.name}" for m in missing)
-        raise click.ClickException(
-            f"数据库结构版本落后于程序（缺少 {names}），请先运行 `techreg migrate`\n"
-            f"database schema is older than the code (missing {names}); run `techreg migrate` first")
+    _check_schema(url)
     app = create_app(settings, url)
     click.echo(f"techreg 已启动 / running at http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     if banner:
@@ -234,7 +242,7 @@ def import_(ctx: click.Context, file: Path, batch_size: int, actor: str | None, 
         finally:
             await conn.close()
 
-    with database(settings) as url:
+    with database(settings, check_schema=True) as url:
         report = run(go(url))
     for e in report.errors:
         if errors_json:
@@ -274,7 +282,7 @@ def export(ctx: click.Context, output: Path | None) -> None:
             await conn.close()
         return count
 
-    with database(settings) as url:
+    with database(settings, check_schema=True) as url:
         count = run(go(url))
     click.echo(f"导出 {count} 条 / exported {count} filings", err=True)
 
@@ -302,7 +310,7 @@ def audit_verify(ctx: click.Context) -> None:
         finally:
             await conn.close()
 
-    with database(settings) as url:
+    with database(settings, check_schema=True) as url:
         report = run(go(url))
     if report.ok:
         click.echo(f"事件链完整 / chain intact: {report.filings} filings, {report.events} events")
@@ -344,7 +352,7 @@ def user_add(ctx, username, role, display_name, point, password, expires) -> Non
         finally:
             await conn.close()
 
-    with database(_settings(ctx)) as url:
+    with database(_settings(ctx), check_schema=True) as url:
         try:
             created = run(go(url))
         except DomainError as exc:
@@ -374,7 +382,7 @@ def point_add(ctx, code, name, prefix) -> None:
         finally:
             await conn.close()
 
-    with database(_settings(ctx)) as url:
+    with database(_settings(ctx), check_schema=True) as url:
         try:
             created = run(go(url))
         except DomainError as exc:

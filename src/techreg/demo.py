@@ -62,6 +62,7 @@ def generate(n: int, seed: int = 1, *, start: dt.date = dt.date(2024, 1, 1), day
     kinds = [k for k, _ in KIND_WEIGHTS]
     weights = [w for _, w in KIND_WEIGHTS]
     seq_by_seller: dict[str, int] = {}
+    reg_seq: dict[tuple[str, int], int] = {}
     for i in range(n):
         seller, buyer = rng.sample(pool.parties, 2)
         kind = rng.choices(kinds, weights)[0]
@@ -74,6 +75,12 @@ def generate(n: int, seed: int = 1, *, start: dt.date = dt.date(2024, 1, 1), day
         software = kind in ("development", "service") and rng.random() < 0.4
         subject = rng.choice(SUBJECTS)
         seq_by_seller[seller.credit_code] = seq_by_seller.get(seller.credit_code, 0) + 1
+        point = rng.choice(point_codes)
+        reg_no = None
+        if status == "registered" and point.isdigit() and len(point) == 6:
+            key = (point, filed.year)
+            reg_seq[key] = reg_seq.get(key, 0) + 1
+            reg_no = f"{filed.year}{point}{reg_seq[key]:06d}"
         yield FilingV1(
             ref=f"{ref_prefix}-{seed}-{i:08d}",
             contract_no=f"{seller.credit_code[8:12]}-{signed.year}-{seq_by_seller[seller.credit_code]:04d}",
@@ -81,7 +88,7 @@ def generate(n: int, seed: int = 1, *, start: dt.date = dt.date(2024, 1, 1), day
             kind=kind, subkind=rng.choice(SUBKIND[kind]), software=software, domain=rng.choice(DOMAINS),
             seller=seller, buyer=buyer, amount=f"{amount:.2f}", tech_amount=f"{tech:.2f}",
             signed_on=signed, performance_start=perf_start, performance_end=perf_end, filed_on=filed,
-            point=rng.choice(point_codes), description=f"{subject}的研究开发与技术服务。", status=status,
+            point=point, description=f"{subject}的研究开发与技术服务。", status=status, reg_no=reg_no,
         )
 
 

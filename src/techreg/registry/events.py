@@ -111,7 +111,7 @@ async def verify_chain(conn: asyncpg.Connection, key: bytes, *, max_breaks: int 
                 expect_seq, prev = 1, None
                 head_count, head_hash = row["event_count"], row["last_event_hash"]
                 filings += 1
-                if progress and filings % 10000 == 0:
+                if progress and filings % 100_000 == 0:
                     progress(filings)
             if row["id"] is None:
                 continue
