@@ -1,0 +1,1 @@
+"""Anomaly detection: pure functions over column arrays in, flags out."""

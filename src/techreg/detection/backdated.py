@@ -1,0 +1,93 @@
+"""Back-dated signing (先履行后签署、倒签).
+
+Signals, each with its own evidence:
+- performance began before the stated signing date (weak for a few days, strong for months);
+- the contract was signed after performance had ended;
+- the stated signing date breaks the seller's own contract-number sequence
+  (numbered after contracts signed months later, yet claims the earlier date);
+- registration applied for long after signing.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .columns import Columns, running_max_by_group
+from .flags import Flags, empty
+
+DETECTOR = "backdated/1.0"
+
+
+@dataclass(frozen=True)
+class BackdatedSettings:
+    weak_days: int = 7          # performance this many days before signing is ordinary
+    strong_days: int = 90       # this many days or more is strong evidence
+    sequence_tolerance_days: int = 30
+    late_filing_days: int = 365
+
+
+def _ramp(x: np.ndarray, lo: float, hi: float, s_lo: float, s_hi: float) -> np.ndarray:
+    t = np.clip((x - lo) / max(hi - lo, 1), 0.0, 1.0)
+    return s_lo + t * (s_hi - s_lo)
+
+
+def sequence_gap(c: Columns) -> np.ndarray:
+    """Days by which a filing's signing date precedes the latest signing among the seller's lower-numbered contracts."""
+    n = len(c)
+    gap = np.zeros(n, np.int64)
+    if c.contract_seq is None or n == 0:
+        return gap
+    usable = c.contract_seq >= 0
+    idx = np.nonzero(usable)[0]
+    if len(idx) == 0:
+        return gap
+    seller = c.seller[idx].astype(np.int64)
+    prefix_code = np.unique(c.contract_prefix[idx].astype(str), return_inverse=True)[1]
+    group = seller * (prefix_code.max() + 1) + prefix_code
+    order = np.lexsort((c.contract_seq[idx], group))
+    g, signed = group[order], c.signed[idx][order].astype(np.int64)
+    running = running_max_by_group(g, signed)
+    prev = np.empty_like(running)
+    prev[0] = np.iinfo(np.int64).min
+    prev[1:] = running[:-1]
+    first = np.ones(len(g), bool)
+    first[1:] = g[1:] != g[:-1]
+    prev[first] = np.iinfo(np.int64).min
+    local_gap = np.where(first, 0, np.maximum(prev - signed, 0))
+    gap[idx[order]] = local_gap
+    return gap
+
+
+def detect(c: Columns, s: BackdatedSettings = BackdatedSettings()) -> Flags:
+    n = len(c)
+    if n == 0:
+        return empty("backdated", DETECTOR)
+    before = (c.signed - c.perf_start).astype(np.int64)          # days performed before signing
+    after_end = (c.signed - c.perf_end).astype(np.int64)         # > 0: signed after the work ended
+    late = (c.filed - c.signed).astype(np.int64)
+    seq_gap = sequence_gap(c)
+
+    s_before = np.where(before > s.weak_days, _ramp(before, s.weak_days, s.strong_days, 0.35, 0.95), 0.0)
+    s_after = np.where(after_end > 0, 0.97, 0.0)
+    s_seq = np.where(seq_gap > s.sequence_tolerance_days,
+                     _ramp(seq_gap, s.sequence_tolerance_days, 180, 0.6, 0.95), 0.0)
+    s_late = np.where(late > s.late_filing_days, _ramp(late, s.late_filing_days, 3 * s.late_filing_days, 0.3, 0.6), 0.0)
+    # independent signals reinforce each other (noisy-or)
+    score = 1 - (1 - s_before) * (1 - s_after) * (1 - s_seq) * (1 - s_late)
+    rows = np.nonzero(score >= 0.3)[0]
+    reasons = []
+    for i in rows:
+        r = []
+        if s_after[i]:
+            r.append(f"签订日期晚于履行期限止 {after_end[i]} 天：合同在履行结束后才签订 / "
+                     f"signed {after_end[i]} days after performance ended")
+        if s_before[i]:
+            r.append(f"履行开始早于签订日期 {before[i]} 天 / performance began {before[i]} days before signing")
+        if s_seq[i]:
+            r.append(f"合同编号排在卖方更早编号之后，但签订日期早了 {seq_gap[i]} 天（编号与日期倒挂）/ "
+                     f"numbered after the seller's contracts signed {seq_gap[i]} days later")
+        if s_late[i]:
+            r.append(f"签订后 {late[i]} 天才申请登记 / applied for registration {late[i]} days after signing")
+        reasons.append(r)
+    related = [np.zeros(0, np.int64) for _ in rows]
+    return Flags("backdated", DETECTOR, rows.astype(np.int64), score[rows], reasons, related, applied=n)

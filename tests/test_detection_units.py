@@ -1,0 +1,102 @@
+"""Detectors on hand-made column arrays: no database, each pattern and its honest look-alike."""
+
+import datetime as dt
+
+import numpy as np
+
+from techreg.detection import backdated, large_software
+from techreg.detection.columns import Columns, day_numbers, running_max_by_group
+
+D0 = dt.date(2025, 1, 1)
+
+
+def cols(rows: list[dict]) -> Columns:
+    def col(name, default=None):
+        return [r.get(name, default) for r in rows]
+
+    def days(name, default):
+        return day_numbers([D0 + dt.timedelta(days=r.get(name, default)) for r in rows])
+
+    return Columns(
+        ref=np.array([f"R{i}" for i in range(len(rows))], dtype=object),
+        seller=np.array(col("seller", 1), np.int32), buyer=np.array(col("buyer", 2), np.int32),
+        kind=np.array(col("kind", "development"), dtype=object), domain=np.array(col("domain", "electronic_information"), dtype=object),
+        software=np.array(col("software", False), bool),
+        amount=np.array(col("amount", 100_000.0), float), tech_amount=np.array(col("tech", 100_000.0), float),
+        signed=days("signed", 0), perf_start=days("start", 5), perf_end=days("end", 200), filed=days("filed", 10),
+        contract_prefix=np.array(col("prefix", "HT-"), dtype=object), contract_seq=np.array(col("seq", -1), np.int64),
+    )
+
+
+def test_running_max_restarts_per_group():
+    g = np.array([1, 1, 1, 2, 2, 3])
+    v = np.array([5, 3, 7, 1, 0, 4])
+    assert running_max_by_group(g, v).tolist() == [5, 5, 7, 1, 1, 4]
+
+
+def test_backdated_performance_before_signing_weak_vs_strong():
+    c = cols([{"signed": 100, "start": 97}, {"signed": 100, "start": 80}, {"signed": 200, "start": 20}])
+    f = backdated.detect(c)
+    scores = dict(zip(f.rows.tolist(), f.scores.tolist()))
+    assert 0 not in scores                   # three days early: ordinary
+    assert 1 in scores and 2 in scores
+    assert scores[2] > scores[1] >= 0.35     # months early is stronger than weeks
+    assert "180" in f.reasons[list(f.rows).index(2)][0]
+
+
+def test_backdated_signed_after_work_ended():
+    f = backdated.detect(cols([{"signed": 300, "start": 0, "end": 250, "filed": 310}]))
+    assert f.rows.tolist() == [0] and f.scores[0] > 0.9
+    assert "履行期限止" in f.reasons[0][0]
+
+
+def test_backdated_sequence_inversion_flags_only_the_outlier():
+    # seller numbers contracts 1..5 in date order; no. 6 claims a date five months before no. 5
+    rows = [{"seq": k, "signed": 30 * k, "start": 30 * k + 2, "end": 30 * k + 100, "filed": 30 * k + 5}
+            for k in range(1, 6)]
+    rows.append({"seq": 6, "signed": 10, "start": 12, "end": 200, "filed": 160})
+    # another seller's numbering is independent
+    rows.append({"seller": 9, "seq": 1, "signed": 400, "start": 401, "end": 500, "filed": 405})
+    f = backdated.detect(cols(rows))
+    assert f.rows.tolist() == [5]
+    assert "倒挂" in f.reasons[0][0]
+
+
+def test_honest_filings_are_not_backdated():
+    rows = [{"signed": k, "start": k + 3, "end": k + 90, "filed": k + 20, "seq": k} for k in range(50)]
+    assert len(backdated.detect(cols(rows))) == 0
+
+
+def _software_peers(n=40, seller_base=100):
+    rng = np.random.default_rng(0)
+    return [{"software": True, "tech": float(v), "amount": float(v), "seller": seller_base + i}
+            for i, v in enumerate(rng.lognormal(12, 0.4, n))]
+
+
+def test_large_software_at_the_line():
+    rows = _software_peers() + [{"software": True, "tech": 5_200_000.0, "amount": 5_500_000.0, "seller": 1}]
+    f = large_software.detect(cols(rows))
+    assert len(rows) - 1 in f.rows.tolist()
+    assert any("大额线" in r for r in f.reasons[f.rows.tolist().index(len(rows) - 1)])
+
+
+def test_large_software_relative_to_peers_and_own_history():
+    own = [{"software": True, "tech": 150_000.0, "seller": 7} for _ in range(5)]
+    big = {"software": True, "tech": 3_000_000.0, "seller": 7}  # under the line, 20x its own usual size
+    rows = _software_peers() + own + [big]
+    f = large_software.detect(cols(rows))
+    target = len(rows) - 1
+    assert target in f.rows.tolist()
+    assert not set(f.rows.tolist()) & set(range(len(rows) - 1))
+    assert any("倍" in r for r in f.reasons[f.rows.tolist().index(target)])
+
+
+def test_big_seller_with_consistently_big_contracts_is_only_flagged_at_the_line():
+    own = [{"software": True, "tech": 3_000_000.0 + k, "seller": 8} for k in range(6)]
+    f = large_software.detect(cols(_software_peers() + own))
+    assert len(f) == 0
+
+
+def test_non_software_is_out_of_scope():
+    f = large_software.detect(cols([{"software": False, "tech": 9e7, "amount": 9e7}]))
+    assert len(f) == 0
