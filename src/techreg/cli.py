@@ -323,6 +323,60 @@ def audit_verify(ctx: click.Context) -> None:
     sys.exit(2)
 
 
+# -- detection -----------------------------------------------------------------------
+
+@main.command()
+@click.option("--full", is_flag=True, help="重新检测全部申请 / score every filing (default: what changed)")
+@click.pass_context
+def scan(ctx: click.Context, full: bool) -> None:
+    """异常检测扫描 / score filings and store flags."""
+    from .detection.scan import run_scan
+
+    settings = _settings(ctx)
+
+    async def go(url: str):
+        conn = await connect(url)
+        try:
+            return await run_scan(conn, settings, full=full, progress=lambda m: click.echo(f"  … {m}", err=True))
+        finally:
+            await conn.close()
+
+    with database(settings, check_schema=True) as url:
+        report = run(go(url))
+    click.echo(f"扫描 #{report.run_id}（{report.mode}）：读取 {report.filings_read}，检测 {report.filings_scored}，"
+               f"有效标记 {report.flags_active} / scan #{report.run_id} ({report.mode}): read {report.filings_read},"
+               f" scored {report.filings_scored}, active flags {report.flags_active}")
+    for d in report.detectors:
+        click.echo(f"  {d.detector:<22} applied {d.applied:>8}  flagged {d.flagged:>7}  excluded {d.excluded:>6}"
+                   + (f"  ⚠ {d.warning}" if d.warning else ""))
+
+
+@main.group()
+def flags() -> None:
+    """异常标记 / flags."""
+
+
+@flags.command("export")
+@click.pass_context
+def flags_export(ctx: click.Context) -> None:
+    """导出标记（JSONL）/ write active flags in the flag export format."""
+    from .detection.scan import export_flags
+
+    settings = _settings(ctx)
+
+    async def go(url: str) -> None:
+        conn = await connect(url)
+        try:
+            async for line in export_flags(conn):
+                sys.stdout.buffer.write(line)
+        finally:
+            sys.stdout.buffer.flush()
+            await conn.close()
+
+    with database(settings, check_schema=True) as url:
+        run(go(url))
+
+
 # -- users and points -----------------------------------------------------------------
 
 @main.group()

@@ -1,0 +1,133 @@
+"""Scans: score filings with every detector and store the flags.
+
+A full scan scores every filing; an incremental scan scores the filings
+changed since the last successful scan, against the whole history. The flags
+of one scan are written in one transaction, so a scan killed midway leaves
+nothing half-written; flags are upserted by (filing, kind, detector version)
+and a flag a newer scan no longer raises is marked inactive, never deleted.
+"""
+
+import json
+from collections.abc import Callable
+
+import asyncpg
+import msgspec
+import numpy as np
+
+from ..config import Settings
+from . import backdated, large_software
+from .flags import Flags
+from .loader import load_columns
+
+# above this share of applicable filings, a detector is probably mis-tuned
+IMPLAUSIBLE_SHARE = 0.2
+
+
+class DetectorStats(msgspec.Struct):
+    detector: str
+    applied: int
+    flagged: int
+    excluded: int
+    warning: str | None = None
+
+
+class ScanReport(msgspec.Struct):
+    run_id: int
+    mode: str
+    filings_read: int
+    filings_scored: int
+    flags_active: int
+    detectors: list[DetectorStats]
+
+
+def run_detectors(columns, settings: Settings) -> list[Flags]:
+    return [
+        backdated.detect(columns),
+        large_software.detect(columns, large_software.LargeSoftwareSettings(large_line=float(settings.large_line))),
+    ]
+
+
+async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
+                   progress: Callable[[str], None] = lambda _: None) -> ScanReport:
+    mode = "full" if full else "incremental"
+    run_id = await conn.fetchval("INSERT INTO scan_runs (mode) VALUES ($1) RETURNING id", mode)
+    try:
+        report = await _scan(conn, settings, run_id, full, progress)
+    except BaseException as exc:
+        await conn.execute("UPDATE scan_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
+                           run_id, f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    return report
+
+
+async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
+    async with conn.transaction(isolation="repeatable_read"):
+        since = 0
+        if not full:
+            since = await conn.fetchval(
+                "SELECT coalesce(max(high_water), 0) FROM scan_runs WHERE status = 'succeeded'")
+        progress("读取 / reading filings")
+        loaded = await load_columns(conn)
+        high_water = int(loaded.change_seq.max()) if len(loaded.change_seq) else since
+        in_scope = loaded.change_seq > since
+        progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings")
+        results = run_detectors(loaded.columns, settings)
+        records, stats = [], []
+        refs = loaded.columns.ref
+        for flags in results:
+            keep = [k for k, row in enumerate(flags.rows)
+                    if in_scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())]
+            share = len(flags) / flags.applied if flags.applied else 0.0
+            warning = None
+            if share > IMPLAUSIBLE_SHARE:
+                warning = (f"标记比例 {share:.0%} 过高，请检查阈值 / flags {share:.0%} of applicable filings: "
+                           f"implausibly many, check the settings")
+            stats.append(DetectorStats(flags.detector, flags.applied, len(flags), flags.excluded, warning))
+            for k in keep:
+                row = flags.rows[k]
+                records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
+                                json.dumps(flags.reasons[k], ensure_ascii=False),
+                                [str(refs[r]) for r in flags.related[k]]))
+        progress(f"写入 / writing {len(records)} flags")
+        await conn.execute("""CREATE TEMP TABLE IF NOT EXISTS scan_flags
+            (filing_id bigint, kind text, detector text, score float8, reasons text, related text[])""")
+        await conn.execute("TRUNCATE scan_flags")
+        await conn.copy_records_to_table("scan_flags", records=records)
+        await conn.execute("""
+            INSERT INTO flags (filing_id, kind, detector, score, reasons, related, first_run, last_run)
+            SELECT filing_id, kind, detector, score, reasons::jsonb, related, $1, $1 FROM scan_flags
+            ON CONFLICT (filing_id, kind, detector) DO UPDATE
+            SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
+                last_seen = now(), last_run = $1, active = true
+        """, run_id)
+        # flags of scored filings that this run no longer raises stay on record, inactive
+        scored_ids = loaded.ids[in_scope]
+        detectors = [f.detector for f in results]
+        await conn.execute("""
+            UPDATE flags SET active = false
+            WHERE active AND detector = any($2::text[]) AND last_run IS DISTINCT FROM $1
+              AND filing_id = any($3::bigint[])
+        """, run_id, detectors, scored_ids.tolist())
+        await conn.executemany(
+            "INSERT INTO scan_detector_stats (run_id, detector, applied, flagged, excluded, warning)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning) for s in stats])
+        await conn.execute(
+            "UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
+            " filings_scored = $3, high_water = $4 WHERE id = $1",
+            run_id, len(loaded.ids), int(in_scope.sum()), high_water)
+        active = await conn.fetchval("SELECT count(*) FROM flags WHERE active")
+    return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats)
+
+
+async def export_flags(conn: asyncpg.Connection):
+    """Flag export format (filing-format.md), one JSON object per active flag."""
+    query = """
+        SELECT f.ref, g.kind, g.score, g.reasons, g.related, g.detector
+        FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active ORDER BY g.id
+    """
+    async with conn.transaction(readonly=True):
+        async for r in conn.cursor(query, prefetch=5000):
+            yield msgspec.json.encode({"ref": r["ref"], "kind": r["kind"], "score": round(r["score"], 4),
+                                       "reasons": r["reasons"], "related": list(r["related"]),
+                                       "detector": r["detector"]}) + b"\n"
