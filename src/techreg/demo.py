@@ -68,7 +68,8 @@ def generate(n: int, seed: int = 1, *, start: dt.date = dt.date(2024, 1, 1), day
         kind = rng.choices(kinds, weights)[0]
         amount = round(rng.lognormvariate(12.3, 1.2), -2) + 1000
         tech = round(amount * rng.uniform(0.6, 1.0), 2)
-        signed = start + dt.timedelta(days=rng.randrange(days))
+        # filings come in date order (with a little jitter), as sellers number their contracts
+        signed = start + dt.timedelta(days=int(days * i / max(n, 1)) + rng.randrange(3))
         perf_start = signed + dt.timedelta(days=rng.randrange(0, 30))
         perf_end = perf_start + dt.timedelta(days=rng.randrange(30, 720))
         filed = signed + dt.timedelta(days=rng.randrange(1, 60))
