@@ -22,14 +22,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _check_schema(url: str) -> None:
-    async def missing() -> list:
-        conn = await connect(url)
-        try:
-            return await pending(conn)
-        finally:
-            await conn.close()
-
-    todo = run(missing())
+    todo = with_connection(url, pending)
     if todo:
         names = ", ".join(f"{m.version:04d}_{m.name}" for m in todo)
         raise click.ClickException(
@@ -67,6 +60,17 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def with_connection(url: str, work):
+    """Run `work(conn)` on one connection to `url`, closing it afterwards."""
+    async def go():
+        conn = await connect(url)
+        try:
+            return await work(conn)
+        finally:
+            await conn.close()
+    return run(go())
+
+
 @click.group()
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="数据目录 / data folder (TECHREG_DATA_DIR, default ./var)")
@@ -84,16 +88,9 @@ def migrate(ctx: click.Context) -> None:
     """应用待执行的数据库迁移 / apply pending migrations."""
     settings = _settings(ctx)
 
-    async def go(url: str) -> None:
-        conn = await connect(url)
-        try:
-            applied = await run_migrations(conn, progress=click.echo)
-            click.echo(f"数据库结构已是最新 / schema up to date ({len(applied)} applied)")
-        finally:
-            await conn.close()
-
     with database(settings) as url:
-        run(go(url))
+        applied = with_connection(url, lambda conn: run_migrations(conn, progress=click.echo))
+    click.echo(f"数据库结构已是最新 / schema up to date ({len(applied)} applied)")
 
 
 @main.group()
@@ -302,16 +299,9 @@ def audit_verify(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
 
-    async def go(url: str):
-        conn = await connect(url)
-        try:
-            return await verify_chain(conn, audit_key(settings),
-                                      progress=lambda n: click.echo(f"  … {n} filings", err=True))
-        finally:
-            await conn.close()
-
     with database(settings, check_schema=True) as url:
-        report = run(go(url))
+        report = with_connection(url, lambda conn: verify_chain(
+            conn, audit_key(settings), progress=lambda n: click.echo(f"  … {n} filings", err=True)))
     if report.ok:
         click.echo(f"事件链完整 / chain intact: {report.filings} filings, {report.events} events")
         return
@@ -334,15 +324,9 @@ def scan(ctx: click.Context, full: bool) -> None:
 
     settings = _settings(ctx)
 
-    async def go(url: str):
-        conn = await connect(url)
-        try:
-            return await run_scan(conn, settings, full=full, progress=lambda m: click.echo(f"  … {m}", err=True))
-        finally:
-            await conn.close()
-
     with database(settings, check_schema=True) as url:
-        report = run(go(url))
+        report = with_connection(url, lambda conn: run_scan(
+            conn, settings, full=full, progress=lambda m: click.echo(f"  … {m}", err=True)))
     click.echo(f"扫描 #{report.run_id}（{report.mode}）：读取 {report.filings_read}，检测 {report.filings_scored}，"
                f"有效标记 {report.flags_active} / scan #{report.run_id} ({report.mode}): read {report.filings_read},"
                f" scored {report.filings_scored}, active flags {report.flags_active}")
@@ -364,17 +348,13 @@ def flags_export(ctx: click.Context) -> None:
 
     settings = _settings(ctx)
 
-    async def go(url: str) -> None:
-        conn = await connect(url)
-        try:
-            async for line in export_flags(conn):
-                sys.stdout.buffer.write(line)
-        finally:
-            sys.stdout.buffer.flush()
-            await conn.close()
+    async def write(conn) -> None:
+        async for line in export_flags(conn):
+            sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
 
     with database(settings, check_schema=True) as url:
-        run(go(url))
+        with_connection(url, write)
 
 
 # -- users and points -----------------------------------------------------------------
@@ -397,18 +377,11 @@ def user_add(ctx, username, role, display_name, point, password, expires) -> Non
     from .errors import DomainError
     from .registry.users import UserIn, create_user
 
-    async def go(url: str):
-        conn = await connect(url)
-        try:
-            return await create_user(conn, UserIn(username=username, display_name=display_name or username,
-                                                  role=role, point_code=point, password=password,
-                                                  qualification_expires=expires.date() if expires else None))
-        finally:
-            await conn.close()
-
+    body = UserIn(username=username, display_name=display_name or username, role=role, point_code=point,
+                  password=password, qualification_expires=expires.date() if expires else None)
     with database(_settings(ctx), check_schema=True) as url:
         try:
-            created = run(go(url))
+            created = with_connection(url, lambda conn: create_user(conn, body))
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"created {created.username} ({created.role})")
@@ -429,16 +402,10 @@ def point_add(ctx, code, name, prefix) -> None:
     from .errors import DomainError
     from .registry.points import PointIn, create_point
 
-    async def go(url: str):
-        conn = await connect(url)
-        try:
-            return await create_point(conn, PointIn(code=code, name=name, number_prefix=prefix))
-        finally:
-            await conn.close()
-
+    body = PointIn(code=code, name=name, number_prefix=prefix)
     with database(_settings(ctx), check_schema=True) as url:
         try:
-            created = run(go(url))
+            created = with_connection(url, lambda conn: create_point(conn, body))
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"created point {created.code} prefix {created.number_prefix}")
