@@ -53,3 +53,22 @@ def test_cli_scan_and_flags_export(settings):
     for line in result.stdout.splitlines():
         obj = json.loads(line)
         assert 0 <= obj["score"] <= 1 and obj["reasons"]
+
+
+async def test_flags_are_readable_through_the_api(app, office, other_office, settings, conn):
+    ref = new_ref("F")
+    body = filing_body(ref, office.point, signed_on="2026-06-01", performance_start="2026-01-05",
+                       performance_end="2026-05-20", filed_on="2026-06-03")
+    assert (await app.post("/api/filings", json=body, headers=office.h("registrar"))).status_code == 201
+    await run_scan(conn, settings, full=False)
+    r = await app.get(f"/api/filings/{ref}/flags", headers=office.h("registrar"))
+    assert r.status_code == 200
+    flags = r.json()
+    assert flags[0]["kind"] == "backdated" and flags[0]["reasons"] and flags[0]["active"]
+    listed = (await app.get("/api/flags", params={"kind": "backdated", "min_score": 0.9, "limit": 1000},
+                            headers=office.h("registrar"))).json()
+    assert ref in {f["ref"] for f in listed}
+    # another point's registrar sees neither the filing's flags nor them in the list
+    assert (await app.get(f"/api/filings/{ref}/flags", headers=other_office.h("registrar"))).status_code == 404
+    theirs = (await app.get("/api/flags", params={"limit": 1000}, headers=other_office.h("registrar"))).json()
+    assert ref not in {f["ref"] for f in theirs}

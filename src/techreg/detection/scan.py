@@ -7,6 +7,7 @@ nothing half-written; flags are upserted by (filing, kind, detector version)
 and a flag a newer scan no longer raises is marked inactive, never deleted.
 """
 
+import datetime
 import json
 from collections.abc import Callable
 
@@ -131,3 +132,34 @@ async def export_flags(conn: asyncpg.Connection):
             yield msgspec.json.encode({"ref": r["ref"], "kind": r["kind"], "score": round(r["score"], 4),
                                        "reasons": r["reasons"], "related": list(r["related"]),
                                        "detector": r["detector"]}) + b"\n"
+
+
+class FlagOut(msgspec.Struct):
+    ref: str
+    kind: str
+    score: float
+    reasons: list[str]
+    related: list[str]
+    detector: str
+    active: bool
+    first_seen: "datetime.datetime"
+    last_seen: "datetime.datetime"
+
+
+FLAG_COLUMNS = """f.ref, g.kind, g.score, g.reasons, g.related, g.detector, g.active, g.first_seen, g.last_seen"""
+
+
+async def flags_for_filing(conn: asyncpg.Connection, filing_id: int) -> list[FlagOut]:
+    rows = await conn.fetch(f"SELECT {FLAG_COLUMNS} FROM flags g JOIN filings f ON f.id = g.filing_id"
+                            " WHERE g.filing_id = $1 ORDER BY g.active DESC, g.score DESC", filing_id)
+    return [msgspec.convert(dict(r), FlagOut) for r in rows]
+
+
+async def list_flags(conn: asyncpg.Connection, *, point: str | None, kind: str | None, min_score: float,
+                     limit: int) -> list[FlagOut]:
+    rows = await conn.fetch(
+        f"SELECT {FLAG_COLUMNS} FROM flags g JOIN filings f ON f.id = g.filing_id"
+        " WHERE g.active AND g.score >= $1 AND ($2::text IS NULL OR g.kind = $2)"
+        " AND ($3::text IS NULL OR f.point_code = $3) ORDER BY g.score DESC, g.id LIMIT $4",
+        min_score, kind, point, limit)
+    return [msgspec.convert(dict(r), FlagOut) for r in rows]

@@ -18,6 +18,7 @@ from .auth import SessionCache, TokenAuthMiddleware
 from .controllers.admin import AdminController
 from .controllers.auth import AuthController
 from .controllers.filings import FilingController
+from .controllers.flags import FlagController
 from .deps import provide_audit_key, provide_db, provide_settings
 from .errors import EXCEPTION_HANDLERS
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
 
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
     return Litestar(
-        route_handlers=[health, AuthController, FilingController, AdminController, *(extra_handlers or [])],
+        route_handlers=[health, AuthController, FilingController, FlagController, AdminController, *(extra_handlers or [])],
         dependencies={
             "db": Provide(provide_db),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -1,0 +1,29 @@
+from typing import Annotated
+
+import asyncpg
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+
+from ...detection.scan import FlagOut, flags_for_filing, list_flags
+from ...errors import Forbidden
+from ...registry import service
+
+
+class FlagController(Controller):
+    path = "/api"
+    tags = ["flags 异常标记"]
+
+    @get("/filings/{ref:str}/flags", summary="申请的异常标记 / a filing's flags with evidence")
+    async def filing_flags(self, request: Request, ref: str, db: asyncpg.Connection) -> list[FlagOut]:
+        filing = await service.get_filing(db, request.user, ref)  # same visibility as the filing
+        return await flags_for_filing(db, filing.id)
+
+    @get("/flags", summary="异常标记列表 / active flags, filtered")
+    async def flags(self, request: Request, db: asyncpg.Connection, kind: str | None = None,
+                    min_score: Annotated[float, Parameter(ge=0, le=1)] = 0.0,
+                    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> list[FlagOut]:
+        user = request.user
+        if user.role == "inspector":
+            raise Forbidden("检查员请通过检查队列查看标记", "inspectors read flags through their audit queue")
+        point = user.point_code if user.role == "registrar" else None
+        return await list_flags(db, point=point, kind=kind, min_score=min_score, limit=limit)
