@@ -70,6 +70,21 @@ def database_url(server):
     yield _swap_db(admin_url, name)
 
 
+@pytest_asyncio.fixture
+async def empty_database(server):
+    """A database of its own, migrated and empty, for tests that need whole-registry results."""
+    _, admin_url = server
+    name = f"techreg_empty_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = _swap_db(admin_url, name)
+    conn = await connect(url)
+    await migrate(conn, progress=lambda _: None)
+    await conn.close()
+    yield url
+
+
 @pytest.fixture(scope="session")
 def settings(data_dir, database_url):
     return load_settings(data_dir=data_dir, database_url=database_url, audit_key="test-audit-key",

@@ -4,7 +4,8 @@ import datetime as dt
 
 import numpy as np
 
-from techreg.detection import backdated, large_software
+from techreg.detection import backdated, duplicate, large_software, split
+from techreg.detection.pairs import candidate_pairs
 from techreg.detection.columns import Columns, day_numbers, running_max_by_group
 
 D0 = dt.date(2025, 1, 1)
@@ -25,6 +26,10 @@ def cols(rows: list[dict]) -> Columns:
         amount=np.array(col("amount", 100_000.0), float), tech_amount=np.array(col("tech", 100_000.0), float),
         signed=days("signed", 0), perf_start=days("start", 5), perf_end=days("end", 200), filed=days("filed", 10),
         contract_prefix=np.array(col("prefix", "HT-"), dtype=object), contract_seq=np.array(col("seq", -1), np.int64),
+        contract_key=np.array([r.get("no", f"N{i}") for i, r in enumerate(rows)], dtype=object),
+        title_core=np.array(col("core", "智慧园区管理平台开发合同"), dtype=object),
+        title_marks=np.array(col("marks", ""), dtype=object), point=np.array(col("point", "310101"), dtype=object),
+        seller_brand=np.array(col("brand", -1), np.int32),
     )
 
 
@@ -100,3 +105,59 @@ def test_big_seller_with_consistently_big_contracts_is_only_flagged_at_the_line(
 def test_non_software_is_out_of_scope():
     f = large_software.detect(cols([{"software": False, "tech": 9e7, "amount": 9e7}]))
     assert len(f) == 0
+
+
+def _split(rows):
+    c = cols(rows)
+    return split.detect(c, candidate_pairs(c, 45))
+
+
+def test_split_over_the_line_with_numbered_parts():
+    rows = [{"tech": 3_000_000.0, "amount": 3_000_000.0, "signed": 0, "marks": "一"},
+            {"tech": 2_600_000.0, "amount": 2_600_000.0, "signed": 6, "marks": "二"},
+            {"tech": 90_000.0, "amount": 90_000.0, "signed": 3, "core": "供应链协同软件开发合同"}]  # unrelated subject
+    f = _split(rows)
+    assert sorted(f.rows.tolist()) == [0, 1]
+    assert f.scores.min() >= 0.9
+    reasons = f.reasons[f.rows.tolist().index(0)]
+    assert any("5,000,000" in r for r in reasons) and any("5,600,000.00" in r for r in reasons)
+    assert f.related[f.rows.tolist().index(0)].tolist() == [1]
+
+
+def test_split_through_a_sister_company_under_an_unknown_line():
+    # each part just under 1,000,000 yuan (a limit the registry does not know), second part via a sister company
+    rows = [{"seller": 1, "brand": 77, "tech": 960_000.0, "amount": 960_000.0, "signed": 0},
+            {"seller": 3, "brand": 77, "tech": 980_000.0, "amount": 980_000.0, "signed": 2,
+             "start": 9, "end": 120}]
+    f = _split(rows)
+    assert sorted(f.rows.tolist()) == [0, 1]
+    assert any("关联" in r for r in f.reasons[0])
+
+
+def test_honest_look_alikes_are_not_splits():
+    rows = [
+        # yearly renewal: same title, a year apart
+        {"tech": 3_000_000.0, "signed": 0}, {"tech": 3_000_000.0, "signed": 365},
+        # real phases months apart
+        {"buyer": 5, "tech": 3_000_000.0, "signed": 0, "marks": "一"},
+        {"buyer": 5, "tech": 2_500_000.0, "signed": 150, "marks": "二"},
+        # unrelated projects with one client, same week
+        {"buyer": 6, "tech": 3_000_000.0, "signed": 0, "core": "数据中台开发合同"},
+        {"buyer": 6, "tech": 2_500_000.0, "signed": 3, "core": "水处理膜技术咨询合同"},
+        # a different seller that is not a sister company
+        {"buyer": 8, "seller": 1, "brand": 1, "tech": 3_000_000.0, "signed": 0, "marks": "一"},
+        {"buyer": 8, "seller": 4, "brand": 2, "tech": 2_500_000.0, "signed": 3, "marks": "二"},
+    ]
+    assert len(_split(rows)) == 0
+
+
+def test_duplicate_flags_the_later_registration_only():
+    original = {"tech": 800_000.0, "amount": 800_000.0, "signed": 0, "filed": 10, "no": "HT-7", "point": "310101"}
+    copy = dict(original, tech=810_000.0, amount=810_000.0, filed=40, point="310104")
+    c = cols([copy, original])
+    f = duplicate.detect(c, candidate_pairs(c, 45))
+    assert f.rows.tolist() == [0] and f.related[0].tolist() == [1]
+    assert any("合同编号相同" in r for r in f.reasons[0]) and any("310104" in r for r in f.reasons[0])
+    # the same pair's next contract (new number, its own term) is neither a duplicate nor a split
+    c = cols([original, dict(original, no="HT-8", signed=20, filed=30, start=25, end=400)])
+    assert len(duplicate.detect(c, candidate_pairs(c, 45))) == 0

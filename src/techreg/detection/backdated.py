@@ -15,15 +15,18 @@ import numpy as np
 from .columns import Columns, running_max_by_group
 from .flags import Flags, empty
 
-DETECTOR = "backdated/1.0"
+DETECTOR = "backdated/1.1"
 
 
 @dataclass(frozen=True)
 class BackdatedSettings:
-    weak_days: int = 7          # performance this many days before signing is ordinary
+    weak_days: int = 14         # performance up to this many days before signing is ordinary
     strong_days: int = 90       # this many days or more is strong evidence
     sequence_tolerance_days: int = 30
-    late_filing_days: int = 365
+    # numbering is only evidence where the seller numbers in date order otherwise
+    sequence_min_contracts: int = 4
+    sequence_max_inverted_share: float = 0.25
+    late_filing_days: int = 180
 
 
 def _ramp(x: np.ndarray, lo: float, hi: float, s_lo: float, s_hi: float) -> np.ndarray:
@@ -31,7 +34,8 @@ def _ramp(x: np.ndarray, lo: float, hi: float, s_lo: float, s_hi: float) -> np.n
     return s_lo + t * (s_hi - s_lo)
 
 
-def sequence_gap(c: Columns) -> np.ndarray:
+def sequence_gap(c: Columns, tolerance_days: int = 30, min_contracts: int = 4,
+                 max_inverted_share: float = 0.25) -> np.ndarray:
     """Days by which a filing's signing date precedes the latest signing among the seller's lower-numbered contracts."""
     n = len(c)
     gap = np.zeros(n, np.int64)
@@ -54,7 +58,11 @@ def sequence_gap(c: Columns) -> np.ndarray:
     first[1:] = g[1:] != g[:-1]
     prev[first] = np.iinfo(np.int64).min
     local_gap = np.where(first, 0, np.maximum(prev - signed, 0))
-    gap[idx[order]] = local_gap
+    # a seller whose numbers do not follow dates at all (random or per-project numbering) proves nothing
+    _, group_index, group_size = np.unique(g, return_inverse=True, return_counts=True)
+    inverted = np.bincount(group_index, weights=local_gap > tolerance_days)
+    trusted = (group_size >= min_contracts) & (inverted <= max_inverted_share * group_size)
+    gap[idx[order]] = np.where(trusted[group_index], local_gap, 0)
     return gap
 
 
@@ -65,13 +73,13 @@ def detect(c: Columns, s: BackdatedSettings = BackdatedSettings()) -> Flags:
     before = (c.signed - c.perf_start).astype(np.int64)          # days performed before signing
     after_end = (c.signed - c.perf_end).astype(np.int64)         # > 0: signed after the work ended
     late = (c.filed - c.signed).astype(np.int64)
-    seq_gap = sequence_gap(c)
+    seq_gap = sequence_gap(c, s.sequence_tolerance_days, s.sequence_min_contracts, s.sequence_max_inverted_share)
 
-    s_before = np.where(before > s.weak_days, _ramp(before, s.weak_days, s.strong_days, 0.35, 0.95), 0.0)
+    s_before = np.where(before > s.weak_days, _ramp(before, s.weak_days, s.strong_days, 0.4, 0.95), 0.0)
     s_after = np.where(after_end > 0, 0.97, 0.0)
     s_seq = np.where(seq_gap > s.sequence_tolerance_days,
                      _ramp(seq_gap, s.sequence_tolerance_days, 180, 0.6, 0.95), 0.0)
-    s_late = np.where(late > s.late_filing_days, _ramp(late, s.late_filing_days, 3 * s.late_filing_days, 0.3, 0.6), 0.0)
+    s_late = np.where(late > s.late_filing_days, _ramp(late, s.late_filing_days, 3 * s.late_filing_days, 0.4, 0.7), 0.0)
     # independent signals reinforce each other (noisy-or)
     score = 1 - (1 - s_before) * (1 - s_after) * (1 - s_seq) * (1 - s_late)
     rows = np.nonzero(score >= 0.3)[0]

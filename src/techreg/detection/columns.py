@@ -25,9 +25,28 @@ class Columns:
     filed: np.ndarray               # int32 days
     contract_prefix: np.ndarray = field(default=None)  # object: contract_no without its trailing number
     contract_seq: np.ndarray = field(default=None)     # int64: trailing number of contract_no, -1 if none
+    contract_key: np.ndarray = field(default=None)     # object: contract_no, letters and digits only
+    title_core: np.ndarray = field(default=None)       # object: title without numbering (text.py)
+    title_marks: np.ndarray = field(default=None)      # object: only the numbering of the title
+    point: np.ndarray = field(default=None)            # object: registration point code
+    seller_brand: np.ndarray = field(default=None)     # int32: trade name + region of the seller, -1 unknown
+
+    def __post_init__(self):
+        n = len(self.ref)
+        blank = np.full(n, "", dtype=object)
+        for name in ("contract_prefix", "contract_key", "title_core", "title_marks", "point"):
+            if getattr(self, name) is None:
+                setattr(self, name, blank.copy())
+        if self.contract_seq is None:
+            self.contract_seq = np.full(n, -1, np.int64)
+        if self.seller_brand is None:
+            self.seller_brand = np.full(n, -1, np.int32)
 
     def __len__(self) -> int:
         return len(self.ref)
+
+    def take(self, rows: np.ndarray) -> "Columns":
+        return Columns(**{f: getattr(self, f)[rows] for f in self.__dataclass_fields__})
 
 
 def day_numbers(dates) -> np.ndarray:

@@ -16,7 +16,7 @@ import msgspec
 import numpy as np
 
 from ..config import Settings
-from . import backdated, large_software
+from . import backdated, duplicate, large_software, pairs, split
 from .flags import Flags
 from .loader import load_columns
 
@@ -41,10 +41,31 @@ class ScanReport(msgspec.Struct):
     detectors: list[DetectorStats]
 
 
+def detector_settings(settings: Settings):
+    split_settings = split.SplitSettings(
+        lines=(float(settings.large_line), float(settings.delegation_line)), window_days=settings.split_window_days,
+        max_span_days=settings.split_max_span_days, title_similarity=settings.split_title_similarity,
+        duplicate_window_days=settings.duplicate_window_days)
+    return (
+        backdated.BackdatedSettings(weak_days=settings.backdated_weak_days, strong_days=settings.backdated_strong_days,
+                                    sequence_tolerance_days=settings.backdated_sequence_tolerance_days,
+                                    late_filing_days=settings.late_filing_days),
+        large_software.LargeSoftwareSettings(large_line=float(settings.large_line),
+                                             seller_ratio=settings.software_seller_ratio,
+                                             fence_k=settings.software_peer_fence_k),
+        split_settings,
+    )
+
+
 def run_detectors(columns, settings: Settings) -> list[Flags]:
+    back, large, split_settings = detector_settings(settings)
+    window = max(split_settings.window_days, split_settings.duplicate_window_days)
+    candidate = pairs.candidate_pairs(columns, window)
     return [
-        backdated.detect(columns),
-        large_software.detect(columns, large_software.LargeSoftwareSettings(large_line=float(settings.large_line))),
+        backdated.detect(columns, back),
+        large_software.detect(columns, large),
+        split.detect(columns, candidate, split_settings),
+        duplicate.detect(columns, candidate, split_settings),
     ]
 
 

@@ -1,0 +1,51 @@
+"""Duplicate registration (重复登记): one contract registered twice.
+
+The same seller and buyer, the same numbering, signed within a month, and
+either the same contract number or a near-identical title, amount and start
+of performance. The later registration is flagged, with the earlier one as
+related; registration at another point is named in the evidence.
+"""
+
+import numpy as np
+
+from .columns import Columns
+from .flags import Flags, empty
+from .pairs import Pairs, copy_like
+from .split import SplitSettings
+
+DETECTOR = "duplicate/1.0"
+
+
+def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flags:
+    n = len(c)
+    if n == 0 or len(pairs) == 0:
+        return empty("duplicate", DETECTOR, applied=n)
+    hit = copy_like(c, pairs, s.duplicate_window_days, s.duplicate_title, s.duplicate_amount)
+    a, b = pairs.a[hit], pairs.b[hit]
+    # the later registration is the duplicate: later application date, then later entry
+    later_b = (c.filed[b] > c.filed[a]) | ((c.filed[b] == c.filed[a]) & (b > a))
+    dup, orig = np.where(later_b, b, a), np.where(later_b, a, b)
+    same_no = pairs.contract_equal[hit]
+    same_title = pairs.title_sim[hit] >= 0.999
+    same_amount = c.tech_amount[dup] == c.tech_amount[orig]
+    score = np.minimum(0.7 + 0.2 * same_no + 0.05 * same_title + 0.05 * same_amount, 0.99)
+    # one flag per duplicate filing, keeping its strongest match
+    order = np.lexsort((-score, dup))
+    first = np.r_[True, dup[order][1:] != dup[order][:-1]] if len(order) else np.zeros(0, bool)
+    pick = order[first]
+    reasons, related = [], []
+    for k in pick:                                     # flagged filings only
+        i, j = dup[k], orig[k]
+        r = [f"与 {c.ref[j]} 为同一卖方、同一买方，签订日期相差 {abs(int(c.signed[i]) - int(c.signed[j]))} 天，"
+             f"技术交易额 {c.tech_amount[i]:,.2f} / {c.tech_amount[j]:,.2f} 元 / same seller and buyer as {c.ref[j]}, "
+             f"signed {abs(int(c.signed[i]) - int(c.signed[j]))} days apart, technology amounts "
+             f"{c.tech_amount[i]:,.2f} / {c.tech_amount[j]:,.2f} yuan"]
+        if same_no[k]:
+            r.append("合同编号相同 / same contract number")
+        if c.title_core[i] == c.title_core[j]:
+            r.append("合同名称相同或仅措辞差异 / same title apart from wording")
+        if c.point[i] != c.point[j]:
+            r.append(f"分别在登记点 {c.point[j]} 与 {c.point[i]} 登记 / registered at points {c.point[j]} and {c.point[i]}")
+        reasons.append(r)
+        related.append(np.array([j], np.int64))
+    return Flags("duplicate", DETECTOR, dup[pick].astype(np.int64), score[pick], reasons, related, applied=n)

@@ -1,0 +1,67 @@
+"""Candidate pairs shared by the split and duplicate detectors.
+
+Filings are sorted by (buyer, signing date); each is paired with the next few
+filings of the same buyer signed within the window. That is a handful of
+vectorised passes over the arrays, never a comparison of every pair. Title
+similarity is computed only for pairs whose sellers are the same company or
+sister companies (same trade name and region), which are few.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .columns import Columns
+from .text import similarity
+
+
+@dataclass
+class Pairs:
+    a: np.ndarray              # earlier row (by signing date)
+    b: np.ndarray              # later row
+    days: np.ndarray           # signing days between them
+    same_seller: np.ndarray
+    sister: np.ndarray         # different sellers sharing a trade name and region
+    title_sim: np.ndarray      # bigram Jaccard of title cores (0 where sellers unrelated)
+    marks_equal: np.ndarray    # same numbering in the titles (一期 vs 二期 differ)
+    contract_equal: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> Pairs:
+    order = np.lexsort((np.arange(len(c)), c.signed, c.buyer))
+    a_parts, b_parts = [], []
+    for k in range(1, min(max_neighbours, len(c) - 1) + 1):
+        a, b = order[:-k], order[k:]
+        ok = (c.buyer[a] == c.buyer[b]) & (c.signed[b] - c.signed[a] <= window_days)
+        if not ok.any():
+            break
+        a_parts.append(a[ok])
+        b_parts.append(b[ok])
+    a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int64)
+    b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int64)
+    same_seller = c.seller[a] == c.seller[b]
+    sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] >= 0)
+    related = same_seller | sister
+    a, b, same_seller, sister = a[related], b[related], same_seller[related], sister[related]
+    core_a, core_b = c.title_core[a], c.title_core[b]
+    sim = similarity(core_a, core_b)
+    sim[(core_a == "") | (core_b == "")] = 0.0
+    return Pairs(a.astype(np.int64), b.astype(np.int64), (c.signed[b] - c.signed[a]).astype(np.int64),
+                 same_seller, sister, sim, c.title_marks[a] == c.title_marks[b],
+                 (c.contract_key[a] == c.contract_key[b]) & (c.contract_key[a] != ""))
+
+
+def copy_like(c: Columns, p: Pairs, window_days: int, title_min: float, amount_min: float) -> np.ndarray:
+    """Pairs that look like one contract registered twice rather than parts of one deal."""
+    lo = np.minimum(c.tech_amount[p.a], c.tech_amount[p.b])
+    hi = np.maximum(c.tech_amount[p.a], c.tech_amount[p.b])
+    amount_close = lo >= amount_min * np.maximum(hi, 1e-9)
+    start_close = np.abs(c.perf_start[p.a] - c.perf_start[p.b]) <= window_days
+    # a copy keeps the term of performance; parts of one deal are performed over terms of their own
+    same_term = np.abs((c.perf_end[p.a] - c.perf_start[p.a]) - (c.perf_end[p.b] - c.perf_start[p.b])) <= 3
+    return (p.same_seller & p.marks_equal & (p.days <= window_days)
+            & ((p.contract_equal & (p.title_sim >= 0.5))
+               | ((p.title_sim >= title_min) & amount_close & start_close & same_term)))
