@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import filing_body, new_ref, unique_point_code
-from techreg.detection import backdated, duplicate, large_software, split
+from techreg.detection import backdated, duplicate, large_software, outlier, split
 from techreg.detection.scan import export_flags, run_scan
 from techreg.registry.importer import import_stream
 
@@ -23,20 +23,20 @@ async def test_full_and_incremental_scan_store_flags_with_evidence(conn, setting
     assert report.filings_scored >= 2
     flags = {r["ref"]: r for r in await conn.fetch(
         "SELECT f.ref, g.kind, g.score, g.reasons, g.active FROM flags g JOIN filings f ON f.id = g.filing_id"
-        " WHERE f.ref = any($1)", [honest["ref"], late_signed["ref"]])}
+        " WHERE f.ref = any($1) AND g.kind <> 'outlier'", [honest["ref"], late_signed["ref"]])}
     assert honest["ref"] not in flags
     flag = flags[late_signed["ref"]]
     assert flag["kind"] == "backdated" and flag["score"] > 0.9 and flag["active"]
     assert any("履行" in r for r in flag["reasons"])
     stats = await conn.fetch("SELECT detector FROM scan_detector_stats WHERE run_id = $1", report.run_id)
-    assert {s["detector"] for s in stats} >= {backdated.DETECTOR, large_software.DETECTOR, split.DETECTOR,
+    assert {s["detector"] for s in stats} >= {outlier.load().detector, backdated.DETECTOR, large_software.DETECTOR, split.DETECTOR,
                                                duplicate.DETECTOR}
 
     # nothing changed: an incremental scan scores nothing new and keeps the flag
     again = await run_scan(conn, settings, full=False)
     assert again.filings_scored == 0
-    assert await conn.fetchval("SELECT active FROM flags g JOIN filings f ON f.id = g.filing_id WHERE f.ref = $1",
-                               late_signed["ref"])
+    assert await conn.fetchval("SELECT active FROM flags g JOIN filings f ON f.id = g.filing_id"
+                               " WHERE f.ref = $1 AND g.kind = 'backdated'", late_signed["ref"])
     exported = [json.loads(line) async for line in export_flags(conn)]
     mine = [e for e in exported if e["ref"] == late_signed["ref"]]
     assert mine and set(mine[0]) == {"ref", "kind", "score", "reasons", "related", "detector"}
@@ -74,3 +74,54 @@ async def test_flags_are_readable_through_the_api(app, office, other_office, set
     assert (await app.get(f"/api/filings/{ref}/flags", headers=other_office.h("registrar"))).status_code == 404
     theirs = (await app.get("/api/flags", params={"limit": 1000}, headers=other_office.h("registrar"))).json()
     assert ref not in {f["ref"] for f in theirs}
+
+
+async def _active_rule_flags(conn) -> set:
+    rows = await conn.fetch("SELECT f.ref, g.kind, g.detector, g.related, round(g.score::numeric, 6) AS score"
+                            " FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active AND g.kind <> 'outlier'")
+    return {(r["ref"], r["kind"], r["detector"], tuple(sorted(r["related"])), r["score"]) for r in rows}
+
+
+async def test_incremental_scan_gives_what_a_full_scan_gives(empty_database, settings, audit_key):
+    from ml.synth import generate
+    from techreg.db.pool import connect
+
+    filings, labels = generate(6000, seed=77)
+    first, rest = filings[:4500], filings[4500:]
+    conn = await connect(empty_database)
+    try:
+        for part in (first, rest):
+            data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in part)
+            await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+            report = await run_scan(conn, settings, full=part is first)
+        assert report.mode == "incremental" and report.filings_scored == len(rest)
+        incremental = await _active_rule_flags(conn)
+        await run_scan(conn, settings, full=True)
+        assert await _active_rule_flags(conn) == incremental
+        assert {ref for ref, *_ in incremental} & {f["ref"] for f in rest}   # the new filings were scored
+    finally:
+        await conn.close()
+
+
+async def test_new_detector_version_retires_old_flags_without_erasing_them(empty_database, settings, audit_key):
+    from techreg.db.pool import connect
+
+    conn = await connect(empty_database)
+    try:
+        body = filing_body(new_ref("V"), unique_point_code(), signed_on="2026-06-01", performance_start="2026-01-05",
+                           performance_end="2026-05-20", filed_on="2026-06-03")
+        await import_stream(conn, io.BytesIO(json.dumps(body).encode() + b"\n"), audit_key, actor="t", source="s")
+        filing_id = await conn.fetchval("SELECT id FROM filings WHERE ref = $1", body["ref"])
+        await conn.execute("INSERT INTO flags (filing_id, kind, detector, score, reasons) VALUES"
+                           " ($1, 'backdated', 'backdated/0.9', 0.5, '[\"old evidence\"]')", filing_id)
+        await run_scan(conn, settings, full=True)
+        rows = {r["detector"]: r for r in await conn.fetch(
+            "SELECT detector, active, reasons FROM flags WHERE filing_id = $1 AND kind = 'backdated'", filing_id)}
+        assert rows["backdated/0.9"]["reasons"] == ["old evidence"] and not rows["backdated/0.9"]["active"]
+        assert rows[backdated.DETECTOR]["active"]
+        risk = await conn.fetchrow("SELECT risk, kinds FROM filing_risk WHERE filing_id = $1", filing_id)
+        new_score = await conn.fetchval("SELECT score FROM flags WHERE filing_id = $1 AND detector = $2",
+                                        filing_id, backdated.DETECTOR)
+        assert new_score <= risk["risk"] < 1 and "backdated" in risk["kinds"]
+    finally:
+        await conn.close()

@@ -14,6 +14,7 @@ import numpy as np
 
 from .columns import Columns
 from .flags import Flags, empty
+from .peers import PeerTable, from_columns, peer_keys
 
 DETECTOR = "large_software/1.1"
 
@@ -27,21 +28,6 @@ class LargeSoftwareSettings:
     seller_ratio: float = 5.0         # at least this many times the seller's median
     seller_z: float = 3.0             # and this many robust deviations above it
     min_log_spread: float = 0.25      # floor for a seller's spread, so uniform histories do not over-react
-
-
-def _group_fences(keys: np.ndarray, logs: np.ndarray, k: float, min_n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: its group's median and upper fence Q3 + k·IQR of log amounts (inf where the group is too small)."""
-    median_out = np.full(len(keys), np.inf)
-    fence = np.full(len(keys), np.inf)
-    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    order = np.argsort(inv, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    for g in np.nonzero(counts >= min_n)[0]:     # loop over peer groups (kind × field), not rows
-        members = order[bounds[g]:bounds[g + 1]]
-        q1, q2, q3 = np.percentile(logs[members], [25, 50, 75])
-        median_out[members] = q2
-        fence[members] = q3 + k * max(q3 - q1, 0.1)
-    return median_out, fence
 
 
 def _group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,15 +52,17 @@ def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return median, 1.4826 * mad, size - 1
 
 
-def detect(c: Columns, s: LargeSoftwareSettings = LargeSoftwareSettings()) -> Flags:
+def detect(c: Columns, s: LargeSoftwareSettings = LargeSoftwareSettings(), peers: PeerTable | None = None) -> Flags:
+    """`peers` (quartiles per kind × field) come from the whole registry when `c` is only part of it."""
     sw = np.nonzero(c.software)[0]
     if len(sw) == 0:
         return empty("large_software", DETECTOR)
     tech = c.tech_amount
     logs = np.log1p(tech)
-    peer_key = np.char.add(c.kind[sw].astype(str), np.char.add("|", c.domain[sw].astype(str)))
-    peer_median, fence = np.full(len(c), np.inf), np.full(len(c), np.inf)
-    peer_median[sw], fence[sw] = _group_fences(peer_key, logs[sw], s.fence_k, s.min_peer_group)
+    count, q1, q2, q3 = (peers or from_columns(c)).per_row(peer_keys(c))
+    enough = count >= s.min_peer_group        # a small peer group proves nothing
+    peer_median = np.where(enough, q2, np.inf)
+    fence = np.where(enough, q3 + s.fence_k * np.maximum(q3 - q1, 0.1), np.inf)
     med, spread, others = seller_history(c, logs)
     spread = np.maximum(spread, s.min_log_spread)
 

@@ -16,9 +16,11 @@ import msgspec
 import numpy as np
 
 from ..config import Settings
-from . import backdated, duplicate, large_software, pairs, split
+from . import backdated, duplicate, large_software, outlier, pairs, split
 from .flags import Flags
 from .loader import load_columns
+from .peers import PeerTable, from_columns
+from .peers import from_database as peers_from_database
 
 # above this share of applicable filings, a detector is probably mis-tuned
 IMPLAUSIBLE_SHARE = 0.2
@@ -57,16 +59,21 @@ def detector_settings(settings: Settings):
     )
 
 
-def run_detectors(columns, settings: Settings) -> list[Flags]:
+def run_detectors(columns, settings: Settings, *, peers: PeerTable | None = None,
+                  in_scope: np.ndarray | None = None, model: outlier.OutlierModel | None = None) -> list[Flags]:
     back, large, split_settings = detector_settings(settings)
+    peers = peers or from_columns(columns)
     window = max(split_settings.window_days, split_settings.duplicate_window_days)
     candidate = pairs.candidate_pairs(columns, window)
-    return [
+    results = [
         backdated.detect(columns, back),
-        large_software.detect(columns, large),
+        large_software.detect(columns, large, peers),
         split.detect(columns, candidate, split_settings),
         duplicate.detect(columns, candidate, split_settings),
     ]
+    if model is not None:
+        results.append(outlier.detect(columns, model, settings.outlier_share, peers, in_scope))
+    return results
 
 
 async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
@@ -82,29 +89,59 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
     return report
 
 
+def _scopes(c, changed: np.ndarray) -> dict[str, np.ndarray]:
+    """Which rows each detector can judge with complete evidence.
+
+    An incremental scan reads every filing of the parties of changed filings. A
+    filing whose seller is among them has its seller's whole history loaded
+    (back-dating, large software); one whose buyer is among them has its buyer's
+    (splits, duplicates). Those may gain or lose a flag through the new filings.
+    """
+    touched = np.unique(np.concatenate([c.seller[changed], c.buyer[changed]]))
+    by_seller, by_buyer = np.isin(c.seller, touched), np.isin(c.buyer, touched)
+    return {"backdated": by_seller, "large_software": by_seller, "split": by_buyer, "duplicate": by_buyer,
+            "outlier": changed}
+
+
+def _load_model(stats: list) -> outlier.OutlierModel | None:
+    try:
+        return outlier.load()
+    except outlier.ModelError as exc:     # a model we cannot trust is skipped, loudly, not used
+        stats.append(DetectorStats("outlier", 0, 0, 0, str(exc)))
+        return None
+
+
 async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
     async with conn.transaction(isolation="repeatable_read"):
         since = 0
         if not full:
             since = await conn.fetchval(
                 "SELECT coalesce(max(high_water), 0) FROM scan_runs WHERE status = 'succeeded'")
-        progress("读取 / reading filings")
-        loaded = await load_columns(conn)
-        high_water = int(loaded.change_seq.max()) if len(loaded.change_seq) else since
+        high_water = await conn.fetchval("SELECT coalesce(max(change_seq), 0) FROM filings")
+        progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
+        if full:
+            loaded, peers = await load_columns(conn), None
+        else:
+            loaded, peers = await load_columns(conn, changed_since=since), await peers_from_database(conn)
         in_scope = loaded.change_seq > since
-        progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings")
-        results = run_detectors(loaded.columns, settings)
-        records, stats = [], []
+        scopes = _scopes(loaded.columns, in_scope)
+        progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
+        stats: list[DetectorStats] = []
+        model = _load_model(stats)
+        results = run_detectors(loaded.columns, settings, peers=peers, in_scope=in_scope, model=model)
+        records, retire = [], []
         refs = loaded.columns.ref
         for flags in results:
+            scope = scopes[flags.kind]
             keep = [k for k, row in enumerate(flags.rows)
-                    if in_scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())]
+                    if scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())]
             share = len(flags) / flags.applied if flags.applied else 0.0
             warning = None
             if share > IMPLAUSIBLE_SHARE:
                 warning = (f"标记比例 {share:.0%} 过高，请检查阈值 / flags {share:.0%} of applicable filings: "
                            f"implausibly many, check the settings")
             stats.append(DetectorStats(flags.detector, flags.applied, len(flags), flags.excluded, warning))
+            retire.append((flags.detector.split("/")[0], loaded.ids[scope].tolist()))
             for k in keep:
                 row = flags.rows[k]
                 records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
@@ -122,14 +159,17 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
             SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
                 last_seen = now(), last_run = $1, active = true
         """, run_id)
-        # flags of scored filings that this run no longer raises stay on record, inactive
-        scored_ids = loaded.ids[in_scope]
-        detectors = [f.detector for f in results]
+        # flags of judged filings that this run no longer raises (or that an older version of the
+        # detector raised) stay on record, inactive; so do those of filings refused since the last scan
+        await conn.executemany("""
+            UPDATE flags SET active = false
+            WHERE active AND last_run IS DISTINCT FROM $1 AND split_part(detector, '/', 1) = $2
+              AND filing_id = any($3::bigint[])
+        """, [(run_id, name, ids) for name, ids in retire])
         await conn.execute("""
             UPDATE flags SET active = false
-            WHERE active AND detector = any($2::text[]) AND last_run IS DISTINCT FROM $1
-              AND filing_id = any($3::bigint[])
-        """, run_id, detectors, scored_ids.tolist())
+            WHERE active AND filing_id IN (SELECT id FROM filings WHERE status = 'refused' AND change_seq > $1)
+        """, since)
         await conn.executemany(
             "INSERT INTO scan_detector_stats (run_id, detector, applied, flagged, excluded, warning)"
             " VALUES ($1, $2, $3, $4, $5, $6)",

@@ -1,0 +1,107 @@
+"""Unsupervised outlier score (scikit-learn IsolationForest over engineered features).
+
+The model is a skops file in the models folder beside a metadata file
+(training data, features, library versions, metrics, sha256). Loading checks
+the hash and refuses any type outside the reviewed list below, so a tampered
+or unexpected file is never unpickled. Each flag names the features that
+drove it: those furthest from the training data's median, in IQR units.
+"""
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .columns import Columns
+from .features import LABELS_ZH, NAMES, engineered
+from .flags import Flags, empty
+from .peers import PeerTable
+
+MODEL_NAME = "outlier"
+# reviewed: what an IsolationForest of extra-trees needs, nothing that can run code
+TRUSTED_TYPES = [
+    "sklearn.ensemble._iforest.IsolationForest",
+    "sklearn.tree._classes.ExtraTreeRegressor",
+    "sklearn.tree._tree.Tree",
+]
+
+
+class ModelError(Exception):
+    pass
+
+
+def models_dir() -> Path:
+    if os.environ.get("TECHREG_MODELS_DIR"):
+        return Path(os.environ["TECHREG_MODELS_DIR"])
+    return Path(__file__).resolve().parents[3] / "models"
+
+
+@dataclass
+class OutlierModel:
+    model: object
+    meta: dict
+    path: Path
+
+    @property
+    def detector(self) -> str:
+        return f"outlier/{self.meta['version']}"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load(folder: Path | None = None, name: str = MODEL_NAME) -> OutlierModel | None:
+    """The current model, or None when none has been trained. Raises ModelError when it cannot be trusted."""
+    import skops.io as sio
+
+    folder = folder or models_dir()
+    path, meta_path = folder / f"{name}.skops", folder / f"{name}.json"
+    if not path.exists() or not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if file_sha256(path) != meta.get("sha256"):
+        raise ModelError(f"模型文件校验和不符 / {path} does not match the sha256 in {meta_path}")
+    untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ModelError(f"模型含未经审查的类型 / {path} holds types outside the reviewed list: {sorted(untrusted)}")
+    if meta.get("features") != NAMES:
+        raise ModelError(f"模型特征与代码不一致 / {path} was trained on other features; retrain with ml/train.py")
+    return OutlierModel(sio.load(path, trusted=TRUSTED_TYPES), meta, path)
+
+
+def raw_scores(model, features: np.ndarray) -> np.ndarray:
+    """Higher is more unusual."""
+    return -model.score_samples(features)
+
+
+def detect(c: Columns, m: OutlierModel | None, share: float = 0.002,
+           peers: PeerTable | None = None, in_scope: np.ndarray | None = None) -> Flags:
+    if m is None or len(c) == 0:
+        return empty("outlier", "outlier/none", applied=0)
+    features = engineered(c, peers)
+    rows_scored = np.arange(len(c)) if in_scope is None else np.nonzero(in_scope)[0]
+    raw = np.full(len(c), -np.inf)
+    raw[rows_scored] = raw_scores(m.model, features[rows_scored])
+    threshold, scale = m.meta["threshold"], m.meta["score_scale"]
+    over = np.nonzero(raw >= threshold)[0]
+    limit = max(1, int(np.ceil(share * len(rows_scored))))
+    if len(over) > limit:                         # never more than the configured share
+        over = over[np.argsort(-raw[over], kind="stable")[:limit]]
+    median = np.array(m.meta["feature_median"])
+    iqr = np.maximum(np.array(m.meta["feature_iqr"]), 1e-6)
+    score = np.clip(0.5 + 0.4 * (raw[over] - threshold) / scale, 0.5, 0.9)
+    reasons = []
+    for i in over:                                # flagged rows only
+        z = (features[i] - median) / iqr
+        top = np.argsort(-np.abs(z))[:3]
+        parts_zh = "、".join(f"{LABELS_ZH[NAMES[k]]}（{'高' if z[k] > 0 else '低'}于常见 {abs(z[k]):.1f} 个四分位距）"
+                            for k in top)
+        parts_en = ", ".join(f"{NAMES[k]} {z[k]:+.1f} IQR" for k in top)
+        reasons.append([f"异常度模型评分 {raw[i]:.3f}（阈值 {threshold:.3f}）；主要因素：{parts_zh} / "
+                        f"outlier model score {raw[i]:.3f} (threshold {threshold:.3f}); driven by {parts_en}"])
+    return Flags("outlier", m.detector, over.astype(np.int64), score, reasons,
+                 [np.zeros(0, np.int64) for _ in over], applied=len(rows_scored))
