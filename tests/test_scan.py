@@ -66,12 +66,16 @@ async def test_flags_are_readable_through_the_api(app, office, other_office, set
     r = await app.get(f"/api/filings/{ref}/flags", headers=office.h("registrar"))
     assert r.status_code == 200
     flags = r.json()
-    assert flags[0]["kind"] == "backdated" and flags[0]["reasons"] and flags[0]["active"]
+    flags = [f for f in flags if f["kind"] == "backdated"]
+    assert flags[0]["reasons"] and flags[0]["active"]
+    risk = (await app.get(f"/api/filings/{ref}/risk", headers=office.h("registrar"))).json()
+    assert risk["ref"] == ref and risk["risk"] >= flags[0]["score"] and "backdated" in risk["kinds"]
     listed = (await app.get("/api/flags", params={"kind": "backdated", "min_score": 0.9, "limit": 1000},
                             headers=office.h("registrar"))).json()
     assert ref in {f["ref"] for f in listed}
     # another point's registrar sees neither the filing's flags nor them in the list
     assert (await app.get(f"/api/filings/{ref}/flags", headers=other_office.h("registrar"))).status_code == 404
+    assert (await app.get(f"/api/filings/{ref}/risk", headers=other_office.h("registrar"))).status_code == 404
     theirs = (await app.get("/api/flags", params={"limit": 1000}, headers=other_office.h("registrar"))).json()
     assert ref not in {f["ref"] for f in theirs}
 

@@ -46,7 +46,10 @@ def sequence_gap(c: Columns, tolerance_days: int = 30, min_contracts: int = 4,
     if len(idx) == 0:
         return gap
     seller = c.seller[idx].astype(np.int64)
-    prefix_code = np.unique(c.contract_prefix[idx].astype(str), return_inverse=True)[1]
+    prefix = c.contract_prefix[idx]
+    if prefix.dtype == object:                    # strings (tests); the loader gives integer hashes
+        prefix = np.unique(prefix.astype(str), return_inverse=True)[1]
+    prefix_code = np.unique(prefix, return_inverse=True)[1].astype(np.int64)
     group = seller * (prefix_code.max() + 1) + prefix_code
     order = np.lexsort((c.contract_seq[idx], group))
     g, signed = group[order], c.signed[idx][order].astype(np.int64)

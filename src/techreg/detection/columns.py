@@ -5,8 +5,21 @@ amounts float64 yuan (scoring only; storage stays exact numeric).
 """
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 import numpy as np
+
+from ..registry.schema import Domain, Kind
+
+KINDS = list(get_args(Kind))
+DOMAINS = list(get_args(Domain))
+# the same code in SQL (loader.py, peers.py): kinds and fields numbered from 1 as array_position does
+PEER_GROUP_SQL = "(array_position($1::text[], kind) * 32 + array_position($2::text[], domain) * 2 + software::int)"
+
+
+def peer_group_code(kind_index: np.ndarray, domain_index: np.ndarray, software: np.ndarray) -> np.ndarray:
+    """Peer group of kind × field × software as one integer (indexes from 0, as into KINDS / DOMAINS)."""
+    return ((kind_index + 1) * 32 + (domain_index + 1) * 2 + software.astype(int)).astype(np.int32)
 
 
 @dataclass
@@ -30,6 +43,7 @@ class Columns:
     title_marks: np.ndarray = field(default=None)      # object: only the numbering of the title
     point: np.ndarray = field(default=None)            # object: registration point code
     seller_brand: np.ndarray = field(default=None)     # int32: trade name + region of the seller, -1 unknown
+    peer_group: np.ndarray = field(default=None)       # int32: kind × field × software (peer_group_code)
 
     def __post_init__(self):
         n = len(self.ref)
@@ -41,6 +55,12 @@ class Columns:
             self.contract_seq = np.full(n, -1, np.int64)
         if self.seller_brand is None:
             self.seller_brand = np.full(n, -1, np.int32)
+        if self.peer_group is None:
+            kinds, kind_index = np.unique(self.kind.astype(str), return_inverse=True)
+            domains, domain_index = np.unique(self.domain.astype(str), return_inverse=True)
+            self.peer_group = peer_group_code(np.array([KINDS.index(k) for k in kinds])[kind_index],
+                                              np.array([DOMAINS.index(d) for d in domains])[domain_index],
+                                              self.software)
 
     def __len__(self) -> int:
         return len(self.ref)

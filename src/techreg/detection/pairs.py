@@ -30,28 +30,32 @@ class Pairs:
         return len(self.a)
 
 
-def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> Pairs:
+def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_similarity: float = 0.5) -> Pairs:
     order = np.lexsort((np.arange(len(c)), c.signed, c.buyer))
+    buyer, signed = c.buyer[order], c.signed[order]
     a_parts, b_parts = [], []
+    live = np.arange(len(c) - 1)                  # sorted positions whose next neighbour may still pair
     for k in range(1, min(max_neighbours, len(c) - 1) + 1):
-        a, b = order[:-k], order[k:]
-        ok = (c.buyer[a] == c.buyer[b]) & (c.signed[b] - c.signed[a] <= window_days)
-        if not ok.any():
+        live = live[live + k < len(c)]
+        ok = (buyer[live] == buyer[live + k]) & (signed[live + k] - signed[live] <= window_days)
+        live = live[ok]                           # once a neighbour is out of reach, farther ones are too
+        if len(live) == 0:
             break
-        a_parts.append(a[ok])
-        b_parts.append(b[ok])
+        a_parts.append(order[live])
+        b_parts.append(order[live + k])
     a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int64)
     b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int64)
     same_seller = c.seller[a] == c.seller[b]
-    sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] >= 0)
-    related = same_seller | sister
+    sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] != -1)
+    contract_equal = (c.contract_key[a] == c.contract_key[b]) & (c.contract_key[a] != "")
+    # parts of one deal are of one kind; a copy keeps its kind or at least its contract number
+    related = (same_seller | sister) & ((c.kind[a] == c.kind[b]) | contract_equal)
     a, b, same_seller, sister = a[related], b[related], same_seller[related], sister[related]
     core_a, core_b = c.title_core[a], c.title_core[b]
-    sim = similarity(core_a, core_b)
+    sim = similarity(core_a, core_b, min_similarity)
     sim[(core_a == "") | (core_b == "")] = 0.0
     return Pairs(a.astype(np.int64), b.astype(np.int64), (c.signed[b] - c.signed[a]).astype(np.int64),
-                 same_seller, sister, sim, c.title_marks[a] == c.title_marks[b],
-                 (c.contract_key[a] == c.contract_key[b]) & (c.contract_key[a] != ""))
+                 same_seller, sister, sim, c.title_marks[a] == c.title_marks[b], contract_equal[related])
 
 
 def copy_like(c: Columns, p: Pairs, window_days: int, title_min: float, amount_min: float) -> np.ndarray:

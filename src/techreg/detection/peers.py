@@ -8,28 +8,28 @@ quartiles over the whole registry, so both see the same peers.
 import asyncpg
 import numpy as np
 
-from .columns import Columns
+from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
 
-PEER_SQL = """
-    SELECT kind || '|' || domain || CASE WHEN software THEN '|sw' ELSE '' END AS key, count(*) AS n,
+PEER_SQL = f"""
+    SELECT {PEER_GROUP_SQL} AS key, count(*) AS n,
            percentile_cont(array[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY ln(1 + tech_amount::float8)) AS q
     FROM filings WHERE status <> 'refused' GROUP BY 1
 """
 
 
 class PeerTable(dict):
-    """key -> (count, q1, median, q3) of log(1 + technology amount)."""
+    """peer group code -> (count, q1, median, q3) of log(1 + technology amount)."""
 
     def per_row(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         uniq, inverse = np.unique(keys, return_inverse=True)
-        stats = np.array([self.get(k, (0, np.nan, np.nan, np.nan)) for k in uniq], dtype=np.float64).reshape(-1, 4)
+        stats = np.array([self.get(int(k), (0, np.nan, np.nan, np.nan)) for k in uniq],
+                         dtype=np.float64).reshape(-1, 4)
         rows = stats[inverse]
         return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 
 
 def peer_keys(c: Columns) -> np.ndarray:
-    return np.char.add(np.char.add(c.kind.astype(str), "|"),
-                       np.char.add(c.domain.astype(str), np.where(c.software, "|sw", "")))
+    return c.peer_group
 
 
 def from_columns(c: Columns) -> PeerTable:
@@ -41,9 +41,9 @@ def from_columns(c: Columns) -> PeerTable:
     table = PeerTable()
     for g, key in enumerate(uniq):                 # a loop over peer groups (a few dozen), not rows
         q1, q2, q3 = np.percentile(logs[order[bounds[g]:bounds[g + 1]]], [25, 50, 75])
-        table[str(key)] = (int(counts[g]), q1, q2, q3)
+        table[int(key)] = (int(counts[g]), q1, q2, q3)
     return table
 
 
 async def from_database(conn: asyncpg.Connection) -> PeerTable:
-    return PeerTable({r["key"]: (r["n"], *r["q"]) for r in await conn.fetch(PEER_SQL)})
+    return PeerTable({r["key"]: (r["n"], *r["q"]) for r in await conn.fetch(PEER_SQL, KINDS, DOMAINS)})

@@ -29,22 +29,35 @@ _REGIONS = ("北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|�
             "西安|合肥|宁波|无锡|青岛|厦门|长沙|郑州|济南|大连|沈阳|哈尔滨|长春|福州|昆明|贵阳|南宁|太原|石家庄|"
             "省|市|自治区")
 # the trade name (字号) follows the region: its first two characters, after region names and brackets are gone
-BRAND_SQL = (f"left(regexp_replace(regexp_replace(lower(name), '{_REGIONS}', '', 'g'), '{_PUNCT}', '', 'g'), 2)"
-             f" || CASE WHEN char_length(name) >= 6 THEN '' ELSE '?' END")
+BRAND_SQL = f"left(regexp_replace(regexp_replace(lower(name), '{_REGIONS}', '', 'g'), '{_PUNCT}', '', 'g'), 2)"
+# one integer per trade name and region (a hash); -1 for names too short to carry a trade name
+BRAND_KEY_SQL = f"CASE WHEN char_length(name) >= 6 THEN hashtext({BRAND_SQL} || coalesce(region, '')) ELSE -1 END"
 
 
-def bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+def similarity(a: np.ndarray, b: np.ndarray, at_least: float = 0.0) -> np.ndarray:
+    """Character-bigram Jaccard similarity of paired strings (1.0 where equal).
 
-
-def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Bigram Jaccard similarity of paired strings (1.0 where equal).
-
-    Only called on candidate pairs that already share a buyer, a seller
-    relation and a date window, so the loop runs over few pairs, not filings.
+    Pairs whose lengths alone rule out `at_least` get 0. The rest are compared
+    as sparse bigram-indicator rows (scikit-learn's CountVectorizer), so the work
+    is per distinct string, not a Python loop per pair.
     """
+    from sklearn.feature_extraction.text import CountVectorizer
+
     out = (a == b).astype(np.float64)
-    for k in np.nonzero(out < 1)[0]:
-        x, y = bigrams(a[k]), bigrams(b[k])
-        out[k] = len(x & y) / len(x | y)
+    todo = np.nonzero(out < 1)[0]
+    if len(todo) == 0:
+        return out
+    sa, sb = a[todo].astype(str), b[todo].astype(str)
+    la, lb = np.char.str_len(sa).astype(float), np.char.str_len(sb).astype(float)
+    reachable = (np.minimum(la, lb) - 1 >= at_least * (np.maximum(la, lb) - 1)) & (la > 1) & (lb > 1)
+    todo, sa, sb = todo[reachable], sa[reachable], sb[reachable]
+    if len(todo) == 0:
+        return out
+    strings, inverse = np.unique(np.concatenate([sa, sb]), return_inverse=True)
+    grams = CountVectorizer(analyzer="char", ngram_range=(2, 2), binary=True, lowercase=False,
+                            dtype=np.float32).fit_transform(strings).tocsr()
+    ia, ib = inverse[:len(todo)], inverse[len(todo):]
+    sizes = np.asarray(grams.sum(axis=1)).ravel()
+    common = np.asarray(grams[ia].multiply(grams[ib]).sum(axis=1)).ravel()
+    out[todo] = common / np.maximum(sizes[ia] + sizes[ib] - common, 1)
     return out

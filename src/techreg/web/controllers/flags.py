@@ -4,6 +4,7 @@ import asyncpg
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from ...detection.risk import RiskOut, risk_for_filing
 from ...detection.scan import FlagOut, flags_for_filing, list_flags
 from ...errors import Forbidden
 from ...registry import service
@@ -17,6 +18,11 @@ class FlagController(Controller):
     async def filing_flags(self, request: Request, ref: str, db: asyncpg.Connection) -> list[FlagOut]:
         filing = await service.get_filing(db, request.user, ref)  # same visibility as the filing
         return await flags_for_filing(db, filing.id)
+
+    @get("/filings/{ref:str}/risk", summary="申请的风险分 / a filing's risk score, its flags combined")
+    async def filing_risk(self, request: Request, ref: str, db: asyncpg.Connection) -> RiskOut:
+        filing = await service.get_filing(db, request.user, ref)
+        return await risk_for_filing(db, filing.id, ref)
 
     @get("/flags", summary="异常标记列表 / active flags, filtered")
     async def flags(self, request: Request, db: asyncpg.Connection, kind: str | None = None,
