@@ -44,6 +44,8 @@ class Columns:
     point: np.ndarray = field(default=None)            # object: registration point code
     seller_brand: np.ndarray = field(default=None)     # int32: trade name + region of the seller, -1 unknown
     peer_group: np.ndarray = field(default=None)       # int32: kind × field × software (peer_group_code)
+    contract_hash: np.ndarray = field(default=None)    # int32 hash of contract_key, 0 when there is none
+    core_hash: np.ndarray = field(default=None)        # int32 hash of title_core
 
     def __post_init__(self):
         n = len(self.ref)
@@ -55,6 +57,12 @@ class Columns:
             self.contract_seq = np.full(n, -1, np.int64)
         if self.seller_brand is None:
             self.seller_brand = np.full(n, -1, np.int32)
+        # integer stand-ins for text compared across millions of pairs (the loader gets them from SQL)
+        if self.contract_hash is None:
+            codes = np.unique(self.contract_key.astype(str), return_inverse=True)[1].astype(np.int32) + 1
+            self.contract_hash = np.where(self.contract_key == "", 0, codes).astype(np.int32)
+        if self.core_hash is None:
+            self.core_hash = np.unique(self.title_core.astype(str), return_inverse=True)[1].astype(np.int32)
         if self.peer_group is None:
             kinds, kind_index = np.unique(self.kind.astype(str), return_inverse=True)
             domains, domain_index = np.unique(self.domain.astype(str), return_inverse=True)

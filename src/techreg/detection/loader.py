@@ -22,19 +22,18 @@ FIELDS = f"""
     (f.performance_end - date '1970-01-01'), (f.filed_on - date '1970-01-01'),
     hashtext(f.contract_prefix), f.contract_seq, f.contract_key, f.title_core, f.title_marks, f.point_code,
     f.change_seq, {PEER_GROUP_SQL.replace("kind", "f.kind").replace("domain", "f.domain").replace("software", "f.software")},
-    s.brand_key
+    s.brand_key, CASE WHEN f.contract_key = '' THEN 0 ELSE hashtext(f.contract_key) END, hashtext(f.title_core)
 """
 FROM = "FROM filings f JOIN parties s ON s.credit_code = f.seller_code JOIN parties b ON b.credit_code = f.buyer_code"
 ALL_SQL = f"SELECT {FIELDS} {FROM} WHERE f.status <> 'refused' ORDER BY f.id"
-# an incremental scan reads only the filings that share a party with a changed one
+# an incremental scan reads the neighbourhood of the changed filings: every filing of their sellers
+# (history, numbering) and of their buyers (splits, duplicates), found through the party indexes
 NEIGHBOURHOOD_SQL = f"""
-    WITH touched AS (
-        SELECT seller_code AS code FROM filings WHERE change_seq > $3
-        UNION SELECT buyer_code FROM filings WHERE change_seq > $3
-    )
+    WITH changed AS (SELECT seller_code, buyer_code FROM filings WHERE change_seq > $3)
     SELECT {FIELDS} {FROM}
     WHERE f.status <> 'refused'
-      AND (f.seller_code IN (SELECT code FROM touched) OR f.buyer_code IN (SELECT code FROM touched))
+      AND (f.seller_code = any(ARRAY(SELECT seller_code FROM changed))
+           OR f.buyer_code = any(ARRAY(SELECT buyer_code FROM changed)))
     ORDER BY f.id
 """
 
@@ -53,7 +52,7 @@ def _empty() -> Loaded:
 
 
 async def load_columns(conn: asyncpg.Connection, *, changed_since: int | None = None) -> Loaded:
-    """All filings, or (changed_since given) those sharing a seller or buyer with one changed since then."""
+    """All filings, or (changed_since given) the neighbourhood of those changed since then."""
     if changed_since is None:
         rows = await conn.fetch(ALL_SQL, KINDS, DOMAINS)
     else:
@@ -72,4 +71,5 @@ async def load_columns(conn: asyncpg.Connection, *, changed_since: int | None = 
         contract_key=np.array(cols[15], dtype=object), title_core=np.array(cols[16], dtype=object),
         title_marks=np.array(cols[17], dtype=object), point=np.array(cols[18], dtype=object),
         peer_group=np.array(cols[20], np.int32), seller_brand=np.array(cols[21], np.int32),
+        contract_hash=np.array(cols[22], np.int32), core_hash=np.array(cols[23], np.int32),
     ))

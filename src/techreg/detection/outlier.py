@@ -54,14 +54,28 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load(folder: Path | None = None, name: str = MODEL_NAME) -> OutlierModel | None:
-    """The current model, or None when none has been trained. Raises ModelError when it cannot be trusted."""
-    import skops.io as sio
+_cache: dict[tuple, OutlierModel] = {}
 
+
+def load(folder: Path | None = None, name: str = MODEL_NAME) -> OutlierModel | None:
+    """The current model, or None when none has been trained. Raises ModelError when it cannot be trusted.
+
+    A model already checked and loaded is reused while neither file has changed on disk.
+    """
     folder = folder or models_dir()
     path, meta_path = folder / f"{name}.skops", folder / f"{name}.json"
     if not path.exists() or not meta_path.exists():
         return None
+    key = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in (path, meta_path))
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = _load_checked(path, meta_path)
+    return _cache[key]
+
+
+def _load_checked(path: Path, meta_path: Path) -> OutlierModel:
+    import skops.io as sio
+
     meta = json.loads(meta_path.read_text())
     if file_sha256(path) != meta.get("sha256"):
         raise ModelError(f"模型文件校验和不符 / {path} does not match the sha256 in {meta_path}")
@@ -70,7 +84,9 @@ def load(folder: Path | None = None, name: str = MODEL_NAME) -> OutlierModel | N
         raise ModelError(f"模型含未经审查的类型 / {path} holds types outside the reviewed list: {sorted(untrusted)}")
     if meta.get("features") != NAMES:
         raise ModelError(f"模型特征与代码不一致 / {path} was trained on other features; retrain with ml/train.py")
-    return OutlierModel(sio.load(path, trusted=TRUSTED_TYPES), meta, path)
+    model = sio.load(path, trusted=TRUSTED_TYPES)
+    model.n_jobs = os.cpu_count()               # scoring splits the trees over threads
+    return OutlierModel(model, meta, path)
 
 
 def raw_scores(model, features: np.ndarray) -> np.ndarray:

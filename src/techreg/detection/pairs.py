@@ -47,15 +47,18 @@ def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_
     b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int64)
     same_seller = c.seller[a] == c.seller[b]
     sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] != -1)
-    contract_equal = (c.contract_key[a] == c.contract_key[b]) & (c.contract_key[a] != "")
+    contract_equal = (c.contract_hash[a] == c.contract_hash[b]) & (c.contract_hash[a] != 0)
     # parts of one deal are of one kind; a copy keeps its kind or at least its contract number
-    related = (same_seller | sister) & ((c.kind[a] == c.kind[b]) | contract_equal)
-    a, b, same_seller, sister = a[related], b[related], same_seller[related], sister[related]
+    same_kind = (c.peer_group[a] // 32) == (c.peer_group[b] // 32)
+    related = (same_seller | sister) & (same_kind | contract_equal)
+    a, b, same_seller, sister, contract_equal = (a[related], b[related], same_seller[related], sister[related],
+                                                 contract_equal[related])
+    contract_equal &= c.contract_key[a] == c.contract_key[b]     # a hash collision is not a match
     core_a, core_b = c.title_core[a], c.title_core[b]
-    sim = similarity(core_a, core_b, min_similarity)
+    sim = similarity(core_a, core_b, min_similarity, c.core_hash[a], c.core_hash[b])
     sim[(core_a == "") | (core_b == "")] = 0.0
     return Pairs(a.astype(np.int64), b.astype(np.int64), (c.signed[b] - c.signed[a]).astype(np.int64),
-                 same_seller, sister, sim, c.title_marks[a] == c.title_marks[b], contract_equal[related])
+                 same_seller, sister, sim, c.title_marks[a] == c.title_marks[b], contract_equal)
 
 
 def copy_like(c: Columns, p: Pairs, window_days: int, title_min: float, amount_min: float) -> np.ndarray:

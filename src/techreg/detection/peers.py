@@ -47,3 +47,18 @@ def from_columns(c: Columns) -> PeerTable:
 
 async def from_database(conn: asyncpg.Connection) -> PeerTable:
     return PeerTable({r["key"]: (r["n"], *r["q"]) for r in await conn.fetch(PEER_SQL, KINDS, DOMAINS)})
+
+
+def to_json(table: PeerTable) -> dict:
+    return {str(k): list(v) for k, v in table.items()}
+
+
+async def latest_or_fresh(conn: asyncpg.Connection, max_change: float = 0.05) -> PeerTable:
+    """The last full scan's peer table while fewer than `max_change` of the filings changed since; else fresh."""
+    row = await conn.fetchrow("SELECT peers, filings_read, high_water FROM scan_runs WHERE status = 'succeeded'"
+                              " AND mode = 'full' AND peers IS NOT NULL ORDER BY id DESC LIMIT 1")
+    if row and row["filings_read"]:
+        changed = await conn.fetchval("SELECT count(*) FROM filings WHERE change_seq > $1", row["high_water"])
+        if changed <= max_change * row["filings_read"]:
+            return PeerTable({int(k): tuple(v) for k, v in row["peers"].items()})
+    return await from_database(conn)

@@ -20,7 +20,8 @@ from . import backdated, duplicate, large_software, outlier, pairs, split
 from .flags import Flags
 from .loader import load_columns
 from .peers import PeerTable, from_columns
-from .peers import from_database as peers_from_database
+from .peers import latest_or_fresh as peers_latest_or_fresh
+from .peers import to_json as peers_to_json
 
 # above this share of applicable filings, a detector is probably mis-tuned
 IMPLAUSIBLE_SHARE = 0.2
@@ -92,13 +93,15 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
 def _scopes(c, changed: np.ndarray) -> dict[str, np.ndarray]:
     """Which rows each detector can judge with complete evidence.
 
-    An incremental scan reads every filing of the parties of changed filings. A
-    filing whose seller is among them has its seller's whole history loaded
-    (back-dating, large software); one whose buyer is among them has its buyer's
-    (splits, duplicates). Those may gain or lose a flag through the new filings.
+    An incremental scan reads every filing of the changed filings' sellers and
+    of their buyers. A filing of one of those sellers has its seller's whole
+    history loaded (back-dating, large software); a filing of one of those
+    buyers has its buyer's (splits, duplicates). Those may gain or lose a flag
+    through the changed filings; nothing else can.
     """
-    touched = np.unique(np.concatenate([c.seller[changed], c.buyer[changed]]))
-    by_seller, by_buyer = np.isin(c.seller, touched), np.isin(c.buyer, touched)
+    by_seller = np.isin(c.seller, np.unique(c.seller[changed]))
+    by_buyer = np.isin(c.buyer, np.unique(c.buyer[changed]))
+    # keep in step with the retiring UPDATE in _scan
     return {"backdated": by_seller, "large_software": by_seller, "split": by_buyer, "duplicate": by_buyer,
             "outlier": changed}
 
@@ -120,16 +123,18 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         high_water = await conn.fetchval("SELECT coalesce(max(change_seq), 0) FROM filings")
         progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
         if full:
-            loaded, peers = await load_columns(conn), None
+            loaded = await load_columns(conn)
+            peers = from_columns(loaded.columns)
         else:
-            loaded, peers = await load_columns(conn, changed_since=since), await peers_from_database(conn)
+            loaded = await load_columns(conn, changed_since=since)
+            peers = await peers_latest_or_fresh(conn)
         in_scope = loaded.change_seq > since
         scopes = _scopes(loaded.columns, in_scope)
         progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
         stats: list[DetectorStats] = []
         model = _load_model(stats)
         results = run_detectors(loaded.columns, settings, peers=peers, in_scope=in_scope, model=model)
-        records, retire = [], []
+        records = []
         refs = loaded.columns.ref
         for flags in results:
             scope = scopes[flags.kind]
@@ -141,7 +146,6 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                 warning = (f"标记比例 {share:.0%} 过高，请检查阈值 / flags {share:.0%} of applicable filings: "
                            f"implausibly many, check the settings")
             stats.append(DetectorStats(flags.detector, flags.applied, len(flags), flags.excluded, warning))
-            retire.append((flags.detector.split("/")[0], loaded.ids[scope].tolist()))
             for k in keep:
                 row = flags.rows[k]
                 records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
@@ -161,11 +165,23 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         """, run_id)
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        await conn.executemany("""
-            UPDATE flags SET active = false
-            WHERE active AND last_run IS DISTINCT FROM $1 AND split_part(detector, '/', 1) = $2
-              AND filing_id = any($3::bigint[])
-        """, [(run_id, name, ids) for name, ids in retire])
+        if full:                                  # every filing was judged by every detector
+            await conn.execute("UPDATE flags SET active = false WHERE active AND last_run IS DISTINCT FROM $1"
+                               " AND split_part(detector, '/', 1) = any($2::text[])",
+                               run_id, [f.detector.split("/")[0] for f in results])
+        else:                                     # the same scopes as _scopes, in SQL
+            await conn.execute("""
+                WITH changed AS (SELECT seller_code, buyer_code FROM filings WHERE change_seq > $2)
+                UPDATE flags g SET active = false FROM filings f
+                WHERE g.active AND g.last_run IS DISTINCT FROM $1 AND f.id = g.filing_id
+                  AND split_part(g.detector, '/', 1) = any($3::text[])
+                  AND CASE split_part(g.detector, '/', 1)
+                        WHEN 'backdated' THEN f.seller_code IN (SELECT seller_code FROM changed)
+                        WHEN 'large_software' THEN f.seller_code IN (SELECT seller_code FROM changed)
+                        WHEN 'split' THEN f.buyer_code IN (SELECT buyer_code FROM changed)
+                        WHEN 'duplicate' THEN f.buyer_code IN (SELECT buyer_code FROM changed)
+                        ELSE f.change_seq > $2 END
+            """, run_id, since, [f.detector.split("/")[0] for f in results])
         await conn.execute("""
             UPDATE flags SET active = false
             WHERE active AND filing_id IN (SELECT id FROM filings WHERE status = 'refused' AND change_seq > $1)
@@ -176,8 +192,8 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
             [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning) for s in stats])
         await conn.execute(
             "UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
-            " filings_scored = $3, high_water = $4 WHERE id = $1",
-            run_id, len(loaded.ids), int(in_scope.sum()), high_water)
+            " filings_scored = $3, high_water = $4, peers = $5 WHERE id = $1",
+            run_id, len(loaded.ids), int(in_scope.sum()), high_water, peers_to_json(peers) if full else None)
         active = await conn.fetchval("SELECT count(*) FROM flags WHERE active")
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats)
 

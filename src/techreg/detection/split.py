@@ -54,7 +54,7 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
     n = len(c)
     if n == 0 or len(pairs) == 0:
         return empty("split", DETECTOR, applied=n)
-    same_kind = c.kind[pairs.a] == c.kind[pairs.b]
+    same_kind = (c.peer_group[pairs.a] // 32) == (c.peer_group[pairs.b] // 32)
     edge = (same_kind & (pairs.days <= s.window_days) & (pairs.title_sim >= s.title_similarity)
             & ~copy_like(c, pairs, s.duplicate_window_days, s.duplicate_title, s.duplicate_amount))
     a, b = pairs.a[edge], pairs.b[edge]

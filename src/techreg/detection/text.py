@@ -34,30 +34,37 @@ BRAND_SQL = f"left(regexp_replace(regexp_replace(lower(name), '{_REGIONS}', '', 
 BRAND_KEY_SQL = f"CASE WHEN char_length(name) >= 6 THEN hashtext({BRAND_SQL} || coalesce(region, '')) ELSE -1 END"
 
 
-def similarity(a: np.ndarray, b: np.ndarray, at_least: float = 0.0) -> np.ndarray:
+def similarity(a: np.ndarray, b: np.ndarray, at_least: float = 0.0, a_ids: np.ndarray | None = None,
+               b_ids: np.ndarray | None = None) -> np.ndarray:
     """Character-bigram Jaccard similarity of paired strings (1.0 where equal).
 
-    Pairs whose lengths alone rule out `at_least` get 0. The rest are compared
-    as sparse bigram-indicator rows (scikit-learn's CountVectorizer), so the work
-    is per distinct string, not a Python loop per pair.
+    `a_ids`/`b_ids` (optional) give each string an integer identity (a hash), so
+    equal strings are found without comparing text and each distinct string is
+    handled once. Pairs whose lengths alone rule out `at_least` get 0. The rest
+    are compared as sparse bigram-indicator rows (scikit-learn's CountVectorizer),
+    so the work is per distinct string, not a Python loop per pair.
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    out = (a == b).astype(np.float64)
-    todo = np.nonzero(out < 1)[0]
+    if a_ids is None or b_ids is None:
+        both = np.concatenate([a, b]).astype(str)
+        ids = np.unique(both, return_inverse=True)[1]
+        a_ids, b_ids = ids[:len(a)], ids[len(a):]
+    ids, first, inverse = np.unique(np.concatenate([a_ids, b_ids]), return_index=True, return_inverse=True)
+    strings = np.concatenate([a, b])[first].astype(str)      # one per distinct string
+    ia, ib = inverse[:len(a)], inverse[len(a):]
+    out = (ia == ib).astype(np.float64)
+    lengths = np.char.str_len(strings).astype(float)
+    la, lb = lengths[ia], lengths[ib]
+    todo = np.nonzero((out < 1) & (np.minimum(la, lb) - 1 >= at_least * (np.maximum(la, lb) - 1))
+                      & (la > 1) & (lb > 1))[0]
     if len(todo) == 0:
         return out
-    sa, sb = a[todo].astype(str), b[todo].astype(str)
-    la, lb = np.char.str_len(sa).astype(float), np.char.str_len(sb).astype(float)
-    reachable = (np.minimum(la, lb) - 1 >= at_least * (np.maximum(la, lb) - 1)) & (la > 1) & (lb > 1)
-    todo, sa, sb = todo[reachable], sa[reachable], sb[reachable]
-    if len(todo) == 0:
-        return out
-    strings, inverse = np.unique(np.concatenate([sa, sb]), return_inverse=True)
+    used = np.unique(np.concatenate([ia[todo], ib[todo]]))
     grams = CountVectorizer(analyzer="char", ngram_range=(2, 2), binary=True, lowercase=False,
-                            dtype=np.float32).fit_transform(strings).tocsr()
-    ia, ib = inverse[:len(todo)], inverse[len(todo):]
+                            dtype=np.float32).fit_transform(strings[used]).tocsr()
+    ra, rb = np.searchsorted(used, ia[todo]), np.searchsorted(used, ib[todo])
     sizes = np.asarray(grams.sum(axis=1)).ravel()
-    common = np.asarray(grams[ia].multiply(grams[ib]).sum(axis=1)).ravel()
-    out[todo] = common / np.maximum(sizes[ia] + sizes[ib] - common, 1)
+    common = np.asarray(grams[ra].multiply(grams[rb]).sum(axis=1)).ravel()
+    out[todo] = common / np.maximum(sizes[ra] + sizes[rb] - common, 1)
     return out
