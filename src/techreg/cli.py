@@ -60,15 +60,24 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def with_connection(url: str, work):
-    """Run `work(conn)` on one connection to `url`, closing it afterwards."""
+def with_connection(url: str, work, *, transaction: bool = False):
+    """Run `work(conn)` on one connection to `url` (in one transaction if asked), closing it afterwards."""
     async def go():
         conn = await connect(url)
         try:
+            if transaction:
+                async with conn.transaction():
+                    return await work(conn)
             return await work(conn)
         finally:
             await conn.close()
     return run(go())
+
+
+def fail(exc) -> None:
+    """A domain error as the API would say it, and exit 1."""
+    click.echo(f"错误 / error: {exc.message} / {exc.message_en}", err=True)
+    sys.exit(1)
 
 
 @click.group()
@@ -358,6 +367,144 @@ def flags_export(ctx: click.Context) -> None:
 
 
 # -- users and points -----------------------------------------------------------------
+
+@flags.command("evaluate")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def flags_evaluate(ctx: click.Context, as_json: bool) -> None:
+    """检测器确认率 / per detector: flags that inspectors' findings confirmed or cleared."""
+    from .audit.service import evaluate_flags, to_json
+
+    with database(_settings(ctx), check_schema=True) as url:
+        rows = with_connection(url, evaluate_flags)
+    if as_json:
+        click.echo(to_json(rows))
+        return
+    click.echo(f"{'detector':<24}{'audited':>9}{'confirmed':>11}{'cleared':>9}{'rate':>8}")
+    for r in rows:
+        rate = "—" if r.confirmation_rate is None else f"{r.confirmation_rate:.0%}"
+        click.echo(f"{r.detector:<24}{r.audited:>9}{r.confirmed:>11}{r.cleared:>9}{rate:>8}")
+
+
+# -- spot-check campaigns -------------------------------------------------------------
+
+@main.group()
+def campaign() -> None:
+    """双随机抽查 / spot-check campaigns."""
+
+
+async def _acting_user(conn, username: str):
+    from .registry.users import CurrentUser
+
+    row = await conn.fetchrow("SELECT id, username, display_name, role, point_code, qualification_expires"
+                              " FROM users WHERE username = $1 AND active", username)
+    if row is None:
+        from .errors import NotFound
+        raise NotFound(f"用户 {username} 不存在", f"no active user {username}")
+    return CurrentUser(**dict(row))
+
+
+@campaign.command("create")
+@click.option("--name", required=True)
+@click.option("--from", "registered_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="登记日期起 / registered on or after")
+@click.option("--to", "registered_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="登记日期止 / registered on or before")
+@click.option("--kind", "kinds", multiple=True, help="合同类别，可重复 / kind (repeatable)")
+@click.option("--point", "points", multiple=True, help="登记点，可重复 / registration point (repeatable)")
+@click.option("--software-only", is_flag=True)
+@click.option("--sample-size", required=True, type=int)
+@click.option("--cutoff", "certainty_cutoff", default=0.9, show_default=True, type=float,
+              help="风险分不低于此值必查 / certainty cut-off on risk")
+@click.option("--control-share", default=0.1, show_default=True, type=float)
+@click.option("--seed", required=True, help="公开的随机种子 / the published seed")
+@click.option("--due-days", default=30, show_default=True, type=int)
+@click.option("--draft", is_flag=True, help="仅起草，待确认后冻结 / draft only, freeze on confirmation")
+@click.option("--by", "by", required=True, help="监督员用户名 / supervisor creating it")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def campaign_create(ctx, name, registered_from, registered_to, kinds, points, software_only, sample_size,
+                    certainty_cutoff, control_share, seed, due_days, draft, by, as_json) -> None:
+    """创建抽查任务：冻结范围、抽取样本、分配检查员 / create a campaign: freeze, draw, assign."""
+    import msgspec
+
+    from .audit.schema import CampaignIn
+    from .audit.service import create_campaign, to_json
+    from .errors import DomainError
+
+    settings = _settings(ctx)
+    try:
+        body = msgspec.convert(dict(
+            name=name, registered_from=registered_from.date(), registered_to=registered_to.date(), kinds=list(kinds),
+            points=list(points), software_only=software_only, sample_size=sample_size,
+            certainty_cutoff=certainty_cutoff, control_share=control_share, seed=seed, due_days=due_days,
+            draft=draft), CampaignIn)
+    except msgspec.ValidationError as exc:
+        click.echo(f"错误 / error: {exc}", err=True)
+        sys.exit(1)
+
+    async def work(conn):
+        return await create_campaign(conn, await _acting_user(conn, by), body, settings)
+
+    with database(settings, check_schema=True) as url:
+        try:
+            out = with_connection(url, work, transaction=True)
+        except DomainError as exc:
+            fail(exc)
+    if as_json:
+        click.echo(to_json(out))
+    else:
+        click.echo(f"抽查任务 #{out.id}「{out.name}」：范围 {out.population_size} 份，摘要 {out.population_digest}，"
+                   f"抽取 {len(out.items)} 份 / campaign #{out.id}: population {out.population_size},"
+                   f" {len(out.items)} sampled")
+
+
+@campaign.command("show")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def campaign_show(ctx, campaign_id: int, as_json: bool) -> None:
+    """抽查任务：参数、种子、范围摘要、每份样本 / parameters, seed, digest and every sampled item."""
+    from .audit.service import get_campaign, to_json
+    from .errors import DomainError
+
+    with database(_settings(ctx), check_schema=True) as url:
+        try:
+            out = with_connection(url, lambda conn: get_campaign(conn, None, campaign_id))
+        except DomainError as exc:
+            fail(exc)
+    if as_json:
+        click.echo(to_json(out))
+        return
+    click.echo(f"#{out.id} {out.name} [{out.status}] seed={out.seed} population={out.population_size}"
+               f" digest={out.population_digest}")
+    for i in out.items:
+        click.echo(f"  {i.ref:<24} {i.reg_no or '':<17} {i.stratum:<9} π={i.inclusion_prob:.4f}"
+                   f" {i.inspector or '—':<12} {i.status} {i.outcome or ''}")
+
+
+@campaign.command("verify")
+@click.argument("campaign_id", type=int)
+@click.pass_context
+def campaign_verify(ctx, campaign_id: int) -> None:
+    """按种子重算抽样并与记录比对 / recompute the sample from the seed; exit 2 if it differs."""
+    from .audit.service import verify_campaign
+    from .errors import DomainError
+
+    with database(_settings(ctx), check_schema=True) as url:
+        try:
+            out = with_connection(url, lambda conn: verify_campaign(conn, campaign_id))
+        except DomainError as exc:
+            fail(exc)
+    if out.matches:
+        click.echo(f"一致 / MATCH: campaign #{campaign_id}, population {out.population_size},"
+                   f" digest {out.recomputed_digest}")
+        return
+    click.echo(f"不一致 / MISMATCH: campaign #{campaign_id}: digest {'ok' if out.digest_matches else 'differs'},"
+               f" sample {'ok' if out.sample_matches else 'differs'}; missing {out.missing[:10]},"
+               f" unexpected {out.unexpected[:10]}")
+    sys.exit(2)
+
 
 @main.group()
 def user() -> None:

@@ -2,13 +2,17 @@
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from .. import __version__
 from ..config import Settings, audit_key
@@ -16,6 +20,7 @@ from ..db.migrate import pending
 from ..db.pool import create_pool
 from .auth import SessionCache, TokenAuthMiddleware
 from .controllers.admin import AdminController
+from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
@@ -23,6 +28,7 @@ from .deps import provide_audit_key, provide_db, provide_settings
 from .errors import EXCEPTION_HANDLERS
 
 log = logging.getLogger("techreg")
+WEB = Path(__file__).parent
 
 AUTH_EXCLUDE = [r"^/api/auth/login$", r"^/health$", r"^/schema", r"^/static/", r"^/public/", r"^/api/public/",
                 r"^/login$", r"^/favicon.ico$"]
@@ -58,7 +64,11 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
 
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
     return Litestar(
-        route_handlers=[health, AuthController, FilingController, FlagController, AdminController, *(extra_handlers or [])],
+        route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
+                        CampaignController, PublicCampaignController, AuditController,
+                        create_static_files_router(path="/static", directories=[WEB / "static"]),
+                        *(extra_handlers or [])],
+        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
         dependencies={
             "db": Provide(provide_db),
             "settings": Provide(provide_settings, sync_to_thread=False),

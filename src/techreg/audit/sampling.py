@@ -1,0 +1,163 @@
+"""The two seeded draws of a spot-check campaign, as pure functions anyone can rerun.
+
+Every filing's random number comes from a hash of the published seed and the
+filing's identity (its ref), never from a generator state, so the draw for one
+filing does not depend on which others exist: filings added after the freeze
+change nothing, and a person with the public record can recompute it.
+
+Strata (disjoint, and together the sample):
+- certainty: risk at or above the cut-off, always taken (π = 1);
+- pps: the rest drawn with probability proportional to risk by sequential
+  Poisson sampling (Ohlsson), weight max(risk, floor) so that every filing keeps
+  a chance; π = min(1, n·w/Σw), iterated for the ones that reach 1;
+- control: a uniform draw among unflagged filings not already taken, to measure
+  what the detectors miss.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def uniform(seed: str, refs, purpose: str) -> np.ndarray:
+    """A number in [0, 1) per ref: the first 53 bits of sha256(purpose|seed|ref)."""
+    values = np.fromiter(
+        (int.from_bytes(hashlib.sha256(f"{purpose}|{seed}|{ref}".encode()).digest()[:8], "big") >> 11
+         for ref in refs), dtype=np.float64, count=len(refs))
+    return values / float(1 << 53)
+
+
+def population_digest(refs, risks) -> str:
+    """sha256 over the population sorted by ref, one `ref<TAB>risk` line each (risk to 6 decimals)."""
+    order = np.argsort(np.asarray(refs, dtype=object), kind="stable")
+    h = hashlib.sha256()
+    for i in order:
+        h.update(f"{refs[i]}\t{risks[i]:.6f}\n".encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class DrawParams:
+    sample_size: int
+    certainty_cutoff: float      # risk at or above: always taken
+    control_share: float         # share of the sample drawn uniformly from unflagged filings
+    floor_weight: float = 0.02   # pps weight of a filing without flags
+
+
+@dataclass
+class Sample:
+    rows: np.ndarray             # indexes into the population arrays
+    stratum: np.ndarray          # 'certainty' | 'pps' | 'control'
+    inclusion: np.ndarray        # inclusion probability of each sampled filing
+
+
+def _pps_probabilities(weights: np.ndarray, n: int) -> np.ndarray:
+    """π_i = min(1, n·w_i / Σw) with the units that reach 1 taken out and the rest rescaled."""
+    pi = np.zeros(len(weights))
+    take_all = np.zeros(len(weights), bool)
+    while n > 0:
+        rest = ~take_all
+        total = weights[rest].sum()
+        if total <= 0:
+            break
+        lam = np.where(rest, n * weights / total, 0.0)
+        over = rest & (lam >= 1)
+        if not over.any():
+            pi[rest] = lam[rest]
+            break
+        take_all |= over
+        n -= int(over.sum())
+    pi[take_all] = 1.0
+    return np.minimum(pi, 1.0)
+
+
+def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams) -> Sample:
+    refs = np.asarray(refs, dtype=object)
+    risks = np.asarray(risks, dtype=np.float64)
+    flagged = np.asarray(flagged, dtype=bool)
+    n_total = len(refs)
+    certainty = np.nonzero(risks >= p.certainty_cutoff)[0]
+    rest = np.nonzero(risks < p.certainty_cutoff)[0]
+    n_left = max(p.sample_size - len(certainty), 0)
+    n_control = min(int(round(p.sample_size * p.control_share)), n_left)
+    n_pps = min(n_left - n_control, len(rest))
+
+    # pps: sequential Poisson sampling, the n smallest u/π
+    weights = np.maximum(risks[rest], p.floor_weight)
+    pi_rest = _pps_probabilities(weights, n_pps)
+    u_pps = uniform(seed, refs[rest], "pps")
+    keys = np.where(pi_rest > 0, u_pps / np.maximum(pi_rest, 1e-300), np.inf)
+    pps = rest[np.argsort(keys, kind="stable")[:n_pps]] if n_pps else np.zeros(0, np.int64)
+
+    # control: the smallest uniform numbers among unflagged filings not already taken
+    taken = np.zeros(n_total, bool)
+    taken[certainty] = True
+    taken[pps] = True
+    pool = np.nonzero(~flagged & ~taken & (risks < p.certainty_cutoff))[0]
+    n_control = min(n_control, len(pool))
+    u_ctrl = uniform(seed, refs[pool], "control")
+    control = pool[np.argsort(u_ctrl, kind="stable")[:n_control]] if n_control else np.zeros(0, np.int64)
+    # an unflagged filing could come in through pps or, failing that, the control draw
+    pi_of = np.zeros(n_total)
+    pi_of[rest] = pi_rest
+    pi_control = pi_of[control] + (1 - pi_of[control]) * (n_control / max(len(pool), 1))
+
+    rows = np.concatenate([certainty, pps, control]).astype(np.int64)
+    stratum = np.array(["certainty"] * len(certainty) + ["pps"] * len(pps) + ["control"] * len(control), dtype=object)
+    inclusion = np.concatenate([np.ones(len(certainty)), pi_of[pps], pi_control])
+    return Sample(rows, stratum, np.clip(inclusion, 1e-12, 1.0))
+
+
+@dataclass(frozen=True)
+class Inspector:
+    id: int
+    username: str
+    point_code: str | None
+
+
+@dataclass(frozen=True)
+class ItemToAssign:
+    ref: str
+    point_code: str
+    registrar: str | None        # username of the registrar who registered it
+    seller: str
+    buyer: str
+    excluded: frozenset[int] = frozenset()   # inspectors who declared a conflict on this item
+
+
+def _rank(seed: str, ref: str, inspector_id: int, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}|{seed}|{ref}|{inspector_id}".encode()).digest()
+
+
+def eligible(item: ItemToAssign, inspectors: list[Inspector], ties: set[tuple[int, str]]) -> list[Inspector]:
+    """Never the filing's registrar, never one tied to either party, never one who declared a conflict;
+    not from the registering point while the office has other eligible inspectors."""
+    ok = [i for i in inspectors
+          if i.username != item.registrar and (i.id, item.seller) not in ties and (i.id, item.buyer) not in ties
+          and i.id not in item.excluded]
+    elsewhere = [i for i in ok if i.point_code != item.point_code]
+    return elsewhere or ok
+
+
+def assign(seed: str, items: list[ItemToAssign], inspectors: list[Inspector], ties: set[tuple[int, str]],
+           load: dict[int, int] | None = None, purpose: str = "inspector") -> list[int | None]:
+    """Second seeded draw: each item to the least-loaded eligible inspector, ties broken by the seeded hash.
+
+    The most constrained items go first, so exclusions do not unbalance the queues: workloads end
+    within one item of each other whenever the exclusions allow it.
+    """
+    load = dict(load or {})
+    for i in inspectors:
+        load.setdefault(i.id, 0)
+    candidates = [eligible(item, inspectors, ties) for item in items]
+    order = sorted(range(len(items)), key=lambda k: (len(candidates[k]),
+                                                     hashlib.sha256(f"order|{seed}|{items[k].ref}".encode()).digest()))
+    result: list[int | None] = [None] * len(items)
+    for k in order:
+        if not candidates[k]:
+            continue
+        chosen = min(candidates[k], key=lambda i: (load[i.id], _rank(seed, items[k].ref, i.id, purpose)))
+        result[k] = chosen.id
+        load[chosen.id] += 1
+    return result

@@ -1,0 +1,159 @@
+"""Request and response bodies of campaigns, queues and findings."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from ..detection.scan import FlagOut
+from ..registry.schema import EventOut, FilingOut, Kind
+
+Outcome = Literal["cleared", "rectification_ordered", "revoked", "deregistration_ordered", "referred"]
+OUTCOME_ZH = {"cleared": "未发现问题", "rectification_ordered": "责令整改", "revoked": "撤销登记",
+              "deregistration_ordered": "责令注销", "referred": "移送查处"}
+STRATUM_ZH = {"certainty": "必查（高风险）", "pps": "按风险加权抽取", "control": "对照组（随机）"}
+
+
+class CampaignIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    registered_from: dt.date
+    registered_to: dt.date
+    kinds: list[Kind] = []
+    points: list[Annotated[str, Meta(min_length=1, max_length=32)]] = []
+    software_only: bool = False
+    sample_size: Annotated[int, Meta(ge=1, le=100_000)]
+    certainty_cutoff: Annotated[float, Meta(ge=0, le=1)] = 0.9
+    control_share: Annotated[float, Meta(ge=0, le=0.9)] = 0.1
+    seed: Annotated[str, Meta(min_length=1, max_length=200)]
+    due_days: Annotated[int, Meta(ge=1, le=365)] = 30
+    draft: bool = False
+
+
+class ItemOut(msgspec.Struct):
+    id: int
+    ref: str
+    reg_no: str | None
+    stratum: str
+    inclusion_prob: float
+    risk: float
+    inspector: str | None
+    due_on: dt.date
+    status: str
+    outcome: str | None
+
+
+class CampaignOut(msgspec.Struct):
+    id: int
+    name: str
+    status: str
+    params: dict
+    seed: str
+    population_size: int | None
+    population_digest: str | None
+    frozen_at: dt.datetime | None
+    created_by: str
+    items: list[ItemOut]
+
+
+class VerifyOut(msgspec.Struct):
+    campaign_id: int
+    matches: bool
+    digest_matches: bool
+    sample_matches: bool
+    population_size: int
+    recomputed_digest: str
+    missing: list[str]       # refs the recomputation draws that the record lacks
+    unexpected: list[str]    # refs the record has that the recomputation does not draw
+
+
+class PublicItem(msgspec.Struct):
+    reg_no: str | None
+    stratum: str
+    inclusion_prob: float
+    outcome: str | None
+
+
+class PublicCampaign(msgspec.Struct):
+    id: int
+    name: str
+    status: str
+    params: dict
+    seed: str
+    population_size: int | None
+    population_digest: str | None
+    frozen_at: dt.datetime | None
+    items: list[PublicItem]
+
+
+class QueueItem(msgspec.Struct):
+    id: int
+    campaign: str
+    ref: str
+    reg_no: str | None
+    title: str
+    due_on: dt.date
+    risk: float
+    flag_kinds: list[str]
+    status: str
+    outcome: str | None
+
+
+class RelatedFiling(msgspec.Struct):
+    ref: str
+    reg_no: str | None
+    title: str
+    seller_name: str
+    buyer_name: str
+    tech_amount: str
+    signed_on: dt.date
+    point_code: str
+    status: str
+
+
+class HistoryOut(msgspec.Struct):
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict
+
+
+class ItemDetail(msgspec.Struct):
+    item: ItemOut
+    campaign: str
+    filing: FilingOut
+    flags: list[FlagOut]
+    related: list[RelatedFiling]
+    events: list[EventOut]
+    history: list[HistoryOut]
+
+
+class FindingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    outcome: Outcome
+    reasons: Annotated[list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(min_length=1, max_length=20)]
+    notes: Annotated[str, Meta(max_length=4000)] = ""
+    evidence: Annotated[list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(max_length=50)] = []
+
+
+class ConflictIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    party: Annotated[str, Meta(min_length=18, max_length=18)] | None = None   # record a standing tie to this party
+
+
+class DetectorEvaluation(msgspec.Struct):
+    detector: str
+    audited: int
+    confirmed: int
+    cleared: int
+    confirmation_rate: float | None
+
+
+class Estimate(msgspec.Struct):
+    campaign_id: int
+    population_size: int
+    decided: int
+    violation_rate: float | None          # Horvitz–Thompson over decided items
+    ci_low: float | None
+    ci_high: float | None
+    control_decided: int
+    control_violation_rate: float | None  # among unflagged filings: what the detectors miss

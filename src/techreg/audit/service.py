@@ -1,0 +1,342 @@
+"""Campaigns, queues and findings: the SQL and the rules, called by the API and the CLI alike."""
+
+import datetime as dt
+import json
+import math
+
+import asyncpg
+import msgspec
+import numpy as np
+
+from ..config import Settings
+from ..detection.scan import flags_for_filing
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..registry import service as registry
+from ..registry.schema import DecisionBody
+from ..registry.users import CurrentUser
+from . import sampling
+from .schema import (CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation, Estimate, FindingIn, HistoryOut,
+                     ItemDetail, ItemOut, PublicCampaign, PublicItem, QueueItem, RelatedFiling, VerifyOut)
+
+FREEZE_SQL = """
+    INSERT INTO campaign_population (campaign_id, filing_id, ref, risk, flagged)
+    SELECT $1, f.id, f.ref, round(coalesce(r.risk, 0)::numeric, 6)::float8, r.filing_id IS NOT NULL
+    FROM filings f LEFT JOIN filing_risk r ON r.filing_id = f.id
+    -- imported history carries no registration date: its application date stands in
+    WHERE f.status = 'registered' AND coalesce(f.registered_on, f.filed_on) BETWEEN $2 AND $3
+      AND (cardinality($4::text[]) = 0 OR f.kind = any($4::text[]))
+      AND (cardinality($5::text[]) = 0 OR f.point_code = any($5::text[]))
+      AND (NOT $6 OR f.software)
+"""
+ITEM_COLUMNS = """i.id, f.ref, f.reg_no, i.stratum, i.inclusion_prob, i.risk, u.username AS inspector, i.due_on,
+                  i.status, i.outcome"""
+ITEM_FROM = "audit_items i JOIN filings f ON f.id = i.filing_id LEFT JOIN users u ON u.id = i.inspector_id"
+
+
+def _params(body: CampaignIn) -> dict:
+    if body.registered_to < body.registered_from:
+        raise InvalidInput("登记期间的结束日期早于开始日期", "registered_to is before registered_from",
+                           field="registered_to")
+    return {k: v for k, v in msgspec.to_builtins(body).items() if k not in ("name", "seed", "draft")}
+
+
+def _draw_params(params: dict) -> sampling.DrawParams:
+    return sampling.DrawParams(params["sample_size"], params["certainty_cutoff"], params["control_share"],
+                               params.get("floor_weight", 0.02))
+
+
+def _require(user: CurrentUser, *roles: str) -> None:
+    if user.role not in roles:
+        raise Forbidden("无权执行此操作", f"only {', '.join(roles)} may do this")
+
+
+async def create_campaign(conn: asyncpg.Connection, user: CurrentUser, body: CampaignIn, settings: Settings,
+                          *, actor: str | None = None) -> CampaignOut:
+    """Define a campaign; unless it is a draft, freeze its population and make both draws at once."""
+    _require(user, "supervisor")
+    params = _params(body)
+    campaign_id = await conn.fetchval(
+        "INSERT INTO campaigns (name, status, params, seed, created_by) VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
+        body.name, params, body.seed, actor or user.username)
+    if not body.draft:
+        await _freeze_and_draw(conn, campaign_id, user.username, settings)
+    return await get_campaign(conn, user, campaign_id)
+
+
+async def confirm_campaign(conn: asyncpg.Connection, user: CurrentUser, campaign_id: int,
+                           settings: Settings) -> CampaignOut:
+    _require(user, "supervisor")
+    status = await conn.fetchval("SELECT status FROM campaigns WHERE id = $1 FOR UPDATE", campaign_id)
+    if status is None:
+        raise NotFound(f"抽查任务 {campaign_id} 不存在", f"campaign {campaign_id} not found")
+    if status != "draft":
+        raise Conflict("抽查任务已确认", "campaign already confirmed", status=status)
+    await _freeze_and_draw(conn, campaign_id, user.username, settings)
+    return await get_campaign(conn, user, campaign_id)
+
+
+async def _population(conn: asyncpg.Connection, campaign_id: int):
+    rows = await conn.fetch("SELECT filing_id, ref, risk, flagged FROM campaign_population WHERE campaign_id = $1"
+                            " ORDER BY filing_id", campaign_id)
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0), np.zeros(0, bool)
+    ids, refs, risks, flagged = zip(*rows)
+    return np.array(ids, np.int64), np.array(refs, object), np.array(risks, float), np.array(flagged, bool)
+
+
+async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: str, settings: Settings) -> None:
+    c = await conn.fetchrow("SELECT params, seed, created_at FROM campaigns WHERE id = $1", campaign_id)
+    p = c["params"]
+    await conn.execute(FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
+                       dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"], p["software_only"])
+    ids, refs, risks, flagged = await _population(conn, campaign_id)
+    if len(ids) == 0:
+        raise InvalidInput("抽查范围内没有已登记的合同", "the population is empty: no registered filing matches")
+    digest = sampling.population_digest(refs, risks)
+    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p))
+    await conn.execute("UPDATE campaigns SET status = 'open', population_size = $2, population_digest = $3,"
+                       " frozen_at = now() WHERE id = $1", campaign_id, len(ids), digest)
+    due = registry.today(settings) + dt.timedelta(days=p["due_days"])
+    filing_ids = ids[sample.rows].tolist()
+    await conn.executemany(
+        "INSERT INTO audit_items (campaign_id, filing_id, stratum, inclusion_prob, risk, due_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        [(campaign_id, fid, s, float(pi), float(r)) + (due,)
+         for fid, s, pi, r in zip(filing_ids, sample.stratum, sample.inclusion, risks[sample.rows])])
+    await _assign(conn, campaign_id, c["seed"], actor)
+
+
+async def _inspectors(conn: asyncpg.Connection) -> tuple[list[sampling.Inspector], set[tuple[int, str]]]:
+    inspectors = [sampling.Inspector(r["id"], r["username"], r["point_code"]) for r in await conn.fetch(
+        "SELECT id, username, point_code FROM users WHERE role = 'inspector' AND active ORDER BY id")]
+    ties = {(r["inspector_id"], r["credit_code"]) for r in await conn.fetch(
+        "SELECT inspector_id, credit_code FROM inspector_ties")}
+    return inspectors, ties
+
+
+async def _items_to_assign(conn: asyncpg.Connection, where: str, *args) -> list[tuple[int, sampling.ItemToAssign]]:
+    rows = await conn.fetch(f"""
+        SELECT i.id, f.ref, f.point_code, f.registrar, f.seller_code, f.buyer_code,
+               coalesce(array_agg(h.detail->>'inspector_id') FILTER (WHERE h.action = 'conflict_declared'), '{{}}')
+                   AS excluded
+        FROM audit_items i JOIN filings f ON f.id = i.filing_id
+        LEFT JOIN audit_item_history h ON h.item_id = i.id
+        WHERE {where} GROUP BY i.id, f.id ORDER BY i.id""", *args)
+    return [(r["id"], sampling.ItemToAssign(r["ref"], r["point_code"], r["registrar"], r["seller_code"],
+                                            r["buyer_code"], frozenset(int(x) for x in r["excluded"])))
+            for r in rows]
+
+
+async def _loads(conn: asyncpg.Connection, campaign_id: int) -> dict[int, int]:
+    return {r["inspector_id"]: r["n"] for r in await conn.fetch(
+        "SELECT inspector_id, count(*) AS n FROM audit_items WHERE campaign_id = $1 AND inspector_id IS NOT NULL"
+        " GROUP BY inspector_id", campaign_id)}
+
+
+async def _assign(conn: asyncpg.Connection, campaign_id: int, seed: str, actor: str) -> None:
+    inspectors, ties = await _inspectors(conn)
+    pending = await _items_to_assign(conn, "i.campaign_id = $1 AND i.inspector_id IS NULL", campaign_id)
+    chosen = sampling.assign(seed, [item for _, item in pending], inspectors, ties)
+    await _record_assignments(conn, [(item_id, who) for (item_id, _), who in zip(pending, chosen)], actor,
+                              "assigned")
+
+
+async def _record_assignments(conn, pairs: list[tuple[int, int | None]], actor: str, action: str,
+                              extra: dict | None = None) -> None:
+    await conn.executemany("UPDATE audit_items SET inspector_id = $2 WHERE id = $1", pairs)
+    await conn.executemany(
+        "INSERT INTO audit_item_history (item_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
+        [(item_id, actor, action if who else "unassigned",
+          {"inspector_id": who, **(extra or {})} if who else {"reason": "没有符合回避规则的检查员 / no eligible inspector",
+                                                             **(extra or {})})
+         for item_id, who in pairs])
+
+
+async def _campaign_row(conn: asyncpg.Connection, campaign_id: int) -> asyncpg.Record:
+    row = await conn.fetchrow("SELECT * FROM campaigns WHERE id = $1", campaign_id)
+    if row is None:
+        raise NotFound(f"抽查任务 {campaign_id} 不存在", f"campaign {campaign_id} not found")
+    return row
+
+
+async def get_campaign(conn: asyncpg.Connection, user: CurrentUser | None, campaign_id: int) -> CampaignOut:
+    if user is not None:
+        _require(user, "supervisor", "admin")
+    c = await _campaign_row(conn, campaign_id)
+    items = await conn.fetch(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE i.campaign_id = $1"
+                             " ORDER BY i.stratum, i.risk DESC, f.ref", campaign_id)
+    return CampaignOut(c["id"], c["name"], c["status"], c["params"], c["seed"], c["population_size"],
+                       c["population_digest"], c["frozen_at"], c["created_by"],
+                       [msgspec.convert(dict(r), ItemOut) for r in items])
+
+
+async def list_campaigns(conn: asyncpg.Connection, user: CurrentUser) -> list[dict]:
+    _require(user, "supervisor", "admin")
+    rows = await conn.fetch("""
+        SELECT c.id, c.name, c.status, c.seed, c.population_size, c.created_at,
+               count(i.id) AS items, count(i.id) FILTER (WHERE i.status = 'done') AS done
+        FROM campaigns c LEFT JOIN audit_items i ON i.campaign_id = c.id GROUP BY c.id ORDER BY c.id DESC""")
+    return [dict(r) for r in rows]
+
+
+async def verify_campaign(conn: asyncpg.Connection, campaign_id: int) -> VerifyOut:
+    """Recompute the population digest and both strata's draw from the seed; compare with the record."""
+    c = await _campaign_row(conn, campaign_id)
+    if c["status"] == "draft":
+        raise Conflict("草稿尚未冻结抽查范围", "a draft has no frozen population yet", status="draft")
+    ids, refs, risks, flagged = await _population(conn, campaign_id)
+    digest = sampling.population_digest(refs, risks)
+    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(c["params"]))
+    expected = {(refs[r], s) for r, s in zip(sample.rows, sample.stratum)}
+    recorded = {(r["ref"], r["stratum"]) for r in await conn.fetch(
+        "SELECT f.ref, i.stratum FROM audit_items i JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1",
+        campaign_id)}
+    missing = sorted(ref for ref, _ in expected - recorded)
+    unexpected = sorted(ref for ref, _ in recorded - expected)
+    digest_ok = digest == c["population_digest"]
+    return VerifyOut(campaign_id, digest_ok and not missing and not unexpected, digest_ok,
+                     not missing and not unexpected, len(ids), digest, missing[:100], unexpected[:100])
+
+
+async def public_record(conn: asyncpg.Connection, campaign_id: int) -> PublicCampaign:
+    c = await _campaign_row(conn, campaign_id)
+    if c["status"] == "draft":
+        raise NotFound(f"抽查任务 {campaign_id} 尚未公布", f"campaign {campaign_id} is not published")
+    items = await conn.fetch("SELECT f.reg_no, i.stratum, i.inclusion_prob, i.outcome FROM audit_items i"
+                             " JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1 ORDER BY f.reg_no",
+                             campaign_id)
+    return PublicCampaign(c["id"], c["name"], c["status"], c["params"], c["seed"], c["population_size"],
+                          c["population_digest"], c["frozen_at"],
+                          [msgspec.convert(dict(r), PublicItem) for r in items])
+
+
+# -- inspectors' queues ----------------------------------------------------------------------------
+
+async def queue(conn: asyncpg.Connection, user: CurrentUser, *, status: str | None = "open") -> list[QueueItem]:
+    _require(user, "inspector")
+    rows = await conn.fetch("""
+        SELECT i.id, c.name AS campaign, f.ref, f.reg_no, f.title, i.due_on, i.risk, i.status, i.outcome,
+               coalesce(r.kinds, '{}') AS flag_kinds
+        FROM audit_items i JOIN campaigns c ON c.id = i.campaign_id JOIN filings f ON f.id = i.filing_id
+        LEFT JOIN filing_risk r ON r.filing_id = i.filing_id
+        WHERE i.inspector_id = $1 AND ($2::text IS NULL OR i.status = $2)
+        ORDER BY i.due_on, i.risk DESC, i.id""", user.id, status)
+    return [msgspec.convert(dict(r), QueueItem) for r in rows]
+
+
+async def _item_for(conn: asyncpg.Connection, user: CurrentUser, item_id: int, *, lock: bool = False):
+    row = await conn.fetchrow(f"SELECT i.*, f.ref FROM audit_items i JOIN filings f ON f.id = i.filing_id"
+                              f" WHERE i.id = $1{' FOR UPDATE OF i' if lock else ''}", item_id)
+    # an inspector sees only their own items; anything else is as if it did not exist
+    if row is None or not (user.role in ("supervisor", "admin") or
+                           (user.role == "inspector" and row["inspector_id"] == user.id)):
+        raise NotFound(f"检查事项 {item_id} 不存在或不在您的队列中", f"audit item {item_id} not found in your queue")
+    return row
+
+
+async def _item_out(conn: asyncpg.Connection, item_id: int) -> ItemOut:
+    row = await conn.fetchrow(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE i.id = $1", item_id)
+    return msgspec.convert(dict(row), ItemOut)
+
+
+async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int) -> ItemDetail:
+    row = await _item_for(conn, user, item_id)
+    filing = await registry.get_filing(conn, user, row["ref"])
+    flags = await flags_for_filing(conn, row["filing_id"])
+    related_refs = sorted({ref for f in flags if f.active for ref in f.related})
+    related = await conn.fetch("""
+        SELECT ref, reg_no, title, seller_name, buyer_name, tech_amount::text, signed_on, point_code, status
+        FROM filings WHERE ref = any($1::text[]) ORDER BY signed_on, ref""", related_refs)
+    history = await conn.fetch("SELECT at, actor, action, detail FROM audit_item_history WHERE item_id = $1"
+                               " ORDER BY id", item_id)
+    campaign = await conn.fetchval("SELECT name FROM campaigns WHERE id = $1", row["campaign_id"])
+    return ItemDetail(await _item_out(conn, item_id), campaign, filing, flags,
+                      [msgspec.convert(dict(r), RelatedFiling) for r in related],
+                      await registry.filing_events(conn, user, row["ref"]),
+                      [msgspec.convert(dict(r), HistoryOut) for r in history])
+
+
+async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser,
+                         item_id: int, body: FindingIn) -> ItemOut:
+    """The finding, and for 'revoked' the revocation, in one transaction; a second finding is a 409."""
+    _require(user, "inspector")
+    row = await _item_for(conn, user, item_id, lock=True)
+    if row["status"] != "open":
+        raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"],
+                       outcome=row["outcome"])
+    if body.outcome == "revoked":
+        await registry.transition(conn, key, settings, user, row["ref"], "revoke",
+                                  DecisionBody(reasons=["inspection_finding"],
+                                               note=f"检查事项 #{item_id}：" + "；".join(body.reasons)),
+                                  via="finding")
+    await conn.execute("""
+        UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4, evidence = $5,
+               decided_by = $6, decided_at = now()
+        WHERE id = $1""", item_id, body.outcome, body.reasons, body.notes, body.evidence, user.username)
+    await conn.execute("INSERT INTO audit_item_history (item_id, actor, action, detail) VALUES ($1, $2, 'finding', $3)",
+                       item_id, user.username, {"outcome": body.outcome, "reasons": body.reasons})
+    return await _item_out(conn, item_id)
+
+
+async def declare_conflict(conn: asyncpg.Connection, user: CurrentUser, item_id: int, body: ConflictIn) -> ItemOut:
+    """回避: the item goes to another inspector by the same rule and seed, on the record."""
+    _require(user, "inspector")
+    row = await _item_for(conn, user, item_id, lock=True)
+    if row["status"] != "open":
+        raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"])
+    if body.party:
+        await conn.execute("INSERT INTO inspector_ties (inspector_id, credit_code, note) VALUES ($1, $2, $3)"
+                           " ON CONFLICT DO NOTHING", user.id, body.party, body.reason)
+    await conn.execute("INSERT INTO audit_item_history (item_id, actor, action, detail)"
+                       " VALUES ($1, $2, 'conflict_declared', $3)",
+                       item_id, user.username, {"inspector_id": user.id, "reason": body.reason})
+    seed = await conn.fetchval("SELECT seed FROM campaigns WHERE id = $1", row["campaign_id"])
+    inspectors, ties = await _inspectors(conn)
+    [(_, item)] = await _items_to_assign(conn, "i.id = $1", item_id)
+    load = await _loads(conn, row["campaign_id"])
+    load[user.id] = load.get(user.id, 1) - 1
+    [who] = sampling.assign(seed, [item], inspectors, ties, load, purpose=f"reassign-{len(item.excluded)}")
+    await _record_assignments(conn, [(item_id, who)], user.username, "reassigned", {"from": user.username})
+    return await _item_out(conn, item_id)
+
+
+# -- learning from findings -----------------------------------------------------------------------
+
+async def evaluate_flags(conn: asyncpg.Connection) -> list[DetectorEvaluation]:
+    """Per detector: of its flags on audited filings, how many inspectors confirmed or cleared."""
+    rows = await conn.fetch("""
+        SELECT g.detector, count(*) AS audited,
+               count(*) FILTER (WHERE i.outcome <> 'cleared') AS confirmed,
+               count(*) FILTER (WHERE i.outcome = 'cleared') AS cleared
+        FROM flags g JOIN audit_items i ON i.filing_id = g.filing_id AND i.status = 'done'
+        WHERE g.first_seen <= i.decided_at
+        GROUP BY g.detector ORDER BY g.detector""")
+    return [DetectorEvaluation(r["detector"], r["audited"], r["confirmed"], r["cleared"],
+                               round(r["confirmed"] / r["audited"], 4) if r["audited"] else None) for r in rows]
+
+
+async def estimate(conn: asyncpg.Connection, campaign_id: int) -> Estimate:
+    """Horvitz–Thompson estimate of the violation rate over the frozen population, with a 95% interval.
+
+    A violation is any outcome other than 'cleared'. Undecided items are left out (the estimate is
+    of the decided part until all are decided). Variance: the Poisson-sampling approximation
+    Σ (1 − π) y² / π², fitting sequential Poisson sampling.
+    """
+    c = await _campaign_row(conn, campaign_id)
+    rows = await conn.fetch("SELECT inclusion_prob, outcome, stratum FROM audit_items WHERE campaign_id = $1"
+                            " AND status = 'done'", campaign_id)
+    n_pop = c["population_size"] or 0
+    if not rows or not n_pop:
+        return Estimate(campaign_id, n_pop, 0, None, None, None, 0, None)
+    pi = np.array([r["inclusion_prob"] for r in rows])
+    y = np.array([r["outcome"] != "cleared" for r in rows], float)
+    rate = float((y / pi).sum() / n_pop)
+    half = 1.96 * math.sqrt(float(((1 - pi) * y ** 2 / pi ** 2).sum())) / n_pop
+    control = [r["outcome"] != "cleared" for r in rows if r["stratum"] == "control"]
+    return Estimate(campaign_id, n_pop, len(rows), round(rate, 6), round(max(rate - half, 0.0), 6),
+                    round(min(rate + half, 1.0), 6), len(control),
+                    round(sum(control) / len(control), 6) if control else None)
+
+
+def to_json(value) -> str:
+    return json.dumps(msgspec.to_builtins(value), ensure_ascii=False, indent=2)

@@ -1,0 +1,85 @@
+import asyncpg
+from litestar import Controller, Request, get, post
+from litestar.response import Template
+
+from ...audit import service
+from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
+                             Estimate, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem, VerifyOut)
+from ...config import Settings
+
+
+class CampaignController(Controller):
+    path = "/api/campaigns"
+    tags = ["campaigns 双随机抽查"]
+
+    @post("/", summary="创建抽查任务（冻结范围并抽取）/ create a campaign: freeze, draw, assign", status_code=201)
+    async def create(self, request: Request, data: CampaignIn, db: asyncpg.Connection,
+                     settings: Settings) -> CampaignOut:
+        return await service.create_campaign(db, request.user, data, settings)
+
+    @get("/", summary="抽查任务列表 / campaigns")
+    async def list_campaigns(self, request: Request, db: asyncpg.Connection) -> list[dict]:
+        return await service.list_campaigns(db, request.user)
+
+    @get("/{campaign_id:int}", summary="抽查任务详情 / a campaign with its items")
+    async def show(self, request: Request, campaign_id: int, db: asyncpg.Connection) -> CampaignOut:
+        return await service.get_campaign(db, request.user, campaign_id)
+
+    @post("/{campaign_id:int}/confirm", summary="确认草稿（冻结并抽取）/ confirm a draft", status_code=200)
+    async def confirm(self, request: Request, campaign_id: int, db: asyncpg.Connection,
+                      settings: Settings) -> CampaignOut:
+        return await service.confirm_campaign(db, request.user, campaign_id, settings)
+
+    @get("/{campaign_id:int}/estimate", summary="违规率估计（HT）/ Horvitz–Thompson violation-rate estimate")
+    async def estimate(self, request: Request, campaign_id: int, db: asyncpg.Connection) -> Estimate:
+        await service.get_campaign(db, request.user, campaign_id)      # supervisors only
+        return await service.estimate(db, campaign_id)
+
+    @get("/evaluation", summary="检测器确认率 / per detector: flags confirmed or cleared by findings")
+    async def evaluation(self, request: Request, db: asyncpg.Connection) -> list[DetectorEvaluation]:
+        await service.list_campaigns(db, request.user)                  # supervisors only
+        return await service.evaluate_flags(db)
+
+
+class PublicCampaignController(Controller):
+    """The published record: open to anyone, no log-in (一公开)."""
+    tags = ["public 公示"]
+
+    @get("/api/public/campaigns/{campaign_id:int}", summary="抽查公示记录 / a campaign's public record")
+    async def record(self, campaign_id: int, db: asyncpg.Connection) -> PublicCampaign:
+        return await service.public_record(db, campaign_id)
+
+    @get("/api/public/campaigns/{campaign_id:int}/verify", summary="复核抽样 / recompute the sample from the seed")
+    async def verify(self, campaign_id: int, db: asyncpg.Connection) -> VerifyOut:
+        await service.public_record(db, campaign_id)                   # drafts are not public
+        return await service.verify_campaign(db, campaign_id)
+
+    @get("/public/campaigns/{campaign_id:int}", summary="抽查公示页面 / public campaign page", include_in_schema=False)
+    async def page(self, campaign_id: int, db: asyncpg.Connection) -> Template:
+        record = await service.public_record(db, campaign_id)
+        check = await service.verify_campaign(db, campaign_id)
+        return Template("public_campaign.html", context={"c": record, "check": check, "stratum_zh": STRATUM_ZH,
+                                                         "outcome_zh": OUTCOME_ZH})
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["audit 检查"]
+
+    @get("/queue", summary="我的检查队列 / my audit queue (by due date, then risk)")
+    async def queue(self, request: Request, db: asyncpg.Connection, status: str | None = "open") -> list[QueueItem]:
+        return await service.queue(db, request.user, status=status or None)
+
+    @get("/items/{item_id:int}", summary="检查事项 / an item: filing, flags with evidence, related filings, trail")
+    async def item(self, request: Request, item_id: int, db: asyncpg.Connection) -> ItemDetail:
+        return await service.item_detail(db, request.user, item_id)
+
+    @post("/items/{item_id:int}/finding", summary="记录检查结论 / record a finding", status_code=201)
+    async def finding(self, request: Request, item_id: int, data: FindingIn, db: asyncpg.Connection,
+                      audit_key: bytes, settings: Settings) -> ItemOut:
+        return await service.record_finding(db, audit_key, settings, request.user, item_id, data)
+
+    @post("/items/{item_id:int}/conflict", summary="申请回避 / declare a conflict: the item is reassigned",
+          status_code=200)
+    async def conflict(self, request: Request, item_id: int, data: ConflictIn, db: asyncpg.Connection) -> ItemOut:
+        return await service.declare_conflict(db, request.user, item_id, data)

@@ -1,0 +1,217 @@
+"""Campaigns, queues and findings through the API on a database of their own (its inspectors only)."""
+
+import asyncio
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+import pytest_asyncio
+from litestar.testing import AsyncTestClient
+
+from conftest import PASSWORD, filing_body, party_code
+from techreg.config import load_settings
+from techreg.db.pool import connect
+from techreg.registry.events import verify_chain
+from techreg.registry.importer import import_stream
+from techreg.registry.points import PointIn, create_point
+from techreg.registry.users import UserIn, create_user
+
+POINTS = ["310101", "310104", "310115"]
+STAFF = {"registrar": ("registrar", "310101"), "supervisor": ("supervisor", None),
+         "ann": ("inspector", "310101"), "bo": ("inspector", "310104"), "cy": ("inspector", "310115"),
+         "di": ("inspector", None)}
+
+
+class Env:
+    def __init__(self, client, url, tokens, settings):
+        self.client, self.url, self.tokens, self.settings = client, url, tokens, settings
+
+    def h(self, who):
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def registered(k: int, point: str = "310101") -> dict:
+    return filing_body(f"AUD-{point}-{k:04d}", point, status="registered", reg_no=f"2026{point}{k:06d}",
+                       seller={"name": f"上海卖方{k % 9}信息技术有限公司", "credit_code": party_code(100 + k % 9),
+                               "region": "310101"},
+                       buyer={"name": f"上海买方{k % 5}装备有限公司", "credit_code": party_code(200 + k % 5),
+                              "region": "310104"})
+
+
+async def add_filings(url, settings, filings, risks: dict[str, float]):
+    conn = await connect(url)
+    try:
+        data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
+        report = await import_stream(conn, io.BytesIO(data), settings.audit_key.encode(), actor="t", source="t")
+        assert not report.errors, report.errors
+        for ref, score in risks.items():
+            await conn.execute("INSERT INTO flags (filing_id, kind, detector, score, reasons, related)"
+                               " SELECT id, 'split', 'split/1.0', $2, '[\"证据 / evidence\"]', '{}' FROM filings"
+                               " WHERE ref = $1", ref, score)
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture
+async def env(empty_database, data_dir):
+    from techreg.web.app import create_app
+
+    settings = load_settings(data_dir=data_dir, database_url=empty_database, audit_key="test-audit-key",
+                             login_attempts_per_minute=1000)
+    conn = await connect(empty_database)
+    for p in POINTS:
+        await create_point(conn, PointIn(code=p, name=f"登记点 {p}"))
+    for name, (role, point) in STAFF.items():
+        await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point,
+                                       password=PASSWORD))
+    await conn.close()
+    filings = [registered(k) for k in range(60)]
+    await add_filings(empty_database, settings, filings,
+                      {f["ref"]: s for f, s in zip(filings[:12], [0.97, 0.96, 0.5, 0.4, 0.4, 0.3, 0.3, 0.3,
+                                                                  0.2, 0.2, 0.1, 0.1])})
+    async with AsyncTestClient(app=create_app(settings, empty_database)) as client:
+        tokens = {}
+        for name in STAFF:
+            r = await client.post("/api/auth/login", json={"username": name, "password": PASSWORD})
+            tokens[name] = r.json()["token"]
+        client.cookies.clear()
+        yield Env(client, empty_database, tokens, settings)
+
+
+CAMPAIGN = {"name": "2026年第四季度抽查", "registered_from": "2000-01-01", "registered_to": "2100-12-31",
+            "points": ["310101"], "sample_size": 16, "certainty_cutoff": 0.95, "control_share": 0.25,
+            "seed": "2026-11-22 公开种子"}
+
+
+async def create(env, **over):
+    r = await env.client.post("/api/campaigns", json={**CAMPAIGN, **over}, headers=env.h("supervisor"))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def sampled(c):
+    return {(i["ref"], i["stratum"]) for i in c["items"]}
+
+
+async def test_campaign_is_reproducible_verifiable_and_frozen(env):
+    a = await create(env)
+    assert a["status"] == "open" and a["population_size"] == 60 and len(a["items"]) == 16
+    assert {i["ref"] for i in a["items"] if i["stratum"] == "certainty"} == {"AUD-310101-0000", "AUD-310101-0001"}
+    assert all(0 < i["inclusion_prob"] <= 1 for i in a["items"])
+    b = await create(env)
+    assert sampled(b) == sampled(a) and b["population_digest"] == a["population_digest"]
+    c = await create(env, seed="another seed")
+    assert sampled(c) != sampled(a)
+
+    # filings registered after the freeze change nothing
+    await add_filings(env.url, env.settings, [registered(k) for k in range(60, 80)], {"AUD-310101-0070": 0.99})
+    check = (await env.client.get(f"/api/public/campaigns/{a['id']}/verify")).json()   # no log-in needed
+    assert check["matches"] and check["population_size"] == 60
+    record = (await env.client.get(f"/api/public/campaigns/{a['id']}")).json()
+    assert record["seed"] == CAMPAIGN["seed"] and len(record["items"]) == 16
+    assert {i["reg_no"] for i in record["items"]} <= {f"2026310101{k:06d}" for k in range(60)}
+    page = await env.client.get(f"/public/campaigns/{a['id']}")
+    assert page.status_code == 200 and "双随机抽查公示" in page.text and "一致" in page.text
+
+    # a record altered behind the system's back no longer verifies
+    conn = await connect(env.url)
+    try:
+        await conn.execute("""UPDATE audit_items SET filing_id = (SELECT filing_id FROM campaign_population p
+                              WHERE p.campaign_id = $1 AND p.filing_id NOT IN
+                                  (SELECT filing_id FROM audit_items WHERE campaign_id = $1) LIMIT 1)
+                              WHERE id = (SELECT min(id) FROM audit_items WHERE campaign_id = $1 AND stratum = 'pps')""",
+                           a["id"])
+    finally:
+        await conn.close()
+    check = (await env.client.get(f"/api/public/campaigns/{a['id']}/verify")).json()
+    assert not check["matches"] and check["digest_matches"] and check["missing"] and check["unexpected"]
+
+
+async def test_queues_are_private_balanced_and_follow_the_exclusions(env):
+    c = await create(env, sample_size=20)
+    loads = {}
+    for name in ("ann", "bo", "cy", "di"):
+        queue = (await env.client.get("/api/audit/queue", headers=env.h(name))).json()
+        loads[name] = len(queue)
+        assert [q["due_on"] for q in queue] == sorted(q["due_on"] for q in queue)
+    # ann works at the registering point 310101: the office has others, so she gets none of these
+    assert loads["ann"] == 0
+    assert max(loads[n] for n in ("bo", "cy", "di")) - min(loads[n] for n in ("bo", "cy", "di")) <= 1
+    assert sum(loads.values()) == 20
+    # an inspector cannot read another's queue item; the registrar cannot read queues at all
+    mine = (await env.client.get("/api/audit/queue", headers=env.h("bo"))).json()[0]
+    assert (await env.client.get(f"/api/audit/items/{mine['id']}", headers=env.h("cy"))).status_code == 404
+    assert (await env.client.get("/api/audit/queue", headers=env.h("registrar"))).status_code == 403
+    detail = (await env.client.get(f"/api/audit/items/{mine['id']}", headers=env.h("bo"))).json()
+    assert detail["filing"]["ref"] == mine["ref"] and detail["events"] and detail["history"][0]["action"] == "assigned"
+    assert (await env.client.get(f"/api/campaigns/{c['id']}", headers=env.h("bo"))).status_code == 403
+
+
+async def test_conflict_is_reassigned_on_the_record(env):
+    await create(env, sample_size=9)
+    item = (await env.client.get("/api/audit/queue", headers=env.h("cy"))).json()[0]
+    r = await env.client.post(f"/api/audit/items/{item['id']}/conflict", headers=env.h("cy"),
+                              json={"reason": "曾为卖方提供咨询 / advised the seller", "party": party_code(101)})
+    assert r.status_code == 200, r.text
+    assert r.json()["inspector"] not in ("cy", "ann")
+    assert (await env.client.get(f"/api/audit/items/{item['id']}", headers=env.h("cy"))).status_code == 404
+    new_owner = r.json()["inspector"]
+    history = (await env.client.get(f"/api/audit/items/{item['id']}", headers=env.h(new_owner))).json()["history"]
+    assert [h["action"] for h in history] == ["assigned", "conflict_declared", "reassigned"]
+
+
+async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
+    c = await create(env, sample_size=9)
+    item = (await env.client.get("/api/audit/queue", headers=env.h("di"))).json()[0]
+    finding = {"outcome": "revoked", "reasons": ["拆分合同骗取登记 / split to evade the line"],
+               "notes": "现场核查", "evidence": ["scan/2026-11-22/contract.pdf"]}
+    results = await asyncio.gather(*[env.client.post(f"/api/audit/items/{item['id']}/finding", json=finding,
+                                                     headers=env.h("di")) for _ in range(2)])
+    assert sorted(r.status_code for r in results) == [201, 409]
+    filing = (await env.client.get(f"/api/filings/{item['ref']}", headers=env.h("supervisor"))).json()
+    assert filing["status"] == "revoked"
+    events = (await env.client.get(f"/api/filings/{item['ref']}/events", headers=env.h("supervisor"))).json()
+    assert events[-1]["action"] == "revoke" and events[-1]["detail"]["via"] == "finding"
+    conn = await connect(env.url)
+    try:
+        assert (await verify_chain(conn, env.settings.audit_key.encode())).ok
+    finally:
+        await conn.close()
+    # bad findings are 400s naming the field, and nothing is half-written
+    other = (await env.client.get("/api/audit/queue", headers=env.h("di"))).json()[0]
+    bad = await env.client.post(f"/api/audit/items/{other['id']}/finding", headers=env.h("di"),
+                                json={"outcome": "revoked", "reasons": []})
+    assert bad.status_code == 400 and "reasons" in bad.text
+    est = (await env.client.get(f"/api/campaigns/{c['id']}/estimate", headers=env.h("supervisor"))).json()
+    assert est["decided"] == 1 and est["violation_rate"] > 0
+    evaluation = (await env.client.get("/api/campaigns/evaluation", headers=env.h("supervisor"))).json()
+    if item["flag_kinds"]:
+        assert evaluation == [{"detector": "split/1.0", "audited": 1, "confirmed": 1, "cleared": 0,
+                               "confirmation_rate": 1.0}]
+    else:
+        assert evaluation == []
+
+
+def test_cli_create_show_verify(env_cli):
+    url, settings = env_cli
+    envvars = {"TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "test-audit-key", "PATH": "/usr/bin:/bin"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "techreg.cli", *a], capture_output=True,  # noqa: E731
+                                    text=True, env=envvars)
+    r = run("campaign", "create", "--name", "CLI", "--from", "2000-01-01", "--to", "2100-01-01", "--point", "310101",
+            "--sample-size", "7", "--seed", "cli-seed", "--by", "supervisor", "--json")
+    assert r.returncode == 0, r.stderr
+    cid = json.loads(r.stdout)["id"]
+    shown = json.loads(run("campaign", "show", str(cid), "--json").stdout)
+    assert shown["seed"] == "cli-seed" and shown["population_digest"]
+    assert {"ref", "reg_no", "stratum", "inclusion_prob", "inspector"} <= set(shown["items"][0])
+    assert run("campaign", "verify", str(cid)).returncode == 0
+    r = run("campaign", "create", "--name", "x", "--from", "2000-01-01", "--to", "2100-01-01", "--sample-size", "3",
+            "--seed", "s", "--by", "registrar")
+    assert r.returncode == 1 and "supervisor" in r.stderr
+
+
+@pytest.fixture
+def env_cli(env):
+    return env.url, env.settings
