@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from conftest import filing_body, new_ref, unique_point_code
+from conftest import filing_body, new_ref, party_code, unique_point_code
 from techreg.detection import backdated, duplicate, large_software, outlier, split
 from techreg.detection.scan import export_flags, run_scan
 from techreg.registry.importer import import_stream
@@ -13,7 +13,11 @@ from techreg.registry.importer import import_stream
 
 async def test_full_and_incremental_scan_store_flags_with_evidence(conn, settings, audit_key):
     point = unique_point_code()
-    honest = filing_body(new_ref("S"), point)
+    # parties of its own: the shared test database holds many identical default filings (true duplicates)
+    n = int(point)
+    honest = filing_body(new_ref("S"), point, title="水处理膜技术咨询合同", kind="consulting", subkind=None,
+                         seller={"name": "上海启明检测技术有限公司", "credit_code": party_code(n * 10 + 3), "region": "310101"},
+                         buyer={"name": "上海长江新材料有限公司", "credit_code": party_code(n * 10 + 4), "region": "310104"})
     late_signed = filing_body(new_ref("S"), point, signed_on="2026-06-01", performance_start="2026-01-05",
                               performance_end="2026-05-20", filed_on="2026-06-03")
     data = b"".join(json.dumps(x).encode() + b"\n" for x in (honest, late_signed))

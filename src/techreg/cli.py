@@ -139,8 +139,11 @@ def _serve(settings: Settings, url: str, host: str, port: int, banner: str = "")
     from .web.app import create_app
 
     _check_schema(url)
-    app = create_app(settings, url)
-    click.echo(f"techreg 已启动 / running at http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    # one command on one machine: on the embedded database the jobs run inside the service
+    run_jobs = settings.run_jobs == "yes" or (settings.run_jobs == "auto" and settings.database_url is None)
+    app = create_app(settings, url, run_jobs=run_jobs)
+    click.echo(f"techreg 已启动 / running at http://{host}:{port}  (API docs: http://{host}:{port}/schema)"
+               + ("\n  定时任务在本进程运行 / scheduled jobs run in this process" if run_jobs else ""))
     if banner:
         click.echo(banner)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
@@ -504,6 +507,87 @@ def campaign_verify(ctx, campaign_id: int) -> None:
                f" sample {'ok' if out.sample_matches else 'differs'}; missing {out.missing[:10]},"
                f" unexpected {out.unexpected[:10]}")
     sys.exit(2)
+
+
+# -- scheduled jobs -------------------------------------------------------------------
+
+@main.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """运行定时任务（可多副本，每个时段只运行一次）/ run scheduled jobs; safe to run on several replicas."""
+    import logging
+
+    from .db.pool import create_pool
+    from .scheduling.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings(ctx)
+    with database(settings, keep_running=True, check_schema=True) as url:
+        click.echo("定时任务已启动 / worker running (Ctrl-C to stop)")
+        run(run_worker(lambda: create_pool(url, settings), settings))
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def jobs(ctx: click.Context) -> None:
+    """定时任务及下次运行时间 / jobs and their next run."""
+    if ctx.invoked_subcommand:
+        return
+    from .scheduling.engine import job_list
+
+    settings = _settings(ctx)
+    with database(settings, check_schema=True) as url:
+        rows = with_connection(url, lambda conn: job_list(conn, settings))
+    click.echo(f"{'job':<22}{'schedule':<16}{'next run (' + settings.timezone + ')':<30}last run")
+    zone = __import__("zoneinfo").ZoneInfo(settings.timezone)
+    for j in rows:
+        last = j.last_run
+        last_text = f"{last.status} {last.scheduled_for.astimezone(zone):%Y-%m-%d %H:%M}" if last else "—"
+        nxt = f"{j.next_run.astimezone(zone):%Y-%m-%d %H:%M}" if j.next_run else "—"
+        click.echo(f"{j.name:<22}{j.schedule:<16}{nxt:<30}{last_text}   {j.zh} / {j.en}")
+
+
+@jobs.command("history")
+@click.option("--job", default=None)
+@click.option("--limit", default=30, show_default=True)
+@click.pass_context
+def jobs_history(ctx: click.Context, job: str | None, limit: int) -> None:
+    """运行记录 / recorded runs, newest first."""
+    from .scheduling.engine import history
+
+    with database(_settings(ctx), check_schema=True) as url:
+        rows = with_connection(url, lambda conn: history(conn, job, limit))
+    for r in rows:
+        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "…"
+        click.echo(f"#{r.id:<5} {r.job:<20} slot {r.scheduled_for:%Y-%m-%d %H:%M} {r.trigger:<8} x{r.coalesced}"
+                   f" {r.status:<9} {took:>7}  {r.counts or ''} {r.error or ''}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.pass_context
+def jobs_run(ctx: click.Context, name: str) -> None:
+    """立即运行一次（记录为手动）/ run a job now, recorded as manual."""
+    from .db.pool import create_pool
+    from .scheduling.engine import Engine, utc_now
+    from .scheduling.jobs import JOBS
+
+    if name not in JOBS:
+        click.echo(f"没有任务 {name} / no such job; jobs: {', '.join(JOBS)}", err=True)
+        sys.exit(1)
+    settings = _settings(ctx)
+
+    async def go(url):
+        pool = await create_pool(url, settings)
+        try:
+            return await Engine(pool, settings).run(name, utc_now(), trigger="manual", requested_by="cli")
+        finally:
+            await pool.close()
+
+    with database(settings, check_schema=True) as url:
+        out = run(go(url))
+    click.echo(f"{out.job}: {out.status} {out.counts} {out.error or ''}")
+    sys.exit(0 if out.status == "succeeded" else 1)
 
 
 @main.group()

@@ -44,6 +44,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     software_seller_ratio: float = 5.0   # times the seller's median that counts as "far above"
     software_peer_fence_k: float = 3.0   # Q3 + k·IQR within (kind, field)
     outlier_share: float = 0.002         # share of filings the outlier model may flag
+    # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
+    run_jobs: str = "auto"
+    schedule_scan_incremental: str = "30 1 * * *"
+    schedule_scan_full: str = "0 3 * * sun"
+    schedule_campaign_draft: str = "0 6 1 * *"
+    schedule_qualification_check: str = "0 7 * * *"
+    schedule_retrain_check: str = "0 4 * * mon"
+    qualification_warn_days: int = 30
+    retrain_min_findings: int = 200
+    # template of the monthly campaign draft (the previous month's registrations)
+    campaign_sample_size: int = 100
+    campaign_certainty_cutoff: float = 0.9
+    campaign_control_share: float = 0.1
+    campaign_due_days: int = 30
 
 
 _ENV_FIELDS = {
@@ -74,6 +88,18 @@ _ENV_FIELDS = {
     "software_seller_ratio": float,
     "software_peer_fence_k": float,
     "outlier_share": float,
+    "run_jobs": str,
+    "schedule_scan_incremental": str,
+    "schedule_scan_full": str,
+    "schedule_campaign_draft": str,
+    "schedule_qualification_check": str,
+    "schedule_retrain_check": str,
+    "qualification_warn_days": int,
+    "retrain_min_findings": int,
+    "campaign_sample_size": int,
+    "campaign_certainty_cutoff": float,
+    "campaign_control_share": float,
+    "campaign_due_days": int,
 }
 
 

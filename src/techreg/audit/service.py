@@ -92,6 +92,11 @@ async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: st
     ids, refs, risks, flagged = await _population(conn, campaign_id)
     if len(ids) == 0:
         raise InvalidInput("抽查范围内没有已登记的合同", "the population is empty: no registered filing matches")
+    certain = int((risks >= p["certainty_cutoff"]).sum())
+    if certain > p["sample_size"]:
+        raise InvalidInput(f"风险分不低于 {p['certainty_cutoff']} 的合同有 {certain} 份，超过样本量 {p['sample_size']}：请提高必查阈值或扩大样本",
+                           f"{certain} filings have risk at or above the cut-off, more than the sample size:"
+                           f" raise certainty_cutoff or the sample size", field="certainty_cutoff")
     digest = sampling.population_digest(refs, risks)
     sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p))
     await conn.execute("UPDATE campaigns SET status = 'open', population_size = $2, population_digest = $3,"

@@ -347,6 +347,9 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         _require_point_registrar(user, row, ACTION_ZH[action], action)
         if action != "resubmit":
             _require_qualified(user, settings)
+            blocked = await conn.fetchval("SELECT blocked_reason FROM users WHERE id = $1", user.id)
+            if blocked:
+                raise Forbidden(f"登记员已被停止办理登记：{blocked}", f"registrar is blocked: {blocked}")
     elif action == "revoke":
         if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
             raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")

@@ -110,7 +110,7 @@ async def list_users(conn: asyncpg.Connection) -> list[UserOut]:
 
 async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt.date | None) -> UserOut:
     row = await conn.fetchrow(
-        "UPDATE users SET qualification_expires = $2 WHERE username = $1"
+        "UPDATE users SET qualification_expires = $2, blocked_reason = NULL WHERE username = $1"
         " RETURNING id, username, display_name, role, point_code, qualification_expires, active",
         username, expires)
     if row is None:

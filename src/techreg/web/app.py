@@ -18,12 +18,15 @@ from .. import __version__
 from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import create_pool
+from ..scheduling.engine import Engine
+from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware
 from .controllers.admin import AdminController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
+from .controllers.jobs import JobController
 from .deps import provide_audit_key, provide_db, provide_settings
 from .errors import EXCEPTION_HANDLERS
 
@@ -43,7 +46,7 @@ def health(state: State) -> dict:
     return {"status": "ok", "version": __version__}
 
 
-def create_app(settings: Settings, database_url: str, *, check_schema: bool = True,
+def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar):
@@ -57,15 +60,19 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 raise SchemaOutdated(f"数据库结构版本落后于程序（缺少 {names}），请先运行 `techreg migrate` / "
                                      f"database schema is older than the code (missing {names}); run `techreg migrate`")
         app.state.pool = pool
+        app.state.engine = Engine(pool, settings)
+        scheduler = start_scheduler(app.state.engine) if run_jobs else None
         try:
             yield
         finally:
+            if scheduler:
+                scheduler.shutdown(wait=False)
             await pool.close()
 
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
     return Litestar(
         route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
-                        CampaignController, PublicCampaignController, AuditController,
+                        CampaignController, PublicCampaignController, AuditController, JobController,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

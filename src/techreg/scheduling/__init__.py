@@ -1,0 +1,1 @@
+"""Scheduled jobs that run exactly once across replicas."""

@@ -1,0 +1,115 @@
+"""The jobs: what each does, under which schedule setting. Each takes one connection, already inside
+the run's transaction, and returns counts for the record."""
+
+import datetime as dt
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from ..config import Settings
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    setting: str                       # the Settings field holding its cron expression
+    zh: str
+    en: str
+    run: Callable[[asyncpg.Connection, Settings, dt.datetime], Awaitable[dict]]
+
+
+async def scan_incremental(conn, settings, slot) -> dict:
+    from ..detection.scan import run_scan
+    report = await run_scan(conn, settings, full=False)
+    return {"scan_run": report.run_id, "filings_scored": report.filings_scored, "flags_active": report.flags_active}
+
+
+async def scan_full(conn, settings, slot) -> dict:
+    from ..detection.scan import run_scan
+    report = await run_scan(conn, settings, full=True)
+    return {"scan_run": report.run_id, "filings_scored": report.filings_scored, "flags_active": report.flags_active}
+
+
+async def campaign_draft(conn, settings, slot) -> dict:
+    """Last month's registrations as a draft campaign from the template; a supervisor confirms it."""
+    from ..audit.schema import CampaignIn
+    from ..audit.service import create_campaign
+    from ..registry.users import CurrentUser
+
+    local = slot.astimezone(_zone(settings)).date()
+    month_end = local.replace(day=1) - dt.timedelta(days=1)
+    body = CampaignIn(name=f"{month_end.year}年{month_end.month}月例行抽查 / routine check {month_end:%Y-%m}",
+                      registered_from=month_end.replace(day=1), registered_to=month_end,
+                      sample_size=settings.campaign_sample_size, certainty_cutoff=settings.campaign_certainty_cutoff,
+                      control_share=settings.campaign_control_share, due_days=settings.campaign_due_days,
+                      seed=f"{month_end:%Y-%m}-{secrets.token_hex(8)}", draft=True)
+    scheduler = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="supervisor", point_code=None,
+                            qualification_expires=None)
+    campaign = await create_campaign(conn, scheduler, body, settings, actor="scheduler")
+    return {"campaign": campaign.id, "status": campaign.status}
+
+
+async def qualification_check(conn, settings, slot) -> dict:
+    """年审: warn registrars whose qualification ends within the warning window, block the expired."""
+    today = slot.astimezone(_zone(settings)).date()
+    warn_until = today + dt.timedelta(days=settings.qualification_warn_days)
+    warned = await conn.fetch("""
+        INSERT INTO notices (user_id, kind, message, about)
+        SELECT id, 'qualification_expiring',
+               '登记员资格将于 ' || qualification_expires || ' 到期，请及时年审 / qualification expires on '
+               || qualification_expires || ': renew it in the annual review', qualification_expires
+        FROM users WHERE role = 'registrar' AND active AND qualification_expires BETWEEN $1 AND $2
+        ON CONFLICT (user_id, kind, about) DO NOTHING RETURNING user_id""", today, warn_until)
+    blocked = await conn.fetch("""
+        UPDATE users SET blocked_reason = '资格已于 ' || qualification_expires || ' 过期（未通过年审）/ qualification '
+                                          || 'expired on ' || qualification_expires
+        WHERE role = 'registrar' AND active AND blocked_reason IS NULL
+          AND (qualification_expires IS NULL OR qualification_expires < $1)
+        RETURNING id, qualification_expires""", today)
+    await conn.executemany(
+        "INSERT INTO notices (user_id, kind, message, about) VALUES ($1, 'qualification_blocked', $2, $3)"
+        " ON CONFLICT (user_id, kind, about) DO NOTHING",
+        [(r["id"], "资格过期，已停止办理登记 / qualification expired: blocked from registering", today) for r in blocked])
+    return {"warned": len(warned), "blocked": len(blocked)}
+
+
+async def retrain_check(conn, settings, slot) -> dict:
+    """Enough new findings since the model was trained: train a candidate for a supervisor to promote."""
+    from ..detection.outlier import models_dir
+
+    meta = models_dir() / "outlier.json"
+    since = dt.datetime.fromisoformat(__import__("json").loads(meta.read_text())["created"]) if meta.exists() \
+        else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    findings = await conn.fetchval("SELECT count(*) FROM audit_items WHERE status = 'done' AND decided_at > $1", since)
+    if findings < settings.retrain_min_findings:
+        return {"new_findings": findings, "trained": False}
+    repo = Path(__file__).resolve().parents[3]
+    if not (repo / "ml" / "train.py").exists():
+        return {"new_findings": findings, "trained": False, "note": "ml/ not installed here"}
+    url = settings.database_url or os.environ.get("TECHREG_DATABASE_URL")
+    done = subprocess.run([sys.executable, "-m", "ml.train", "--candidate", "--database-url", url], cwd=repo,
+                          capture_output=True, text=True, timeout=3600)
+    if done.returncode:
+        raise RuntimeError(f"training failed: {done.stderr[-500:]}")
+    return {"new_findings": findings, "trained": True, "candidate": "models/outlier-candidate.skops"}
+
+
+def _zone(settings: Settings):
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(settings.timezone)
+
+
+JOBS: dict[str, Job] = {j.name: j for j in [
+    Job("scan_incremental", "schedule_scan_incremental", "增量检测", "incremental scan", scan_incremental),
+    Job("scan_full", "schedule_scan_full", "全量重新检测", "full rescan with the current models", scan_full),
+    Job("campaign_draft", "schedule_campaign_draft", "月度抽查草稿", "monthly campaign draft", campaign_draft),
+    Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
+        qualification_check),
+    Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
+]}

@@ -1,0 +1,167 @@
+"""Scheduled jobs with a controllable clock: once per slot across workers, recovery, coalescing, effects."""
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import pytest_asyncio
+
+from conftest import PASSWORD, filing_body
+from techreg.config import load_settings
+from techreg.db.pool import create_pool
+from techreg.registry.points import PointIn, create_point
+from techreg.registry.users import UserIn, create_user
+from techreg.scheduling.engine import Engine
+from techreg.scheduling.jobs import JOBS, Job
+
+UTC = dt.timezone.utc
+SLOT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=UTC)        # 10:00 in Shanghai
+
+
+async def slow_counter(conn, settings, slot):
+    await conn.execute("CREATE TABLE IF NOT EXISTS job_effects (slot timestamptz, at timestamptz DEFAULT clock_timestamp())")
+    await conn.execute("INSERT INTO job_effects (slot) VALUES ($1)", slot)
+    await asyncio.sleep(0.3)
+    return {"slot": slot.isoformat()}
+
+
+TEST_JOBS = {"hourly": Job("hourly", "schedule_scan_incremental", "测试", "test", slow_counter)}
+
+
+@pytest_asyncio.fixture
+async def pool(empty_database):
+    settings = load_settings(database_url=empty_database, schedule_scan_incremental="0 * * * *")
+    p = await create_pool(empty_database, settings)
+    yield p, settings
+    await p.close()
+
+
+def engine(pool, now, name):
+    p, settings = pool
+    return Engine(p, settings, jobs=TEST_JOBS, clock=lambda: now, worker=name)
+
+
+async def test_two_workers_on_the_same_slot_run_it_once(pool):
+    now = SLOT + dt.timedelta(seconds=1)
+    results = await asyncio.gather(engine(pool, now, "w1").tick(), engine(pool, now, "w2").tick())
+    assert sorted(len(r) for r in results) == [0, 1]
+    async with pool[0].acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM job_effects") == 1
+        run = await conn.fetchrow("SELECT * FROM job_runs")
+        assert run["status"] == "succeeded" and run["scheduled_for"] == SLOT and run["coalesced"] == 1
+    # the same slot again (a late replica) does nothing
+    assert await engine(pool, now + dt.timedelta(minutes=5), "w3").tick() == []
+
+
+async def test_later_slots_wait_for_the_running_one(pool):
+    e = engine(pool, SLOT, "w1")
+    first = asyncio.create_task(e.run("hourly", SLOT))
+    await asyncio.sleep(0.05)
+    second = await e.run("hourly", SLOT + dt.timedelta(hours=1))
+    await first
+    async with pool[0].acquire() as conn:
+        rows = await conn.fetch("SELECT at FROM job_effects ORDER BY at")
+    assert second.status == "succeeded" and len(rows) == 2
+    assert (rows[1]["at"] - rows[0]["at"]).total_seconds() >= 0.29     # no overlap: the lock serialised them
+
+
+async def test_downtime_across_three_slots_gives_one_coalesced_run(pool):
+    await engine(pool, SLOT, "w1").tick()
+    later = SLOT + dt.timedelta(hours=3, minutes=20)         # 03:00, 04:00, 05:00 passed while down
+    [run] = await engine(pool, later, "w1").tick()
+    assert run.scheduled_for == SLOT + dt.timedelta(hours=3) and run.coalesced == 3 and run.status == "succeeded"
+    async with pool[0].acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM job_effects") == 2
+
+
+async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_database):
+    # a worker process claims the slot, starts the job and is killed with SIGKILL mid-run
+    script = textwrap.dedent(f"""
+        import asyncio, datetime as dt
+        from techreg.config import load_settings
+        from techreg.db.pool import create_pool
+        from techreg.scheduling.engine import Engine
+        from techreg.scheduling.jobs import Job
+        async def forever(conn, settings, slot):
+            await conn.execute("CREATE TABLE IF NOT EXISTS job_effects (slot timestamptz, at timestamptz DEFAULT clock_timestamp())")
+            await conn.execute("INSERT INTO job_effects (slot) VALUES ($1)", slot)
+            print("started", flush=True)
+            await asyncio.sleep(3600)
+        async def main():
+            s = load_settings(database_url={empty_database!r})
+            p = await create_pool({empty_database!r}, s)
+            e = Engine(p, s, jobs={{"hourly": Job("hourly", "schedule_scan_incremental", "t", "t", forever)}})
+            await e.run("hourly", dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc))
+        asyncio.run(main())
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    later = SLOT + dt.timedelta(hours=1, seconds=5)
+    [run] = await engine(pool, later, "w2").tick()
+    assert run.status == "succeeded" and run.scheduled_for == SLOT + dt.timedelta(hours=1)
+    async with pool[0].acquire() as conn:
+        killed = await conn.fetchrow("SELECT status, error FROM job_runs WHERE scheduled_for = $1", SLOT)
+        assert killed["status"] == "failed" and "stopped" in killed["error"]
+        # the killed run's work was rolled back with its transaction: only the next slot's effect remains
+        assert await conn.fetchval("SELECT count(*) FROM job_effects") == 1
+
+
+async def test_qualification_job_warns_and_blocks(empty_database, data_dir):
+    from litestar.testing import AsyncTestClient
+
+    from techreg.web.app import create_app
+
+    settings = load_settings(data_dir=data_dir, database_url=empty_database, audit_key="k",
+                             login_attempts_per_minute=1000)
+    p = await create_pool(empty_database, settings)
+    today = dt.date.today()
+    async with p.acquire() as conn:
+        await create_point(conn, PointIn(code="310101", name="黄浦"))
+        for name, expires in (("lapsed", today - dt.timedelta(days=1)), ("soon", today + dt.timedelta(days=10)),
+                              ("fine", today + dt.timedelta(days=200))):
+            await create_user(conn, UserIn(username=name, display_name=name, role="registrar", point_code="310101",
+                                           password=PASSWORD, qualification_expires=expires))
+    now = dt.datetime.now(UTC)
+    run = await Engine(p, settings, clock=lambda: now).run("qualification_check", now)
+    assert run.status == "succeeded" and run.counts == {"warned": 1, "blocked": 1}
+    async with p.acquire() as conn:
+        blocked = dict(await conn.fetch("SELECT username, blocked_reason IS NOT NULL FROM users ORDER BY username"))
+        assert blocked == {"fine": False, "lapsed": True, "soon": False}
+        kinds = {(r[0], r[1]) for r in await conn.fetch(
+            "SELECT u.username, n.kind FROM notices n JOIN users u ON u.id = n.user_id")}
+        assert kinds == {("soon", "qualification_expiring"), ("lapsed", "qualification_blocked")}
+        # even once the record says the qualification is valid again, the block holds until renewal
+        await conn.execute("UPDATE users SET qualification_expires = $1 WHERE username = 'lapsed'",
+                           today + dt.timedelta(days=300))
+    await p.close()
+    async with AsyncTestClient(app=create_app(settings, empty_database)) as client:
+        token = (await client.post("/api/auth/login", json={"username": "lapsed", "password": PASSWORD})).json()["token"]
+        h = {"Authorization": f"Bearer {token}"}
+        ref = "JOB-BLOCK-1"
+        assert (await client.post("/api/filings", json=filing_body(ref, "310101"), headers=h)).status_code == 201
+        r = await client.post(f"/api/filings/{ref}/register", headers=h)
+        assert r.status_code == 403 and "blocked" in r.text
+
+
+async def test_supervisor_runs_a_job_now_and_sees_it(app, office):
+    r = await app.post("/api/jobs/qualification_check/run", headers=office.h("supervisor"))
+    assert r.status_code == 202, r.text
+    run_id = r.json()["id"]
+    for _ in range(50):
+        runs = (await app.get("/api/jobs/runs", params={"job": "qualification_check"},
+                              headers=office.h("supervisor"))).json()
+        mine = [x for x in runs if x["id"] == run_id]
+        if mine and mine[0]["status"] != "running":
+            break
+        await asyncio.sleep(0.1)
+    assert mine[0]["status"] == "succeeded" and mine[0]["trigger"] == "manual"
+    jobs = (await app.get("/api/jobs", headers=office.h("supervisor"))).json()
+    assert {j["name"] for j in jobs} == set(JOBS) and all(j["next_run"] for j in jobs)
+    assert (await app.post("/api/jobs/scan_full/run", headers=office.h("registrar"))).status_code == 403
