@@ -197,3 +197,12 @@ _refs = itertools.count(1)
 
 def new_ref(prefix: str = "T") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}-{next(_refs)}"
+
+
+SCREENSHOTS: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests left their screenshots."""
+    if SCREENSHOTS:
+        terminalreporter.write_line(f"screenshots ({len(SCREENSHOTS)}): {SCREENSHOTS[0].parent.resolve()}")

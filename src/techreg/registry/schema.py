@@ -16,6 +16,11 @@ Domain = Literal[
     "electronic_information", "advanced_manufacturing", "aerospace", "modern_transport", "agriculture",
     "new_materials", "new_energy", "environment", "nuclear", "biomedicine", "urban_social",
 ]
+KIND_ZH = {"development": "技术开发", "transfer": "技术转让", "license": "技术许可", "consulting": "技术咨询",
+           "service": "技术服务"}
+DOMAIN_ZH = {"electronic_information": "电子信息", "advanced_manufacturing": "先进制造", "aerospace": "航空航天",
+             "modern_transport": "现代交通", "agriculture": "农业", "new_materials": "新材料", "new_energy": "新能源",
+             "environment": "环境保护", "nuclear": "核应用", "biomedicine": "生物医药", "urban_social": "城市建设与社会发展"}
 FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
 Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
 

@@ -27,6 +27,8 @@ from .controllers.auth import AuthController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
+from .pages.audit import AuditPages
+from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .errors import EXCEPTION_HANDLERS
 
@@ -34,7 +36,7 @@ log = logging.getLogger("techreg")
 WEB = Path(__file__).parent
 
 AUTH_EXCLUDE = [r"^/api/auth/login$", r"^/health$", r"^/schema", r"^/static/", r"^/public/", r"^/api/public/",
-                r"^/login$", r"^/favicon.ico$"]
+                r"^/login$", r"^/lang/", r"^/favicon.ico$"]
 
 
 class SchemaOutdated(RuntimeError):
@@ -73,6 +75,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     return Litestar(
         route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController,
+                        RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

@@ -14,7 +14,7 @@ SESSION_COOKIE = "techreg_session"
 
 # paths anyone may open: log-in, API docs, health, static assets, published campaign records
 PUBLIC_PATHS = {"/api/auth/login", "/health", "/login", "/favicon.ico"}
-PUBLIC_PREFIXES = ("/schema", "/static/", "/public/", "/api/public/")
+PUBLIC_PREFIXES = ("/schema", "/static/", "/public/", "/api/public/", "/lang/")
 
 
 def is_public(path: str) -> bool:

@@ -23,7 +23,28 @@ def _json(status: int, body: dict, headers: dict | None = None) -> Response:
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def domain_error(_: Request, exc: DomainError) -> Response:
+def _is_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, the docs or a file) gets HTML, not JSON."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/schema", "/static/", "/health")) and \
+        "text/html" in request.headers.get("accept", "")
+
+
+def page_error(request: Request, exc: DomainError) -> Response:
+    from urllib.parse import quote
+
+    from litestar.response import Redirect, Template
+
+    if exc.status_code == 401:
+        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    return Template("error.html", status_code=exc.status_code,
+                    context={"status": exc.status_code, "message": exc.message, "message_en": exc.message_en,
+                             "user": request.scope.get("user"), "lang": "zh", "t": lambda zh, en: zh})
+
+
+def domain_error(request: Request, exc: DomainError) -> Response:
+    if _is_page(request):
+        return page_error(request, exc)
     headers = {"Retry-After": "60"} if exc.status_code == 429 else None
     return _json(exc.status_code, {"detail": f"{exc.message} / {exc.message_en}", "message": exc.message,
                                    "message_en": exc.message_en, **exc.extra}, headers)

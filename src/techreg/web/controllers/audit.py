@@ -6,6 +6,7 @@ from ...audit import service
 from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
                              Estimate, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem, VerifyOut)
 from ...config import Settings
+from ..pages.common import page
 
 
 class CampaignController(Controller):
@@ -55,11 +56,11 @@ class PublicCampaignController(Controller):
         return await service.verify_campaign(db, campaign_id)
 
     @get("/public/campaigns/{campaign_id:int}", summary="抽查公示页面 / public campaign page", include_in_schema=False)
-    async def page(self, campaign_id: int, db: asyncpg.Connection) -> Template:
+    async def page(self, request: Request, campaign_id: int, db: asyncpg.Connection) -> Template:
         record = await service.public_record(db, campaign_id)
         check = await service.verify_campaign(db, campaign_id)
-        return Template("public_campaign.html", context={"c": record, "check": check, "stratum_zh": STRATUM_ZH,
-                                                         "outcome_zh": OUTCOME_ZH})
+        return page(request, "public_campaign.html", c=record, check=check, stratum_zh=STRATUM_ZH,
+                    outcome_zh=OUTCOME_ZH)
 
 
 class AuditController(Controller):

@@ -1,0 +1,68 @@
+"""What every page needs: the user, the language switch, flash messages, list export."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+from litestar import Request
+from litestar.response import Redirect, Response, Template
+
+LANG_COOKIE = "techreg_lang"
+
+
+def lang(request: Request) -> str:
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+
+
+def page(request: Request, template: str, **context) -> Template:
+    language = lang(request)
+
+    def t(zh: str, en: str) -> str:         # Chinese first; English when switched
+        return en if language == "en" else zh
+
+    user = request.scope.get("user")
+    return Template(template, context={"user": user, "lang": language, "t": t,
+                                       "flash": request.query_params.get("msg"),
+                                       "error": request.query_params.get("err"), **context})
+
+
+def back(url: str, msg: str | None = None, err: str | None = None) -> Redirect:
+    from urllib.parse import urlencode
+    query = urlencode({k: v for k, v in (("msg", msg), ("err", err)) if v})
+    return Redirect(url + (("&" if "?" in url else "?") + query if query else ""), status_code=303)
+
+
+def _cell(value):
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, (dt.date, dt.datetime, Decimal)):
+        return str(value)
+    return value
+
+
+def export(rows: list[dict], columns: list[tuple[str, str]], fmt: str, name: str) -> Response:
+    """A list as CSV (UTF-8 with BOM, so Excel reads the Chinese) or as an Excel workbook."""
+    headers = [label for _, label in columns]
+    table = [[_cell(r.get(key)) for key, _ in columns] for r in rows]
+    stamp = dt.date.today().isoformat()
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        book = Workbook()
+        sheet = book.active
+        sheet.title = name[:31]
+        sheet.append(headers)
+        for row in table:
+            sheet.append(row)
+        for col in sheet.columns:
+            sheet.column_dimensions[col[0].column_letter].width = 18
+        out = io.BytesIO()
+        book.save(out)
+        return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(table)
+    return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})

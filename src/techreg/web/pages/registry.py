@@ -1,0 +1,164 @@
+"""Log-in, the registrar's filing list, the filing form and the filing page."""
+
+import json
+from typing import Annotated, get_args
+
+import asyncpg
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Response, Template
+
+from ...config import Settings
+from ...detection.risk import risk_for_filing
+from ...detection.scan import flags_for_filing
+from ...errors import DomainError
+from ...registry import service, users
+from ...registry.rules import FilingRejected, decode_filing
+from ...registry.schema import DOMAIN_ZH, KIND_ZH, DecisionBody, Domain, Kind, RefusalReason
+from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
+from ..auth import SESSION_COOKIE
+from .common import LANG_COOKIE, back, export, page
+
+FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+REFUSAL_ZH = {"void_or_not_effective": "合同无效或尚未生效", "not_technology_contract": "不属于技术合同",
+              "unclear_terms": "当事人、标的或价款不明确", "approval_missing": "缺少须经批准的批准文件",
+              "title_mismatch": "合同名称与权利义务不符且未更正", "restrictive_clauses": "含有限制性条款",
+              "proofs_missing": "缺少证明文件", "seal_mismatch": "未盖章或印章与当事人不符", "other": "其他"}
+FILING_FIELDS = ["ref", "contract_no", "title", "kind", "subkind", "domain", "seller_name", "seller_credit_code",
+                 "seller_region", "buyer_name", "buyer_credit_code", "buyer_region", "amount", "tech_amount",
+                 "signed_on", "performance_start", "performance_end", "filed_on", "description"]
+REQUIRED = {"ref", "contract_no", "title", "kind", "domain", "seller_name", "seller_credit_code", "buyer_name",
+            "buyer_credit_code", "amount", "tech_amount", "signed_on", "performance_start", "performance_end",
+            "filed_on"}
+LIST_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("title", "合同名称 title"),
+                ("kind", "类别 kind"), ("seller_name", "卖方 seller"), ("buyer_name", "买方 buyer"),
+                ("amount", "成交额 amount"), ("tech_amount", "技术交易额 tech_amount"),
+                ("signed_on", "签订日期 signed_on"), ("status", "状态 status"), ("point_code", "登记点 point")]
+
+
+def home_for(role: str) -> str:
+    return {"registrar": "/filings", "inspector": "/queue"}.get(role, "/dashboard")
+
+
+class RegistryPages(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_page(self, request: Request) -> Template:
+        return page(request, "login.html", next=request.query_params.get("next", ""))
+
+    @post("/login")
+    async def login(self, request: Request, data: FORM, db: asyncpg.Connection, settings: Settings) -> Response:
+        try:
+            result = await users.login(db, msgspec.convert({"username": data.get("username", ""),
+                                                            "password": data.get("password", "")}, users.LoginIn),
+                                       session_hours=settings.session_hours,
+                                       attempts_per_minute=settings.login_attempts_per_minute)
+        except (DomainError, msgspec.ValidationError) as exc:
+            message = f"{exc.message} / {exc.message_en}" if isinstance(exc, DomainError) else "用户名或密码格式不正确"
+            return page(request, "login.html", next=data.get("next", ""), login_error=message,
+                        username=data.get("username", ""))
+        target = data.get("next") or home_for(result.user.role)
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        return Redirect(target, status_code=303, cookies=[Cookie(
+            key=SESSION_COOKIE, value=result.token, httponly=True, samesite="lax",
+            max_age=settings.session_hours * 3600, path="/")])
+
+    @post("/logout")
+    async def logout(self, request: Request, db: asyncpg.Connection) -> Redirect:
+        await users.logout(db, request.auth)
+        request.app.state.session_cache.forget(token=request.auth)
+        return Redirect("/login", status_code=303, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+    @get("/lang/{code:str}")
+    async def switch_language(self, request: Request, code: str) -> Redirect:
+        target = request.headers.get("referer") or "/"
+        return Redirect(target, status_code=303, cookies=[Cookie(key=LANG_COOKIE, value="en" if code == "en" else "zh",
+                                                                 max_age=365 * 86400, path="/")])
+
+    @get("/")
+    async def home(self, request: Request) -> Redirect:
+        return Redirect(home_for(request.user.role), status_code=303)
+
+    @get("/filings")
+    async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
+                      status: str | None = None, kind: str | None = None, software: str | None = None,
+                      cursor: int | None = None, format: str | None = None) -> Template | Response:
+        flt = FilingFilter(q=q or None, status=status or None, kind=kind or None,
+                           software={"yes": True, "no": False}.get(software or ""),
+                           limit=500 if format else 50, cursor=cursor)
+        result = await service.list_filings(db, request.user, flt)
+        if format in ("csv", "xlsx"):
+            rows = [{**msgspec.to_builtins(f), "seller_name": f.seller.name, "buyer_name": f.buyer.name,
+                     "point_code": f.point} for f in result.items]
+            return export(rows, LIST_COLUMNS, format, "filings")
+        return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
+                    software=software or "", status_zh=STATUS_ZH, kind_zh=KIND_ZH, kinds=get_args(Kind))
+
+    @get("/filings/new")
+    async def new_filing(self, request: Request) -> Template:
+        return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, {})
+
+    def _form(self, request: Request, values: dict, errors: dict) -> Template:
+        return page(request, "filing_form.html", v=values, errors=errors, kinds=get_args(Kind), kind_zh=KIND_ZH,
+                    domains=get_args(Domain), domain_zh=DOMAIN_ZH)
+
+    @post("/filings/new")
+    async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
+                            audit_key: bytes) -> Template | Redirect:
+        values = {k: (data.get(k) or "").strip() for k in FILING_FIELDS}
+        values["software"] = "on" if data.get("software") else ""
+        errors = {k: "必填 / required" for k in REQUIRED if not values[k]}
+        if not errors:
+            body = {
+                "ref": values["ref"], "contract_no": values["contract_no"], "title": values["title"],
+                "kind": values["kind"], "software": bool(values["software"]), "domain": values["domain"],
+                "seller": {"name": values["seller_name"], "credit_code": values["seller_credit_code"].upper(),
+                           **({"region": values["seller_region"]} if values["seller_region"] else {})},
+                "buyer": {"name": values["buyer_name"], "credit_code": values["buyer_credit_code"].upper(),
+                          **({"region": values["buyer_region"]} if values["buyer_region"] else {})},
+                "amount": values["amount"], "tech_amount": values["tech_amount"], "signed_on": values["signed_on"],
+                "performance_start": values["performance_start"], "performance_end": values["performance_end"],
+                "filed_on": values["filed_on"], "point": request.user.point_code or "",
+                **({"subkind": values["subkind"]} if values["subkind"] else {}),
+                **({"description": values["description"]} if values["description"] else {}),
+            }
+            try:
+                filing = decode_filing(json.dumps(body, ensure_ascii=False))   # the API's own rules
+                async with db.transaction():                                     # nothing half-written
+                    created = await service.create_filing(db, audit_key, request.user, filing)
+                return back(f"/filings/{created.ref}", msg="已提交登记申请 / filing submitted")
+            except FilingRejected as exc:
+                for e in exc.errors:
+                    key = e.field.replace(".", "_") if e.field else "form"
+                    errors[key] = f"{e.message} / {e.message_en}"
+            except DomainError as exc:
+                errors["form"] = f"{exc.message} / {exc.message_en}"
+        return self._form(request, values, errors)
+
+    @get("/filings/{ref:str}")
+    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+        filing = await service.get_filing(db, request.user, ref)
+        return page(request, "filing.html", f=filing, flags=await flags_for_filing(db, filing.id),
+                    risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
+                    status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, domain_zh=DOMAIN_ZH,
+                    refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH)
+
+    @post("/filings/{ref:str}/act")
+    async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
+                  ) -> Redirect:
+        form = await request.form()
+        action = form.get("action", "")
+        reasons = form.getall("reasons", [])
+        body = DecisionBody(reasons=list(reasons) if isinstance(reasons, list) else [reasons],
+                            note=form.get("note", "") or "")
+        try:
+            async with db.transaction():
+                await service.transition(db, audit_key, settings, request.user, ref, action, body)
+        except DomainError as exc:
+            return back(f"/filings/{ref}", err=f"{exc.message} / {exc.message_en}")
+        return back(f"/filings/{ref}", msg=f"已{ACTION_ZH.get(action, action)} / {action} done")

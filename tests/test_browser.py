@@ -1,0 +1,231 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright): the service runs
+as `techreg serve` against a database of its own. Screenshots of every page go to a folder the run
+names at the end (TECHREG_SCREENSHOTS, default var/screenshots/<time>)."""
+
+import asyncio
+import datetime as dt
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from playwright.async_api import async_playwright, expect
+
+from conftest import PASSWORD, SCREENSHOTS, _swap_db, filing_body, party_code
+from techreg.audit.schema import CampaignIn
+from techreg.audit.service import create_campaign
+from techreg.config import load_settings
+from techreg.db.migrate import migrate
+from techreg.db.pool import connect
+from techreg.registry.creditcode import make_code
+from techreg.registry.importer import import_stream
+from techreg.registry.points import PointIn, create_point
+from techreg.registry.users import CurrentUser, UserIn, create_user
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("TECHREG_SCREENSHOTS", "var/screenshots")) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+USERS = {"registrar": ("registrar", "310101"), "inspector": ("inspector", None), "supervisor": ("supervisor", None)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def prepare(url: str, key: bytes) -> None:
+    conn = await connect(url)
+    try:
+        await migrate(conn, progress=lambda _: None)
+        await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
+        for name, (role, point) in USERS.items():
+            await create_user(conn, UserIn(username=name, display_name={"registrar": "登记员 李娜",
+                                           "inspector": "检查员 陈刚", "supervisor": "监督员 王敏"}[name],
+                                           role=role, point_code=point, password=PASSWORD,
+                                           qualification_expires=dt.date.today() + dt.timedelta(days=300)))
+        # registered history: a split in three parts and some ordinary contracts
+        filings = []
+        for k in range(3):
+            filings.append(filing_body(f"HIST-SPLIT-{k}", "310101", status="registered", reg_no=f"2026310101{k + 1:06d}",
+                                       title=f"智慧园区管理平台开发（{'一二三'[k]}期）", contract_no=f"YT-2026-{k + 10}",
+                                       amount="4200000.00", tech_amount="4000000.00",
+                                       signed_on=f"2026-03-0{k + 1}", performance_start="2026-03-10",
+                                       filed_on="2026-03-15"))
+        for k in range(3, 12):
+            filings.append(filing_body(f"HIST-{k}", "310101", status="registered", reg_no=f"2026310101{k + 1:06d}",
+                                       title=f"数据治理咨询服务{k}", kind="consulting", subkind=None, software=False,
+                                       seller={"name": f"上海启明{k}咨询有限公司", "credit_code": party_code(500 + k),
+                                               "region": "310101"},
+                                       contract_no=f"QM-{k}", signed_on=f"2026-0{1 + k % 8}-1{k % 9}",
+                                       performance_start="2026-09-01", filed_on="2026-09-05"))
+        data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
+        await import_stream(conn, io.BytesIO(data), key, actor="setup", source="setup")
+        from techreg.detection.scan import run_scan
+        settings = load_settings(database_url=url, audit_key=key.decode())
+        await run_scan(conn, settings, full=True)
+        supervisor = CurrentUser(**dict(await conn.fetchrow(
+            "SELECT id, username, display_name, role, point_code, qualification_expires FROM users"
+            " WHERE username = 'supervisor'")))
+        async with conn.transaction():
+            await create_campaign(conn, supervisor, CampaignIn(
+                name="2026年11月抽查", registered_from=dt.date(2000, 1, 1), registered_to=dt.date(2100, 1, 1),
+                sample_size=5, certainty_cutoff=0.95, control_share=0.2, seed="2026-11-22 公开种子"), settings)
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def site(server, data_dir):
+    _, admin_url = server
+    name = f"techreg_browser_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = _swap_db(admin_url, name)
+    await prepare(url, b"browser-key")
+    port = free_port()
+    env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "browser-key", "TECHREG_RUN_JOBS": "no",
+           "TECHREG_DATA_DIR": str(data_dir / "browser")}
+    log_path = data_dir / f"browser-server-{port}.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            await asyncio.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(log_path.read_text())
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield base, browser
+        await browser.close()
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+    print(log_path.read_text()[-3000:])
+
+
+async def shot(page, name: str) -> None:
+    path = SHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    SCREENSHOTS.append(path)
+
+
+async def logged_in(site, who: str):
+    base, browser = site
+    context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    page.set_default_timeout(15000)
+    await page.goto(base + "/login")
+    await page.fill("input[name=username]", who)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    return context, page
+
+
+async def test_registrar_fixes_a_validation_error_and_registers(site):
+    base, _ = site
+    context, page = await logged_in(site, "registrar")
+    await expect(page).to_have_url(base + "/filings")
+    await shot(page, "01-registrar-filings")
+    await page.goto(base + "/filings/new")
+    good_code = make_code("91310101MA1FL8XQ0")
+    bad_code = good_code[:-1] + ("0" if good_code[-1] != "0" else "1")
+    fields = {"ref": "WEB-0001", "contract_no": "HT-WEB-1", "title": "工业互联网平台软件开发合同",
+              "seller_name": "上海华信信息技术有限公司", "seller_credit_code": bad_code, "seller_region": "310101",
+              "buyer_name": "上海东方装备制造有限公司", "buyer_credit_code": party_code(2), "amount": "1250000.00",
+              "tech_amount": "1000000.00", "signed_on": "2026-11-02", "performance_start": "2026-11-10",
+              "performance_end": "2027-06-30", "filed_on": "2026-11-20"}
+    for name, value in fields.items():
+        await page.fill(f"input[name={name}]", value)
+    await page.check("input[name=software]")
+    await page.click("#filing-form button[type=submit]")
+    error = page.locator(".field-error[data-field=seller_credit_code]")
+    await expect(error).to_contain_text("校验位")
+    await expect(page.locator("input[name=title]")).to_have_value(fields["title"])    # what was typed is kept
+    await expect(page.locator("input[name=software]")).to_be_checked()
+    await shot(page, "02-registrar-validation-error")
+    await page.fill("input[name=seller_credit_code]", good_code)
+    await page.click("#filing-form button[type=submit]")
+    await expect(page).to_have_url(base + "/filings/WEB-0001?msg=%E5%B7%B2%E6%8F%90%E4%BA%A4%E7%99%BB%E8%AE%B0%E7%94%B3%E8%AF%B7+%2F+filing+submitted")
+    await expect(page.locator("#status")).to_have_text("待审查")
+    await shot(page, "03-registrar-filing-submitted")
+    await page.click("#register")
+    await expect(page.locator("#status")).to_have_text("已登记")
+    await expect(page.locator("#reg-no")).to_have_text(f"{dt.date.today().year}310101000013")
+    await shot(page, "04-registrar-registered")
+    # the list exports as CSV and Excel
+    async with page.expect_download() as download:
+        await page.goto(base + "/filings")
+        await page.click("text=Excel")
+    assert (await download.value).suggested_filename.endswith(".xlsx")
+    await context.close()
+
+
+async def test_inspector_records_a_revoking_finding(site):
+    base, _ = site
+    context, page = await logged_in(site, "inspector")
+    await expect(page).to_have_url(base + "/queue")
+    rows = page.locator("#queue tbody tr")
+    await expect(rows.first).to_be_visible()
+    await shot(page, "05-inspector-queue")
+    split_row = page.locator("#queue tbody tr", has=page.locator(".tag", has_text="split")).first
+    target = split_row if await split_row.count() else rows.first
+    await target.locator("a").click()
+    await expect(page.locator("h1")).to_contain_text("检查事项")
+    await shot(page, "06-inspector-item")
+    if await page.locator("#split-total").count():
+        await expect(page.locator("#split-total")).to_have_text("12,000,000.00")
+    await page.select_option("#outcome", "revoked")
+    await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
+    await page.fill("textarea[name=evidence]", "现场核查/2026-11-22/合同扫描件.pdf")
+    await page.click("#record-finding")
+    await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")
+    await expect(page.locator("#filing-status")).to_have_text("已撤销")
+    await shot(page, "07-inspector-finding-recorded")
+    await context.close()
+
+
+async def test_supervisor_dashboard_draws_its_charts(site):
+    base, _ = site
+    context, page = await logged_in(site, "supervisor")
+    await expect(page).to_have_url(base + "/dashboard")
+    charts = page.locator(".chart[data-drawn=true]")
+    await expect(charts).to_have_count(6)
+    await expect(page.locator(".chart canvas")).to_have_count(6)
+    series = await page.evaluate("""() => [...document.querySelectorAll('.chart')].map(
+        el => echarts.getInstanceByDom(el).getOption().series.length)""")
+    assert min(series) >= 1
+    months = await page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-months'))"
+                                 ".getOption().series[0].data.length")
+    assert months >= 1
+    await shot(page, "08-supervisor-dashboard")
+    for path, name in (("/campaigns", "09-supervisor-campaigns"), ("/campaigns/1", "10-supervisor-campaign"),
+                       ("/jobs", "11-supervisor-jobs"), ("/public/campaigns/1", "12-public-campaign")):
+        await page.goto(base + path)
+        await expect(page.locator("h1")).to_be_visible()
+        await shot(page, name)
+    await expect(page.locator("text=一致")).to_be_visible()
+    # English as a switch
+    await page.goto(base + "/dashboard")
+    await page.click("a.lang")
+    await expect(page.locator("h1")).to_have_text("Dashboard")
+    await shot(page, "13-supervisor-dashboard-english")
+    await context.close()
