@@ -119,14 +119,21 @@ async def _inspectors(conn: asyncpg.Connection) -> tuple[list[sampling.Inspector
     return inspectors, ties
 
 
-async def _items_to_assign(conn: asyncpg.Connection, where: str, *args) -> list[tuple[int, sampling.ItemToAssign]]:
-    rows = await conn.fetch(f"""
-        SELECT i.id, f.ref, f.point_code, f.registrar, f.seller_code, f.buyer_code,
-               coalesce(array_agg(h.detail->>'inspector_id') FILTER (WHERE h.action = 'conflict_declared'), '{{}}')
-                   AS excluded
-        FROM audit_items i JOIN filings f ON f.id = i.filing_id
-        LEFT JOIN audit_item_history h ON h.item_id = i.id
-        WHERE {where} GROUP BY i.id, f.id ORDER BY i.id""", *args)
+ITEMS_TO_ASSIGN_SQL = """
+    SELECT i.id, f.ref, f.point_code, f.registrar, f.seller_code, f.buyer_code,
+           coalesce(array_agg(h.detail->>'inspector_id') FILTER (WHERE h.action = 'conflict_declared'), '{}')
+               AS excluded
+    FROM audit_items i JOIN filings f ON f.id = i.filing_id
+    LEFT JOIN audit_item_history h ON h.item_id = i.id
+    WHERE (i.campaign_id = $1 AND i.inspector_id IS NULL) OR i.id = $2
+    GROUP BY i.id, f.id ORDER BY i.id
+"""
+
+
+async def _items_to_assign(conn: asyncpg.Connection, *, campaign_id: int | None = None,
+                           item_id: int | None = None) -> list[tuple[int, sampling.ItemToAssign]]:
+    """A campaign's unassigned items, or one item."""
+    rows = await conn.fetch(ITEMS_TO_ASSIGN_SQL, campaign_id, item_id)
     return [(r["id"], sampling.ItemToAssign(r["ref"], r["point_code"], r["registrar"], r["seller_code"],
                                             r["buyer_code"], frozenset(int(x) for x in r["excluded"])))
             for r in rows]
@@ -140,7 +147,7 @@ async def _loads(conn: asyncpg.Connection, campaign_id: int) -> dict[int, int]:
 
 async def _assign(conn: asyncpg.Connection, campaign_id: int, seed: str, actor: str) -> None:
     inspectors, ties = await _inspectors(conn)
-    pending = await _items_to_assign(conn, "i.campaign_id = $1 AND i.inspector_id IS NULL", campaign_id)
+    pending = await _items_to_assign(conn, campaign_id=campaign_id)
     chosen = sampling.assign(seed, [item for _, item in pending], inspectors, ties)
     await _record_assignments(conn, [(item_id, who) for (item_id, _), who in zip(pending, chosen)], actor,
                               "assigned")
@@ -297,7 +304,7 @@ async def declare_conflict(conn: asyncpg.Connection, user: CurrentUser, item_id:
                        item_id, user.username, {"inspector_id": user.id, "reason": body.reason})
     seed = await conn.fetchval("SELECT seed FROM campaigns WHERE id = $1", row["campaign_id"])
     inspectors, ties = await _inspectors(conn)
-    [(_, item)] = await _items_to_assign(conn, "i.id = $1", item_id)
+    [(_, item)] = await _items_to_assign(conn, item_id=item_id)
     load = await _loads(conn, row["campaign_id"])
     load[user.id] = load.get(user.id, 1) - 1
     [who] = sampling.assign(seed, [item], inspectors, ties, load, purpose=f"reassign-{len(item.excluded)}")

@@ -198,14 +198,16 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats)
 
 
+EXPORT_SQL = """
+    SELECT f.ref, g.kind, g.score, g.reasons, g.related, g.detector
+    FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active ORDER BY g.id
+"""
+
+
 async def export_flags(conn: asyncpg.Connection):
     """Flag export format (filing-format.md), one JSON object per active flag."""
-    query = """
-        SELECT f.ref, g.kind, g.score, g.reasons, g.related, g.detector
-        FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active ORDER BY g.id
-    """
     async with conn.transaction(readonly=True):
-        async for r in conn.cursor(query, prefetch=5000):
+        async for r in conn.cursor(EXPORT_SQL, prefetch=5000):
             yield msgspec.json.encode({"ref": r["ref"], "kind": r["kind"], "score": round(r["score"], 4),
                                        "reasons": r["reasons"], "related": list(r["related"]),
                                        "detector": r["detector"]}) + b"\n"

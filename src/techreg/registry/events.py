@@ -97,14 +97,8 @@ async def verify_chain(conn: asyncpg.Connection, key: bytes, *, max_breaks: int 
                                      f"filing records {head_count} events but the chain has {seen}"
                                      f" (events removed or added at the end) / 登记记录的事件数与事件链不符"))
 
-    query = """
-        SELECT f.id AS filing_id, f.ref, f.event_count, f.last_event_hash,
-               e.id, e.seq, e.at, e.actor, e.action, e.from_status, e.to_status, e.detail, e.prev_hash, e.hash
-        FROM filings f LEFT JOIN filing_events e ON e.filing_id = f.id
-        ORDER BY f.id, e.seq, e.id
-    """
     async with conn.transaction(readonly=True, isolation="repeatable_read"):
-        async for row in conn.cursor(query, prefetch=5000):
+        async for row in conn.cursor(CHAIN_SQL, prefetch=5000):
             if row["filing_id"] != current:
                 close_filing()
                 current, ref = row["filing_id"], row["ref"]
@@ -133,3 +127,11 @@ async def verify_chain(conn: asyncpg.Connection, key: bytes, *, max_breaks: int 
                 break
         close_filing()
     return VerifyReport(filings, events, breaks)
+
+
+CHAIN_SQL = """
+    SELECT f.id AS filing_id, f.ref, f.event_count, f.last_event_hash,
+           e.id, e.seq, e.at, e.actor, e.action, e.from_status, e.to_status, e.detail, e.prev_hash, e.hash
+    FROM filings f LEFT JOIN filing_events e ON e.filing_id = f.id
+    ORDER BY f.id, e.seq, e.id
+"""

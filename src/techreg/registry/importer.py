@@ -189,9 +189,12 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
         await conn.execute(INSERT_REGISTRARS)
         status = await conn.execute(INSERT_FILINGS, actor, detail)
         inserted = int(status.rsplit(" ", 1)[-1])
-        await conn.execute(RAISE_COUNTERS_SQL.format(source="import_stage"))
+        await conn.execute(IMPORT_RAISE_COUNTERS_SQL)
     report.imported += inserted
     report.already_present += len(records) - len(clashes) - inserted
+
+
+IMPORT_RAISE_COUNTERS_SQL = RAISE_COUNTERS_SQL.format(source="import_stage")
 
 
 async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, *, actor: str, source: str,

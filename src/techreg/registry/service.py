@@ -219,6 +219,7 @@ async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingF
         add("f.id < ?", flt.cursor)
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
     params.append(flt.limit + 1)
+    # sql-lint: composed only of the literal fragments above; every value is a $n parameter
     rows = await conn.fetch(
         f"SELECT {FILING_COLUMNS} FROM filings f {where} ORDER BY f.id DESC LIMIT ${len(params)}", *params)
     items = [filing_from_row(r) for r in rows[: flt.limit]]

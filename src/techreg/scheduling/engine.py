@@ -148,9 +148,9 @@ class Engine:
         run_id = await self.claim(job_name, slot, coalesced=coalesced, trigger=trigger, requested_by=requested_by)
         if run_id is None:
             return None
-        return await self.execute(run_id)
+        return await self.run_claimed(run_id)
 
-    async def execute(self, run_id: int) -> RunOut:
+    async def run_claimed(self, run_id: int) -> RunOut:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow("SELECT job, scheduled_for FROM job_runs WHERE id = $1", run_id)
             job = self.jobs[row["job"]]
@@ -173,7 +173,7 @@ class Engine:
             from ..errors import NotFound
             raise NotFound(f"没有任务 {job_name}", f"no such job: {job_name}")
         run_id = await self.claim(job_name, self.clock(), trigger="manual", requested_by=requested_by)
-        asyncio.get_running_loop().create_task(self.execute(run_id))
+        asyncio.get_running_loop().create_task(self.run_claimed(run_id))
         async with self.pool.acquire() as conn:
             return await get_run(conn, run_id)
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Response, Template
 from ...audit import service as audit
 from ...audit.schema import OUTCOME_ZH, STRATUM_ZH, CampaignIn, ConflictIn, FindingIn
 from ...config import Settings
-from ...errors import DomainError, Forbidden
+from ...errors import Conflict, DomainError, Forbidden, InvalidInput
 from ...registry.schema import KIND_ZH
 from ...registry.service import STATUS_ZH
 from ...scheduling.engine import history, job_list
@@ -73,7 +73,7 @@ class AuditPages(Controller):
                 await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
         except msgspec.ValidationError as exc:
             return back(f"/queue/{item_id}", err=f"结论填写有误：{exc} / the finding is incomplete")
-        except DomainError as exc:
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
         return back(f"/queue/{item_id}", msg="检查结论已记录 / finding recorded")
 
@@ -86,7 +86,7 @@ class AuditPages(Controller):
                 await audit.declare_conflict(db, request.user, item_id, body)
         except msgspec.ValidationError:
             return back(f"/queue/{item_id}", err="请填写回避理由 / give the reason for the conflict")
-        except DomainError as exc:
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
         return back("/queue", msg=f"已申请回避，事项 #{item_id} 已重新分配 / item reassigned")
 
@@ -102,6 +102,8 @@ class AuditPages(Controller):
 
     @post("/campaigns")
     async def create_campaign(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Redirect:
+        if request.user.role != "supervisor":
+            raise Forbidden("只有监督员可以创建抽查任务", "only supervisors create campaigns")
         form = await request.form()
         kinds = form.getall("kinds", [])
         try:
@@ -117,7 +119,7 @@ class AuditPages(Controller):
                 campaign = await audit.create_campaign(db, request.user, body, settings)
         except msgspec.ValidationError as exc:
             return back("/campaigns", err=f"参数有误：{exc} / invalid parameters")
-        except DomainError as exc:
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back("/campaigns", err=f"{exc.message} / {exc.message_en}")
         return back(f"/campaigns/{campaign.id}", msg="抽查任务已创建 / campaign created")
 
@@ -135,7 +137,7 @@ class AuditPages(Controller):
         try:
             async with db.transaction():
                 await audit.confirm_campaign(db, request.user, campaign_id, settings)
-        except DomainError as exc:
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/campaigns/{campaign_id}", err=f"{exc.message} / {exc.message_en}")
         return back(f"/campaigns/{campaign_id}", msg="已确认并抽取 / confirmed and drawn")
 
@@ -160,6 +162,6 @@ class AuditPages(Controller):
         _supervisor(request)
         try:
             run = await state.engine.start_now(name, request.user.username)
-        except DomainError as exc:
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back("/jobs", err=f"{exc.message} / {exc.message_en}")
         return back("/jobs", msg=f"任务 {name} 已启动（运行 #{run.id}）/ started")

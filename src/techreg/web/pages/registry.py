@@ -14,7 +14,7 @@ from litestar.response import Redirect, Response, Template
 from ...config import Settings
 from ...detection.risk import risk_for_filing
 from ...detection.scan import flags_for_filing
-from ...errors import DomainError
+from ...errors import Conflict, DomainError, Forbidden, InvalidInput
 from ...registry import service, users
 from ...registry.rules import FilingRejected, decode_filing
 from ...registry.schema import DOMAIN_ZH, KIND_ZH, DecisionBody, Domain, Kind, RefusalReason
@@ -39,6 +39,11 @@ LIST_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("t
                 ("signed_on", "签订日期 signed_on"), ("status", "状态 status"), ("point_code", "登记点 point")]
 
 
+def _may_file(request: Request) -> None:
+    if request.user.role not in ("registrar", "admin"):
+        raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
+
+
 def home_for(role: str) -> str:
     return {"registrar": "/filings", "inspector": "/queue"}.get(role, "/dashboard")
 
@@ -57,7 +62,7 @@ class RegistryPages(Controller):
                                                             "password": data.get("password", "")}, users.LoginIn),
                                        session_hours=settings.session_hours,
                                        attempts_per_minute=settings.login_attempts_per_minute)
-        except (DomainError, msgspec.ValidationError) as exc:
+        except (DomainError, msgspec.ValidationError) as exc:  # a wrong password is a message on the form
             message = f"{exc.message} / {exc.message_en}" if isinstance(exc, DomainError) else "用户名或密码格式不正确"
             return page(request, "login.html", next=data.get("next", ""), login_error=message,
                         username=data.get("username", ""))
@@ -101,6 +106,7 @@ class RegistryPages(Controller):
 
     @get("/filings/new")
     async def new_filing(self, request: Request) -> Template:
+        _may_file(request)
         return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, {})
 
     def _form(self, request: Request, values: dict, errors: dict) -> Template:
@@ -110,6 +116,7 @@ class RegistryPages(Controller):
     @post("/filings/new")
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
                             audit_key: bytes) -> Template | Redirect:
+        _may_file(request)
         values = {k: (data.get(k) or "").strip() for k in FILING_FIELDS}
         values["software"] = "on" if data.get("software") else ""
         errors = {k: "必填 / required" for k in REQUIRED if not values[k]}
@@ -136,7 +143,7 @@ class RegistryPages(Controller):
                 for e in exc.errors:
                     key = e.field.replace(".", "_") if e.field else "form"
                     errors[key] = f"{e.message} / {e.message_en}"
-            except DomainError as exc:
+            except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
                 errors["form"] = f"{exc.message} / {exc.message_en}"
         return self._form(request, values, errors)
 
@@ -159,6 +166,6 @@ class RegistryPages(Controller):
         try:
             async with db.transaction():
                 await service.transition(db, audit_key, settings, request.user, ref, action, body)
-        except DomainError as exc:
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/filings/{ref}", err=f"{exc.message} / {exc.message_en}")
         return back(f"/filings/{ref}", msg=f"已{ACTION_ZH.get(action, action)} / {action} done")

@@ -1,0 +1,210 @@
+"""Every route × every role, against the exact allowed set. The routes are enumerated from the app,
+so a new route without an entry here fails the test.
+
+Roles: anon (no token), expired (a token whose session has ended), registrar (of the point owning the
+fixtures), other (a registrar of another point), inspector (assigned to the audit item), supervisor,
+admin. "Allowed" means authorisation let the request through (any status but 401, 403 and the 404
+that hides what a caller may not see); everything else must be refused with exactly those.
+"""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+import pytest_asyncio
+from litestar.testing import AsyncTestClient
+
+from conftest import PASSWORD, filing_body, party_code
+from techreg.config import load_settings
+from techreg.db.pool import connect
+from techreg.registry.importer import import_stream
+from techreg.registry.points import PointIn, create_point
+from techreg.registry.users import UserIn, create_user
+from techreg.web.app import create_app
+
+ROLES = ["anon", "expired", "registrar", "other", "inspector", "supervisor", "admin"]
+ALL = set(ROLES)
+SIGNED_IN = ALL - {"anon", "expired"}
+STAFF_ONLY = {"supervisor", "admin"}
+
+# (method, route template) -> roles allowed through
+TABLE = {
+    ("GET", "/health"): ALL,
+    ("POST", "/api/auth/login"): ALL,
+    ("POST", "/api/auth/logout"): SIGNED_IN,
+    ("GET", "/api/auth/me"): SIGNED_IN,
+    ("POST", "/api/filings"): {"registrar", "admin"},
+    ("GET", "/api/filings"): {"registrar", "other", "supervisor", "admin"},
+    ("GET", "/api/filings/{ref:str}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("PATCH", "/api/filings/{ref:str}"): {"registrar"},
+    ("GET", "/api/filings/{ref:str}/events"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/filings/{ref:str}/register"): {"registrar"},
+    ("POST", "/api/filings/{ref:str}/refuse"): {"registrar"},
+    ("POST", "/api/filings/{ref:str}/return"): {"registrar"},
+    ("POST", "/api/filings/{ref:str}/resubmit"): {"registrar"},
+    ("POST", "/api/filings/{ref:str}/revoke"): {"supervisor"},
+    ("POST", "/api/filings/{ref:str}/cancel"): {"registrar", "supervisor"},
+    ("GET", "/api/filings/{ref:str}/flags"): {"registrar", "inspector", "supervisor", "admin"},
+    ("GET", "/api/filings/{ref:str}/risk"): {"registrar", "inspector", "supervisor", "admin"},
+    ("GET", "/api/flags"): {"registrar", "other", "supervisor", "admin"},
+    ("GET", "/api/points"): SIGNED_IN,
+    ("POST", "/api/points"): {"admin"},
+    ("GET", "/api/users"): STAFF_ONLY,
+    ("POST", "/api/users"): {"admin"},
+    ("PUT", "/api/users/{username:str}/qualification"): STAFF_ONLY,
+    ("POST", "/api/campaigns"): {"supervisor"},
+    ("GET", "/api/campaigns"): STAFF_ONLY,
+    ("GET", "/api/campaigns/{campaign_id:int}"): STAFF_ONLY,
+    ("POST", "/api/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
+    ("GET", "/api/campaigns/{campaign_id:int}/estimate"): STAFF_ONLY,
+    ("GET", "/api/campaigns/evaluation"): STAFF_ONLY,
+    ("GET", "/api/public/campaigns/{campaign_id:int}"): ALL,
+    ("GET", "/api/public/campaigns/{campaign_id:int}/verify"): ALL,
+    ("GET", "/public/campaigns/{campaign_id:int}"): ALL,
+    ("GET", "/api/audit/queue"): {"inspector"},
+    ("GET", "/api/audit/items/{item_id:int}"): {"inspector", "supervisor", "admin"},
+    ("POST", "/api/audit/items/{item_id:int}/finding"): {"inspector"},
+    ("POST", "/api/audit/items/{item_id:int}/conflict"): {"inspector"},
+    ("GET", "/api/jobs"): STAFF_ONLY,
+    ("GET", "/api/jobs/runs"): STAFF_ONLY,
+    ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
+    # pages
+    ("GET", "/login"): ALL,
+    ("POST", "/login"): ALL,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/lang/{code:str}"): ALL,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/filings"): {"registrar", "other", "supervisor", "admin"},
+    ("GET", "/filings/new"): {"registrar", "other", "admin"},
+    ("POST", "/filings/new"): {"registrar", "other", "admin"},
+    ("GET", "/filings/{ref:str}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/filings/{ref:str}/act"): {"registrar"},
+    ("GET", "/queue"): {"inspector"},
+    ("GET", "/queue/{item_id:int}"): {"inspector", "supervisor", "admin"},
+    ("POST", "/queue/{item_id:int}/finding"): {"inspector"},
+    ("POST", "/queue/{item_id:int}/conflict"): {"inspector"},
+    ("GET", "/dashboard"): STAFF_ONLY,
+    ("GET", "/campaigns"): STAFF_ONLY,
+    ("POST", "/campaigns"): {"supervisor"},
+    ("GET", "/campaigns/{campaign_id:int}"): STAFF_ONLY,
+    ("POST", "/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
+    ("GET", "/jobs"): STAFF_ONLY,
+    ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
+}
+# page forms post url-encoded fields
+FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/{ref:str}/act", "/queue/{item_id:int}/finding",
+                                    "/queue/{item_id:int}/conflict", "/campaigns",
+                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
+FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
+        "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
+        "sample_size": "1", "seed": "form-seed"}
+SKIP_PREFIXES = ("/schema", "/static")
+
+
+@pytest_asyncio.fixture
+async def world(empty_database, data_dir):
+    settings = load_settings(data_dir=data_dir, database_url=empty_database, audit_key="k",
+                             login_attempts_per_minute=10_000)
+    conn = await connect(empty_database)
+    for code in ("310101", "310104"):
+        await create_point(conn, PointIn(code=code, name=code))
+    people = {"registrar": ("registrar", "310101"), "other": ("registrar", "310104"), "inspector": ("inspector", None),
+              "supervisor": ("supervisor", None), "admin": ("admin", None), "expired": ("registrar", "310101")}
+    for name, (role, point) in people.items():
+        await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point, password=PASSWORD,
+                                       qualification_expires=dt.date.today() + dt.timedelta(days=100)))
+    rows = [filing_body(f"AC-{k}", "310101", status="registered", reg_no=f"2026310101{k:06d}") for k in range(1, 4)]
+    data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows)
+    await import_stream(conn, io.BytesIO(data), b"k", actor="t", source="t")
+    await conn.close()
+    async with AsyncTestClient(app=create_app(settings, empty_database)) as client:
+        tokens = {}
+        for name in people:
+            tokens[name] = (await client.post("/api/auth/login", json={"username": name,
+                                                                       "password": PASSWORD})).json()["token"]
+        client.cookies.clear()
+        conn = await connect(empty_database)
+        await conn.execute("UPDATE sessions SET expires_at = now() - interval '1 minute'"
+                           " WHERE user_id = (SELECT id FROM users WHERE username = 'expired')")
+        await conn.close()
+        r = await client.post("/api/campaigns", headers={"Authorization": f"Bearer {tokens['supervisor']}"},
+                              json={"name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
+                                    "sample_size": 3, "certainty_cutoff": 1.0, "control_share": 0.0, "seed": "s"})
+        campaign = r.json()
+        yield client, tokens, campaign, app_routes(client.app)
+
+
+def app_routes(app) -> list[tuple[str, str]]:
+    out = []
+    for route in app.routes:
+        if route.path.startswith(SKIP_PREFIXES):
+            continue
+        for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
+            out.append((method, route.path))
+    return out
+
+
+def concrete(path: str, campaign: dict) -> str:
+    # declaring a conflict hands the item on, so it gets an item of its own
+    item = campaign["items"][(2 if path.startswith("/queue") else 1) if path.endswith("/conflict") else 0]
+    return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
+            .replace("{item_id:int}", str(item["id"])).replace("{username:str}", "registrar")
+            .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
+
+
+BODIES = {
+    ("POST", "/api/auth/login"): {"username": "admin", "password": PASSWORD},
+    ("POST", "/api/filings"): filing_body("AC-NEW-{role}", "310101", seller={
+        "name": "上海卖方有限公司", "credit_code": party_code(77), "region": "310101"}),
+    ("PATCH", "/api/filings/{ref:str}"): {"title": "补正后的合同名称"},
+    ("POST", "/api/filings/{ref:str}/refuse"): {"reasons": ["other"], "note": "x"},
+    ("POST", "/api/filings/{ref:str}/return"): {"reasons": [], "note": "x"},
+    ("POST", "/api/filings/{ref:str}/revoke"): {"reasons": ["other"], "note": "x"},
+    ("POST", "/api/filings/{ref:str}/cancel"): {"reasons": [], "note": "x"},
+    ("POST", "/api/points"): {"code": "31011{n}", "name": "新登记点"},
+    ("POST", "/api/users"): {"username": "new-{role}", "display_name": "n", "role": "inspector",
+                             "password": "long-enough-password"},
+    ("PUT", "/api/users/{username:str}/qualification"): {"expires": "2030-01-01"},
+    ("POST", "/api/campaigns"): {"name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
+                                 "sample_size": 1, "seed": "s-{role}"},
+    ("POST", "/api/audit/items/{item_id:int}/finding"): {"outcome": "cleared", "reasons": ["ok"]},
+    ("POST", "/api/audit/items/{item_id:int}/conflict"): {"reason": "tie"},
+}
+
+
+async def attempt(client, tokens, campaign, method, path, role, n):
+    headers = {"Accept": "application/json"}
+    if role != "anon":
+        headers["Authorization"] = f"Bearer {tokens[role]}"
+    if (method, path) in (("POST", "/api/auth/logout"), ("POST", "/logout")) and role not in ("anon", "expired"):
+        login = await client.post("/api/auth/login", json={"username": role, "password": PASSWORD})
+        headers["Authorization"] = f"Bearer {login.json()['token']}"       # a session of its own to end
+        client.cookies.clear()
+    body = BODIES.get((method, path))
+    if body is not None:
+        body = json.loads(json.dumps(body).replace("{role}", role).replace("{n}", str(n % 10)))
+    url = concrete(path, campaign)
+    if (method, path) in FORM_POSTS:
+        r = await client.request(method, url, headers=headers, data=FORM, follow_redirects=False)
+    else:
+        r = await client.request(method, url, headers=headers, json=body, follow_redirects=False)
+    client.cookies.clear()
+    return r.status_code not in (401, 403, 404), r
+
+
+async def test_every_route_has_an_entry_and_every_role_gets_exactly_its_rights(world):
+    client, tokens, campaign, routes = world
+    missing = [r for r in routes if r not in TABLE]
+    assert not missing, f"routes without an access-control entry: {missing}"
+    stale = [r for r in TABLE if r not in routes]
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+    wrong = []
+    for n, (method, path) in enumerate(routes):
+        for role in ROLES:
+            allowed, response = await attempt(client, tokens, campaign, method, path, role, n)
+            if allowed != (role in TABLE[(method, path)]):
+                wrong.append(f"{method} {path} as {role}: {response.status_code} {response.headers.get('location', '')}")
+            if response.status_code >= 500:
+                wrong.append(f"{method} {path} as {role}: server error {response.status_code}")
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,63 @@
+"""SQL reaches PostgreSQL only as constant text with $n parameters.
+
+Every query passed to a connection method must be a string literal, a module-level UPPER_CASE
+constant, or an f-string/concatenation built only from such constants (and `len(...)` for a
+parameter's number). A value from a request can then never become SQL text.
+"""
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "techreg"
+QUERY_METHODS = {"execute", "executemany", "fetch", "fetchrow", "fetchval", "cursor", "copy_from_query", "prepare"}
+
+
+def constant_sql(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id.isupper()
+    if isinstance(node, ast.Attribute):
+        return node.attr.isupper()
+    if isinstance(node, ast.JoinedStr):
+        return all(constant_sql(v) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        value = node.value
+        return constant_sql(value) or (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                                       and value.func.id == "len")
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return constant_sql(node.left) and constant_sql(node.right)
+    if isinstance(node, ast.IfExp):
+        return constant_sql(node.body) and constant_sql(node.orelse)
+    return False
+
+
+# reviewed exceptions: the migration runner executes the repository's own .sql files
+ALLOWED = {("db/migrate.py", "m.sql")}
+WAIVER = "sql-lint:"     # a comment on the line before, saying why the composition is safe
+
+
+def offenders() -> list[str]:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text, filename=str(path))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in QUERY_METHODS and node.args) or constant_sql(node.args[0]):
+                continue
+            where = (str(path.relative_to(SRC)), ast.unparse(node.args[0]))
+            if where in ALLOWED or WAIVER in lines[node.lineno - 2]:
+                continue
+            found.append(f"{where[0]}:{node.lineno}: {where[1][:80]}")
+    return found
+
+
+def test_sql_is_never_built_from_values():
+    assert offenders() == []
+
+
+def test_the_lint_catches_string_built_sql(tmp_path):
+    bad = ast.parse('conn.execute(f"SELECT * FROM filings WHERE ref = \'{ref}\'")').body[0].value
+    good = ast.parse('conn.execute(f"SELECT {FILING_COLUMNS} FROM filings WHERE ref = $1", ref)').body[0].value
+    assert not constant_sql(bad.args[0]) and constant_sql(good.args[0])
