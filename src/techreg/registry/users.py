@@ -137,9 +137,10 @@ async def login(conn: asyncpg.Connection, body: LoginIn, *, session_hours: int,
         " FROM users WHERE username = $1", body.username)
     ok = await _verify(row["password_hash"] if row else None, body.password)
     ok = ok and row is not None and row["active"]
-    await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, $2)", body.username, ok)
     if not ok:
+        # the caller records the failure outside this transaction (record_failed_login), which rolls back
         raise NotAuthenticated("用户名或密码错误", "wrong username or password")
+    await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, true)", body.username)
     token = secrets.token_urlsafe(32)
     expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=session_hours)
     await conn.execute("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
@@ -147,6 +148,12 @@ async def login(conn: asyncpg.Connection, body: LoginIn, *, session_hours: int,
     user = CurrentUser(row["id"], row["username"], row["display_name"], row["role"], row["point_code"],
                        row["qualification_expires"])
     return LoginOut(token, expires, user)
+
+
+async def record_failed_login(pool: asyncpg.Pool, username: str) -> None:
+    """A failed log-in counts towards the rate limit even though its request's transaction rolls back."""
+    async with pool.acquire() as conn:
+        await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, false)", username)
 
 
 async def logout(conn: asyncpg.Connection, token: str) -> None:

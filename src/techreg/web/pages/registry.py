@@ -14,7 +14,7 @@ from litestar.response import Redirect, Response, Template
 from ...config import Settings
 from ...detection.risk import risk_for_filing
 from ...detection.scan import flags_for_filing
-from ...errors import Conflict, DomainError, Forbidden, InvalidInput
+from ...errors import Conflict, DomainError, Forbidden, InvalidInput, NotAuthenticated
 from ...registry import service, users
 from ...registry.rules import FilingRejected, decode_filing
 from ...registry.schema import DOMAIN_ZH, KIND_ZH, DecisionBody, Domain, Kind, RefusalReason
@@ -63,6 +63,8 @@ class RegistryPages(Controller):
                                        session_hours=settings.session_hours,
                                        attempts_per_minute=settings.login_attempts_per_minute)
         except (DomainError, msgspec.ValidationError) as exc:  # a wrong password is a message on the form
+            if isinstance(exc, NotAuthenticated):
+                await users.record_failed_login(request.app.state.pool, data.get("username", ""))
             message = f"{exc.message} / {exc.message_en}" if isinstance(exc, DomainError) else "用户名或密码格式不正确"
             return page(request, "login.html", next=data.get("next", ""), login_error=message,
                         username=data.get("username", ""))
