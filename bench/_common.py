@@ -43,3 +43,61 @@ async def fresh_database(admin_url: str, migrated: bool = True) -> str:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+@contextlib.contextmanager
+def embedded():
+    """An embedded PostgreSQL the caller can kill and restart (faults); yields (admin_url, server)."""
+    tmp = Path(tempfile.mkdtemp(prefix="techreg-bench-"))
+    pg = EmbeddedPostgres(tmp)
+    url = pg.start()
+    try:
+        yield url, pg
+    finally:
+        pg.stop(mode="immediate")
+
+
+@contextlib.contextmanager
+def service(url: str, key: str = "bench-key", **env_extra):
+    """`techreg serve` on a free loopback port; yields its base URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": key, "TECHREG_RUN_JOBS": "no",
+           **{k: str(v) for k, v in env_extra.items()}}
+    proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def office(url: str, point: str = "310101") -> None:
+    """A point with a registrar and a supervisor (password `bench-password`)."""
+    import datetime as dt
+
+    from techreg.registry.points import PointIn, create_point
+    from techreg.registry.users import UserIn, create_user
+
+    conn = await connect(url)
+    await create_point(conn, PointIn(code=point, name="bench"))
+    for name, role in (("bench", "registrar"), ("bench-supervisor", "supervisor")):
+        await create_user(conn, UserIn(username=name, display_name=name, role=role,
+                                       point_code=point if role == "registrar" else None, password="bench-password",
+                                       qualification_expires=dt.date.today() + dt.timedelta(days=30)))
+    await conn.close()

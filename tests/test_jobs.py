@@ -165,3 +165,12 @@ async def test_supervisor_runs_a_job_now_and_sees_it(app, office):
     jobs = (await app.get("/api/jobs", headers=office.h("supervisor"))).json()
     assert {j["name"] for j in jobs} == set(JOBS) and all(j["next_run"] for j in jobs)
     assert (await app.post("/api/jobs/scan_full/run", headers=office.h("registrar"))).status_code == 403
+
+
+async def test_scheduled_scans_run_inside_the_job_transaction(pool):
+    p, settings = pool
+    now = dt.datetime.now(UTC)
+    full = await Engine(p, settings, clock=lambda: now).run("scan_full", now)
+    incremental = await Engine(p, settings, clock=lambda: now).run("scan_incremental", now)
+    assert full.status == "succeeded" and "scan_run" in full.counts, full.error
+    assert incremental.status == "succeeded", incremental.error

@@ -115,7 +115,8 @@ def _load_model(stats: list) -> outlier.OutlierModel | None:
 
 
 async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
-    async with conn.transaction(isolation="repeatable_read"):
+    # one snapshot for every read; inside a caller's transaction (a scheduled job) a savepoint of it
+    async with conn.transaction(isolation=None if conn.is_in_transaction() else "repeatable_read"):
         since = 0
         if not full:
             since = await conn.fetchval(

@@ -156,7 +156,7 @@ class Engine:
             job = self.jobs[row["job"]]
             log.info("job %s (slot %s) starting", job.name, row["scheduled_for"])
             try:
-                async with conn.transaction():
+                async with conn.transaction(isolation=job.isolation):
                     await conn.execute(LOCK_SQL, job.name)
                     counts = await job.run(conn, self.settings, row["scheduled_for"])
                     await conn.execute("UPDATE job_runs SET status = 'succeeded', finished_at = now(), counts = $2"

@@ -22,6 +22,7 @@ class Job:
     zh: str
     en: str
     run: Callable[[asyncpg.Connection, Settings, dt.datetime], Awaitable[dict]]
+    isolation: str = "read_committed"    # scans read one consistent snapshot
 
 
 async def scan_incremental(conn, settings, slot) -> dict:
@@ -106,8 +107,10 @@ def _zone(settings: Settings):
 
 
 JOBS: dict[str, Job] = {j.name: j for j in [
-    Job("scan_incremental", "schedule_scan_incremental", "增量检测", "incremental scan", scan_incremental),
-    Job("scan_full", "schedule_scan_full", "全量重新检测", "full rescan with the current models", scan_full),
+    Job("scan_incremental", "schedule_scan_incremental", "增量检测", "incremental scan", scan_incremental,
+        "repeatable_read"),
+    Job("scan_full", "schedule_scan_full", "全量重新检测", "full rescan with the current models", scan_full,
+        "repeatable_read"),
     Job("campaign_draft", "schedule_campaign_draft", "月度抽查草稿", "monthly campaign draft", campaign_draft),
     Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
         qualification_check),
