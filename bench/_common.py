@@ -71,8 +71,9 @@ def service(url: str, key: str = "bench-key", **env_extra):
         port = s.getsockname()[1]
     env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": key, "TECHREG_RUN_JOBS": "no",
            **{k: str(v) for k, v in env_extra.items()}}
+    log = open(os.environ.get("BENCH_SERVICE_LOG", os.devnull), "ab")
     proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

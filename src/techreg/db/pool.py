@@ -20,6 +20,8 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # a connection whose server died mid-statement is left in a broken protocol state
+    asyncpg.exceptions.InternalClientError,
 )
 
 
