@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import aiohttp

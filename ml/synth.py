@@ -104,7 +104,7 @@ class World:
         scale = rng.lognormvariate(12.2, 0.9)
         scale = min(scale, 1_500_000)
         style = rng.randrange(4)
-        prefix = [f"HT-{{y}}-", f"{party['_brand'][:1]}JS{{y}}", "TC-", f"{rng.randrange(10, 99)}-{{y}}-"][style]
+        prefix = ["HT-{y}-", f"{party['_brand'][:1]}JS{{y}}", "TC-", f"{rng.randrange(10, 99)}-{{y}}-"][style]
         return Seller(party, scale, "sequence" if rng.random() < 0.7 else "random", prefix,
                       rng.choice([0.0, 0.2, 0.6, 0.9]),
                       rng.sample(list(KIND_WORD), rng.randint(1, 3)))

@@ -90,7 +90,7 @@ def main() -> None:
     started = time.perf_counter()
     labels = None
     if args.database_url:
-        print(f"读取注册库 / reading filings from the registry", file=sys.stderr)
+        print("读取注册库 / reading filings from the registry", file=sys.stderr)
         refs, features = asyncio.run(load_features(args.database_url))
         data = {"source": "registry", "database": args.database_url.rpartition("@")[2], "filings": len(refs)}
     else:

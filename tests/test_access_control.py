@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 
-import pytest
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
 

@@ -10,13 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import asyncpg
-import pytest
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 

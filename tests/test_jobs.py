@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 import pytest_asyncio
 
 from conftest import PASSWORD, filing_body

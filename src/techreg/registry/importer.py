@@ -21,7 +21,6 @@ import msgspec
 from .events import event_hash, now
 from .regno import RAISE_COUNTERS_SQL
 from .rules import FilingRejected, decode_filing
-from .schema import FieldError
 
 MAX_LINE_BYTES = 1 << 20  # a filing is a few KiB; anything past 1 MiB is not a filing
 

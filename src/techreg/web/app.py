@@ -30,7 +30,7 @@ from .controllers.jobs import JobController
 from .pages.audit import AuditPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
-from .errors import EXCEPTION_HANDLERS
+from .errors import EXCEPTION_HANDLERS, document_errors
 
 log = logging.getLogger("techreg")
 WEB = Path(__file__).parent
@@ -72,7 +72,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
             await pool.close()
 
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController,
                         RegistryPages, AuditPages,
@@ -95,3 +95,5 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         ),
         debug=False,
     )
+    document_errors(app)
+    return app

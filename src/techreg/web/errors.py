@@ -3,6 +3,7 @@
 import logging
 
 import asyncpg
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -114,3 +115,44 @@ EXCEPTION_HANDLERS = {
     OSError: unavailable,
     Exception: internal_error,
 }
+
+
+class ErrorItem(msgspec.Struct):
+    field: str
+    message: str
+    message_en: str
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """Every error answer: the status, the reason in Chinese and English, the field(s) when known."""
+    status_code: int
+    detail: str
+    message: str
+    message_en: str
+    errors: list[ErrorItem] | None = None
+    field: str | None = None
+    status: str | None = None
+
+
+ERROR_RESPONSES = {
+    400: "请求有误（指明字段）/ bad input, naming the field",
+    401: "未登录或登录已过期 / not logged in",
+    403: "无权执行此操作 / not allowed for this user",
+    404: "不存在或无权查看 / not found or not visible to this user",
+    409: "与当前状态冲突 / conflicts with the current state",
+    429: "请求过于频繁 / too many requests",
+    503: "数据库暂不可用，请按 Retry-After 重试 / database unavailable, retry after Retry-After",
+}
+
+
+def document_errors(app) -> None:
+    """Declare the error answers on every API operation, so the schema says what clients may get."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if getattr(handler, "include_in_schema", True) is False:
+                continue
+            extra = {code: ResponseSpec(data_container=ErrorBody, description=text)
+                     for code, text in ERROR_RESPONSES.items()}
+            handler.responses = {**extra, **(handler.responses or {})}

@@ -2,6 +2,7 @@ import asyncpg
 from litestar import Controller, Request, get, post
 from litestar.response import Template
 
+from ..params import DbId
 from ...audit import service
 from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
                              Estimate, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem, VerifyOut)
@@ -23,16 +24,16 @@ class CampaignController(Controller):
         return await service.list_campaigns(db, request.user)
 
     @get("/{campaign_id:int}", summary="抽查任务详情 / a campaign with its items")
-    async def show(self, request: Request, campaign_id: int, db: asyncpg.Connection) -> CampaignOut:
+    async def show(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> CampaignOut:
         return await service.get_campaign(db, request.user, campaign_id)
 
     @post("/{campaign_id:int}/confirm", summary="确认草稿（冻结并抽取）/ confirm a draft", status_code=200)
-    async def confirm(self, request: Request, campaign_id: int, db: asyncpg.Connection,
+    async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,
                       settings: Settings) -> CampaignOut:
         return await service.confirm_campaign(db, request.user, campaign_id, settings)
 
     @get("/{campaign_id:int}/estimate", summary="违规率估计（HT）/ Horvitz–Thompson violation-rate estimate")
-    async def estimate(self, request: Request, campaign_id: int, db: asyncpg.Connection) -> Estimate:
+    async def estimate(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> Estimate:
         await service.get_campaign(db, request.user, campaign_id)      # supervisors only
         return await service.estimate(db, campaign_id)
 
@@ -47,16 +48,16 @@ class PublicCampaignController(Controller):
     tags = ["public 公示"]
 
     @get("/api/public/campaigns/{campaign_id:int}", summary="抽查公示记录 / a campaign's public record")
-    async def record(self, campaign_id: int, db: asyncpg.Connection) -> PublicCampaign:
+    async def record(self, campaign_id: DbId, db: asyncpg.Connection) -> PublicCampaign:
         return await service.public_record(db, campaign_id)
 
     @get("/api/public/campaigns/{campaign_id:int}/verify", summary="复核抽样 / recompute the sample from the seed")
-    async def verify(self, campaign_id: int, db: asyncpg.Connection) -> VerifyOut:
+    async def verify(self, campaign_id: DbId, db: asyncpg.Connection) -> VerifyOut:
         await service.public_record(db, campaign_id)                   # drafts are not public
         return await service.verify_campaign(db, campaign_id)
 
     @get("/public/campaigns/{campaign_id:int}", summary="抽查公示页面 / public campaign page", include_in_schema=False)
-    async def page(self, request: Request, campaign_id: int, db: asyncpg.Connection) -> Template:
+    async def page(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> Template:
         record = await service.public_record(db, campaign_id)
         check = await service.verify_campaign(db, campaign_id)
         return page(request, "public_campaign.html", c=record, check=check, stratum_zh=STRATUM_ZH,
@@ -72,15 +73,15 @@ class AuditController(Controller):
         return await service.queue(db, request.user, status=status or None)
 
     @get("/items/{item_id:int}", summary="检查事项 / an item: filing, flags with evidence, related filings, trail")
-    async def item(self, request: Request, item_id: int, db: asyncpg.Connection) -> ItemDetail:
+    async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> ItemDetail:
         return await service.item_detail(db, request.user, item_id)
 
     @post("/items/{item_id:int}/finding", summary="记录检查结论 / record a finding", status_code=201)
-    async def finding(self, request: Request, item_id: int, data: FindingIn, db: asyncpg.Connection,
+    async def finding(self, request: Request, item_id: DbId, data: FindingIn, db: asyncpg.Connection,
                       audit_key: bytes, settings: Settings) -> ItemOut:
         return await service.record_finding(db, audit_key, settings, request.user, item_id, data)
 
     @post("/items/{item_id:int}/conflict", summary="申请回避 / declare a conflict: the item is reassigned",
           status_code=200)
-    async def conflict(self, request: Request, item_id: int, data: ConflictIn, db: asyncpg.Connection) -> ItemOut:
+    async def conflict(self, request: Request, item_id: DbId, data: ConflictIn, db: asyncpg.Connection) -> ItemOut:
         return await service.declare_conflict(db, request.user, item_id, data)

@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import HeaderParameter, Parameter
 from litestar.response import Response
 
+from ..params import OptionalDbId
 from ...config import Settings
 from ...registry import idempotency, service
 from ...registry.schema import DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage, FilingV1
@@ -40,7 +41,7 @@ class FilingController(Controller):
                    software: bool | None = None, seller: str | None = None, buyer: str | None = None,
                    q: str | None = None, signed_from: dt.date | None = None, signed_to: dt.date | None = None,
                    limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-                   cursor: int | None = None) -> FilingPage:
+                   cursor: OptionalDbId = None) -> FilingPage:
         flt = FilingFilter(status=status, kind=kind, point=point, software=software, seller=seller, buyer=buyer,
                            q=q, signed_from=signed_from, signed_to=signed_to, limit=limit, cursor=cursor)
         return await service.list_filings(db, request.user, flt)

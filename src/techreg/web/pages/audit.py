@@ -8,10 +8,11 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 
+from ..params import DbId
 from ...audit import service as audit
 from ...audit.schema import OUTCOME_ZH, STRATUM_ZH, CampaignIn, ConflictIn, FindingIn
 from ...config import Settings
-from ...errors import Conflict, DomainError, Forbidden, InvalidInput
+from ...errors import Conflict, Forbidden, InvalidInput
 from ...registry.schema import KIND_ZH
 from ...registry.service import STATUS_ZH
 from ...scheduling.engine import history, job_list
@@ -52,7 +53,7 @@ class AuditPages(Controller):
                     today=dt.date.today())
 
     @get("/queue/{item_id:int}")
-    async def item(self, request: Request, item_id: int, db: asyncpg.Connection, settings: Settings) -> Template:
+    async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await audit.item_detail(db, request.user, item_id)
         parts = [detail.filing] if any(f.kind == "split" for f in detail.flags) else []
         total = sum(float(p.tech_amount) for p in parts) + sum(float(r.tech_amount) for r in detail.related) \
@@ -62,7 +63,7 @@ class AuditPages(Controller):
                     lines=[float(settings.large_line), float(settings.delegation_line)])
 
     @post("/queue/{item_id:int}/finding")
-    async def finding(self, request: Request, item_id: int, db: asyncpg.Connection, audit_key: bytes,
+    async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
                       settings: Settings) -> Redirect:
         form = await request.form()
         try:
@@ -78,7 +79,7 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg="检查结论已记录 / finding recorded")
 
     @post("/queue/{item_id:int}/conflict")
-    async def conflict(self, request: Request, item_id: int, db: asyncpg.Connection) -> Redirect:
+    async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> Redirect:
         form = await request.form()
         try:
             body = msgspec.convert({"reason": form.get("reason", ""), "party": form.get("party") or None}, ConflictIn)
@@ -124,7 +125,7 @@ class AuditPages(Controller):
         return back(f"/campaigns/{campaign.id}", msg="抽查任务已创建 / campaign created")
 
     @get("/campaigns/{campaign_id:int}")
-    async def campaign(self, request: Request, campaign_id: int, db: asyncpg.Connection,
+    async def campaign(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,
                        format: str | None = None) -> Template | Response:
         c = await audit.get_campaign(db, request.user, campaign_id)
         if format in ("csv", "xlsx"):
@@ -133,7 +134,7 @@ class AuditPages(Controller):
         return page(request, "campaign.html", c=c, estimate=estimate, stratum_zh=STRATUM_ZH, outcome_zh=OUTCOME_ZH)
 
     @post("/campaigns/{campaign_id:int}/confirm")
-    async def confirm(self, request: Request, campaign_id: int, db: asyncpg.Connection, settings: Settings) -> Redirect:
+    async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection, settings: Settings) -> Redirect:
         try:
             async with db.transaction():
                 await audit.confirm_campaign(db, request.user, campaign_id, settings)

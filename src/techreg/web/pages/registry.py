@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
+from ..params import OptionalDbId
 from ...config import Settings
 from ...detection.risk import risk_for_filing
 from ...detection.scan import flags_for_filing
@@ -94,7 +95,7 @@ class RegistryPages(Controller):
     @get("/filings")
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
-                      cursor: int | None = None, format: str | None = None) -> Template | Response:
+                      cursor: OptionalDbId = None, format: str | None = None) -> Template | Response:
         flt = FilingFilter(q=q or None, status=status or None, kind=kind or None,
                            software={"yes": True, "no": False}.get(software or ""),
                            limit=500 if format else 50, cursor=cursor)
