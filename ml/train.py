@@ -3,6 +3,8 @@
     python -m ml.train                       # synthetic labelled data (ml/synth.py), writes models/outlier.*
     python -m ml.train --database-url URL    # the registry's own filings (no labels needed)
     python -m ml.train --candidate           # writes models/outlier-candidate.* for a supervisor to promote
+    python -m ml.train --database-url URL --labels-from-findings
+                                             # the registry's filings, scored against inspectors' findings
 
 The metadata file records the training data, the features, library versions,
 metrics (flag share, and against labels when there are any: AUC, precision
@@ -35,6 +37,17 @@ from techreg.registry.importer import import_stream
 from .synth import generate
 
 
+async def findings_labels(database_url: str) -> dict[str, tuple[str, str]]:
+    """Inspectors' findings as labels: a filing with any outcome but 'cleared' was a violation."""
+    conn = await connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT f.ref, i.outcome FROM audit_items i JOIN filings f ON f.id = i.filing_id"
+                                " WHERE i.status = 'done' AND i.outcome <> 'cleared'")
+    finally:
+        await conn.close()
+    return {r["ref"]: ("finding", r["outcome"]) for r in rows}
+
+
 async def load_features(database_url: str, filings: list[dict] | None = None):
     conn = await connect(database_url)
     try:
@@ -59,8 +72,8 @@ def fit(features: np.ndarray, *, seed: int, share: float, trees: int = 100):
 def metrics(raw: np.ndarray, threshold: float, refs: np.ndarray, labels: dict | None) -> dict:
     flagged = raw >= threshold
     out = {"rows": int(len(raw)), "flagged": int(flagged.sum()), "flagged_share": round(float(flagged.mean()), 5)}
-    if labels:
-        truth = np.array([r in labels for r in refs])
+    truth = np.array([r in labels for r in refs]) if labels else np.zeros(0, bool)
+    if labels and 0 < truth.sum() < len(truth):
         out["labelled_anomalies"] = int(truth.sum())
         out["auc_vs_any_anomaly"] = round(float(roc_auc_score(truth, raw)), 4)
         out["precision_vs_any_anomaly"] = round(float(truth[flagged].mean()) if flagged.any() else 1.0, 4)
@@ -86,6 +99,8 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.002, help="share of filings the threshold lets through")
     parser.add_argument("--out", type=Path, default=None, help="models folder (default: models/)")
     parser.add_argument("--candidate", action="store_true", help="save as a candidate, not the current model")
+    parser.add_argument("--labels-from-findings", action="store_true",
+                        help="with --database-url: measure the model against inspectors' findings")
     args = parser.parse_args()
     started = time.perf_counter()
     labels = None
@@ -93,6 +108,9 @@ def main() -> None:
         print("读取注册库 / reading filings from the registry", file=sys.stderr)
         refs, features = asyncio.run(load_features(args.database_url))
         data = {"source": "registry", "database": args.database_url.rpartition("@")[2], "filings": len(refs)}
+        if args.labels_from_findings:
+            labels = asyncio.run(findings_labels(args.database_url))
+            data["labels"] = f"inspection findings: {len(labels)} violations"
     else:
         sys.path.insert(0, "bench")
         from _common import fresh_database, server  # noqa: E402

@@ -215,3 +215,18 @@ def test_cli_create_show_verify(env_cli):
 @pytest.fixture
 def env_cli(env):
     return env.url, env.settings
+
+
+async def test_training_can_take_findings_as_labels(env, tmp_path):
+    await create(env, sample_size=9)
+    item = (await env.client.get("/api/audit/queue", headers=env.h("bo"))).json()[0]
+    r = await env.client.post(f"/api/audit/items/{item['id']}/finding", headers=env.h("bo"),
+                              json={"outcome": "rectification_ordered", "reasons": ["合同金额拆分"]})
+    assert r.status_code == 201
+    done = await asyncio.to_thread(subprocess.run, [
+        sys.executable, "-m", "ml.train", "--database-url", env.url, "--labels-from-findings", "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((tmp_path / "outlier.json").read_text())
+    assert meta["training_data"]["labels"] == "inspection findings: 1 violations"
+    assert meta["metrics"]["labelled_anomalies"] == 1 and "auc_vs_any_anomaly" in meta["metrics"]

@@ -94,7 +94,8 @@ async def retrain_check(conn, settings, slot) -> dict:
     if not (repo / "ml" / "train.py").exists():
         return {"new_findings": findings, "trained": False, "note": "ml/ not installed here"}
     url = settings.database_url or os.environ.get("TECHREG_DATABASE_URL")
-    done = subprocess.run([sys.executable, "-m", "ml.train", "--candidate", "--database-url", url], cwd=repo,
+    done = subprocess.run([sys.executable, "-m", "ml.train", "--candidate", "--database-url", url,
+                           "--labels-from-findings"], cwd=repo,
                           capture_output=True, text=True, timeout=3600)
     if done.returncode:
         raise RuntimeError(f"training failed: {done.stderr[-500:]}")
