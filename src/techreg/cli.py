@@ -170,6 +170,23 @@ DEMO_USERS = [
 ]
 
 
+async def _demo_scan_and_campaign(conn, settings: Settings) -> None:
+    """Flags and a first spot-check campaign, so every role has something to work on."""
+    from .audit.schema import CampaignIn
+    from .audit.service import create_campaign
+    from .detection.scan import run_scan
+
+    if await conn.fetchval("SELECT count(*) FROM campaigns"):
+        return
+    await run_scan(conn, settings, full=True)
+    supervisor = await _acting_user(conn, "supervisor")
+    async with conn.transaction():
+        await create_campaign(conn, supervisor, CampaignIn(
+            name="演示：2025年度抽查 / demo campaign", registered_from=dt.date(2000, 1, 1),
+            registered_to=dt.date(2100, 1, 1), sample_size=30, certainty_cutoff=0.999, control_share=0.2,
+            seed="demo-2026"), settings)
+
+
 async def load_demo(url: str, settings: Settings, n: int) -> str:
     import io
 
@@ -195,6 +212,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
                                                    qualification_expires=expires if role == "registrar" else None))
         data = io.BytesIO(b"".join(jsonl(generate(n, seed=2026, status="registered"))))
         await import_stream(conn, data, audit_key(settings), actor="demo", source="demo")
+        await _demo_scan_and_campaign(conn, settings)
     finally:
         await conn.close()
     return "\n".join(f"  {role:<10} {username:<12} 密码/password: {password}"

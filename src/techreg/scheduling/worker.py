@@ -15,6 +15,7 @@ log = logging.getLogger("techreg.jobs")
 
 def start_scheduler(engine: Engine) -> AsyncIOScheduler:
     """Schedule every job on the running event loop; returns the started scheduler."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)     # our own log says what ran
     scheduler = AsyncIOScheduler(timezone=engine.zone)
     for job in engine.jobs.values():
         # coalesce/misfire handled by the engine against job_runs, which survives restarts
