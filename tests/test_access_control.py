@@ -68,6 +68,8 @@ TABLE = {
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
+    ("GET", "/api/models"): {"supervisor"},
+    ("POST", "/api/models/promote"): {"supervisor"},
     # pages
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,
@@ -77,6 +79,7 @@ TABLE = {
     ("GET", "/filings"): {"registrar", "other", "supervisor", "admin"},
     ("GET", "/filings/new"): {"registrar", "other", "admin"},
     ("POST", "/filings/new"): {"registrar", "other", "admin"},
+    ("POST", "/filings/new/check"): {"registrar", "other", "admin"},
     ("GET", "/filings/{ref:str}"): {"registrar", "inspector", "supervisor", "admin"},
     ("POST", "/filings/{ref:str}/act"): {"registrar"},
     ("GET", "/queue"): {"inspector"},
@@ -92,7 +95,7 @@ TABLE = {
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
 }
 # page forms post url-encoded fields
-FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/{ref:str}/act", "/queue/{item_id:int}/finding",
+FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act", "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/campaigns",
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",

@@ -72,3 +72,24 @@ def test_features_are_computed_for_synthetic_filings_without_nan():
     c = cols([{"tech": float(f["tech_amount"]), "amount": float(f["amount"])} for f in filings])
     x = engineered(c)
     assert x.shape == (len(filings), len(NAMES)) and np.isfinite(x).all()
+
+
+async def test_a_candidate_is_promoted_only_by_a_supervisor_and_only_when_it_checks_out(app, office, model_copy,
+                                                                                         monkeypatch):
+    monkeypatch.setenv("TECHREG_MODELS_DIR", str(model_copy))
+    for suffix in ("skops", "json"):
+        shutil.copy(model_copy / f"outlier.{suffix}", model_copy / f"outlier-candidate.{suffix}")
+    # a tampered candidate is refused and nothing changes
+    data = bytearray((model_copy / "outlier-candidate.skops").read_bytes())
+    data[100] ^= 0xFF
+    (model_copy / "outlier-candidate.skops").write_bytes(bytes(data))
+    before = (model_copy / "outlier.json").read_text()
+    r = await app.post("/api/models/promote", headers=office.h("supervisor"))
+    assert r.status_code == 409 and "sha256" in r.text
+    assert (model_copy / "outlier.json").read_text() == before
+    shutil.copy(model_copy / "outlier.skops", model_copy / "outlier-candidate.skops")
+    assert (await app.post("/api/models/promote", headers=office.h("registrar"))).status_code == 403
+    r = await app.post("/api/models/promote", headers=office.h("supervisor"))
+    assert r.status_code == 200 and r.json()["promoted_by"] == office.usernames["supervisor"]
+    assert not (model_copy / "outlier-candidate.skops").exists() and (model_copy / "outlier-previous.json").exists()
+    assert outlier.load(model_copy).meta["promoted_by"] == office.usernames["supervisor"]

@@ -527,6 +527,42 @@ def campaign_verify(ctx, campaign_id: int) -> None:
     sys.exit(2)
 
 
+@main.group()
+def model() -> None:
+    """异常度模型 / the outlier model."""
+
+
+@model.command("show")
+def model_show() -> None:
+    """当前模型与候选模型的元数据 / metadata of the current and the candidate model."""
+    import json as _json
+
+    from .detection.outlier import describe
+    click.echo(_json.dumps(describe(), ensure_ascii=False, indent=2))
+
+
+@model.command("promote")
+@click.option("--by", "by", required=True, help="监督员用户名 / the supervisor promoting it")
+@click.pass_context
+def model_promote(ctx: click.Context, by: str) -> None:
+    """启用候选模型（校验哈希与类型）/ promote the candidate after checking its hash and types."""
+    from .detection.outlier import ModelError, promote
+
+    async def role(conn):
+        return await conn.fetchval("SELECT role FROM users WHERE username = $1 AND active", by)
+
+    with database(_settings(ctx), check_schema=True) as url:
+        if with_connection(url, role) != "supervisor":
+            click.echo(f"错误 / error: {by} 不是监督员 / is not a supervisor", err=True)
+            sys.exit(1)
+    try:
+        meta = promote(by)
+    except ModelError as exc:
+        click.echo(f"错误 / error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已启用 / promoted: outlier/{meta['version']} (sha256 {meta['sha256'][:12]}…)")
+
+
 # -- scheduled jobs -------------------------------------------------------------------
 
 @main.command()

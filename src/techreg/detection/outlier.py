@@ -121,3 +121,38 @@ def detect(c: Columns, m: OutlierModel | None, share: float = 0.002,
                         f"outlier model score {raw[i]:.3f} (threshold {threshold:.3f}); driven by {parts_en}"])
     return Flags("outlier", m.detector, over.astype(np.int64), score, reasons,
                  [np.zeros(0, np.int64) for _ in over], applied=len(rows_scored))
+
+
+def describe(folder: Path | None = None) -> dict:
+    """The current model's and any candidate's metadata, for a supervisor deciding on promotion."""
+    folder = folder or models_dir()
+    out = {}
+    for name, key in ((MODEL_NAME, "current"), (f"{MODEL_NAME}-candidate", "candidate")):
+        meta = folder / f"{name}.json"
+        out[key] = json.loads(meta.read_text()) if meta.exists() else None
+    return out
+
+
+def promote(by: str, folder: Path | None = None) -> dict:
+    """Make the candidate the current model: only after the same checks as loading it, never silently."""
+    import datetime as dt
+    import shutil
+
+    folder = folder or models_dir()
+    path, meta_path = folder / f"{MODEL_NAME}-candidate.skops", folder / f"{MODEL_NAME}-candidate.json"
+    if not path.exists():
+        raise ModelError("没有待审核的候选模型 / there is no candidate model to promote")
+    _load_checked(path, meta_path)                       # hash, reviewed types, features
+    meta = json.loads(meta_path.read_text())
+    meta.update(promoted_by=by, promoted_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    for old in (folder / f"{MODEL_NAME}.skops", folder / f"{MODEL_NAME}.json"):
+        if old.exists():                                 # the previous model is kept beside, not lost
+            shutil.copy2(old, old.with_name(old.name.replace(MODEL_NAME, f"{MODEL_NAME}-previous", 1)))
+    tmp_model, tmp_meta = folder / ".promote.skops", folder / ".promote.json"
+    shutil.copy2(path, tmp_model)
+    tmp_meta.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    os.replace(tmp_model, folder / f"{MODEL_NAME}.skops")
+    os.replace(tmp_meta, folder / f"{MODEL_NAME}.json")
+    path.unlink()
+    meta_path.unlink()
+    return meta

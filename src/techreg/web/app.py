@@ -27,6 +27,7 @@ from .controllers.auth import AuthController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
+from .controllers.models import ModelController
 from .pages.audit import AuditPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
@@ -74,7 +75,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
     app = Litestar(
         route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
-                        CampaignController, PublicCampaignController, AuditController, JobController,
+                        CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],

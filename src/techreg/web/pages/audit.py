@@ -26,6 +26,9 @@ QUEUE_COLUMNS = [("id", "事项 item"), ("campaign", "抽查任务 campaign"), (
 ITEM_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("stratum", "层 stratum"),
                 ("inclusion_prob", "入样概率 inclusion"), ("risk", "风险分 risk"), ("inspector", "检查员 inspector"),
                 ("due_on", "期限 due"), ("status", "状态 status"), ("outcome", "结论 outcome")]
+CAMPAIGN_COLUMNS = [("id", "#"), ("name", "名称 name"), ("status", "状态 status"), ("seed", "种子 seed"),
+                    ("population_size", "范围 population"), ("items", "样本 items"), ("done", "已完成 done"),
+                    ("created_at", "创建 created")]
 RUN_COLUMNS = [("id", "#"), ("job", "任务 job"), ("scheduled_for", "时段 slot"), ("trigger", "触发 trigger"),
                ("coalesced", "合并 coalesced"), ("status", "状态 status"), ("started_at", "开始 started"),
                ("finished_at", "结束 finished"), ("counts", "计数 counts"), ("error", "错误 error")]
@@ -97,8 +100,12 @@ class AuditPages(Controller):
         return page(request, "dashboard.html", data=await dashboard_data(db))
 
     @get("/campaigns")
-    async def campaigns(self, request: Request, db: asyncpg.Connection) -> Template:
-        return page(request, "campaigns.html", campaigns=await audit.list_campaigns(db, request.user),
+    async def campaigns(self, request: Request, db: asyncpg.Connection,
+                        format: str | None = None) -> Template | Response:
+        rows = await audit.list_campaigns(db, request.user)
+        if format in ("csv", "xlsx"):
+            return export(rows, CAMPAIGN_COLUMNS, format, "campaigns")
+        return page(request, "campaigns.html", campaigns=rows,
                     kinds=list(KIND_ZH), kind_zh=KIND_ZH, today=dt.date.today())
 
     @post("/campaigns")

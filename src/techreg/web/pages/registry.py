@@ -40,6 +40,43 @@ LIST_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("t
                 ("signed_on", "签订日期 signed_on"), ("status", "状态 status"), ("point_code", "登记点 point")]
 
 
+def _values(data: dict) -> dict:
+    values = {k: (data.get(k) or "").strip() for k in FILING_FIELDS}
+    values["software"] = "on" if data.get("software") else ""
+    return values
+
+
+def _by_field(exc: FilingRejected) -> dict[str, str]:
+    return {(e.field.replace(".", "_") if e.field else "form"): f"{e.message} / {e.message_en}" for e in exc.errors}
+
+
+# stand-ins for fields not filled yet, so the live check can run the full rules on the others
+def _body(values: dict, point: str | None, *, placeholders: bool = False) -> dict:
+    v = dict(values)
+    if placeholders:
+        from ...registry.creditcode import make_code
+        signed = v["signed_on"] or "2000-01-01"
+        fill = {"ref": "check", "contract_no": "check", "title": "check", "seller_name": "卖方",
+                "buyer_name": "买方", "seller_credit_code": make_code("91310101AAAAAAAAA"),
+                "buyer_credit_code": make_code("91310101BBBBBBBBB"), "amount": v["tech_amount"] or "1.00",
+                "tech_amount": "0.00", "signed_on": signed, "performance_start": signed,
+                "performance_end": v["performance_start"] or signed, "filed_on": signed}
+        v.update({k: fill[k] for k in fill if not v.get(k)})
+    return {
+        "ref": v["ref"], "contract_no": v["contract_no"], "title": v["title"], "kind": v["kind"] or "development",
+        "software": bool(v["software"]), "domain": v["domain"] or "electronic_information",
+        "seller": {"name": v["seller_name"], "credit_code": v["seller_credit_code"].upper(),
+                   **({"region": v["seller_region"]} if v["seller_region"] else {})},
+        "buyer": {"name": v["buyer_name"], "credit_code": v["buyer_credit_code"].upper(),
+                  **({"region": v["buyer_region"]} if v["buyer_region"] else {})},
+        "amount": v["amount"], "tech_amount": v["tech_amount"], "signed_on": v["signed_on"],
+        "performance_start": v["performance_start"], "performance_end": v["performance_end"],
+        "filed_on": v["filed_on"], "point": point or "",
+        **({"subkind": v["subkind"]} if v["subkind"] else {}),
+        **({"description": v["description"]} if v["description"] else {}),
+    }
+
+
 def _may_file(request: Request) -> None:
     if request.user.role not in ("registrar", "admin"):
         raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
@@ -120,35 +157,31 @@ class RegistryPages(Controller):
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
                             audit_key: bytes) -> Template | Redirect:
         _may_file(request)
-        values = {k: (data.get(k) or "").strip() for k in FILING_FIELDS}
-        values["software"] = "on" if data.get("software") else ""
+        values = _values(data)
         errors = {k: "必填 / required" for k in REQUIRED if not values[k]}
         if not errors:
-            body = {
-                "ref": values["ref"], "contract_no": values["contract_no"], "title": values["title"],
-                "kind": values["kind"], "software": bool(values["software"]), "domain": values["domain"],
-                "seller": {"name": values["seller_name"], "credit_code": values["seller_credit_code"].upper(),
-                           **({"region": values["seller_region"]} if values["seller_region"] else {})},
-                "buyer": {"name": values["buyer_name"], "credit_code": values["buyer_credit_code"].upper(),
-                          **({"region": values["buyer_region"]} if values["buyer_region"] else {})},
-                "amount": values["amount"], "tech_amount": values["tech_amount"], "signed_on": values["signed_on"],
-                "performance_start": values["performance_start"], "performance_end": values["performance_end"],
-                "filed_on": values["filed_on"], "point": request.user.point_code or "",
-                **({"subkind": values["subkind"]} if values["subkind"] else {}),
-                **({"description": values["description"]} if values["description"] else {}),
-            }
             try:
-                filing = decode_filing(json.dumps(body, ensure_ascii=False))   # the API's own rules
+                filing = decode_filing(json.dumps(_body(values, request.user.point_code), ensure_ascii=False))
                 async with db.transaction():                                     # nothing half-written
                     created = await service.create_filing(db, audit_key, request.user, filing)
                 return back(f"/filings/{created.ref}", msg="已提交登记申请 / filing submitted")
             except FilingRejected as exc:
-                for e in exc.errors:
-                    key = e.field.replace(".", "_") if e.field else "form"
-                    errors[key] = f"{e.message} / {e.message_en}"
+                errors.update(_by_field(exc))
             except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
                 errors["form"] = f"{exc.message} / {exc.message_en}"
         return self._form(request, values, errors)
+
+    @post("/filings/new/check")
+    async def check_filing(self, request: Request, data: FORM) -> Template:
+        """htmx, as the registrar types: the API's own rules on the fields filled so far."""
+        _may_file(request)
+        values = _values(data)
+        errors = {}
+        try:
+            decode_filing(json.dumps(_body(values, request.user.point_code, placeholders=True), ensure_ascii=False))
+        except FilingRejected as exc:
+            errors = {k: v for k, v in _by_field(exc).items() if values.get(k)}
+        return page(request, "filing_check.html", errors=errors)
 
     @get("/filings/{ref:str}")
     async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
