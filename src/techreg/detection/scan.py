@@ -60,17 +60,43 @@ def detector_settings(settings: Settings):
     )
 
 
+def _on_rows(rows: np.ndarray | None, columns, detect) -> Flags:
+    """Run `detect` on a subset of the rows (whole groups of it) and map its rows back."""
+    if rows is None:
+        return detect(columns)
+    flags = detect(columns.take(rows))
+    flags.rows = rows[flags.rows]
+    flags.related = [rows[r] for r in flags.related]
+    return flags
+
+
 def run_detectors(columns, settings: Settings, *, peers: PeerTable | None = None,
-                  in_scope: np.ndarray | None = None, model: outlier.OutlierModel | None = None) -> list[Flags]:
+                  in_scope: np.ndarray | None = None, model: outlier.OutlierModel | None = None,
+                  scopes: dict[str, np.ndarray] | None = None) -> list[Flags]:
+    """Every detector over the columns; with `scopes` (incremental) each only over the rows it judges."""
     back, large, split_settings = detector_settings(settings)
     peers = peers or from_columns(columns)
     window = max(split_settings.window_days, split_settings.duplicate_window_days)
-    candidate = pairs.candidate_pairs(columns, window)
+    by_seller = np.nonzero(scopes["backdated"])[0] if scopes else None
+    by_buyer = np.nonzero(scopes["split"])[0] if scopes else None
+
+    def pair_detectors(c):
+        candidate = pairs.candidate_pairs(c, window)
+        return split.detect(c, candidate, split_settings), duplicate.detect(c, candidate, split_settings)
+
+    if by_buyer is None:
+        split_flags, duplicate_flags = pair_detectors(columns)
+    else:
+        subset = columns.take(by_buyer)
+        split_flags, duplicate_flags = pair_detectors(subset)
+        for flags in (split_flags, duplicate_flags):
+            flags.rows = by_buyer[flags.rows]
+            flags.related = [by_buyer[r] for r in flags.related]
     results = [
-        backdated.detect(columns, back),
-        large_software.detect(columns, large, peers),
-        split.detect(columns, candidate, split_settings),
-        duplicate.detect(columns, candidate, split_settings),
+        _on_rows(by_seller, columns, lambda c: backdated.detect(c, back)),
+        _on_rows(by_seller, columns, lambda c: large_software.detect(c, large, peers)),
+        split_flags,
+        duplicate_flags,
     ]
     if model is not None:
         results.append(outlier.detect(columns, model, settings.outlier_share, peers, in_scope))
@@ -134,7 +160,8 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
         stats: list[DetectorStats] = []
         model = _load_model(stats)
-        results = run_detectors(loaded.columns, settings, peers=peers, in_scope=in_scope, model=model)
+        results = run_detectors(loaded.columns, settings, peers=peers, in_scope=in_scope, model=model,
+                                scopes=None if full else scopes)
         records = []
         refs = loaded.columns.ref
         for flags in results:
