@@ -60,47 +60,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     campaign_due_days: int = 30
 
 
-_ENV_FIELDS = {
-    "database_url": str,
-    "data_dir": Path,
-    "host": str,
-    "port": int,
-    "timezone": str,
-    "large_line": Decimal,
-    "delegation_line": Decimal,
-    "decision_days": int,
-    "large_decision_days": int,
-    "session_hours": int,
-    "pool_min": int,
-    "pool_max": int,
-    "acquire_timeout": float,
-    "statement_timeout_ms": int,
-    "audit_key": str,
-    "login_attempts_per_minute": int,
-    "split_window_days": int,
-    "split_max_span_days": int,
-    "split_title_similarity": float,
-    "duplicate_window_days": int,
-    "backdated_weak_days": int,
-    "backdated_strong_days": int,
-    "backdated_sequence_tolerance_days": int,
-    "late_filing_days": int,
-    "software_seller_ratio": float,
-    "software_peer_fence_k": float,
-    "outlier_share": float,
-    "run_jobs": str,
-    "schedule_scan_incremental": str,
-    "schedule_scan_full": str,
-    "schedule_campaign_draft": str,
-    "schedule_qualification_check": str,
-    "schedule_retrain_check": str,
-    "qualification_warn_days": int,
-    "retrain_min_findings": int,
-    "campaign_sample_size": int,
-    "campaign_certainty_cutoff": float,
-    "campaign_control_share": float,
-    "campaign_due_days": int,
-}
+def _cast(annotation):
+    """The type to parse an environment string into, from a Settings field's annotation."""
+    for kind in (int, float, Decimal, Path):
+        if annotation is kind or kind in getattr(annotation, "__args__", ()):
+            return kind
+    return str
+
+
+_ENV_FIELDS = {f.name: _cast(f.type) for f in msgspec.structs.fields(Settings)}
 
 
 def load_settings(**overrides) -> Settings:

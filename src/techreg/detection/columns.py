@@ -100,3 +100,18 @@ def running_max_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     _, group_index = np.unique(group, return_inverse=True)
     lifted = (v - v.min()) + group_index.astype(np.int64) * span
     return np.maximum.accumulate(lifted) - group_index.astype(np.int64) * span + v.min()
+
+
+def group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the median of `values` within its group, and the group's size (one sort, no loop)."""
+    n = len(values)
+    order = np.lexsort((values, group))
+    g, v = group[order], values[order]
+    starts = np.nonzero(np.r_[True, g[1:] != g[:-1]])[0]
+    sizes = np.diff(np.r_[starts, n])
+    med = (v[starts + (sizes - 1) // 2] + v[starts + sizes // 2]) / 2
+    median = np.empty(n)
+    size = np.empty(n, np.int64)
+    median[order] = np.repeat(med, sizes)
+    size[order] = np.repeat(sizes, sizes)
+    return median, size

@@ -6,7 +6,7 @@ All computed with whole-array operations; the same function serves training
 
 import numpy as np
 
-from .columns import Columns
+from .columns import Columns, group_median
 from .peers import PeerTable, from_columns, peer_keys
 
 NAMES = [
@@ -28,18 +28,6 @@ def _group_counts(keys: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
-def _group_median(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    n = len(values)
-    order = np.lexsort((values, keys))
-    k, v = keys[order], values[order]
-    starts = np.nonzero(np.r_[True, k[1:] != k[:-1]])[0]
-    sizes = np.diff(np.r_[starts, n])
-    med = (v[starts + (sizes - 1) // 2] + v[starts + sizes // 2]) / 2
-    out = np.empty(n)
-    out[order] = np.repeat(med, sizes)
-    return out
-
-
 def engineered(c: Columns, peers: PeerTable | None = None) -> np.ndarray:
     """Feature matrix (rows × NAMES); `peers` from the whole registry when `c` is only part of it."""
     n = len(c)
@@ -54,7 +42,7 @@ def engineered(c: Columns, peers: PeerTable | None = None) -> np.ndarray:
         log_amount, log_tech, c.tech_amount / np.maximum(c.amount, 1.0),
         np.log1p(np.maximum(c.perf_end - c.perf_start, 0)), np.clip(c.perf_start - c.signed, -720, 720),
         np.clip(c.filed - c.signed, 0, 1500), np.log1p(_group_counts(c.seller)),
-        log_tech - _group_median(c.seller, log_tech), log_tech - peer_median,
+        log_tech - group_median(c.seller, log_tech)[0], log_tech - peer_median,
         np.log1p(_group_counts(pair)), np.log1p(_group_counts(c.buyer)), c.software.astype(np.float64),
     ]
     return np.column_stack(columns).astype(np.float32)

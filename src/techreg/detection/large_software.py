@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .columns import Columns
+from .columns import Columns, group_median
 from .flags import Flags, empty
 from .peers import PeerTable, from_columns, peer_keys
 
@@ -30,25 +30,10 @@ class LargeSoftwareSettings:
     min_log_spread: float = 0.25      # floor for a seller's spread, so uniform histories do not over-react
 
 
-def _group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: median of `values` within its group, and the group's size."""
-    n = len(values)
-    order = np.lexsort((values, group))
-    g, v = group[order], values[order]
-    starts = np.nonzero(np.r_[True, g[1:] != g[:-1]])[0]
-    sizes = np.diff(np.r_[starts, n])
-    med = (v[starts + (sizes - 1) // 2] + v[starts + sizes // 2]) / 2
-    median = np.empty(n)
-    size = np.empty(n, np.int64)
-    median[order] = np.repeat(med, sizes)
-    size[order] = np.repeat(sizes, sizes)
-    return median, size
-
-
 def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: the seller's median log amount, its spread (1.4826·MAD), and how many other filings it has."""
-    median, size = _group_median(c.seller, logs)
-    mad, _ = _group_median(c.seller, np.abs(logs - median))
+    median, size = group_median(c.seller, logs)
+    mad, _ = group_median(c.seller, np.abs(logs - median))
     return median, 1.4826 * mad, size - 1
 
 
