@@ -116,6 +116,24 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
     return report
 
 
+async def _confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> list[tuple]:
+    """Flags raised again exactly as stored only get last_seen/last_run; the rest are returned for writing."""
+    existing = await conn.fetch(
+        "SELECT id, filing_id, kind, detector, score, reasons, related FROM flags"
+        " WHERE active AND filing_id = any($1::bigint[])", list({r[0] for r in records}))
+    stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in existing}
+    same, changed = [], []
+    for record in records:                      # a loop over flags, not filings
+        old = stored.get(record[:3])
+        if (old is not None and abs(old["score"] - record[3]) < 1e-12 and list(old["related"]) == record[5]
+                and old["reasons"] == json.loads(record[4])):
+            same.append(old["id"])
+        else:
+            changed.append(record)
+    await conn.execute("UPDATE flags SET last_seen = now(), last_run = $1 WHERE id = any($2::bigint[])", run_id, same)
+    return changed
+
+
 def _scopes(c, changed: np.ndarray) -> dict[str, np.ndarray]:
     """Which rows each detector can judge with complete evidence.
 
@@ -179,7 +197,9 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                 records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
                                 json.dumps(flags.reasons[k], ensure_ascii=False),
                                 [str(refs[r]) for r in flags.related[k]]))
-        progress(f"写入 / writing {len(records)} flags")
+        if not full:
+            records = await _confirm_unchanged(conn, run_id, records)
+        progress(f"写入 / writing {len(records)} new or changed flags")
         await conn.execute("""CREATE TEMP TABLE IF NOT EXISTS scan_flags
             (filing_id bigint, kind text, detector text, score float8, reasons text, related text[])""")
         await conn.execute("TRUNCATE scan_flags")
