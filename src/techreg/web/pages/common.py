@@ -9,6 +9,8 @@ from litestar import Request
 from litestar.response import Redirect, Response, Template
 
 LANG_COOKIE = "techreg_lang"
+FLAG_KIND_ZH = {"split": "合同拆分", "large_software": "软件类大额", "backdated": "倒签", "duplicate": "重复登记",
+                "outlier": "异常值"}
 
 
 def lang(request: Request) -> str:
@@ -22,7 +24,7 @@ def page(request: Request, template: str, **context) -> Template:
         return en if language == "en" else zh
 
     user = request.scope.get("user")
-    return Template(template, context={"user": user, "lang": language, "t": t,
+    return Template(template, context={"user": user, "lang": language, "t": t, "flag_zh": FLAG_KIND_ZH,
                                        "flash": request.query_params.get("msg"),
                                        "error": request.query_params.get("err"), **context})
 
