@@ -1,6 +1,6 @@
 """Benchmark: full scan ÷ just reading the same columns, and incremental scan ÷ full scan.
 
-    python bench/scan_vs_read.py [N] [NEW]      (defaults 1000000 and 5000)
+    python bench/scan_vs_read.py [N] [NEW] [synth|demo]      (defaults 1000000, 5000, synth)
 
 Filings come from the labelled generator (ml/synth.py: sellers with regular
 clients, numbering habits, splits, duplicates), imported with `techreg import`.
@@ -34,6 +34,9 @@ from techreg.registry.importer import import_stream  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 NEW = int(sys.argv[2]) if len(sys.argv) > 2 else 5_000
+# "synth" (default): ml/synth.py, sellers with regular clients (~26 filings per seller);
+# "demo": techreg.demo, parties drawn at random from 200,000 (~5 filings per party and role)
+GENERATOR = sys.argv[3] if len(sys.argv) > 3 else "synth"
 READ_SQL = """
     SELECT id, ref, seller_code, buyer_code, kind, domain, software, amount, tech_amount, signed_on,
            performance_start, performance_end, filed_on, contract_no, title, point_code, change_seq
@@ -47,6 +50,14 @@ def peak_mb() -> float:
 
 def write_jsonl(folder: Path) -> None:
     """Runs in a child process, so the generator's memory never counts against the scan's."""
+    if GENERATOR == "demo":
+        from techreg.demo import generate as demo_generate, jsonl
+        lines = jsonl(demo_generate(N + NEW, seed=42))
+        for name, count in (("old.jsonl", N), ("new.jsonl", NEW)):
+            with open(folder / name, "wb") as f:
+                for _ in range(count):
+                    f.write(next(lines))
+        return
     filings, _ = generate(N + NEW, seed=42)
     for name, part in (("old.jsonl", filings[:N]), ("new.jsonl", filings[N:])):
         with open(folder / name, "wb") as f:
@@ -89,7 +100,7 @@ async def main(url: str) -> None:
     incr_s = time.perf_counter() - t
     await conn.close()
 
-    print(f"filings: {N} (+{NEW} new)")
+    print(f"filings: {N} (+{NEW} new), generator {GENERATOR}")
     print(f"read columns:      {read_s:7.1f} s")
     print(f"full scan:         {full_s:7.1f} s  ({full.flags_active} active flags)")
     for s in full.detectors:
