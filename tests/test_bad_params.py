@@ -9,3 +9,11 @@ async def test_huge_ids_are_rejected_cleanly(app, office):
         assert "campaign_id" in r.text or "item_id" in r.text
     r = await app.get("/api/filings", params={"cursor": str(10**30)}, headers=office.h("registrar"))
     assert r.status_code == 400 and "cursor" in r.text
+
+
+async def test_language_switch_only_returns_to_this_site(app):
+    for referer, expected in (("https://evil.example/x", "/x"), ("http://testserver//evil.example/y?a=1", "/evil.example/y?a=1"),
+                              ("", "/")):
+        r = await app.get("/lang/en", headers={"Referer": referer} if referer else {}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == expected
+        assert "techreg_lang=en" in r.headers.get("set-cookie", "")

@@ -121,7 +121,10 @@ class RegistryPages(Controller):
 
     @get("/lang/{code:str}")
     async def switch_language(self, request: Request, code: str) -> Redirect:
-        target = request.headers.get("referer") or "/"
+        from urllib.parse import urlsplit
+        referer = urlsplit(request.headers.get("referer") or "/")
+        path = "/" + (referer.path or "/").lstrip("/")                  # back to this site only, never //host
+        target = path + (f"?{referer.query}" if referer.query else "")
         return Redirect(target, status_code=303, cookies=[Cookie(key=LANG_COOKIE, value="en" if code == "en" else "zh",
                                                                  max_age=365 * 86400, path="/")])
 
