@@ -53,28 +53,9 @@ def server(data_dir):
     pg.stop(mode="immediate")
 
 
-@pytest.fixture(scope="session")
-def database_url(server):
-    _, admin_url = server
-    name = f"techreg_test_{uuid.uuid4().hex[:8]}"
-
-    async def create():
-        conn = await asyncpg.connect(admin_url)
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-        conn = await connect(_swap_db(admin_url, name))
-        await migrate(conn, progress=lambda _: None)
-        await conn.close()
-
-    asyncio.run(create())
-    yield _swap_db(admin_url, name)
-
-
-@pytest_asyncio.fixture
-async def empty_database(server):
-    """A database of its own, migrated and empty, for tests that need whole-registry results."""
-    _, admin_url = server
-    name = f"techreg_empty_{uuid.uuid4().hex[:8]}"
+async def create_database(admin_url: str, prefix: str) -> str:
+    """A new database on the test server with every migration applied; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(admin_url)
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
@@ -82,7 +63,18 @@ async def empty_database(server):
     conn = await connect(url)
     await migrate(conn, progress=lambda _: None)
     await conn.close()
-    yield url
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(server):
+    yield asyncio.run(create_database(server[1], "techreg_test"))
+
+
+@pytest_asyncio.fixture
+async def empty_database(server):
+    """A database of its own, migrated and empty, for tests that need whole-registry results."""
+    yield await create_database(server[1], "techreg_empty")
 
 
 @pytest.fixture(scope="session")

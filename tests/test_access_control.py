@@ -61,6 +61,7 @@ TABLE = {
     ("GET", "/api/public/campaigns/{campaign_id:int}"): ALL,
     ("GET", "/api/public/campaigns/{campaign_id:int}/verify"): ALL,
     ("GET", "/public/campaigns/{campaign_id:int}"): ALL,
+    ("GET", "/public/campaigns/{campaign_id:int}/check"): ALL,
     ("GET", "/api/audit/queue"): {"inspector"},
     ("GET", "/api/audit/items/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"inspector"},

@@ -113,7 +113,9 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
     assert record["seed"] == CAMPAIGN["seed"] and len(record["items"]) == 16
     assert {i["reg_no"] for i in record["items"]} <= {f"2026310101{k:06d}" for k in range(60)}
     page = await env.client.get(f"/public/campaigns/{a['id']}")
-    assert page.status_code == 200 and "双随机抽查公示" in page.text and "一致" in page.text
+    assert page.status_code == 200 and "双随机抽查公示" in page.text and "/check" in page.text
+    check = await env.client.get(f"/public/campaigns/{a['id']}/check")
+    assert check.status_code == 200 and "记录一致" in check.text
 
     # a record altered behind the system's back no longer verifies
     conn = await connect(env.url)

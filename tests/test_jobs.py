@@ -22,10 +22,16 @@ UTC = dt.timezone.utc
 SLOT = dt.datetime(2026, 11, 23, 2, 0, tzinfo=UTC)        # 10:00 in Shanghai
 
 
+# a sequence numbers the effects in the order they happen, whichever transaction commits first
+EFFECTS_DDL = ("CREATE TABLE IF NOT EXISTS job_effects (id bigserial, slot timestamptz,"
+               " phase text NOT NULL DEFAULT 'start')")
+
+
 async def slow_counter(conn, settings, slot):
-    await conn.execute("CREATE TABLE IF NOT EXISTS job_effects (slot timestamptz, at timestamptz DEFAULT clock_timestamp())")
+    await conn.execute(EFFECTS_DDL)
     await conn.execute("INSERT INTO job_effects (slot) VALUES ($1)", slot)
     await asyncio.sleep(0.3)
+    await conn.execute("INSERT INTO job_effects (slot, phase) VALUES ($1, 'end')", slot)
     return {"slot": slot.isoformat()}
 
 
@@ -50,7 +56,7 @@ async def test_two_workers_on_the_same_slot_run_it_once(pool):
     results = await asyncio.gather(engine(pool, now, "w1").tick(), engine(pool, now, "w2").tick())
     assert sorted(len(r) for r in results) == [0, 1]
     async with pool[0].acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM job_effects") == 1
+        assert await conn.fetchval("SELECT count(*) FROM job_effects WHERE phase = 'start'") == 1
         run = await conn.fetchrow("SELECT * FROM job_runs")
         assert run["status"] == "succeeded" and run["scheduled_for"] == SLOT and run["coalesced"] == 1
     # the same slot again (a late replica) does nothing
@@ -64,9 +70,11 @@ async def test_later_slots_wait_for_the_running_one(pool):
     second = await e.run("hourly", SLOT + dt.timedelta(hours=1))
     await first
     async with pool[0].acquire() as conn:
-        rows = await conn.fetch("SELECT at FROM job_effects ORDER BY at")
-    assert second.status == "succeeded" and len(rows) == 2
-    assert (rows[1]["at"] - rows[0]["at"]).total_seconds() >= 0.29     # no overlap: the lock serialised them
+        rows = [tuple(r) for r in await conn.fetch("SELECT slot, phase FROM job_effects ORDER BY id")]
+    later = SLOT + dt.timedelta(hours=1)
+    assert second.status == "succeeded"
+    # no overlap: the second run started only after the first had finished (the lock serialised them)
+    assert rows == [(SLOT, "start"), (SLOT, "end"), (later, "start"), (later, "end")]
 
 
 async def test_downtime_across_three_slots_gives_one_coalesced_run(pool):
@@ -75,7 +83,7 @@ async def test_downtime_across_three_slots_gives_one_coalesced_run(pool):
     [run] = await engine(pool, later, "w1").tick()
     assert run.scheduled_for == SLOT + dt.timedelta(hours=3) and run.coalesced == 3 and run.status == "succeeded"
     async with pool[0].acquire() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM job_effects") == 2
+        assert await conn.fetchval("SELECT count(*) FROM job_effects WHERE phase = 'start'") == 2
 
 
 async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_database):
@@ -87,7 +95,7 @@ async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_
         from techreg.scheduling.engine import Engine
         from techreg.scheduling.jobs import Job
         async def forever(conn, settings, slot):
-            await conn.execute("CREATE TABLE IF NOT EXISTS job_effects (slot timestamptz, at timestamptz DEFAULT clock_timestamp())")
+            await conn.execute({EFFECTS_DDL!r})
             await conn.execute("INSERT INTO job_effects (slot) VALUES ($1)", slot)
             print("started", flush=True)
             await asyncio.sleep(3600)
@@ -109,7 +117,7 @@ async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_
         killed = await conn.fetchrow("SELECT status, error FROM job_runs WHERE scheduled_for = $1", SLOT)
         assert killed["status"] == "failed" and "stopped" in killed["error"]
         # the killed run's work was rolled back with its transaction: only the next slot's effect remains
-        assert await conn.fetchval("SELECT count(*) FROM job_effects") == 1
+        assert await conn.fetchval("SELECT count(*) FROM job_effects WHERE phase = 'start'") == 1
 
 
 async def test_qualification_job_warns_and_blocks(empty_database, data_dir):

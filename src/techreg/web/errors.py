@@ -34,13 +34,15 @@ def _is_page(request: Request) -> bool:
 def page_error(request: Request, exc: DomainError) -> Response:
     from urllib.parse import quote
 
-    from litestar.response import Redirect, Template
+    from litestar.response import Redirect
+
+    from .pages.common import page
 
     if exc.status_code == 401:
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
-    return Template("error.html", status_code=exc.status_code,
-                    context={"status": exc.status_code, "message": exc.message, "message_en": exc.message_en,
-                             "user": request.scope.get("user"), "lang": "zh", "t": lambda zh, en: zh})
+    response = page(request, "error.html", status=exc.status_code, message=exc.message, message_en=exc.message_en)
+    response.status_code = exc.status_code
+    return response
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:

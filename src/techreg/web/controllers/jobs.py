@@ -6,31 +6,26 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from ...config import Settings
-from ...errors import Forbidden
+from ..auth import requires
 from ...scheduling.engine import JobInfo, RunOut, history, job_list
 
 
-def _supervisor(request: Request) -> None:
-    if request.user.role not in ("supervisor", "admin"):
-        raise Forbidden("只有监督员或管理员可以查看和启动定时任务", "only supervisors and admins see or start jobs")
 
 
 class JobController(Controller):
     path = "/api/jobs"
     tags = ["jobs 定时任务"]
+    guards = [requires("supervisor", "admin")]
 
     @get("/", summary="定时任务与下次运行时间 / jobs with their next run")
     async def jobs(self, request: Request, db: asyncpg.Connection, settings: Settings) -> list[JobInfo]:
-        _supervisor(request)
         return await job_list(db, settings)
 
     @get("/runs", summary="运行记录 / job runs, newest first")
     async def runs(self, request: Request, db: asyncpg.Connection, job: str | None = None,
                    limit: Annotated[int, Parameter(ge=1, le=500)] = 50) -> list[RunOut]:
-        _supervisor(request)
         return await history(db, job, limit)
 
     @post("/{name:str}/run", summary="立即运行 / run a job now (in the background)", status_code=202)
     async def run_now(self, request: Request, name: str, state: State) -> RunOut:
-        _supervisor(request)
         return await state.engine.start_now(name, request.user.username)

@@ -1,6 +1,7 @@
 """Inspector's queue and item pages; supervisor's dashboard, campaigns and job runs."""
 
 import datetime as dt
+from decimal import Decimal
 
 import asyncpg
 import msgspec
@@ -12,13 +13,15 @@ from ..params import DbId
 from ...audit import service as audit
 from ...audit.schema import OUTCOME_ZH, STRATUM_ZH, CampaignIn, ConflictIn, FindingIn
 from ...config import Settings
-from ...errors import Conflict, Forbidden, InvalidInput
+from ...errors import Conflict, InvalidInput
 from ...registry.schema import KIND_ZH
 from ...registry.service import STATUS_ZH
 from ...scheduling.engine import history, job_list
+from ..auth import requires
 from .common import back, export, page
 from .dashboard import dashboard_data
 
+STAFF = requires("supervisor", "admin")
 QUEUE_COLUMNS = [("id", "事项 item"), ("campaign", "抽查任务 campaign"), ("ref", "申请编号 ref"),
                  ("reg_no", "登记号 reg_no"), ("title", "合同名称 title"), ("due_on", "期限 due"),
                  ("risk", "风险分 risk"), ("flag_kinds", "异常类型 flags"), ("status", "状态 status"),
@@ -34,9 +37,6 @@ RUN_COLUMNS = [("id", "#"), ("job", "任务 job"), ("scheduled_for", "时段 slo
                ("finished_at", "结束 finished"), ("counts", "计数 counts"), ("error", "错误 error")]
 
 
-def _supervisor(request: Request) -> None:
-    if request.user.role not in ("supervisor", "admin"):
-        raise Forbidden("只有监督员可以访问此页面", "only supervisors may open this page")
 
 
 def _lines(text: str) -> list[str]:
@@ -58,12 +58,12 @@ class AuditPages(Controller):
     @get("/queue/{item_id:int}")
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await audit.item_detail(db, request.user, item_id)
-        parts = [detail.filing] if any(f.kind == "split" for f in detail.flags) else []
-        total = sum(float(p.tech_amount) for p in parts) + sum(float(r.tech_amount) for r in detail.related) \
-            if parts else None
+        is_split = any(f.kind == "split" and f.active for f in detail.flags)
+        total = (detail.filing.tech_amount + sum((Decimal(r.tech_amount) for r in detail.related), Decimal(0))
+                 if is_split else None)
         return page(request, "item.html", d=detail, outcome_zh=OUTCOME_ZH, stratum_zh=STRATUM_ZH,
                     status_zh=STATUS_ZH, kind_zh=KIND_ZH, split_total=total,
-                    lines=[float(settings.large_line), float(settings.delegation_line)])
+                    lines=[settings.large_line, settings.delegation_line])
 
     @post("/queue/{item_id:int}/finding")
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
@@ -94,9 +94,8 @@ class AuditPages(Controller):
             return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
         return back("/queue", msg=f"已申请回避，事项 #{item_id} 已重新分配 / item reassigned")
 
-    @get("/dashboard")
+    @get("/dashboard", guards=[STAFF])
     async def dashboard(self, request: Request, db: asyncpg.Connection) -> Template:
-        _supervisor(request)
         return page(request, "dashboard.html", data=await dashboard_data(db))
 
     @get("/campaigns")
@@ -108,10 +107,8 @@ class AuditPages(Controller):
         return page(request, "campaigns.html", campaigns=rows,
                     kinds=list(KIND_ZH), kind_zh=KIND_ZH, today=dt.date.today())
 
-    @post("/campaigns")
+    @post("/campaigns", guards=[requires("supervisor")])
     async def create_campaign(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Redirect:
-        if request.user.role != "supervisor":
-            raise Forbidden("只有监督员可以创建抽查任务", "only supervisors create campaigns")
         form = await request.form()
         kinds = form.getall("kinds", [])
         try:
@@ -149,10 +146,9 @@ class AuditPages(Controller):
             return back(f"/campaigns/{campaign_id}", err=f"{exc.message} / {exc.message_en}")
         return back(f"/campaigns/{campaign_id}", msg="已确认并抽取 / confirmed and drawn")
 
-    @get("/jobs")
+    @get("/jobs", guards=[STAFF])
     async def jobs(self, request: Request, db: asyncpg.Connection, settings: Settings,
                    format: str | None = None) -> Template | Response:
-        _supervisor(request)
         runs = await history(db, None, 200)
         if format in ("csv", "xlsx"):
             return export([msgspec.to_builtins(r) for r in runs], RUN_COLUMNS, format, "job-runs")
@@ -165,9 +161,8 @@ class AuditPages(Controller):
             GROUP BY r.id ORDER BY r.id DESC LIMIT 20""")
         return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans)
 
-    @post("/jobs/{name:str}/run")
+    @post("/jobs/{name:str}/run", guards=[STAFF])
     async def run_job(self, request: Request, name: str, state: State) -> Redirect:
-        _supervisor(request)
         try:
             run = await state.engine.start_now(name, request.user.username)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
