@@ -133,3 +133,47 @@ async def test_new_detector_version_retires_old_flags_without_erasing_them(empty
         assert new_score <= risk["risk"] < 1 and "backdated" in risk["kinds"]
     finally:
         await conn.close()
+
+
+async def test_incremental_scan_follows_corrections_and_refusals(app, office, settings, conn):
+    """Parts of a split that move to another buyer or are refused leave the rest of the group to be judged
+    again, although no new filing is near them: the incremental scan must end where a full scan ends."""
+    import random
+
+    def party(name: str) -> dict:
+        return {"name": name, "credit_code": party_code(random.randrange(10**8, 10**9)), "region": "330106"}
+
+    seller, buyer, other_buyer = party("杭州云栖数据科技有限公司"), party("杭州湾智造园区管理有限公司"), party("宁波港口物流集团有限公司")
+    refs = []
+    for title, day in (("智慧园区平台开发一期", "2026-04-01"), ("智慧园区平台开发二期", "2026-04-08"),
+                       ("智慧园区平台开发三期", "2026-04-15")):
+        ref = new_ref("S")
+        body = filing_body(ref, office.point, seller=seller, buyer=buyer, title=title, amount="4900000.00",
+                           tech_amount="4800000.00", signed_on=day, performance_start=day, filed_on=day)
+        assert (await app.post("/api/filings", json=body, headers=office.h("registrar"))).status_code == 201
+        refs.append(ref)
+    await run_scan(conn, settings, full=True)
+
+    async def split_flags() -> dict:
+        rows = await conn.fetch("SELECT f.ref, g.related FROM flags g JOIN filings f ON f.id = g.filing_id"
+                                " WHERE g.active AND g.kind = 'split' AND f.ref = any($1::text[])", refs)
+        return {r["ref"]: sorted(r["related"]) for r in rows}
+
+    assert await split_flags() == {ref: sorted(set(refs) - {ref}) for ref in refs}
+    # the third part is returned and corrected to another buyer: the first two stay a group of two
+    h = office.h("registrar")
+    assert (await app.post(f"/api/filings/{refs[2]}/return", json={"note": "买方填错"}, headers=h)).status_code == 200
+    assert (await app.patch(f"/api/filings/{refs[2]}", json={"buyer": other_buyer}, headers=h)).status_code == 200
+    await run_scan(conn, settings, full=False)
+    assert await split_flags() == {refs[0]: [refs[1]], refs[1]: [refs[0]]}
+    incremental = await _active_rule_flags(conn)
+    await run_scan(conn, settings, full=True)
+    assert await _active_rule_flags(conn) == incremental
+    # the second part is refused: the first is left alone, its flag retired (kept on record)
+    r = await app.post(f"/api/filings/{refs[1]}/refuse", json={"reasons": ["not_technology_contract"]}, headers=h)
+    assert r.status_code == 200
+    await run_scan(conn, settings, full=False)
+    assert await split_flags() == {}
+    incremental = await _active_rule_flags(conn)
+    await run_scan(conn, settings, full=True)
+    assert await _active_rule_flags(conn) == incremental

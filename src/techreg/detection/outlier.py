@@ -98,8 +98,10 @@ def detect(c: Columns, m: OutlierModel | None, share: float = 0.002,
            peers: PeerTable | None = None, in_scope: np.ndarray | None = None) -> Flags:
     if m is None or len(c) == 0:
         return empty("outlier", "outlier/none", applied=0)
-    features = engineered(c, peers)
     rows_scored = np.arange(len(c)) if in_scope is None else np.nonzero(in_scope)[0]
+    if len(rows_scored) == 0:                     # e.g. an incremental scan after refusals only
+        return empty("outlier", m.detector, applied=0)
+    features = engineered(c, peers)
     raw = np.full(len(c), -np.inf)
     raw[rows_scored] = raw_scores(m.model, features[rows_scored])
     threshold, scale = m.meta["threshold"], m.meta["score_scale"]

@@ -30,7 +30,12 @@ class Pairs:
         return len(self.a)
 
 
-def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_similarity: float = 0.5) -> Pairs:
+def index_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (a, b) of the same buyer signed within the window, same or sister seller, same kind or contract number.
+
+    Numbers only (no text), so an incremental scan can find which filings the
+    changed ones can pair with before it reads any title.
+    """
     order = np.lexsort((np.arange(len(c)), c.signed, c.buyer))
     buyer, signed = c.buyer[order], c.signed[order]
     a_parts, b_parts = [], []
@@ -51,13 +56,21 @@ def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_
     # parts of one deal are of one kind; a copy keeps its kind or at least its contract number
     same_kind = (c.peer_group[a] // 32) == (c.peer_group[b] // 32)
     related = (same_seller | sister) & (same_kind | contract_equal)
-    a, b, same_seller, sister, contract_equal = (a[related], b[related], same_seller[related], sister[related],
-                                                 contract_equal[related])
-    contract_equal &= c.contract_key[a] == c.contract_key[b]     # a hash collision is not a match
+    return a[related].astype(np.int64), b[related].astype(np.int64)
+
+
+def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_similarity: float = 0.5,
+                    index: tuple[np.ndarray, np.ndarray] | None = None) -> Pairs:
+    """`index_pairs` with their text compared; `index` gives them when already found (incremental scans)."""
+    a, b = index if index is not None else index_pairs(c, window_days, max_neighbours)
+    same_seller = c.seller[a] == c.seller[b]
+    sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] != -1)
+    contract_equal = ((c.contract_hash[a] == c.contract_hash[b]) & (c.contract_hash[a] != 0)
+                      & (c.contract_key[a] == c.contract_key[b]))     # a hash collision is not a match
     core_a, core_b = c.title_core[a], c.title_core[b]
     sim = similarity(core_a, core_b, min_similarity, c.core_hash[a], c.core_hash[b])
     sim[(core_a == "") | (core_b == "")] = 0.0
-    return Pairs(a.astype(np.int64), b.astype(np.int64), (c.signed[b] - c.signed[a]).astype(np.int64),
+    return Pairs(a, b, (c.signed[b] - c.signed[a]).astype(np.int64),
                  same_seller, sister, sim, c.title_marks[a] == c.title_marks[b], contract_equal)
 
 

@@ -14,11 +14,13 @@ from collections.abc import Callable
 import asyncpg
 import msgspec
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ..config import Settings
 from . import backdated, duplicate, large_software, outlier, pairs, split
 from .flags import Flags
-from .loader import load_columns
+from .loader import Loaded, load_numbers, load_text
 from .peers import PeerTable, from_columns
 from .peers import latest_or_fresh as peers_latest_or_fresh
 from .peers import to_json as peers_to_json
@@ -72,26 +74,28 @@ def _on_rows(rows: np.ndarray | None, columns, detect) -> Flags:
 
 def run_detectors(columns, settings: Settings, *, peers: PeerTable | None = None,
                   in_scope: np.ndarray | None = None, model: outlier.OutlierModel | None = None,
-                  scopes: dict[str, np.ndarray] | None = None) -> list[Flags]:
-    """Every detector over the columns; with `scopes` (incremental) each only over the rows it judges."""
+                  scopes: dict[str, np.ndarray] | None = None,
+                  pair_index: tuple[np.ndarray, np.ndarray] | None = None) -> list[Flags]:
+    """Every detector over the columns; with `scopes` (incremental) each only over the rows it judges,
+    the pair detectors over the candidate pairs `pair_index` found among all of the buyers' filings."""
     back, large, split_settings = detector_settings(settings)
     peers = peers or from_columns(columns)
-    window = max(split_settings.window_days, split_settings.duplicate_window_days)
+    window = pair_window(settings)
     by_seller = np.nonzero(scopes["backdated"])[0] if scopes else None
-    by_buyer = np.nonzero(scopes["split"])[0] if scopes else None
 
-    def pair_detectors(c):
-        candidate = pairs.candidate_pairs(c, window)
+    def pair_detectors(c, index=None):
+        candidate = pairs.candidate_pairs(c, window, index=index)
         return split.detect(c, candidate, split_settings), duplicate.detect(c, candidate, split_settings)
 
-    if by_buyer is None:
+    if scopes is None:
         split_flags, duplicate_flags = pair_detectors(columns)
     else:
-        subset = columns.take(by_buyer)
-        split_flags, duplicate_flags = pair_detectors(subset)
+        by_pairs = np.nonzero(scopes["split"])[0]
+        local = (np.searchsorted(by_pairs, pair_index[0]), np.searchsorted(by_pairs, pair_index[1]))
+        split_flags, duplicate_flags = pair_detectors(columns.take(by_pairs), local)
         for flags in (split_flags, duplicate_flags):
-            flags.rows = by_buyer[flags.rows]
-            flags.related = [by_buyer[r] for r in flags.related]
+            flags.rows = by_pairs[flags.rows]
+            flags.related = [by_pairs[r] for r in flags.related]
     results = [
         _on_rows(by_seller, columns, lambda c: backdated.detect(c, back)),
         _on_rows(by_seller, columns, lambda c: large_software.detect(c, large, peers)),
@@ -101,6 +105,10 @@ def run_detectors(columns, settings: Settings, *, peers: PeerTable | None = None
     if model is not None:
         results.append(outlier.detect(columns, model, settings.outlier_share, peers, in_scope))
     return results
+
+
+def pair_window(settings: Settings) -> int:
+    return max(settings.split_window_days, settings.duplicate_window_days)
 
 
 async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
@@ -134,20 +142,56 @@ async def _confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: lis
     return changed
 
 
-def _scopes(c, changed: np.ndarray) -> dict[str, np.ndarray]:
-    """Which rows each detector can judge with complete evidence.
+def _scopes(loaded: Loaded, changed: np.ndarray,
+            window_days: int) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
+    """Which rows each detector can judge with complete evidence, and (incremental) the candidate pairs.
 
     An incremental scan reads every filing of the changed filings' sellers and
-    of their buyers. A filing of one of those sellers has its seller's whole
-    history loaded (back-dating, large software); a filing of one of those
-    buyers has its buyer's (splits, duplicates). Those may gain or lose a flag
-    through the changed filings; nothing else can.
+    buyers. A filing of one of those sellers has its seller's whole history
+    loaded, so back-dating and large software are judged for all of them. A
+    split or duplicate verdict depends only on the filings a filing reaches
+    through candidate pairs (same buyer, within the window, same or sister
+    seller): those reachable from a changed filing are judged, the rest cannot
+    have changed. Buyers that lost a filing (refused, corrected) are judged whole.
     """
-    by_seller = np.isin(c.seller, np.unique(c.seller[changed]))
-    by_buyer = np.isin(c.buyer, np.unique(c.buyer[changed]))
-    # keep in step with the retiring UPDATE in _scan
-    return {"backdated": by_seller, "large_software": by_seller, "split": by_buyer, "duplicate": by_buyer,
-            "outlier": changed}
+    c = loaded.columns
+    if loaded.changed_sellers is None:                  # full scan: everything
+        everything = np.ones(len(c), bool)
+        return {"backdated": everything, "large_software": everything, "split": everything,
+                "duplicate": everything, "outlier": everything}, None
+    by_seller = np.isin(c.seller, loaded.changed_sellers)
+    buyer_mask = np.isin(c.buyer, loaded.changed_buyers)
+    by_buyer = np.nonzero(buyer_mask)[0]
+    a, b = pairs.index_pairs(c.take(by_buyer), window_days)     # all of those buyers' filings, as a full scan
+    a, b = by_buyer[a], by_buyer[b]
+    n = len(c)
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    seeds = changed | np.isin(c.buyer, loaded.moved_buyers)
+    by_pairs = np.isin(component, np.unique(component[seeds])) & buyer_mask
+    keep = by_pairs[a]                                  # both ends of a pair are in one component
+    return ({"backdated": by_seller, "large_software": by_seller, "split": by_pairs, "duplicate": by_pairs,
+             "outlier": changed}, (a[keep], b[keep]))
+
+
+async def _retire_unraised(conn: asyncpg.Connection, loaded: Loaded, scopes: dict[str, np.ndarray],
+                           results: list[Flags], raised: set[tuple[int, str]]) -> None:
+    """Active flags of filings this run judged that it did not raise again become inactive (kept on record).
+
+    Judged means: in the scope of that detector family (a newer version replaces an older one's flag).
+    Worked out from the active flags, which are few next to the filings, instead of a join in SQL.
+    """
+    active = await conn.fetch("SELECT id, filing_id, detector FROM flags WHERE active")
+    if not active:
+        return
+    flag_id, filing_id, detector = (list(column) for column in zip(*active))
+    family = np.array([d.split("/")[0] for d in detector])
+    filing = np.array(filing_id, np.int64)
+    judged = np.zeros(len(active), bool)
+    for flags in results:
+        judged |= (family == flags.detector.split("/")[0]) & np.isin(filing, loaded.ids[scopes[flags.kind]])
+    retire = [flag_id[k] for k in np.nonzero(judged)[0] if (filing_id[k], detector[k]) not in raised]
+    await conn.execute("UPDATE flags SET active = false WHERE id = any($1::bigint[])", retire)
 
 
 def _load_model(stats: list) -> outlier.OutlierModel | None:
@@ -168,18 +212,21 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         high_water = await conn.fetchval("SELECT coalesce(max(change_seq), 0) FROM filings")
         progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
         if full:
-            loaded = await load_columns(conn)
+            loaded = await load_numbers(conn)
+            await load_text(conn, loaded)
             peers = from_columns(loaded.columns)
         else:
-            loaded = await load_columns(conn, changed_since=since)
+            loaded = await load_numbers(conn, changed_since=since)
             peers = await peers_latest_or_fresh(conn)
         in_scope = loaded.change_seq > since
-        scopes = _scopes(loaded.columns, in_scope)
+        scopes, pair_index = _scopes(loaded, in_scope, pair_window(settings))
+        if not full:                              # only the pair detectors read text
+            await load_text(conn, loaded, np.nonzero(scopes["split"])[0])
         progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
         stats: list[DetectorStats] = []
         model = _load_model(stats)
         results = run_detectors(loaded.columns, settings, peers=peers, in_scope=in_scope, model=model,
-                                scopes=None if full else scopes)
+                                scopes=None if full else scopes, pair_index=pair_index)
         records = []
         refs = loaded.columns.ref
         for flags in results:
@@ -197,6 +244,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                 records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
                                 json.dumps(flags.reasons[k], ensure_ascii=False),
                                 [str(refs[r]) for r in flags.related[k]]))
+        raised = {(record[0], record[2]) for record in records}
         if not full:
             records = await _confirm_unchanged(conn, run_id, records)
         progress(f"写入 / writing {len(records)} new or changed flags")
@@ -217,19 +265,8 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
             await conn.execute("UPDATE flags SET active = false WHERE active AND last_run IS DISTINCT FROM $1"
                                " AND split_part(detector, '/', 1) = any($2::text[])",
                                run_id, [f.detector.split("/")[0] for f in results])
-        else:                                     # the same scopes as _scopes, in SQL
-            await conn.execute("""
-                WITH changed AS (SELECT seller_code, buyer_code FROM filings WHERE change_seq > $2)
-                UPDATE flags g SET active = false FROM filings f
-                WHERE g.active AND g.last_run IS DISTINCT FROM $1 AND f.id = g.filing_id
-                  AND split_part(g.detector, '/', 1) = any($3::text[])
-                  AND CASE split_part(g.detector, '/', 1)
-                        WHEN 'backdated' THEN f.seller_code IN (SELECT seller_code FROM changed)
-                        WHEN 'large_software' THEN f.seller_code IN (SELECT seller_code FROM changed)
-                        WHEN 'split' THEN f.buyer_code IN (SELECT buyer_code FROM changed)
-                        WHEN 'duplicate' THEN f.buyer_code IN (SELECT buyer_code FROM changed)
-                        ELSE f.change_seq > $2 END
-            """, run_id, since, [f.detector.split("/")[0] for f in results])
+        else:                                     # exactly the rows each detector judged
+            await _retire_unraised(conn, loaded, scopes, results, raised)
         await conn.execute("""
             UPDATE flags SET active = false
             WHERE active AND filing_id IN (SELECT id FROM filings WHERE status = 'refused' AND change_seq > $1)
