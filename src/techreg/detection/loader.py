@@ -1,12 +1,13 @@
 """Read filings out of PostgreSQL straight into column arrays.
 
 Two reads, because most detectors need only numbers:
-- the numeric columns arrive as one binary COPY whose rows are all the same
-  width, so numpy parses the whole stream in one call (no Python object per
-  row); dates arrive as day numbers, amounts as float8, text keys as hashes;
+- the numeric columns come from filing_facts, a narrow trigger-kept copy, as
+  one binary COPY whose rows are all the same width, so numpy parses the whole
+  stream in one call (no Python object per row); dates arrive as day numbers,
+  amounts as float8, parties as numbers, text keys as hashes;
 - the text columns (reference, contract number, title core and numbering,
   point) are fetched only for the rows the pair detectors judge: every row in
-  a full scan, the changed filings' buyers' filings in an incremental one.
+  a full scan, the filings reachable from a changed one in an incremental one.
 """
 
 import asyncpg
@@ -15,68 +16,55 @@ import numpy as np
 from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
 
 _DAY = "- date '1970-01-01'"
-# (field, SQL expression, big-endian type in the binary COPY); every expression is NOT NULL.
-# title_core, title_marks, contract_key, contract_prefix and contract_seq are generated columns
-# (migrations/0004_text_keys.sql, expressions from text.py); parties come as their integer numbers
-# and the seller's trade name as a key (0005, copied onto each filing by 0009), so no join is needed
+# (field, SQL expression over filing_facts, big-endian type in the binary COPY); every one NOT NULL.
+# filing_facts (migrations/0009_filing_facts.sql) is the narrow copy of what detectors read, kept by
+# triggers: parties as numbers, the seller's trade name as a key, text keys (0004) as hashes
 NUMERIC = (
-    ("id", "f.id", ">i8"),
-    ("change_seq", "f.change_seq", ">i8"),
-    ("seller", "f.seller_no", ">i4"),
-    ("buyer", "f.buyer_no", ">i4"),
-    ("software", "f.software::int4", ">i4"),
-    ("amount", "f.amount::float8", ">f8"),
-    ("tech_amount", "f.tech_amount::float8", ">f8"),
-    ("signed", f"f.signed_on {_DAY}", ">i4"),
-    ("perf_start", f"f.performance_start {_DAY}", ">i4"),
-    ("perf_end", f"f.performance_end {_DAY}", ">i4"),
-    ("filed", f"f.filed_on {_DAY}", ">i4"),
-    ("contract_prefix", "hashtext(f.contract_prefix)", ">i4"),
-    ("contract_seq", "f.contract_seq", ">i8"),
-    ("peer_group", PEER_GROUP_SQL.replace("kind", "f.kind").replace("domain", "f.domain")
-     .replace("software", "f.software"), ">i4"),
-    ("seller_brand", "f.seller_brand", ">i4"),
-    ("contract_hash", "CASE WHEN f.contract_key = '' THEN 0 ELSE hashtext(f.contract_key) END", ">i4"),
-    ("core_hash", "hashtext(f.title_core)", ">i4"),
+    ("id", "x.id", ">i8"),
+    ("seller", "x.seller_no", ">i4"),
+    ("buyer", "x.buyer_no", ">i4"),
+    ("software", "x.software::int4", ">i4"),
+    ("amount", "x.amount::float8", ">f8"),
+    ("tech_amount", "x.tech_amount::float8", ">f8"),
+    ("signed", f"x.signed_on {_DAY}", ">i4"),
+    ("perf_start", f"x.performance_start {_DAY}", ">i4"),
+    ("perf_end", f"x.performance_end {_DAY}", ">i4"),
+    ("filed", f"x.filed_on {_DAY}", ">i4"),
+    ("contract_prefix", "x.contract_prefix_hash", ">i4"),
+    ("contract_seq", "x.contract_seq", ">i8"),
+    ("peer_group", PEER_GROUP_SQL.replace("kind", "x.kind").replace("domain", "x.domain")
+     .replace("software", "x.software"), ">i4"),
+    ("seller_brand", "x.seller_brand", ">i4"),
+    ("contract_hash", "x.contract_hash", ">i4"),
+    ("core_hash", "x.core_hash", ">i4"),
 )
 TEXT = ("ref", "contract_key", "title_core", "title_marks", "point")
 TEXT_FIELDS = "f.id, f.ref, f.contract_key, f.title_core, f.title_marks, f.point_code"
 
-FROM = "FROM filings f"
-_SELECT = "SELECT " + ", ".join(sql for _, sql, _ in NUMERIC)
-ALL_SQL = f"{_SELECT} {FROM} WHERE f.status <> 'refused' ORDER BY f.id"
+_SELECT = "SELECT " + ", ".join(sql for _, sql, _ in NUMERIC) + " FROM filing_facts x WHERE NOT x.refused"
+ALL_SQL = f"{_SELECT} ORDER BY x.id"
+# the neighbourhood of the changed filings: every filing of their sellers and of their buyers
+NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[])) ORDER BY x.id"
 # Filings changed since the last scan, and the parties whose filings an incremental scan must read:
 # their sellers (history, numbering) and buyers (splits, duplicates), including the parties a
-# correction moved a filing away from (from the correction's event). "moved" buyers lost or changed a
-# filing (refused or corrected): all their filings are judged again, not only those near a new one.
-CHANGED_CTE = """
-    changed AS (SELECT id, seller_code, buyer_code, status FROM filings WHERE change_seq > {since}),
-    corrections AS (
-        SELECT c.buyer_code,
-               (e.detail #>> '{{changes,seller,from,credit_code}}')::char(18) AS old_seller,
-               (e.detail #>> '{{changes,buyer,from,credit_code}}')::char(18) AS old_buyer
-        FROM changed c JOIN filing_events e ON e.filing_id = c.id AND e.action = 'correct'),
-    sellers AS (SELECT seller_code AS code FROM changed
-                UNION SELECT old_seller FROM corrections WHERE old_seller IS NOT NULL),
-    buyers AS (SELECT buyer_code AS code FROM changed
-               UNION SELECT old_buyer FROM corrections WHERE old_buyer IS NOT NULL),
-    moved AS (SELECT buyer_code AS code FROM changed WHERE status = 'refused'
-              UNION SELECT buyer_code FROM corrections
-              UNION SELECT old_buyer FROM corrections WHERE old_buyer IS NOT NULL)
-"""
-# the neighbourhood of the changed filings, found through the party indexes
-NEIGHBOURHOOD_SQL = f"""
-    WITH {CHANGED_CTE.format(since="$3")}
-    {_SELECT} {FROM}
-    WHERE f.status <> 'refused'
-      AND (f.seller_code = any(ARRAY(SELECT code FROM sellers)) OR f.buyer_code = any(ARRAY(SELECT code FROM buyers)))
-    ORDER BY f.id
-"""
-CHANGED_PARTIES_SQL = f"""
-    WITH {CHANGED_CTE.format(since="$1")}
-    SELECT ARRAY(SELECT p.party_no FROM parties p JOIN sellers x ON p.credit_code = x.code),
-           ARRAY(SELECT p.party_no FROM parties p JOIN buyers x ON p.credit_code = x.code),
-           ARRAY(SELECT p.party_no FROM parties p JOIN moved x ON p.credit_code = x.code)
+# correction moved a filing away from (from the correction's event). "Moved" buyers lost or changed a
+# filing (refused or corrected): all their filings are judged again, not only those near a changed one.
+CHANGED_SQL = """
+    WITH changed AS (
+        SELECT f.id, f.status, s.party_no AS seller_no, b.party_no AS buyer_no
+        FROM filings f JOIN parties s ON s.credit_code = f.seller_code JOIN parties b ON b.credit_code = f.buyer_code
+        WHERE f.change_seq > $1
+    ), corrections AS (
+        SELECT c.buyer_no, s.party_no AS old_seller, b.party_no AS old_buyer
+        FROM changed c JOIN filing_events e ON e.filing_id = c.id AND e.action = 'correct'
+        LEFT JOIN parties s ON s.credit_code = (e.detail #>> '{changes,seller,from,credit_code}')::char(18)
+        LEFT JOIN parties b ON b.credit_code = (e.detail #>> '{changes,buyer,from,credit_code}')::char(18)
+    )
+    SELECT ARRAY(SELECT id FROM changed WHERE status <> 'refused' ORDER BY id),
+           ARRAY(SELECT seller_no FROM changed UNION SELECT old_seller FROM corrections WHERE old_seller IS NOT NULL),
+           ARRAY(SELECT buyer_no FROM changed UNION SELECT old_buyer FROM corrections WHERE old_buyer IS NOT NULL),
+           ARRAY(SELECT buyer_no FROM changed WHERE status = 'refused' UNION SELECT buyer_no FROM corrections
+                 UNION SELECT old_buyer FROM corrections WHERE old_buyer IS NOT NULL)
 """
 ALL_TEXT_SQL = f"SELECT {TEXT_FIELDS} FROM filings f WHERE f.status <> 'refused' ORDER BY f.id"
 SOME_TEXT_SQL = f"SELECT {TEXT_FIELDS} FROM filings f WHERE f.id = any($1::bigint[]) ORDER BY f.id"
@@ -91,9 +79,9 @@ class CopyFormatError(RuntimeError):
 
 
 class Loaded:
-    def __init__(self, ids: np.ndarray, change_seq: np.ndarray, columns: Columns,
+    def __init__(self, ids: np.ndarray, changed: np.ndarray, columns: Columns,
                  changed_parties: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
-        self.ids, self.change_seq, self.columns = ids, change_seq, columns
+        self.ids, self.changed, self.columns = ids, changed, columns
         # incremental scans: party numbers of the changed filings' sellers, buyers, and "moved" buyers
         self.changed_sellers, self.changed_buyers, self.moved_buyers = changed_parties or (None, None, None)
 
@@ -124,6 +112,7 @@ async def _copy(conn: asyncpg.Connection, sql: str, *args) -> np.ndarray:
     async def collect(chunk: bytes) -> None:
         chunks.append(chunk)
 
+    # sql-lint: callers pass ALL_SQL or NEIGHBOURHOOD_SQL; values go as arguments (quoted by the server)
     await conn.copy_from_query(sql, *args, output=collect, format="binary")
     return parse_binary_copy(b"".join(chunks))
 
@@ -138,10 +127,14 @@ async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = 
         rows = await _copy(conn, ALL_SQL, KINDS, DOMAINS)
         changed_parties = None
     else:
-        rows = await _copy(conn, NEIGHBOURHOOD_SQL, KINDS, DOMAINS, changed_since)
-        changed_parties = tuple(np.array(numbers, np.int32)
-                                for numbers in await conn.fetchrow(CHANGED_PARTIES_SQL, changed_since))
+        changed_ids, *parties = (np.array(values, np.int64)
+                                 for values in await conn.fetchrow(CHANGED_SQL, changed_since))
+        sellers, buyers, moved = (p.astype(np.int32) for p in parties)
+        changed_parties = (sellers, buyers, moved)
+        rows = await _copy(conn, NEIGHBOURHOOD_SQL, KINDS, DOMAINS, sellers.tolist(), buyers.tolist())
     n = len(rows)
+    ids = _native(rows, "id", np.int64)
+    changed = np.ones(n, bool) if changed_since is None else np.isin(ids, changed_ids)
     peer_group = _native(rows, "peer_group", np.int32)
     blank = np.full(n, "", dtype=object)
     columns = Columns(
@@ -157,7 +150,7 @@ async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = 
         peer_group=peer_group, seller_brand=_native(rows, "seller_brand", np.int32),
         contract_hash=_native(rows, "contract_hash", np.int32), core_hash=_native(rows, "core_hash", np.int32),
     )
-    return Loaded(_native(rows, "id", np.int64), _native(rows, "change_seq", np.int64), columns, changed_parties)
+    return Loaded(ids, changed, columns, changed_parties)
 
 
 async def load_text(conn: asyncpg.Connection, loaded: Loaded, rows: np.ndarray | None = None) -> None:

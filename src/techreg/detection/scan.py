@@ -218,7 +218,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         else:
             loaded = await load_numbers(conn, changed_since=since)
             peers = await peers_latest_or_fresh(conn)
-        in_scope = loaded.change_seq > since
+        in_scope = loaded.changed
         scopes, pair_index = _scopes(loaded, in_scope, pair_window(settings))
         if not full:                              # only the pair detectors read text
             await load_text(conn, loaded, np.nonzero(scopes["split"])[0])
