@@ -120,16 +120,32 @@ def print_table(scores: list[KindScore], out=sys.stdout) -> None:
             print(f"    {name:<34} recall {value:.3f}", file=out)
 
 
+def drop_regions(filings: list[dict], share: float, seed: int) -> None:
+    """Remove the region of `share` of the parties (the same parties in every filing): it is optional."""
+    import random
+
+    codes = sorted({f[side]["credit_code"] for f in filings for side in ("seller", "buyer")})
+    dropped = set(random.Random(seed).sample(codes, int(share * len(codes))))
+    for f in filings:
+        for side in ("seller", "buyer"):
+            if f[side]["credit_code"] in dropped:
+                f[side].pop("region", None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--filings", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--without-regions", type=float, default=0.0, metavar="SHARE",
+                        help="leave out the (optional) region of this share of parties, to check robustness")
     args = parser.parse_args()
     sys.path.insert(0, "bench")
     from _common import fresh_database, server  # noqa: E402  (bench helpers: throw-away database)
 
     filings, labels = generate(args.filings, args.seed)
+    if args.without_regions:
+        drop_regions(filings, args.without_regions, args.seed)
     with server() as admin_url:
         url = asyncio.run(fresh_database(admin_url))
         scores, _ = asyncio.run(evaluate(url, filings, labels))

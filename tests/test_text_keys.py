@@ -14,7 +14,7 @@ def test_generated_columns_use_the_expressions_in_text_py():
     assert TITLE_CORE_SQL in (MIGRATIONS / "0004_text_keys.sql").read_text()
     assert TITLE_MARKS_SQL in (MIGRATIONS / "0004_text_keys.sql").read_text()
     assert CONTRACT_KEY_SQL in (MIGRATIONS / "0004_text_keys.sql").read_text()
-    assert BRAND_KEY_SQL in (MIGRATIONS / "0005_party_numbers.sql").read_text()
+    assert BRAND_KEY_SQL in (MIGRATIONS / "0010_brand_key_without_region.sql").read_text()
 
 
 @pytest.mark.parametrize("title, core, marks", [
@@ -32,10 +32,13 @@ async def test_title_core_and_marks(conn, title, core, marks):
 
 
 async def test_sister_companies_share_a_brand_key(conn):
-    async def key(name, region="310101"):
-        return await conn.fetchval(f"SELECT {BRAND_KEY_SQL} FROM (SELECT $1::text AS name, $2::text AS region) p",
-                                   name, region)
+    async def key(name, region="310101", credit_code="91310101MA1FL0000X"):
+        return await conn.fetchval(f"SELECT {BRAND_KEY_SQL} FROM (SELECT $1::text AS name, $2::char(6) AS region,"
+                                   " $3::char(18) AS credit_code) p", name, region, credit_code)
     assert await key("上海云图信息技术有限公司") == await key("云图（上海）软件有限公司")
     assert await key("上海云图信息技术有限公司") != await key("上海云图信息技术有限公司", "310104")
     assert await key("上海云图信息技术有限公司") != await key("上海星辰信息技术有限公司")
     assert await key("某公司") == -1
+    # the region is optional: the credit code's region digits stand in for a missing one
+    assert await key("云图（上海）软件有限公司", None) == await key("上海云图信息技术有限公司")
+    assert await key("云图（上海）软件有限公司", None, "91310104MA1FL0000X") != await key("上海云图信息技术有限公司")

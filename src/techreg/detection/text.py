@@ -30,8 +30,12 @@ _REGIONS = ("北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|�
             "省|市|自治区")
 # the trade name (字号) follows the region: its first two characters, after region names and brackets are gone
 BRAND_SQL = f"left(regexp_replace(regexp_replace(lower(name), '{_REGIONS}', '', 'g'), '{_PUNCT}', '', 'g'), 2)"
-# one integer per trade name and region (a hash); -1 for names too short to carry a trade name
-BRAND_KEY_SQL = f"CASE WHEN char_length(name) >= 6 THEN hashtext({BRAND_SQL} || coalesce(region, '')) ELSE -1 END"
+# one integer per trade name and region (a hash); -1 for names too short to carry a trade name.
+# The region is optional in the filing format: without it, the region digits of the credit code
+# (characters 3-8, the registering authority's division) stand in, so a sister company filed
+# without a region still meets its sibling
+BRAND_KEY_SQL = ("CASE WHEN char_length(name) >= 6 THEN hashtext("
+                 f"{BRAND_SQL} || coalesce(region, substr(credit_code, 3, 6))) ELSE -1 END")
 
 
 def similarity(a: np.ndarray, b: np.ndarray, at_least: float = 0.0, a_ids: np.ndarray | None = None,
