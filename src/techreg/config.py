@@ -41,7 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     backdated_strong_days: int = 90
     backdated_sequence_tolerance_days: int = 30
     late_filing_days: int = 180
-    software_seller_ratio: float = 5.0   # times the seller's median that counts as "far above"
+    software_seller_ratio: float = 4.0   # times the seller's median that counts as "far above"
     software_peer_fence_k: float = 3.0   # Q3 + k·IQR within (kind, field)
     outlier_share: float = 0.002         # share of filings the outlier model may flag
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database

@@ -25,7 +25,7 @@ class LargeSoftwareSettings:
     fence_k: float = 3.0              # peer fence: Q3 + k·IQR on log amounts ("far above")
     min_peer_group: int = 30
     min_seller_history: int = 4       # other filings of the seller needed to judge against its history
-    seller_ratio: float = 5.0         # at least this many times the seller's median
+    seller_ratio: float = 4.0         # at least this many times the seller's median
     seller_z: float = 3.0             # and this many robust deviations above it
     min_log_spread: float = 0.25      # floor for a seller's spread, so uniform histories do not over-react
 
