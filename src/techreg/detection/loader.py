@@ -96,7 +96,7 @@ def parse_binary_copy(data: bytes) -> np.ndarray:
         raise CopyFormatError("binary COPY stream without its trailer")
     body = body[:-2]
     if len(body) % ROW_TYPE.itemsize:
-        raise CopyFormatError("binary COPY rows of unexpected width (a NULL or a changed column type)")
+        raise CopyFormatError(_first_misfit(bytes(body)))
     rows = np.frombuffer(body, ROW_TYPE)
     if len(rows) and (rows["fields"] != len(NUMERIC)).any():
         raise CopyFormatError("binary COPY rows with an unexpected number of fields")
@@ -104,6 +104,21 @@ def parse_binary_copy(data: bytes) -> np.ndarray:
         if len(rows) and (rows[name]["length"] != np.dtype(t).itemsize).any():
             raise CopyFormatError(f"column {name}: NULL or unexpected width in the binary COPY")
     return rows
+
+
+def _first_misfit(body: bytes) -> str:
+    """Walk the rows (error path only) to name the first field that is NULL or of another width."""
+    at, row = 0, 0
+    while at + 2 <= len(body):
+        at += 2
+        for name, _, t in NUMERIC:
+            length = int.from_bytes(body[at:at + 4], "big", signed=True)
+            if length != np.dtype(t).itemsize:
+                what = "NULL" if length == -1 else f"{length} bytes instead of {np.dtype(t).itemsize}"
+                return f"column {name}, row {row + 1}: {what} in the binary COPY"
+            at += 4 + length
+        row += 1
+    return "binary COPY rows of unexpected width"
 
 
 async def _copy(conn: asyncpg.Connection, sql: str, *args) -> np.ndarray:
