@@ -30,7 +30,7 @@ from techreg.demo import generate, jsonl  # noqa: E402
 from techreg.registry import service as registry  # noqa: E402
 from techreg.registry.importer import import_stream  # noqa: E402
 from techreg.registry.schema import DecisionBody  # noqa: E402
-from techreg.registry.users import CurrentUser  # noqa: E402
+from techreg.registry.users import user_named  # noqa: E402
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
 PRELOAD = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
@@ -54,48 +54,11 @@ def summarise(clients, latencies, errors, elapsed) -> Level:
                  float(np.percentile(lat, 99)), errors)
 
 
-async def http_level(base: str, token: str, clients: int, refs: list[str], fresh) -> Level:
-    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
-    latencies, errors = [], 0
-    stop = time.perf_counter() + SECONDS
-    async with aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=clients)) as http:
-        async def client(seed: int) -> None:
-            nonlocal errors
-            rng, mine = random.Random(seed), []
-            while time.perf_counter() < stop:
-                roll = rng.random()
-                t = time.perf_counter()
-                if roll < 0.70:
-                    path = (f"/api/filings/{rng.choice(refs)}" if roll < 0.5 else "/api/filings?limit=20")
-                    async with http.get(path, headers=headers) as r:
-                        await r.read()
-                        ok = r.status == 200
-                elif roll < 0.95 or not mine:
-                    body = next(fresh)
-                    async with http.post("/api/filings", data=encoder.encode(body), headers=headers) as r:
-                        await r.read()
-                        ok = r.status == 201
-                    if ok:
-                        mine.append(body.ref)
-                else:
-                    async with http.post(f"/api/filings/{mine.pop()}/register", headers=headers) as r:
-                        await r.read()
-                        ok = r.status == 200
-                latencies.append(time.perf_counter() - t)
-                errors += not ok
-        t0 = time.perf_counter()
-        await asyncio.gather(*[client(k) for k in range(clients)])
-    return summarise(clients, latencies, errors, time.perf_counter() - t0)
+async def drive(clients: int, refs: list[str], fresh, send) -> Level:
+    """`clients` loops for SECONDS, each sending the 70/25/5 mix through `send(action, argument)` (True: ok).
 
-
-async def direct_level(url: str, clients: int, refs: list[str], fresh, key: bytes) -> Level:
-    """The same mix as service calls in one transaction each: no HTTP, no JSON, no auth."""
-    settings = load_settings(database_url=url)
-    pool = await create_pool(url, settings, min_size=clients, max_size=clients)
-    async with pool.acquire() as conn:
-        row = await conn.fetchrow("SELECT id, username, display_name, role, point_code, qualification_expires"
-                                  " FROM users WHERE username = 'bench'")
-    user = CurrentUser(**dict(row))
+    Reads are half one filing, a fifth a list page; a client registers only filings it created itself.
+    """
     latencies, errors = [], 0
     stop = time.perf_counter() + SECONDS
 
@@ -104,28 +67,71 @@ async def direct_level(url: str, clients: int, refs: list[str], fresh, key: byte
         rng, mine = random.Random(seed), []
         while time.perf_counter() < stop:
             roll = rng.random()
+            if roll < 0.5:
+                action, argument = "get", rng.choice(refs)
+            elif roll < 0.7:
+                action, argument = "list", None
+            elif roll < 0.95 or not mine:
+                action, argument = "create", next(fresh)
+            else:
+                action, argument = "register", mine.pop()
             t = time.perf_counter()
             try:
-                async with pool.acquire() as conn, conn.transaction():
-                    if roll < 0.70:
-                        if roll < 0.5:
-                            await registry.get_filing(conn, user, rng.choice(refs))
-                        else:
-                            await registry.list_filings(conn, user, registry.FilingFilter(limit=20))
-                    elif roll < 0.95 or not mine:
-                        f = next(fresh)
-                        await registry.create_filing(conn, key, user, f)
-                        mine.append(f.ref)
-                    else:
-                        await registry.transition(conn, key, settings, user, mine.pop(), "register", DecisionBody())
+                ok = await send(action, argument)
             except Exception:
-                errors += 1
+                ok = False
             latencies.append(time.perf_counter() - t)
+            errors += not ok
+            if ok and action == "create":
+                mine.append(argument.ref)
+
     t0 = time.perf_counter()
     await asyncio.gather(*[client(k) for k in range(clients)])
-    level = summarise(clients, latencies, errors, time.perf_counter() - t0)
-    await pool.close()
-    return level
+    return summarise(clients, latencies, errors, time.perf_counter() - t0)
+
+
+async def http_level(base: str, token: str, clients: int, refs: list[str], fresh) -> Level:
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    async with aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=clients)) as http:
+        async def send(action: str, argument) -> bool:
+            if action == "get":
+                request, expected = http.get(f"/api/filings/{argument}", headers=headers), 200
+            elif action == "list":
+                request, expected = http.get("/api/filings?limit=20", headers=headers), 200
+            elif action == "create":
+                request, expected = http.post("/api/filings", data=encoder.encode(argument), headers=headers), 201
+            else:
+                request, expected = http.post(f"/api/filings/{argument}/register", headers=headers), 200
+            async with request as r:
+                await r.read()
+                return r.status == expected
+
+        return await drive(clients, refs, fresh, send)
+
+
+async def direct_level(url: str, clients: int, refs: list[str], fresh, key: bytes) -> Level:
+    """The same mix as service calls in one transaction each: no HTTP, no JSON, no auth."""
+    settings = load_settings(database_url=url)
+    pool = await create_pool(url, settings, min_size=clients, max_size=clients)
+    async with pool.acquire() as conn:
+        user = await user_named(conn, "bench")
+
+    async def send(action: str, argument) -> bool:
+        async with pool.acquire() as conn, conn.transaction():
+            if action == "get":
+                await registry.get_filing(conn, user, argument)
+            elif action == "list":
+                await registry.list_filings(conn, user, registry.FilingFilter(limit=20))
+            elif action == "create":
+                await registry.create_filing(conn, key, user, argument)
+            else:
+                await registry.transition(conn, key, settings, user, argument, "register", DecisionBody())
+        return True
+
+    try:
+        return await drive(clients, refs, fresh, send)
+    finally:
+        await pool.close()
 
 
 async def main(url: str) -> None:

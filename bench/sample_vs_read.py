@@ -26,7 +26,7 @@ from techreg.audit.schema import CampaignIn  # noqa: E402
 from techreg.audit.service import create_campaign, verify_campaign  # noqa: E402
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.pool import connect  # noqa: E402
-from techreg.registry.users import CurrentUser, UserIn, create_user  # noqa: E402
+from techreg.registry.users import UserIn, create_user, user_named  # noqa: E402
 
 READ_SQL = """
     SELECT f.ref, coalesce(r.risk, 0) AS risk, r.filing_id IS NOT NULL AS flagged
@@ -62,9 +62,7 @@ async def main(url: str, sample: int) -> None:
     if not await conn.fetchval("SELECT 1 FROM users WHERE username = 'bench-supervisor'"):
         await create_user(conn, UserIn(username="bench-supervisor", display_name="s", role="supervisor",
                                        password="bench-password-1"))
-    row = await conn.fetchrow("SELECT id, username, display_name, role, point_code, qualification_expires"
-                              " FROM users WHERE username = 'bench-supervisor'")
-    user = CurrentUser(**dict(row))
+    user = await user_named(conn, "bench-supervisor")
     await conn.execute("VACUUM ANALYZE filings")
     await conn.fetch(READ_SQL)
 

@@ -415,14 +415,13 @@ def campaign() -> None:
 
 
 async def _acting_user(conn, username: str):
-    from .registry.users import CurrentUser
+    from .registry.users import user_named
 
-    row = await conn.fetchrow("SELECT id, username, display_name, role, point_code, qualification_expires"
-                              " FROM users WHERE username = $1 AND active", username)
-    if row is None:
+    user = await user_named(conn, username)
+    if user is None:
         from .errors import NotFound
         raise NotFound(f"用户 {username} 不存在", f"no active user {username}")
-    return CurrentUser(**dict(row))
+    return user
 
 
 @campaign.command("create")

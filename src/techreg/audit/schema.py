@@ -43,7 +43,8 @@ class ItemOut(msgspec.Struct):
     outcome: str | None
 
 
-class CampaignOut(msgspec.Struct):
+class CampaignRecord(msgspec.Struct, kw_only=True):
+    """What a campaign publishes about itself: the method, the seed and the frozen population's digest."""
     id: int
     name: str
     status: str
@@ -52,6 +53,9 @@ class CampaignOut(msgspec.Struct):
     population_size: int | None
     population_digest: str | None
     frozen_at: dt.datetime | None
+
+
+class CampaignOut(CampaignRecord, kw_only=True):
     created_by: str
     items: list[ItemOut]
 
@@ -74,15 +78,7 @@ class PublicItem(msgspec.Struct):
     outcome: str | None
 
 
-class PublicCampaign(msgspec.Struct):
-    id: int
-    name: str
-    status: str
-    params: dict
-    seed: str
-    population_size: int | None
-    population_digest: str | None
-    frozen_at: dt.datetime | None
+class PublicCampaign(CampaignRecord, kw_only=True):
     items: list[PublicItem]
 
 

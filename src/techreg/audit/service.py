@@ -15,8 +15,8 @@ from ..registry import service as registry
 from ..registry.schema import DecisionBody
 from ..registry.users import CurrentUser
 from . import sampling
-from .schema import (CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation, Estimate, FindingIn, HistoryOut,
-                     ItemDetail, ItemOut, PublicCampaign, PublicItem, QueueItem, RelatedFiling, VerifyOut)
+from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
+                     HistoryOut, ItemDetail, ItemOut, PublicCampaign, PublicItem, QueueItem, RelatedFiling, VerifyOut)
 
 FREEZE_SQL = """
     INSERT INTO campaign_population (campaign_id, filing_id, ref, risk, flagged)
@@ -177,9 +177,8 @@ async def get_campaign(conn: asyncpg.Connection, user: CurrentUser | None, campa
     c = await _campaign_row(conn, campaign_id)
     items = await conn.fetch(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE i.campaign_id = $1"
                              " ORDER BY i.stratum, i.risk DESC, f.ref", campaign_id)
-    return CampaignOut(c["id"], c["name"], c["status"], c["params"], c["seed"], c["population_size"],
-                       c["population_digest"], c["frozen_at"], c["created_by"],
-                       [msgspec.convert(dict(r), ItemOut) for r in items])
+    return CampaignOut(**_record_fields(c), created_by=c["created_by"],
+                       items=[msgspec.convert(dict(r), ItemOut) for r in items])
 
 
 async def list_campaigns(conn: asyncpg.Connection, user: CurrentUser) -> list[dict]:
@@ -217,9 +216,11 @@ async def public_record(conn: asyncpg.Connection, campaign_id: int) -> PublicCam
     items = await conn.fetch("SELECT f.reg_no, i.stratum, i.inclusion_prob, i.outcome FROM audit_items i"
                              " JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1 ORDER BY f.reg_no",
                              campaign_id)
-    return PublicCampaign(c["id"], c["name"], c["status"], c["params"], c["seed"], c["population_size"],
-                          c["population_digest"], c["frozen_at"],
-                          [msgspec.convert(dict(r), PublicItem) for r in items])
+    return PublicCampaign(**_record_fields(c), items=[msgspec.convert(dict(r), PublicItem) for r in items])
+
+
+def _record_fields(row) -> dict:
+    return {name: row[name] for name in CampaignRecord.__struct_fields__}
 
 
 # -- inspectors' queues ----------------------------------------------------------------------------

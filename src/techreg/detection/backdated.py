@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .columns import Columns, running_max_by_group
+from .columns import Columns, running_max_by_group, segment_starts
 from .flags import Flags, empty
 
 DETECTOR = "backdated/1.1"
@@ -54,12 +54,8 @@ def sequence_gap(c: Columns, tolerance_days: int = 30, min_contracts: int = 4,
     order = np.lexsort((c.contract_seq[idx], group))
     g, signed = group[order], c.signed[idx][order].astype(np.int64)
     running = running_max_by_group(g, signed)
-    prev = np.empty_like(running)
-    prev[0] = np.iinfo(np.int64).min
-    prev[1:] = running[:-1]
-    first = np.ones(len(g), bool)
-    first[1:] = g[1:] != g[:-1]
-    prev[first] = np.iinfo(np.int64).min
+    prev = np.r_[0, running[:-1]]          # latest signing among lower numbers (unused at a group's first)
+    first = segment_starts(g)
     local_gap = np.where(first, 0, np.maximum(prev - signed, 0))
     # a seller whose numbers do not follow dates at all (random or per-project numbering) proves nothing
     _, group_index, group_size = np.unique(g, return_inverse=True, return_counts=True)

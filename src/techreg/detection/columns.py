@@ -107,7 +107,7 @@ def group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     n = len(values)
     order = np.lexsort((values, group))
     g, v = group[order], values[order]
-    starts = np.nonzero(np.r_[True, g[1:] != g[:-1]])[0]
+    starts = np.nonzero(segment_starts(g))[0]
     sizes = np.diff(np.r_[starts, n])
     med = (v[starts + (sizes - 1) // 2] + v[starts + sizes // 2]) / 2
     median = np.empty(n)

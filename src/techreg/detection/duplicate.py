@@ -8,7 +8,7 @@ related; registration at another point is named in the evidence.
 
 import numpy as np
 
-from .columns import Columns
+from .columns import Columns, segment_starts
 from .flags import Flags, empty
 from .pairs import Pairs, copy_like
 from .split import SplitSettings
@@ -31,8 +31,7 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
     score = np.minimum(0.7 + 0.2 * same_no + 0.05 * same_title + 0.05 * same_amount, 0.99)
     # one flag per duplicate filing, keeping its strongest match
     order = np.lexsort((-score, dup))
-    first = np.r_[True, dup[order][1:] != dup[order][:-1]] if len(order) else np.zeros(0, bool)
-    pick = order[first]
+    pick = order[segment_starts(dup[order])]
     reasons, related = [], []
     for k in pick:                                     # flagged filings only
         i, j = dup[k], orig[k]

@@ -60,7 +60,7 @@ CHANGED_SQL = """
         LEFT JOIN parties s ON s.credit_code = (e.detail #>> '{changes,seller,from,credit_code}')::char(18)
         LEFT JOIN parties b ON b.credit_code = (e.detail #>> '{changes,buyer,from,credit_code}')::char(18)
     )
-    SELECT ARRAY(SELECT id FROM changed WHERE status <> 'refused' ORDER BY id),
+    SELECT ARRAY(SELECT id FROM changed WHERE status <> 'refused'),
            ARRAY(SELECT seller_no FROM changed UNION SELECT old_seller FROM corrections WHERE old_seller IS NOT NULL),
            ARRAY(SELECT buyer_no FROM changed UNION SELECT old_buyer FROM corrections WHERE old_buyer IS NOT NULL),
            ARRAY(SELECT buyer_no FROM changed WHERE status = 'refused' UNION SELECT buyer_no FROM corrections
@@ -95,21 +95,24 @@ def parse_binary_copy(data: bytes) -> np.ndarray:
     if bytes(body[-2:]) != b"\xff\xff":
         raise CopyFormatError("binary COPY stream without its trailer")
     body = body[:-2]
-    if len(body) % ROW_TYPE.itemsize:
+    if len(body) % ROW_TYPE.itemsize or not _fits(rows := np.frombuffer(body, ROW_TYPE)):
         raise CopyFormatError(_first_misfit(bytes(body)))
-    rows = np.frombuffer(body, ROW_TYPE)
-    if len(rows) and (rows["fields"] != len(NUMERIC)).any():
-        raise CopyFormatError("binary COPY rows with an unexpected number of fields")
-    for name, _, t in NUMERIC:
-        if len(rows) and (rows[name]["length"] != np.dtype(t).itemsize).any():
-            raise CopyFormatError(f"column {name}: NULL or unexpected width in the binary COPY")
     return rows
+
+
+def _fits(rows: np.ndarray) -> bool:
+    """Every row has every field, none NULL, each of the width ROW_TYPE expects."""
+    return bool((rows["fields"] == len(NUMERIC)).all()) and all(
+        (rows[name]["length"] == np.dtype(t).itemsize).all() for name, _, t in NUMERIC)
 
 
 def _first_misfit(body: bytes) -> str:
     """Walk the rows (error path only) to name the first field that is NULL or of another width."""
     at, row = 0, 0
     while at + 2 <= len(body):
+        fields = int.from_bytes(body[at:at + 2], "big", signed=True)
+        if fields != len(NUMERIC):
+            return f"row {row + 1}: {fields} fields instead of {len(NUMERIC)} in the binary COPY"
         at += 2
         for name, _, t in NUMERIC:
             length = int.from_bytes(body[at:at + 4], "big", signed=True)

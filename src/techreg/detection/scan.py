@@ -261,12 +261,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         """, run_id)
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        if full:                                  # every filing was judged by every detector
-            await conn.execute("UPDATE flags SET active = false WHERE active AND last_run IS DISTINCT FROM $1"
-                               " AND split_part(detector, '/', 1) = any($2::text[])",
-                               run_id, [f.detector.split("/")[0] for f in results])
-        else:                                     # exactly the rows each detector judged
-            await _retire_unraised(conn, loaded, scopes, results, raised)
+        await _retire_unraised(conn, loaded, scopes, results, raised)
         await conn.execute("""
             UPDATE flags SET active = false
             WHERE active AND filing_id IN (SELECT id FROM filings WHERE status = 'refused' AND change_seq > $1)

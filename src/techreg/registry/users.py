@@ -160,6 +160,13 @@ async def logout(conn: asyncpg.Connection, token: str) -> None:
     await conn.execute("DELETE FROM sessions WHERE token_hash = $1", _token_hash(token))
 
 
+async def user_named(conn: asyncpg.Connection, username: str) -> CurrentUser | None:
+    """An active user acting without a session: the command line, benchmarks, test set-up."""
+    row = await conn.fetchrow("SELECT id, username, display_name, role, point_code, qualification_expires"
+                              " FROM users WHERE username = $1 AND active", username)
+    return msgspec.convert(dict(row), CurrentUser) if row else None
+
+
 async def user_for_token(conn: asyncpg.Connection, token: str) -> CurrentUser | None:
     row = await conn.fetchrow(
         """

@@ -196,9 +196,7 @@ async def history(conn: asyncpg.Connection, job: str | None = None, limit: int =
 async def job_list(conn: asyncpg.Connection, settings: Settings, now: dt.datetime | None = None) -> list[JobInfo]:
     engine = Engine(None, settings)
     now = now or utc_now()
-    out = []
-    for job in JOBS.values():
-        last = await conn.fetchval("SELECT id FROM job_runs WHERE job = $1 ORDER BY started_at DESC LIMIT 1", job.name)
-        out.append(JobInfo(job.name, job.zh, job.en, getattr(settings, job.setting), settings.timezone,
-                           engine.next_run(job, now), await get_run(conn, last) if last else None))
-    return out
+    last = {r["job"]: msgspec.convert(dict(r), RunOut) for r in await conn.fetch(
+        f"SELECT DISTINCT ON (job) {RUN_COLUMNS} FROM job_runs ORDER BY job, started_at DESC, id DESC")}
+    return [JobInfo(job.name, job.zh, job.en, getattr(settings, job.setting), settings.timezone,
+                    engine.next_run(job, now), last.get(job.name)) for job in JOBS.values()]

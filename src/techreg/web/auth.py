@@ -12,14 +12,6 @@ from ..registry.users import CurrentUser, user_for_token
 
 SESSION_COOKIE = "techreg_session"
 
-# paths anyone may open: log-in, API docs, health, static assets, published campaign records
-PUBLIC_PATHS = {"/api/auth/login", "/health", "/login", "/favicon.ico"}
-PUBLIC_PREFIXES = ("/schema", "/static/", "/public/", "/api/public/", "/lang/")
-
-
-def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
-
 
 def token_from(connection: ASGIConnection) -> str | None:
     header = connection.headers.get("authorization", "")
