@@ -116,10 +116,11 @@ async def worker_killed_mid_scan(url: str) -> None:
     runs = await conn.fetch("SELECT status FROM scan_runs")
     flags = await conn.fetchval("SELECT count(*) FROM flags")
     print(f"worker killed mid-scan: scan_runs rows {[r['status'] for r in runs]}, flags {flags} (expected none)")
-    from techreg.scheduling.engine import STALE_AFTER, Engine, utc_now
+    from techreg.scheduling.engine import Engine, utc_now
     settings = load_settings(database_url=url)
     pool = await create_pool(url, settings)
-    engine = Engine(pool, settings, clock=lambda: utc_now() + STALE_AFTER + dt.timedelta(seconds=1))
+    # staleness is judged on the server's clock: no grace period, so the killed run is recovered at once
+    engine = Engine(pool, settings, stale_after=dt.timedelta(0))
     recovered = await engine.recover_stale()
     run = await engine.run("scan_full", utc_now(), trigger="manual", requested_by="bench")
     await pool.close()

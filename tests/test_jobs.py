@@ -46,9 +46,9 @@ async def pool(empty_database):
     await p.close()
 
 
-def engine(pool, now, name):
+def engine(pool, now, name, **options):
     p, settings = pool
-    return Engine(p, settings, jobs=TEST_JOBS, clock=lambda: now, worker=name)
+    return Engine(p, settings, jobs=TEST_JOBS, clock=lambda: now, worker=name, **options)
 
 
 async def test_two_workers_on_the_same_slot_run_it_once(pool):
@@ -111,13 +111,30 @@ async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     later = SLOT + dt.timedelta(hours=1, seconds=5)
-    [run] = await engine(pool, later, "w2").tick()
+    # staleness is judged on the database's clock, whatever the engines' clocks say: the killed run
+    # is "left running" as soon as nobody holds its lock (no grace period in this test)
+    [run] = await engine(pool, later, "w2", stale_after=dt.timedelta(0)).tick()
     assert run.status == "succeeded" and run.scheduled_for == SLOT + dt.timedelta(hours=1)
     async with pool[0].acquire() as conn:
         killed = await conn.fetchrow("SELECT status, error FROM job_runs WHERE scheduled_for = $1", SLOT)
         assert killed["status"] == "failed" and "stopped" in killed["error"]
         # the killed run's work was rolled back with its transaction: only the next slot's effect remains
         assert await conn.fetchval("SELECT count(*) FROM job_effects WHERE phase = 'start'") == 1
+
+
+async def test_staleness_is_judged_on_the_database_clock_not_the_engines(pool):
+    # a run claimed a moment ago, whose lock nobody holds yet (the claim-to-lock window)
+    e = engine(pool, SLOT, "w1")
+    await e.claim("hourly", SLOT)
+    # engines whose clocks are years away either side must not call it stale: only the server's
+    # now() against the server's started_at counts, and 30 s have not passed there
+    for far in (SLOT + dt.timedelta(days=3650), SLOT - dt.timedelta(days=3650)):
+        assert await engine(pool, far, "w2").recover_stale() == 0
+    async with pool[0].acquire() as conn:
+        assert await conn.fetchval("SELECT status FROM job_runs WHERE scheduled_for = $1", SLOT) == "running"
+        # once the server's clock says it has been left long enough, it is recovered
+        await conn.execute("UPDATE job_runs SET started_at = now() - interval '31 seconds'")
+    assert await engine(pool, SLOT, "w2").recover_stale() == 1
 
 
 async def test_qualification_job_warns_and_blocks(empty_database, data_dir):

@@ -142,9 +142,10 @@ async def login(conn: asyncpg.Connection, body: LoginIn, *, session_hours: int,
         raise NotAuthenticated("用户名或密码错误", "wrong username or password")
     await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, true)", body.username)
     token = secrets.token_urlsafe(32)
-    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=session_hours)
-    await conn.execute("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-                       _token_hash(token), row["id"], expires)
+    # expiry is set and checked on the server's clock (user_for_token compares with now())
+    expires = await conn.fetchval(
+        "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))"
+        " RETURNING expires_at", _token_hash(token), row["id"], session_hours)
     user = CurrentUser(row["id"], row["username"], row["display_name"], row["role"], row["point_code"],
                        row["qualification_expires"])
     return LoginOut(token, expires, user)

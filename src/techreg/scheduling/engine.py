@@ -6,11 +6,14 @@
   name, so two runs of one job never overlap (a later slot waits for the earlier to finish), and
   a killed run's lock dies with its connection.
 - A run left 'running' whose lock nobody holds belonged to a worker that died: it is marked
-  failed, and the next slot runs normally.
+  failed, and the next slot runs normally. "Left" is judged on the database's clock alone
+  (started_at and now() are both the server's), so a worker's clock, or a test's, never enters it.
 - Slots missed while no worker ran are coalesced into one run for the latest, recorded with the
   number of slots it stands for.
 
-The clock is a parameter, so tests can move time.
+Two clocks, never mixed in one comparison: the engine's clock (a parameter, so tests can move
+time) says which slots are due, against slot times it wrote itself; the database's now() stamps
+started_at/finished_at and judges staleness.
 """
 
 import asyncio
@@ -68,8 +71,10 @@ class JobInfo(msgspec.Struct):
 
 class Engine:
     def __init__(self, pool: asyncpg.Pool, settings: Settings, *, jobs: dict[str, Job] | None = None,
-                 clock: Callable[[], dt.datetime] = utc_now, worker: str | None = None):
+                 clock: Callable[[], dt.datetime] = utc_now, worker: str | None = None,
+                 stale_after: dt.timedelta = STALE_AFTER):
         self.pool, self.settings, self.jobs, self.clock = pool, settings, jobs or JOBS, clock
+        self.stale_after = stale_after
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.zone = ZoneInfo(settings.timezone)
 
@@ -95,8 +100,9 @@ class Engine:
         """Mark failed the runs whose worker died (still 'running', nobody holds the job's lock)."""
         recovered = 0
         async with self.pool.acquire() as conn:
-            stale = await conn.fetch("SELECT id, job FROM job_runs WHERE status = 'running' AND started_at < $1",
-                                     self.clock() - STALE_AFTER)
+            # started_at is the server's now() at the claim: compare it with the server's now()
+            stale = await conn.fetch("SELECT id, job FROM job_runs WHERE status = 'running'"
+                                     " AND started_at <= now() - $1::interval", self.stale_after)
             for row in stale:
                 async with conn.transaction():
                     if await conn.fetchval(TRY_LOCK_SQL, row["job"]):
