@@ -172,9 +172,9 @@ def generate(n: int, seed: int = 7, anomaly_share: float = 0.08) -> tuple[list[d
     g = Generator(n, seed)
     rng, w = g.rng, g.world
     honest_events = [_ordinary] * 14 + [_renewal, _unrelated_projects, _real_phases, _early_start, _big_hardware,
-                                        _big_software_seller]
+                                        _big_software_seller, _late_application, _late_application]
     anomalies = [_split_line, _split_sister, _split_unknown_line, _large_over_line, _large_relative,
-                 _backdated_before, _backdated_after_end, _backdated_sequence, _backdated_late,
+                 _backdated_before, _backdated_after_end, _backdated_sequence,
                  _duplicate_other_point, _duplicate_changed]
     # sellers number contracts as they sign them: events run in time order, and an event that
     # continues later (the next phase, next year's renewal) is queued for its own date
@@ -306,8 +306,8 @@ def _backdated_sequence(g, s, b, d):            # numbered in order now, dated m
              filed_after=(d - claimed).days + g.rng.randrange(1, 30), label=("backdated", "sequence_inversion"))
 
 
-def _backdated_late(g, s, b, d):
-    g.filing(s, b, d, filed_after=g.rng.randrange(240, 720), label=("backdated", "late_application"))
+def _late_application(g, s, b, d):             # applied months after signing, dates consistent: honest
+    g.filing(s, b, d, filed_after=g.rng.randrange(90, 720))
 
 
 def _duplicate_other_point(g, s, b, d):

@@ -5,8 +5,8 @@ import datetime as dt
 import numpy as np
 
 from techreg.detection import backdated, duplicate, large_software, split
-from techreg.detection.pairs import candidate_pairs
-from techreg.detection.columns import Columns, day_numbers, running_max_by_group
+from techreg.detection.base import Context
+from techreg.detection.columns import Columns, day_numbers
 
 D0 = dt.date(2025, 1, 1)
 
@@ -28,20 +28,17 @@ def cols(rows: list[dict]) -> Columns:
         contract_prefix=np.array(col("prefix", "HT-"), dtype=object), contract_seq=np.array(col("seq", -1), np.int64),
         contract_key=np.array([r.get("no", f"N{i}") for i, r in enumerate(rows)], dtype=object),
         title_core=np.array(col("core", "智慧园区管理平台开发合同"), dtype=object),
-        title_marks=np.array(col("marks", ""), dtype=object), point=np.array(col("point", "310101"), dtype=object),
+        title_marks=np.array(col("marks", ""), dtype=object),
+        part_marked=np.array([r.get("marked", bool(r.get("marks"))) for r in rows], bool),
+        title_subject=np.array([r.get("subject", r.get("core", "智慧园区管理平台")) for r in rows], dtype=object),
+        point=np.array(col("point", "310101"), dtype=object),
         seller_brand=np.array(col("brand", -1), np.int32),
     )
 
 
-def test_running_max_restarts_per_group():
-    g = np.array([1, 1, 1, 2, 2, 3])
-    v = np.array([5, 3, 7, 1, 0, 4])
-    assert running_max_by_group(g, v).tolist() == [5, 5, 7, 1, 1, 4]
-
-
 def test_backdated_performance_before_signing_weak_vs_strong():
     c = cols([{"signed": 100, "start": 97}, {"signed": 100, "start": 80}, {"signed": 200, "start": 20}])
-    f = backdated.detect(c)
+    f = backdated.detect(Context(c))
     scores = dict(zip(f.rows.tolist(), f.scores.tolist()))
     assert 0 not in scores                   # three days early: ordinary
     assert 1 in scores and 2 in scores
@@ -50,7 +47,7 @@ def test_backdated_performance_before_signing_weak_vs_strong():
 
 
 def test_backdated_signed_after_work_ended():
-    f = backdated.detect(cols([{"signed": 300, "start": 0, "end": 250, "filed": 310}]))
+    f = backdated.detect(Context(cols([{"signed": 300, "start": 0, "end": 250, "filed": 310}])))
     assert f.rows.tolist() == [0] and f.scores[0] > 0.9
     assert "履行期限止" in f.reasons[0][0]
 
@@ -60,16 +57,23 @@ def test_backdated_sequence_inversion_flags_only_the_outlier():
     rows = [{"seq": k, "signed": 30 * k, "start": 30 * k + 2, "end": 30 * k + 100, "filed": 30 * k + 5}
             for k in range(1, 6)]
     rows.append({"seq": 6, "signed": 10, "start": 12, "end": 200, "filed": 160})
+    # numbering goes on in date order after it
+    rows.append({"seq": 7, "signed": 190, "start": 192, "end": 300, "filed": 195})
     # another seller's numbering is independent
     rows.append({"seller": 9, "seq": 1, "signed": 400, "start": 401, "end": 500, "filed": 405})
-    f = backdated.detect(cols(rows))
+    # a series that restarts (numbers without a year, begun again): its first contract is no inversion
+    rows += [{"seller": 11, "seq": k, "signed": 400 + 10 * k, "start": 402 + 10 * k, "end": 500 + 10 * k,
+              "filed": 405 + 10 * k} for k in (20, 21, 22, 23)]
+    rows += [{"seller": 11, "seq": k, "signed": 10 * k, "start": 2 + 10 * k, "end": 100 + 10 * k,
+              "filed": 5 + 10 * k} for k in (1, 2, 3)]
+    f = backdated.detect(Context(cols(rows)))
     assert f.rows.tolist() == [5]
     assert "倒挂" in f.reasons[0][0]
 
 
 def test_honest_filings_are_not_backdated():
     rows = [{"signed": k, "start": k + 3, "end": k + 90, "filed": k + 20, "seq": k} for k in range(50)]
-    assert len(backdated.detect(cols(rows))) == 0
+    assert len(backdated.detect(Context(cols(rows)))) == 0
 
 
 def _software_peers(n=40, seller_base=100):
@@ -80,7 +84,7 @@ def _software_peers(n=40, seller_base=100):
 
 def test_large_software_at_the_line():
     rows = _software_peers() + [{"software": True, "tech": 5_200_000.0, "amount": 5_500_000.0, "seller": 1}]
-    f = large_software.detect(cols(rows))
+    f = large_software.detect(Context(cols(rows)))
     assert len(rows) - 1 in f.rows.tolist()
     assert any("大额线" in r for r in f.reasons[f.rows.tolist().index(len(rows) - 1)])
 
@@ -89,7 +93,7 @@ def test_large_software_relative_to_peers_and_own_history():
     own = [{"software": True, "tech": 150_000.0, "seller": 7} for _ in range(5)]
     big = {"software": True, "tech": 3_000_000.0, "seller": 7}  # under the line, 20x its own usual size
     rows = _software_peers() + own + [big]
-    f = large_software.detect(cols(rows))
+    f = large_software.detect(Context(cols(rows)))
     target = len(rows) - 1
     assert target in f.rows.tolist()
     assert not set(f.rows.tolist()) & set(range(len(rows) - 1))
@@ -98,18 +102,18 @@ def test_large_software_relative_to_peers_and_own_history():
 
 def test_big_seller_with_consistently_big_contracts_is_only_flagged_at_the_line():
     own = [{"software": True, "tech": 3_000_000.0 + k, "seller": 8} for k in range(6)]
-    f = large_software.detect(cols(_software_peers() + own))
+    f = large_software.detect(Context(cols(_software_peers() + own)))
     assert len(f) == 0
 
 
 def test_non_software_is_out_of_scope():
-    f = large_software.detect(cols([{"software": False, "tech": 9e7, "amount": 9e7}]))
+    f = large_software.detect(Context(cols([{"software": False, "tech": 9e7, "amount": 9e7}])))
     assert len(f) == 0
 
 
 def _split(rows):
     c = cols(rows)
-    return split.detect(c, candidate_pairs(c, 45))
+    return split.detect(Context(c))
 
 
 def test_split_over_the_line_with_numbered_parts():
@@ -155,9 +159,9 @@ def test_duplicate_flags_the_later_registration_only():
     original = {"tech": 800_000.0, "amount": 800_000.0, "signed": 0, "filed": 10, "no": "HT-7", "point": "310101"}
     copy = dict(original, tech=810_000.0, amount=810_000.0, filed=40, point="310104")
     c = cols([copy, original])
-    f = duplicate.detect(c, candidate_pairs(c, 45))
+    f = duplicate.detect(Context(c))
     assert f.rows.tolist() == [0] and f.related[0].tolist() == [1]
     assert any("合同编号相同" in r for r in f.reasons[0]) and any("310104" in r for r in f.reasons[0])
     # the same pair's next contract (new number, its own term) is neither a duplicate nor a split
     c = cols([original, dict(original, no="HT-8", signed=20, filed=30, start=25, end=400)])
-    assert len(duplicate.detect(c, candidate_pairs(c, 45))) == 0
+    assert len(duplicate.detect(Context(c))) == 0

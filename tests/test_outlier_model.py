@@ -11,6 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from ml.synth import generate
 from techreg.detection import outlier
+from techreg.detection.base import Context
 from techreg.detection.features import NAMES
 from test_detection_units import cols
 
@@ -58,7 +59,7 @@ def test_outlier_flags_name_the_features_that_drove_them():
              "signed": i % 300, "start": i % 300 + 5, "end": i % 300 + 200, "filed": i % 300 + 20} for i in range(2000)]
     rows.append({"seller": 999, "buyer": 998, "tech": 900_000_000.0, "amount": 1_000_000_000.0,
                  "signed": 10, "start": 1000, "end": 4000, "filed": 900})
-    f = outlier.detect(cols(rows), m, share=0.002)
+    f = outlier.detect(Context(cols(rows), {"outlier": outlier.Settings(share=0.002)}, model=m))
     assert len(rows) - 1 in f.rows.tolist()
     reasons = f.reasons[f.rows.tolist().index(len(rows) - 1)][0]
     assert "log_" in reasons and "主要因素" in reasons

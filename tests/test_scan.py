@@ -7,7 +7,8 @@ import sys
 
 from conftest import filing_body, new_ref, party_code, unique_point_code
 from techreg.detection import backdated, duplicate, large_software, outlier, split
-from techreg.detection.scan import export_flags, run_scan
+from techreg.detection.scan import run_scan
+from techreg.detection.store import export_flags
 from techreg.registry.importer import import_stream
 
 

@@ -374,7 +374,7 @@ def flags() -> None:
 @click.pass_context
 def flags_export(ctx: click.Context) -> None:
     """导出标记（JSONL）/ write active flags in the flag export format."""
-    from .detection.scan import export_flags
+    from .detection.store import export_flags
 
     settings = _settings(ctx)
 

@@ -32,18 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     statement_timeout_ms: int = 30000
     audit_key: str | None = None
     login_attempts_per_minute: int = 10
-    # detection (defaults documented in README "Detection settings")
-    split_window_days: int = 45          # parts of one deal signed at most this far apart
-    split_max_span_days: int = 90        # a group spread wider than this is repeat business
-    split_title_similarity: float = 0.8  # title cores' bigram similarity for "near-identical subjects"
-    duplicate_window_days: int = 31
-    backdated_weak_days: int = 14        # performance this many days before signing is ordinary
-    backdated_strong_days: int = 90
-    backdated_sequence_tolerance_days: int = 30
-    late_filing_days: int = 180
-    software_seller_ratio: float = 4.0   # times the seller's median that counts as "far above"
-    software_peer_fence_k: float = 3.0   # Q3 + k·IQR within (kind, field)
-    outlier_share: float = 0.002         # share of filings the outlier model may flag
+    # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
     run_jobs: str = "auto"
     schedule_scan_incremental: str = "30 1 * * *"

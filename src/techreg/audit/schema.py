@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from ..detection.scan import FlagOut
+from ..detection.store import FlagOut
 from ..registry.schema import EventOut, FilingOut, Kind
 
 Outcome = Literal["cleared", "rectification_ordered", "revoked", "deregistration_ordered", "referred"]

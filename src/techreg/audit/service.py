@@ -9,7 +9,7 @@ import msgspec
 import numpy as np
 
 from ..config import Settings
-from ..detection.scan import flags_for_filing
+from ..detection.store import flags_for_filing
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..registry import service as registry
 from ..registry.schema import DecisionBody

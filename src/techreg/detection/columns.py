@@ -41,6 +41,8 @@ class Columns:
     contract_key: np.ndarray = field(default=None)     # object: contract_no, letters and digits only
     title_core: np.ndarray = field(default=None)       # object: title without numbering (text.py)
     title_marks: np.ndarray = field(default=None)      # object: only the numbering of the title
+    title_subject: np.ndarray = field(default=None)    # object: the subject a deal's parts share (text.py)
+    part_marked: np.ndarray = field(default=None)      # bool: the title names itself a part (text.py)
     point: np.ndarray = field(default=None)            # object: registration point code
     seller_brand: np.ndarray = field(default=None)     # int32: trade name + region of the seller, -1 unknown
     peer_group: np.ndarray = field(default=None)       # int32: kind × field × software (peer_group_code)
@@ -50,9 +52,11 @@ class Columns:
     def __post_init__(self):
         n = len(self.ref)
         blank = np.full(n, "", dtype=object)
-        for name in ("contract_prefix", "contract_key", "title_core", "title_marks", "point"):
+        for name in ("contract_prefix", "contract_key", "title_core", "title_marks", "title_subject", "point"):
             if getattr(self, name) is None:
                 setattr(self, name, blank.copy())
+        if self.part_marked is None:
+            self.part_marked = np.zeros(n, bool)
         if self.contract_seq is None:
             self.contract_seq = np.full(n, -1, np.int64)
         if self.seller_brand is None:
@@ -88,18 +92,6 @@ def segment_starts(keys: np.ndarray) -> np.ndarray:
     if len(keys) > 1:
         starts[1:] = keys[1:] != keys[:-1]
     return starts
-
-
-def running_max_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Running maximum of `values` restarting at each new `group` (rows sorted by group)."""
-    if len(values) == 0:
-        return values.astype(np.int64)
-    v = values.astype(np.int64)
-    span = int(v.max() - v.min()) + 1
-    # lift each group above every earlier one so one accumulate serves all groups
-    _, group_index = np.unique(group, return_inverse=True)
-    lifted = (v - v.min()) + group_index.astype(np.int64) * span
-    return np.maximum.accumulate(lifted) - group_index.astype(np.int64) * span + v.min()
 
 
 def group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

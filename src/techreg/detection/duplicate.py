@@ -6,21 +6,38 @@ of performance. The later registration is flagged, with the earlier one as
 related; registration at another point is named in the evidence.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .columns import Columns, segment_starts
+from .base import Context, setting
+from .columns import segment_starts
 from .flags import Flags, empty
-from .pairs import Pairs, copy_like
-from .split import SplitSettings
+from .pairs import copy_like
 
+KIND = "duplicate"
 DETECTOR = "duplicate/1.0"
+LABEL = ("重复登记", "duplicate registration")
+RISK_WEIGHT = 1.0
+SCOPE = "pairs"
 
 
-def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flags:
+@dataclass(frozen=True)
+class Settings:
+    window_days: int = setting(31, "the two registrations' signing dates at most this many days apart")
+    title: float = setting(0.75, "title cores' character-pair similarity for a copy without the same number")
+    amount: float = setting(0.9, "smaller technology amount at least this share of the larger")
+
+
+def detect(ctx: Context) -> Flags:
+    c, s = ctx.columns, ctx.settings_for(KIND, Settings)
     n = len(c)
-    if n == 0 or len(pairs) == 0:
-        return empty("duplicate", DETECTOR, applied=n)
-    hit = copy_like(c, pairs, s.duplicate_window_days, s.duplicate_title, s.duplicate_amount)
+    if n == 0:
+        return empty(KIND, DETECTOR, applied=n)
+    pairs = ctx.pairs
+    if len(pairs) == 0:
+        return empty(KIND, DETECTOR, applied=n)
+    hit = copy_like(c, pairs, s.window_days, s.title, s.amount)
     a, b = pairs.a[hit], pairs.b[hit]
     # the later registration is the duplicate: later application date, then later entry
     later_b = (c.filed[b] > c.filed[a]) | ((c.filed[b] == c.filed[a]) & (b > a))
@@ -47,4 +64,4 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
             r.append(f"分别在登记点 {c.point[j]} 与 {c.point[i]} 登记 / registered at points {c.point[j]} and {c.point[i]}")
         reasons.append(r)
         related.append(np.array([j], np.int64))
-    return Flags("duplicate", DETECTOR, dup[pick].astype(np.int64), score[pick], reasons, related, applied=n)
+    return Flags(KIND, DETECTOR, dup[pick].astype(np.int64), score[pick], reasons, related, applied=n)

@@ -1,33 +1,48 @@
 """Large software contracts (软件类大额合同).
 
-A software filing is flagged when its technology transaction amount is at or
-above the large line; when it is far above the seller's own history (several
-times its median and several robust deviations above it, and above the
-ordinary range of comparable filings); or, for a seller without history, when
-it is above the quartile fence of comparable software filings (same kind and
-field). Peer groups and histories need a minimum volume.
+A software filing is flagged when its technology transaction amount is at or above the large line,
+or when it is far above the seller's own history and above what comparable contracts usually are.
+"Far above the seller's history" is measured on the log scale against the seller's own spread: a
+seller whose contracts already range over an order of magnitude is not unusual at five or ten times
+its median, one whose contracts cluster tightly is. So a filing must be, all at once:
+
+- several robust deviations (1.4826·MAD of the seller's log amounts) above the seller's median, with
+  a floor on the spread that is higher while the history is short (few contracts say little about
+  how widely a seller's amounts spread);
+- a multiple of the seller's median;
+- above the median of comparable software contracts (same kind and field).
+
+For a seller without history, a filing above the quartile fence of comparable software contracts is
+flagged, with the fence on log amounts (Q3 + k·IQR), which is robust to skewed amounts.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from .base import Context, setting
 from .columns import Columns, group_median
 from .flags import Flags, empty
-from .peers import PeerTable, from_columns, peer_keys
+from .peers import from_columns, peer_keys
 
-DETECTOR = "large_software/1.1"
+KIND = "large_software"
+DETECTOR = "large_software/2.0"
+LABEL = ("软件类大额", "large software contract")
+RISK_WEIGHT = 1.0
+SCOPE = "seller"
 
 
 @dataclass(frozen=True)
-class LargeSoftwareSettings:
-    large_line: float = 5_000_000.0
-    fence_k: float = 3.0              # peer fence: Q3 + k·IQR on log amounts ("far above")
-    min_peer_group: int = 30
-    min_seller_history: int = 4       # other filings of the seller needed to judge against its history
-    seller_ratio: float = 4.0         # at least this many times the seller's median
-    seller_z: float = 3.0             # and this many robust deviations above it
-    min_log_spread: float = 0.25      # floor for a seller's spread, so uniform histories do not over-react
+class Settings:
+    large_line: float = setting(5_000_000.0, "the large line on the technology amount, yuan (2024 draft rule)")
+    fence_k: float = setting(3.0, "peer fence Q3 + k·IQR on log amounts, for sellers without history")
+    min_peer_group: int = setting(30, "peer groups smaller than this prove nothing")
+    min_seller_history: int = setting(4, "other contracts of the seller needed to judge against its history")
+    seller_ratio: float = setting(4.0, "at least this many times the seller's median")
+    seller_z: float = setting(3.5, "and this many robust deviations above it (log scale)")
+    min_log_spread: float = setting(0.25, "floor for a seller's log spread with a long history")
+    short_history: int = setting(10, "below this many other contracts the spread floor rises")
+    short_log_spread: float = setting(0.5, "floor for a seller's log spread with a short history")
 
 
 def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -37,26 +52,30 @@ def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return median, 1.4826 * mad, size - 1
 
 
-def detect(c: Columns, s: LargeSoftwareSettings = LargeSoftwareSettings(), peers: PeerTable | None = None) -> Flags:
-    """`peers` (quartiles per kind × field) come from the whole registry when `c` is only part of it."""
+def detect(ctx: Context) -> Flags:
+    """Peers (quartiles per kind × field) come from the whole registry when the context is only part of it."""
+    c, s = ctx.columns, ctx.settings_for(KIND, Settings)
     sw = np.nonzero(c.software)[0]
     if len(sw) == 0:
-        return empty("large_software", DETECTOR)
+        return empty(KIND, DETECTOR)
     tech = c.tech_amount
     logs = np.log1p(tech)
-    count, q1, q2, q3 = (peers or from_columns(c)).per_row(peer_keys(c))
+    count, q1, q2, q3 = (ctx.peers or from_columns(c)).per_row(peer_keys(c))
     enough = count >= s.min_peer_group        # a small peer group proves nothing
     peer_median = np.where(enough, q2, np.inf)
     fence = np.where(enough, q3 + s.fence_k * np.maximum(q3 - q1, 0.1), np.inf)
     med, spread, others = seller_history(c, logs)
-    spread = np.maximum(spread, s.min_log_spread)
+    floor = np.where(others < s.short_history, s.short_log_spread, s.min_log_spread)
+    spread = np.maximum(spread, floor)
 
+    x, m = logs[sw], med[sw]
     over_line = tech[sw] >= s.large_line
-    over_peers = logs[sw] > fence[sw]
+    over_peers = x > fence[sw]
     has_history = others[sw] >= s.min_seller_history
-    ratio = np.expm1(logs[sw]) / np.maximum(np.expm1(med[sw]), 1.0)
-    over_own = (has_history & (ratio >= s.seller_ratio) & ((logs[sw] - med[sw]) / spread[sw] >= s.seller_z)
-                & (logs[sw] > peer_median[sw]))
+    ratio = np.expm1(x) / np.maximum(np.expm1(m), 1.0)
+    z = (x - m) / spread[sw]
+    over_own = (has_history & (ratio >= s.seller_ratio) & (z >= s.seller_z)
+                & (x > peer_median[sw]))
     score = np.where(over_line, 0.9, 0.0)
     score = np.maximum(score, np.where(over_peers & ~has_history, 0.7, 0.0))
     score = np.maximum(score, np.where(over_own, 0.8 + 0.1 * over_peers, 0.0))
@@ -69,11 +88,21 @@ def detect(c: Columns, s: LargeSoftwareSettings = LargeSoftwareSettings(), peers
             r.append(f"软件类合同技术交易额 {tech[i]:,.2f} 元，达到大额线 {s.large_line:,.0f} 元 / "
                      f"software contract with technology amount {tech[i]:,.2f} yuan at or above the large line")
         if over_peers[j]:
-            r.append(f"远高于同类（{c.kind[i]}/{c.domain[i]}）软件合同：超过四分位上界 {np.expm1(fence[i]):,.0f} 元 / "
+            r.append(f"远高于同类软件合同：超过四分位上界 {np.expm1(fence[i]):,.0f} 元 / "
                      f"far above comparable software contracts (fence {np.expm1(fence[i]):,.0f} yuan)")
         if over_own[j]:
-            r.append(f"是卖方其他 {others[i]} 份合同中位数 {np.expm1(med[i]):,.0f} 元的 {ratio[j]:.1f} 倍 / "
-                     f"{ratio[j]:.1f}× the median {np.expm1(med[i]):,.0f} yuan of the seller's {others[i]} other contracts")
+            r.append(f"是卖方其他 {others[i]} 份合同中位数 {np.expm1(med[i]):,.0f} 元的 {ratio[j]:.1f} 倍，"
+                     f"按卖方自身金额的离散程度高出 {z[j]:.1f} 个稳健标准差 / {ratio[j]:.1f}× the median "
+                     f"{np.expm1(med[i]):,.0f} yuan of the seller's {others[i]} other contracts, {z[j]:.1f} robust "
+                     f"deviations above it on the seller's own spread")
         reasons.append(r)
-    return Flags("large_software", DETECTOR, rows.astype(np.int64), score[keep], reasons,
-                 [np.zeros(0, np.int64) for _ in rows], applied=len(sw))
+    # the seller's other contracts are the evidence of "far above its history": name them
+    related = [_seller_others(c, i) if over_own[j] else np.zeros(0, np.int64)
+               for j, i in zip(np.nonzero(keep)[0], rows)]
+    return Flags(KIND, DETECTOR, rows.astype(np.int64), score[keep], reasons, related, applied=len(sw))
+
+
+def _seller_others(c: Columns, row: int, limit: int = 20) -> np.ndarray:
+    others = np.nonzero(c.seller == c.seller[row])[0]
+    others = others[others != row]
+    return others[np.argsort(-c.signed[others], kind="stable")[:limit]].astype(np.int64)

@@ -15,10 +15,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .columns import Columns
+from .base import Context, setting
 from .features import LABELS_ZH, NAMES, engineered
 from .flags import Flags, empty
-from .peers import PeerTable
+
+KIND = "outlier"
+DETECTOR = "outlier"                 # the version is the model's (OutlierModel.detector)
+LABEL = ("异常值（模型）", "outlier (model)")
+RISK_WEIGHT = 0.5                    # a model's hunch counts half of a named red flag
+SCOPE = "changed"
+EVALUATED = False                    # no labels: judged by inspectors' findings (techreg flags evaluate)
+
+
+@dataclass(frozen=True)
+class Settings:
+    share: float = setting(0.002, "share of scored filings the model may flag at most")
+
 
 MODEL_NAME = "outlier"
 # reviewed: what an IsolationForest of extra-trees needs, nothing that can run code
@@ -94,8 +106,9 @@ def raw_scores(model, features: np.ndarray) -> np.ndarray:
     return -model.score_samples(features)
 
 
-def detect(c: Columns, m: OutlierModel | None, share: float = 0.002,
-           peers: PeerTable | None = None, in_scope: np.ndarray | None = None) -> Flags:
+def detect(ctx: Context) -> Flags:
+    c, m, in_scope, peers = ctx.columns, ctx.model, ctx.in_scope, ctx.peers
+    share = ctx.settings_for(KIND, Settings).share
     if m is None or len(c) == 0:
         return empty("outlier", "outlier/none", applied=0)
     rows_scored = np.arange(len(c)) if in_scope is None else np.nonzero(in_scope)[0]

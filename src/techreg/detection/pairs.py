@@ -23,6 +23,7 @@ class Pairs:
     same_seller: np.ndarray
     sister: np.ndarray         # different sellers sharing a trade name and region
     title_sim: np.ndarray      # bigram Jaccard of title cores (0 where sellers unrelated)
+    subject_sim: np.ndarray    # share of the shorter subject's bigrams found in the other (text.py)
     marks_equal: np.ndarray    # same numbering in the titles (一期 vs 二期 differ)
     contract_equal: np.ndarray
 
@@ -31,7 +32,7 @@ class Pairs:
 
 
 def index_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (a, b) of the same buyer signed within the window, same or sister seller, same kind or contract number.
+    """Rows (a, b) of the same buyer signed within the window, same or sister seller.
 
     Numbers only (no text), so an incremental scan can find which filings the
     changed ones can pair with before it reads any title.
@@ -52,10 +53,8 @@ def index_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> tuple
     b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int64)
     same_seller = c.seller[a] == c.seller[b]
     sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] != -1)
-    contract_equal = (c.contract_hash[a] == c.contract_hash[b]) & (c.contract_hash[a] != 0)
-    # parts of one deal are of one kind; a copy keeps its kind or at least its contract number
-    same_kind = (c.peer_group[a] // 32) == (c.peer_group[b] // 32)
-    related = (same_seller | sister) & (same_kind | contract_equal)
+    # parts of one deal may be of different kinds (开发 + 技术服务 + 咨询): the kind does not narrow
+    related = same_seller | sister
     return a[related].astype(np.int64), b[related].astype(np.int64)
 
 
@@ -70,8 +69,22 @@ def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_
     core_a, core_b = c.title_core[a], c.title_core[b]
     sim = similarity(core_a, core_b, min_similarity, c.core_hash[a], c.core_hash[b])
     sim[(core_a == "") | (core_b == "")] = 0.0
+    subject_a, subject_b = c.title_subject[a], c.title_subject[b]
+    subject_ids = np.unique(np.concatenate([subject_a, subject_b]).astype(str), return_inverse=True)[1]
+    subject = similarity(subject_a, subject_b, 0.0, subject_ids[:len(a)], subject_ids[len(a):], containment=True)
+    # a subject shorter than a few characters (平台, 系统) is no evidence of one deal
+    short = np.minimum(_lengths(subject_a), _lengths(subject_b)) < MIN_SUBJECT_CHARS
+    subject[short & (subject_a != subject_b)] = 0.0
+    subject[(subject_a == "") | (subject_b == "")] = 0.0
     return Pairs(a, b, (c.signed[b] - c.signed[a]).astype(np.int64),
-                 same_seller, sister, sim, c.title_marks[a] == c.title_marks[b], contract_equal)
+                 same_seller, sister, sim, subject, c.title_marks[a] == c.title_marks[b], contract_equal)
+
+
+MIN_SUBJECT_CHARS = 4
+
+
+def _lengths(strings: np.ndarray) -> np.ndarray:
+    return np.char.str_len(strings.astype(str)) if len(strings) else np.zeros(0, int)
 
 
 def copy_like(c: Columns, p: Pairs, window_days: int, title_min: float, amount_min: float) -> np.ndarray:

@@ -1,15 +1,17 @@
 """Split contracts (合同拆分): one deal cut into pieces that each stay under a line.
 
-Parts are filings of one kind and one buyer with the same seller or a sister
-company, signed within a window, with near-identical subjects once the numbering
-(一期/二期, 模块A/B, Part 1/2) is set aside. Pairs join into groups. A group
-is flagged when it also shows numbered parts, a configured line each part is
-under and the sum is over, or parts each just under a round figure; it does
-not need a configured line, because splitters also aim under lines the
+Parts are filings of one buyer with the same seller or a sister company (one trade name, any city),
+signed within a window, sharing a subject: the title with its wrapping taken off (关于…的…项目,
+kind words, phase and part numbers in any notation and position, module and subsystem words,
+supplements and continuations, years; text.py), compared by containment so that a module's own
+name (…数据采集模块开发) does not hide the subject it belongs to. Kinds may differ between parts.
+Pairs join into groups. A group is flagged when it also shows parts told apart only by their
+wrapping, a configured line each part is under and the sum is over, or parts each just under a
+round figure; it does not need a configured line, because splitters also aim under lines the
 registry does not know. A tight signing span raises the score.
-Honest look-alikes stay out: yearly renewals and real phases months apart
-fall outside the window, unrelated projects with one client have different
-subjects, and a group that keeps going for months is regular business.
+Honest look-alikes stay out: yearly renewals and real phases months apart fall outside the window,
+unrelated projects with one client have different subjects, a group that keeps going for months is
+regular business, and one contract registered twice is left to the duplicate detector.
 """
 
 from dataclasses import dataclass
@@ -18,26 +20,32 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .columns import Columns
+from .base import Context, setting
 from .flags import Flags, empty
-from .pairs import Pairs, copy_like
+from .pairs import copy_like
 
-DETECTOR = "split/1.0"
+KIND = "split"
+DETECTOR = "split/2.0"
+LABEL = ("合同拆分", "split contract")
+RISK_WEIGHT = 1.0
+SCOPE = "pairs"
 
 
 @dataclass(frozen=True)
-class SplitSettings:
-    lines: tuple[float, ...] = (5_000_000.0, 10_000_000.0)
-    window_days: int = 45          # parts signed at most this far apart
-    max_span_days: int = 90        # a group spread wider than this is repeat business
-    tight_days: int = 14
-    balanced_share: float = 0.2    # smallest part at least this share of the biggest to count a line as aimed under
-    just_under_share: float = 0.8  # "just under" a round figure: at least this share of it
-    min_score: float = 0.6
-    title_similarity: float = 0.8  # bigram Jaccard of title cores
-    duplicate_window_days: int = 31
-    duplicate_title: float = 0.75
-    duplicate_amount: float = 0.9
+class Settings:
+    lines: tuple[float, ...] = setting((5_000_000.0, 10_000_000.0),
+                                       "configured lines (technology amount, yuan): large line, delegation line")
+    window_days: int = setting(45, "parts signed at most this many days apart")
+    max_span_days: int = setting(90, "a group spread wider than this is repeat business")
+    tight_days: int = setting(14, "a group signed within this many days scores higher")
+    balanced_share: float = setting(0.2, "smallest part at least this share of the biggest to count a line as aimed under")
+    just_under_share: float = setting(0.8, "'just under' a round figure: at least this share of it")
+    min_score: float = setting(0.65, "flag groups scoring at least this (timing and a shared subject alone score 0.6)")
+    subject_similarity: float = setting(0.8, "share of the shorter subject's character pairs found in the other")
+    marked_similarity: float = setting(0.6, "the same, enough when both titles name themselves parts (模块, 二期, 补充)")
+    copy_title: float = setting(0.75, "pairs this alike in title (and amount, below) are one contract twice, not parts")
+    copy_amount: float = setting(0.9, "smaller technology amount at least this share of the larger for a copy")
+    copy_window_days: int = setting(31, "a copy is signed within this many days of the original")
 
 
 def _round_line_under(amounts: np.ndarray) -> np.ndarray:
@@ -50,16 +58,21 @@ def _round_line_under(amounts: np.ndarray) -> np.ndarray:
     return above.min(axis=0)
 
 
-def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flags:
+def detect(ctx: Context) -> Flags:
+    c, s = ctx.columns, ctx.settings_for(KIND, Settings)
     n = len(c)
-    if n == 0 or len(pairs) == 0:
-        return empty("split", DETECTOR, applied=n)
-    same_kind = (c.peer_group[pairs.a] // 32) == (c.peer_group[pairs.b] // 32)
-    edge = (same_kind & (pairs.days <= s.window_days) & (pairs.title_sim >= s.title_similarity)
-            & ~copy_like(c, pairs, s.duplicate_window_days, s.duplicate_title, s.duplicate_amount))
+    if n == 0:
+        return empty(KIND, DETECTOR, applied=n)
+    pairs = ctx.pairs
+    if len(pairs) == 0:
+        return empty(KIND, DETECTOR, applied=n)
+    both_marked = c.part_marked[pairs.a].astype(bool) & c.part_marked[pairs.b].astype(bool)
+    alike = (pairs.subject_sim >= s.subject_similarity) | (both_marked & (pairs.subject_sim >= s.marked_similarity))
+    edge = ((pairs.days <= s.window_days) & alike
+            & ~copy_like(c, pairs, s.copy_window_days, s.copy_title, s.copy_amount))
     a, b = pairs.a[edge], pairs.b[edge]
     if len(a) == 0:
-        return empty("split", DETECTOR, applied=n)
+        return empty(KIND, DETECTOR, applied=n)
     nodes, local = np.unique(np.concatenate([a, b]), return_inverse=True)
     m = len(nodes)
     graph = coo_matrix((np.ones(len(a)), (local[:len(a)], local[len(a):])), shape=(m, m))
@@ -78,10 +91,12 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
     span = last - first
     sellers = np.unique(np.stack([label, c.seller[nodes]]), axis=1)[0]
     seller_count = np.bincount(sellers, minlength=groups)
-    marks = np.unique(np.stack([label, np.unique(c.title_marks[nodes], return_inverse=True)[1]]), axis=1)[0]
-    marks_count = np.bincount(marks, minlength=groups)
-    unnumbered = np.bincount(label, weights=(c.title_marks[nodes] == ""), minlength=groups)
-    numbered = (marks_count > 1) & (unnumbered == 0)     # every part carries its own number
+    # parts that name themselves parts (二期, 三期开发, 数据采集模块开发, （补充）, Phase II), each with a title
+    # of its own around the shared subject; the first part often carries no mark, the others do
+    wrapping = np.char.add(c.title_core[nodes].astype(str), c.title_marks[nodes].astype(str))
+    titles = np.unique(np.stack([label, np.unique(wrapping, return_inverse=True)[1]]), axis=1)[0]
+    marked = np.bincount(label, weights=c.part_marked[nodes].astype(float), minlength=groups)
+    numbered = (np.bincount(titles, minlength=groups) == size) & (marked >= np.maximum(size - 1, 2))
 
     smallest = np.full(groups, np.inf)
     np.minimum.at(smallest, label, tech)
@@ -102,7 +117,7 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
         round_line = np.where(hit, line, round_line)
         under_round |= hit
     sister = seller_count > 1
-    cores = np.unique(np.stack([label, np.unique(c.title_core[nodes], return_inverse=True)[1]]), axis=1)[0]
+    cores = np.unique(np.stack([label, np.unique(c.title_subject[nodes].astype(str), return_inverse=True)[1]]), axis=1)[0]
     identical = np.bincount(cores, minlength=groups) == 1
 
     # evidence adds up; a pair of same-subject contracts alone (0.3) is ordinary repeat business
@@ -120,9 +135,9 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
         others = nodes[members_by_group[g]]
         others = others[others != row]
         r = [f"与 {len(others)} 份合同同一买方、{'关联（同字号同地区）' if sister[g] else '同一'}卖方，"
-             f"{span[g]} 天内签订，标的名称近似；合计技术交易额 {total[g]:,.2f} 元，最大一份 {biggest[g]:,.2f} 元 / "
+             f"{span[g]} 天内签订，标的相同（名称措辞各异）；合计技术交易额 {total[g]:,.2f} 元，最大一份 {biggest[g]:,.2f} 元 / "
              f"one of {size[g]} contracts with the same buyer and {'sister-company' if sister[g] else 'the same'} "
-             f"seller, signed within {span[g]} days, near-identical subjects; together {total[g]:,.2f} yuan, "
+             f"seller, signed within {span[g]} days, one subject under different wrappings; together {total[g]:,.2f} yuan, "
              f"largest part {biggest[g]:,.2f} yuan"]
         if crossed[g]:
             r.append(f"每份均低于 {crossed[g]:,.0f} 元的线，合计超过该线 / each part under the {crossed[g]:,.0f} "
@@ -131,9 +146,9 @@ def detect(c: Columns, pairs: Pairs, s: SplitSettings = SplitSettings()) -> Flag
             r.append(f"每份金额都略低于 {round_line[g]:,.0f} 元，合计超过 / each part just under {round_line[g]:,.0f} "
                      f"yuan, together above it")
         if numbered[g]:
-            r.append("标题仅分期/分部编号不同 / titles differ only in phase or part numbering")
+            r.append("各份标题只在分期、模块或补充字样上不同 / the titles differ only in phase, module or supplement wording")
         rows.append(row)
         scores.append(score[g])
         reasons.append(r)
         related.append(others.astype(np.int64))
-    return Flags("split", DETECTOR, np.array(rows, np.int64), np.array(scores), reasons, related, applied=n)
+    return Flags(KIND, DETECTOR, np.array(rows, np.int64), np.array(scores), reasons, related, applied=n)

@@ -5,7 +5,7 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 
 from ...detection.risk import RiskOut, risk_for_filing
-from ...detection.scan import FlagOut, flags_for_filing, list_flags
+from ...detection.store import FlagOut, flags_for_filing, list_flags
 from ...errors import Forbidden
 from ...registry import service
 

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Response, Template
 from ..params import OptionalDbId
 from ...config import Settings
 from ...detection.risk import risk_for_filing
-from ...detection.scan import flags_for_filing
+from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput, NotAuthenticated
 from ...registry import service, users
 from ...registry.rules import FilingRejected, decode_filing

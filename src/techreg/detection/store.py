@@ -1,0 +1,142 @@
+"""Flags in PostgreSQL: written by scans, read by pages and the API, exported in the flag format.
+
+A flag is upserted by (filing, kind, detector version); one a newer scan no longer raises is marked
+inactive, never deleted, so what an inspector saw stays on record.
+"""
+
+import datetime
+import json
+
+import asyncpg
+import msgspec
+import numpy as np
+
+# -- queries -------------------------------------------------------------------------------------------
+
+# Flags of the given filings that are active now: compared with a rescan's, so unchanged ones are only confirmed.
+ACTIVE_OF_FILINGS = """
+    SELECT id, filing_id, kind, detector, score, reasons, related FROM flags
+    WHERE active AND filing_id = any($1::bigint[])
+"""
+# A flag raised again exactly as stored: only its last_seen / last_run move.
+CONFIRM = "UPDATE flags SET last_seen = now(), last_run = $1 WHERE id = any($2::bigint[])"
+# The scan's flags arrive in a temporary table by COPY, then are upserted in one statement.
+STAGE = """CREATE TEMP TABLE IF NOT EXISTS scan_flags
+    (filing_id bigint, kind text, detector text, score float8, reasons text, related text[])"""
+UPSERT_STAGED = """
+    INSERT INTO flags (filing_id, kind, detector, score, reasons, related, first_run, last_run)
+    SELECT filing_id, kind, detector, score, reasons::jsonb, related, $1, $1 FROM scan_flags
+    ON CONFLICT (filing_id, kind, detector) DO UPDATE
+    SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
+        last_seen = now(), last_run = $1, active = true
+"""
+# Every active flag, to work out which of the judged filings' flags this run did not raise again.
+ACTIVE_ALL = "SELECT id, filing_id, detector FROM flags WHERE active"
+RETIRE = "UPDATE flags SET active = false WHERE id = any($1::bigint[])"
+# Filings refused since the last scan keep their flags on record, inactive.
+RETIRE_REFUSED = """
+    UPDATE flags SET active = false
+    WHERE active AND filing_id IN (SELECT id FROM filings WHERE status = 'refused' AND change_seq > $1)
+"""
+# The flag export format (filing-format.md), one row per active flag.
+EXPORT = """
+    SELECT f.ref, g.kind, g.score, g.reasons, g.related, g.detector
+    FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active ORDER BY g.id
+"""
+FLAG_COLUMNS = "f.ref, g.kind, g.score, g.reasons, g.related, g.detector, g.active, g.first_seen, g.last_seen"
+# One filing's flags, active first, strongest first.
+OF_FILING = f"""
+    SELECT {FLAG_COLUMNS} FROM flags g JOIN filings f ON f.id = g.filing_id
+    WHERE g.filing_id = $1 ORDER BY g.active DESC, g.score DESC
+"""
+# Active flags filtered by minimum score, kind and point, strongest first.
+LIST = f"""
+    SELECT {FLAG_COLUMNS} FROM flags g JOIN filings f ON f.id = g.filing_id
+    WHERE g.active AND g.score >= $1 AND ($2::text IS NULL OR g.kind = $2)
+      AND ($3::text IS NULL OR f.point_code = $3)
+    ORDER BY g.score DESC, g.id LIMIT $4
+"""
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+async def confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> list[tuple]:
+    """Flags raised again exactly as stored only get last_seen/last_run; the rest are returned for writing."""
+    existing = await conn.fetch(ACTIVE_OF_FILINGS, list({r[0] for r in records}))
+    stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in existing}
+    same, changed = [], []
+    for record in records:                      # a loop over flags, not filings
+        old = stored.get(record[:3])
+        if (old is not None and abs(old["score"] - record[3]) < 1e-12 and list(old["related"]) == record[5]
+                and old["reasons"] == json.loads(record[4])):
+            same.append(old["id"])
+        else:
+            changed.append(record)
+    await conn.execute(CONFIRM, run_id, same)
+    return changed
+
+
+async def write(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> None:
+    """Upsert (filing_id, kind, detector, score, reasons json, related refs) records."""
+    await conn.execute(STAGE)
+    await conn.execute("TRUNCATE scan_flags")
+    await conn.copy_records_to_table("scan_flags", records=records)
+    await conn.execute(UPSERT_STAGED, run_id)
+
+
+async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, np.ndarray],
+                          raised: set[tuple[int, str]]) -> None:
+    """Active flags of judged filings that this run did not raise again become inactive (kept on record).
+
+    `judged_by_family` maps a detector family (name before the version) to the filing ids it judged;
+    a newer version's flag replaces an older one's. Worked out from the active flags, which are few
+    next to the filings, instead of a join in SQL.
+    """
+    active = await conn.fetch(ACTIVE_ALL)
+    if not active:
+        return
+    flag_id, filing_id, detector = (list(column) for column in zip(*active))
+    family = np.array([d.split("/")[0] for d in detector])
+    filing = np.array(filing_id, np.int64)
+    judged = np.zeros(len(active), bool)
+    for name, ids in judged_by_family.items():
+        judged |= (family == name) & np.isin(filing, ids)
+    retire = [flag_id[k] for k in np.nonzero(judged)[0] if (filing_id[k], detector[k]) not in raised]
+    await conn.execute(RETIRE, retire)
+
+
+async def retire_refused(conn: asyncpg.Connection, since: int) -> None:
+    await conn.execute(RETIRE_REFUSED, since)
+
+
+# -- reading -----------------------------------------------------------------------------------------------
+
+class FlagOut(msgspec.Struct):
+    ref: str
+    kind: str
+    score: float
+    reasons: list[str]
+    related: list[str]
+    detector: str
+    active: bool
+    first_seen: datetime.datetime
+    last_seen: datetime.datetime
+
+
+async def export_flags(conn: asyncpg.Connection):
+    """Flag export format (filing-format.md), one JSON object per active flag."""
+    async with conn.transaction(readonly=True):
+        async for r in conn.cursor(EXPORT, prefetch=5000):
+            yield msgspec.json.encode({"ref": r["ref"], "kind": r["kind"], "score": round(r["score"], 4),
+                                       "reasons": r["reasons"], "related": list(r["related"]),
+                                       "detector": r["detector"]}) + b"\n"
+
+
+async def flags_for_filing(conn: asyncpg.Connection, filing_id: int) -> list[FlagOut]:
+    return [msgspec.convert(dict(r), FlagOut) for r in await conn.fetch(OF_FILING, filing_id)]
+
+
+async def list_flags(conn: asyncpg.Connection, *, point: str | None, kind: str | None, min_score: float,
+                     limit: int) -> list[FlagOut]:
+    rows = await conn.fetch(LIST, min_score, kind, point, limit)
+    return [msgspec.convert(dict(r), FlagOut) for r in rows]
