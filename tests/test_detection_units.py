@@ -29,7 +29,7 @@ def cols(rows: list[dict]) -> Columns:
         contract_key=np.array([r.get("no", f"N{i}") for i, r in enumerate(rows)], dtype=object),
         title_core=np.array(col("core", "智慧园区管理平台开发合同"), dtype=object),
         title_marks=np.array(col("marks", ""), dtype=object),
-        part_marked=np.array([r.get("marked", bool(r.get("marks"))) for r in rows], bool),
+        part_marks=np.array([r.get("part", r.get("marks", "")) for r in rows], dtype=object),
         title_subject=np.array([r.get("subject", r.get("core", "智慧园区管理平台")) for r in rows], dtype=object),
         point=np.array(col("point", "310101"), dtype=object),
         seller_brand=np.array(col("brand", -1), np.int32),

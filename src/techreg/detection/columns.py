@@ -42,7 +42,7 @@ class Columns:
     title_core: np.ndarray = field(default=None)       # object: title without numbering (text.py)
     title_marks: np.ndarray = field(default=None)      # object: only the numbering of the title
     title_subject: np.ndarray = field(default=None)    # object: the subject a deal's parts share (text.py)
-    part_marked: np.ndarray = field(default=None)      # bool: the title names itself a part (text.py)
+    part_marks: np.ndarray = field(default=None)       # object: the marks naming the title a part (text.py)
     point: np.ndarray = field(default=None)            # object: registration point code
     seller_brand: np.ndarray = field(default=None)     # int32: trade name + region of the seller, -1 unknown
     peer_group: np.ndarray = field(default=None)       # int32: kind × field × software (peer_group_code)
@@ -52,11 +52,9 @@ class Columns:
     def __post_init__(self):
         n = len(self.ref)
         blank = np.full(n, "", dtype=object)
-        for name in ("contract_prefix", "contract_key", "title_core", "title_marks", "title_subject", "point"):
+        for name in ("contract_prefix", "contract_key", "title_core", "title_marks", "title_subject", "part_marks", "point"):
             if getattr(self, name) is None:
                 setattr(self, name, blank.copy())
-        if self.part_marked is None:
-            self.part_marked = np.zeros(n, bool)
         if self.contract_seq is None:
             self.contract_seq = np.full(n, -1, np.int64)
         if self.seller_brand is None:

@@ -9,7 +9,9 @@ its median, one whose contracts cluster tightly is. So a filing must be, all at 
 - several robust deviations (1.4826·MAD of the seller's log amounts) above the seller's median, with
   a floor on the spread that is higher while the history is short (few contracts say little about
   how widely a seller's amounts spread);
-- a multiple of the seller's median;
+- a multiple of the seller's median, and a multiple of the largest software contract the seller has
+  had besides this one (a seller with a tail of big deals has already shown how far it spreads; one
+  whose software work never came near this size has not);
 - above the median of comparable software contracts (same kind and field).
 
 For a seller without history, a filing above the quartile fence of comparable software contracts is
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Context, setting
-from .columns import Columns, group_median
+from .columns import Columns, group_median, segment_starts
 from .flags import Flags, empty
 from .peers import from_columns, peer_keys
 
@@ -39,7 +41,8 @@ class Settings:
     min_peer_group: int = setting(30, "peer groups smaller than this prove nothing")
     min_seller_history: int = setting(4, "other contracts of the seller needed to judge against its history")
     seller_ratio: float = setting(4.0, "at least this many times the seller's median")
-    seller_z: float = setting(3.5, "and this many robust deviations above it (log scale)")
+    seller_z: float = setting(4.0, "and this many robust deviations above it (log scale)")
+    over_largest: float = setting(4.0, "and this many times the seller's largest other software contract")
     min_log_spread: float = setting(0.25, "floor for a seller's log spread with a long history")
     short_history: int = setting(10, "below this many other contracts the spread floor rises")
     short_log_spread: float = setting(0.5, "floor for a seller's log spread with a short history")
@@ -52,6 +55,31 @@ def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return median, 1.4826 * mad, size - 1
 
 
+def software_median(peers) -> float:
+    """The median log amount of software contracts across peer groups (group medians weighted by size)."""
+    rows = [(v[0], v[2]) for k, v in peers.items() if k % 2 == 1 and v[0] > 0 and np.isfinite(v[2])]
+    if not rows:
+        return np.inf
+    counts, medians = np.array(rows, float).T
+    order = np.argsort(medians)
+    cumulative = np.cumsum(counts[order])
+    return float(medians[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def largest_other(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row: the largest value among the other rows of its group (-inf when it has none)."""
+    order = np.lexsort((-values, group))
+    starts = np.nonzero(segment_starts(group[order]))[0]
+    counts = np.diff(np.r_[starts, len(order)])
+    member = np.empty(len(values), np.int64)
+    member[order] = np.repeat(np.arange(len(starts)), counts)
+    top = values[order][starts]
+    second = np.where(counts > 1, values[order][np.minimum(starts + 1, len(order) - 1)], -np.inf)
+    is_top = np.zeros(len(values), bool)
+    is_top[order[starts]] = True
+    return np.where(is_top, second[member], top[member])
+
+
 def detect(ctx: Context) -> Flags:
     """Peers (quartiles per kind × field) come from the whole registry when the context is only part of it."""
     c, s = ctx.columns, ctx.settings_for(KIND, Settings)
@@ -60,9 +88,11 @@ def detect(ctx: Context) -> Flags:
         return empty(KIND, DETECTOR)
     tech = c.tech_amount
     logs = np.log1p(tech)
-    count, q1, q2, q3 = (ctx.peers or from_columns(c)).per_row(peer_keys(c))
+    peers = ctx.peers or from_columns(c)
+    count, q1, q2, q3 = peers.per_row(peer_keys(c))
     enough = count >= s.min_peer_group        # a small peer group proves nothing
-    peer_median = np.where(enough, q2, np.inf)
+    # where a kind × field has too few software contracts to compare with, all software contracts do
+    peer_median = np.where(enough, q2, software_median(peers))
     fence = np.where(enough, q3 + s.fence_k * np.maximum(q3 - q1, 0.1), np.inf)
     med, spread, others = seller_history(c, logs)
     floor = np.where(others < s.short_history, s.short_log_spread, s.min_log_spread)
@@ -73,8 +103,12 @@ def detect(ctx: Context) -> Flags:
     over_peers = x > fence[sw]
     has_history = others[sw] >= s.min_seller_history
     ratio = np.expm1(x) / np.maximum(np.expm1(m), 1.0)
+    # the seller's other software contracts only: a hardware-heavy deal is no precedent for software work,
+    # and neither is one at or over the large line (flagged in its own right)
+    biggest = largest_other(c.seller[sw], np.where(tech[sw] >= s.large_line, -np.inf, x))
+    over_largest = np.expm1(x) / np.maximum(np.expm1(biggest), 1.0)
     z = (x - m) / spread[sw]
-    over_own = (has_history & (ratio >= s.seller_ratio) & (z >= s.seller_z)
+    over_own = (has_history & (ratio >= s.seller_ratio) & (z >= s.seller_z) & (over_largest >= s.over_largest)
                 & (x > peer_median[sw]))
     score = np.where(over_line, 0.9, 0.0)
     score = np.maximum(score, np.where(over_peers & ~has_history, 0.7, 0.0))
@@ -92,9 +126,10 @@ def detect(ctx: Context) -> Flags:
                      f"far above comparable software contracts (fence {np.expm1(fence[i]):,.0f} yuan)")
         if over_own[j]:
             r.append(f"是卖方其他 {others[i]} 份合同中位数 {np.expm1(med[i]):,.0f} 元的 {ratio[j]:.1f} 倍，"
-                     f"按卖方自身金额的离散程度高出 {z[j]:.1f} 个稳健标准差 / {ratio[j]:.1f}× the median "
-                     f"{np.expm1(med[i]):,.0f} yuan of the seller's {others[i]} other contracts, {z[j]:.1f} robust "
-                     f"deviations above it on the seller's own spread")
+                     f"按卖方自身金额的离散程度高出 {z[j]:.1f} 个稳健标准差，是其以往最大一份软件合同的 "
+                     f"{over_largest[j]:.1f} 倍 / {ratio[j]:.1f}× the median {np.expm1(med[i]):,.0f} yuan of the "
+                     f"seller's {others[i]} other contracts, {z[j]:.1f} robust deviations above it on the seller's "
+                     f"own spread, {over_largest[j]:.1f}× its largest other software contract")
         reasons.append(r)
     # the seller's other contracts are the evidence of "far above its history": name them
     related = [_seller_others(c, i) if over_own[j] else np.zeros(0, np.int64)

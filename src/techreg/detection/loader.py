@@ -38,8 +38,8 @@ NUMERIC = (
     ("contract_hash", "x.contract_hash", ">i4"),
     ("core_hash", "x.core_hash", ">i4"),
 )
-TEXT = ("ref", "contract_key", "title_core", "title_marks", "title_subject", "part_marked", "point")
-TEXT_FIELDS = ("f.id, f.ref, f.contract_key, f.title_core, f.title_marks, f.title_subject, f.title_part_marked,"
+TEXT = ("ref", "contract_key", "title_core", "title_marks", "title_subject", "part_marks", "point")
+TEXT_FIELDS = ("f.id, f.ref, f.contract_key, f.title_core, f.title_marks, f.title_subject, f.title_part_marks,"
                " f.point_code")
 
 _SELECT = "SELECT " + ", ".join(sql for _, sql, _ in NUMERIC) + " FROM filing_facts x WHERE NOT x.refused"

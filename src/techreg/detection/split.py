@@ -40,6 +40,8 @@ class Settings:
     tight_days: int = setting(14, "a group signed within this many days scores higher")
     balanced_share: float = setting(0.2, "smallest part at least this share of the biggest to count a line as aimed under")
     just_under_share: float = setting(0.8, "'just under' a round figure: at least this share of it")
+    min_total: float = setting(200_000.0, "parts summing to less than this (contract amount) cross no line anyone "
+                                          "splits for: the lowest common procurement threshold (分散采购限额, 20万元)")
     min_score: float = setting(0.65, "flag groups scoring at least this (timing and a shared subject alone score 0.6)")
     subject_similarity: float = setting(0.8, "share of the shorter subject's character pairs found in the other")
     marked_similarity: float = setting(0.6, "the same, enough when both titles name themselves parts (模块, 二期, 补充)")
@@ -66,7 +68,7 @@ def detect(ctx: Context) -> Flags:
     pairs = ctx.pairs
     if len(pairs) == 0:
         return empty(KIND, DETECTOR, applied=n)
-    both_marked = c.part_marked[pairs.a].astype(bool) & c.part_marked[pairs.b].astype(bool)
+    both_marked = (c.part_marks[pairs.a] != "") & (c.part_marks[pairs.b] != "")
     alike = (pairs.subject_sim >= s.subject_similarity) | (both_marked & (pairs.subject_sim >= s.marked_similarity))
     edge = ((pairs.days <= s.window_days) & alike
             & ~copy_like(c, pairs, s.copy_window_days, s.copy_title, s.copy_amount))
@@ -92,11 +94,19 @@ def detect(ctx: Context) -> Flags:
     sellers = np.unique(np.stack([label, c.seller[nodes]]), axis=1)[0]
     seller_count = np.bincount(sellers, minlength=groups)
     # parts that name themselves parts (二期, 三期开发, 数据采集模块开发, （补充）, Phase II), each with a title
-    # of its own around the shared subject; the first part often carries no mark, the others do
+    # of its own around the shared subject: at least two of them, at least half of the group (some parts
+    # carry only a module's or a task's name: …工艺验证, …移动端应用), told apart by their marks (a mark
+    # every title shares, 光模块 in each, is the subject's own word)
     wrapping = np.char.add(c.title_core[nodes].astype(str), c.title_marks[nodes].astype(str))
     titles = np.unique(np.stack([label, np.unique(wrapping, return_inverse=True)[1]]), axis=1)[0]
-    marked = np.bincount(label, weights=c.part_marked[nodes].astype(float), minlength=groups)
-    numbered = (np.bincount(titles, minlength=groups) == size) & (marked >= np.maximum(size - 1, 2))
+    marks = c.part_marks[nodes].astype(str)
+    marked = np.bincount(label, weights=(marks != "").astype(float), minlength=groups)
+    # told apart by the marks with their numbering (模块A / 模块B, -1标段 / -2标段)
+    told = marks[marks != ""]
+    distinct = (np.unique(np.stack([label[marks != ""], np.unique(told, return_inverse=True)[1]]), axis=1)[0]
+                if len(told) else np.zeros(0, np.int64))
+    numbered = ((np.bincount(titles, minlength=groups) == size) & (marked >= np.maximum(2, np.ceil(size / 2)))
+                & (np.bincount(distinct, minlength=groups) >= 2))
 
     smallest = np.full(groups, np.inf)
     np.minimum.at(smallest, label, tech)
@@ -120,11 +130,14 @@ def detect(ctx: Context) -> Flags:
     cores = np.unique(np.stack([label, np.unique(c.title_subject[nodes].astype(str), return_inverse=True)[1]]), axis=1)[0]
     identical = np.bincount(cores, minlength=groups) == 1
 
-    # evidence adds up; a pair of same-subject contracts alone (0.3) is ordinary repeat business
+    # evidence adds up; a pair of same-subject contracts alone (0.3) is ordinary repeat business; parts
+    # just under a round figure count where the parts are one subject exactly or name themselves parts
     score = (0.3 + 0.35 * numbered + 0.35 * (crossed > 0) + 0.15 * (span <= s.tight_days) + 0.1 * (span <= 3)
-             + 0.05 * identical + 0.15 * under_round + 0.1 * sister)
+             + 0.05 * identical + 0.15 * (under_round & (identical | numbered)) + 0.1 * sister)
     score = np.minimum(score, 0.99)
-    keep_group = (size >= 2) & (span <= s.max_span_days) & (score >= s.min_score)
+    contract_total = np.bincount(label, weights=c.amount[nodes], minlength=groups)
+    keep_group = ((size >= 2) & (span <= s.max_span_days) & (score >= s.min_score - 1e-9)
+                  & (np.maximum(total, contract_total) >= s.min_total))
 
     flagged = np.nonzero(keep_group[label])[0]
     members_by_group = np.split(np.argsort(label, kind="stable"), np.cumsum(size)[:-1])
@@ -142,7 +155,7 @@ def detect(ctx: Context) -> Flags:
         if crossed[g]:
             r.append(f"每份均低于 {crossed[g]:,.0f} 元的线，合计超过该线 / each part under the {crossed[g]:,.0f} "
                      f"yuan line, together above it")
-        elif under_round[g]:
+        elif under_round[g] and (identical[g] or numbered[g]):
             r.append(f"每份金额都略低于 {round_line[g]:,.0f} 元，合计超过 / each part just under {round_line[g]:,.0f} "
                      f"yuan, together above it")
         if numbered[g]:

@@ -33,13 +33,24 @@ _WRAPPER_WORDS = ("关于|的|项目|合同书|合同|协议书|协议|技术开
 TITLE_SUBJECT_SQL = ("regexp_replace(regexp_replace(regexp_replace(regexp_replace(lower(title),"
                      " '(19|20)[0-9]{2}', '', 'g'),"
                      f" '{_WRAPPER_WORDS}', '', 'g'), '{_LONE_LATIN}', '', 'g'), '[{_NUMERALS}]|{_PUNCT}', '', 'g')")
-# a title that names itself a part of something: a phase or part number in any notation, a module or
-# subsystem, a supplement or continuation (years are taken out first: 2025年度 is no part number)
-_PART_MARK = ("第[0-9一二三四五六七八九十]+[期阶段部分标段批包]|[0-9一二三四五六七八九十]+期|阶段|部分|标段|分包|批次|"
-              "子模块|模块|子系统|分系统|子项目|补充|追加|增补|续签|续期|[（(]续[)）]|续$|"
-              "(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]|[（(][0-9一二三四五六七八九十]+[)）]|"
-              "[-—_－][[:space:]]*[0-9]+[[:space:]]*$")
-TITLE_PART_MARKED_SQL = f"(regexp_replace(lower(title), '(19|20)[0-9]{{2}}', '', 'g') ~ '{_PART_MARK}')"
+# a title that names itself a part of something: a phase or part number in any notation and position
+# (二期, 第3阶段, 4号包, Phase II, （IV）, I、…, 2-…, …-3), a module or subsystem, a sub-part set off by a
+# dash (…-现场应用), a supplement or continuation (补充, 后续, （续四）); years are taken out first
+# (2025年度 is no part number)
+_ROMAN = "(i|ii|iii|iv|v|vi|vii|viii|ix|x)"
+_NUM = "[0-9一二三四五六七八九十]"
+_PART_MARK = ("第" + _NUM + "+[期阶段部分标段批包]|" + _NUM + "+期|"
+              "[-—－–]?" + _NUM + "*(阶段|部分|标段|分包|批次)(" + _NUM + "|[a-z])*|" + _NUM + "+号?包|"
+              "(子模块|模块|子系统|分系统|子项目)(" + _NUM + "|[a-z])*|补充" + _NUM + "*|追加|增补|续签|续期|后续|"
+              "[（(]续" + _NUM + "*[)）]|续$|"
+              "(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]+|[（(](" + _NUM + "+|" + _ROMAN + ")[)）]|"
+              "[[:space:]]" + _ROMAN + "$|^(" + _ROMAN + "|[0-9]+|[一二三四五六七八九十]+)[、.．:：—－-]|"
+              "[-—－–][[:space:]]*[0-9]+[[:space:]]*$|[^[:space:]][-—－–][^0-9]")
+
+# the marks themselves, in the order they stand (every other character dropped): parts of one deal are
+# told apart by them (三期 / 补充 / phase 5), while a word every title shares (光模块) is the subject's
+TITLE_PART_MARKS_SQL = (f"regexp_replace(regexp_replace(lower(title), '(19|20)[0-9]{{2}}', '', 'g'),"
+                        f" '({_PART_MARK})|.', '\\1', 'g')")
 CONTRACT_KEY_SQL = "upper(regexp_replace(contract_no, '[^0-9A-Za-z]', '', 'g'))"
 # A seller's numbering series: the contract number without its trailing number and without a year,
 # so HT-2023-041 and HT-2024-003 are one series (the year folds into the number instead, below)
