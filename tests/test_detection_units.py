@@ -71,6 +71,16 @@ def test_backdated_sequence_inversion_flags_only_the_outlier():
     assert "倒挂" in f.reasons[0][0]
 
 
+def test_late_application_alone_is_no_backdating_but_strengthens_evidence():
+    late = 400
+    consistent = {"signed": 100, "start": 105, "end": 300, "filed": 100 + late}
+    assert len(backdated.detect(Context(cols([consistent])))) == 0
+    early, early_and_late = ({"signed": 100, "start": 60, "end": 300, "filed": 100 + days} for days in (10, late))
+    f = backdated.detect(Context(cols([early, early_and_late])))
+    assert f.rows.tolist() == [0, 1] and f.scores[1] > f.scores[0]
+    assert "仅作佐证" in f.reasons[1][-1] and len(f.reasons[0]) == 1
+
+
 def test_honest_filings_are_not_backdated():
     rows = [{"signed": k, "start": k + 3, "end": k + 90, "filed": k + 20, "seq": k} for k in range(50)]
     assert len(backdated.detect(Context(cols(rows)))) == 0

@@ -164,6 +164,21 @@ def _records(results: list[Flags], loaded: Loaded, scopes: dict, in_scope: np.nd
     return records
 
 
+REFS_OF = "SELECT id, ref FROM filings WHERE id = any($1::bigint[])"
+
+
+async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: list[Flags]) -> None:
+    """An incremental scan reads text only where the pair detectors need it; the filings other flags
+    name as evidence (a seller's other contracts) get their references here, in one query."""
+    refs = loaded.columns.ref
+    wanted = np.unique(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate([f.rows] + list(f.related))
+                                                                  for f in results if len(f)]))
+    missing = wanted[refs[wanted] == ""] if len(wanted) else wanted
+    if len(missing):
+        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing]))
+        refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
+
+
 async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
     detector_settings = load_settings()
     window = pair_window(detector_settings)
@@ -190,6 +205,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
                                 scopes=None if full else scopes, pair_index=pair_index,
                                 detector_settings=detector_settings)
+        await _fill_related_refs(conn, loaded, results)
         records = _records(results, loaded, scopes, in_scope, stats)
         raised = {(record[0], record[2]) for record in records}
         if not full:

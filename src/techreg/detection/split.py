@@ -147,7 +147,7 @@ def detect(ctx: Context) -> Flags:
         row = nodes[k]
         others = nodes[members_by_group[g]]
         others = others[others != row]
-        r = [f"与 {len(others)} 份合同同一买方、{'关联（同字号同地区）' if sister[g] else '同一'}卖方，"
+        r = [f"与 {len(others)} 份合同同一买方、{'关联（同字号）' if sister[g] else '同一'}卖方，"
              f"{span[g]} 天内签订，标的相同（名称措辞各异）；合计技术交易额 {total[g]:,.2f} 元，最大一份 {biggest[g]:,.2f} 元 / "
              f"one of {size[g]} contracts with the same buyer and {'sister-company' if sister[g] else 'the same'} "
              f"seller, signed within {span[g]} days, one subject under different wrappings; together {total[g]:,.2f} yuan, "

@@ -29,7 +29,7 @@ TITLE_MARKS_SQL = (f"regexp_replace(regexp_replace(regexp_replace(lower(title), 
 # words that wrap a subject in one part or another; removed before the numerals and punctuation
 _WRAPPER_WORDS = ("关于|的|项目|合同书|合同|协议书|协议|技术开发|技术服务|技术咨询|技术转让|技术许可|技术|开发|研发|"
                   "服务|咨询|转让|许可|委托|合作|补充|追加|续签|续期|续|增补|变更|延期|年度|第|期|阶段|部分|标段|"
-                  "分包|批次|子模块|模块|子系统|分系统|子项目|组件|phase|part|module|stage|lot|no\\.")
+                  "分包|号包|批次|子模块|模块|子系统|分系统|子项目|组件|phase|part|module|stage|lot|no\\.")
 TITLE_SUBJECT_SQL = ("regexp_replace(regexp_replace(regexp_replace(regexp_replace(lower(title),"
                      " '(19|20)[0-9]{2}', '', 'g'),"
                      f" '{_WRAPPER_WORDS}', '', 'g'), '{_LONE_LATIN}', '', 'g'), '[{_NUMERALS}]|{_PUNCT}', '', 'g')")

@@ -1,0 +1,52 @@
+"""The detector contract: every registered detector has its page and its golden fixture, and raises
+exactly the fixture's expected flags (with their evidence) when the fixture goes through import and a
+full scan on PostgreSQL."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from techreg.config import load_settings
+from techreg.db.pool import connect
+from techreg.detection.base import env_names
+from techreg.detection.detectors import DETECTORS
+from techreg.detection.scan import run_scan
+from techreg.registry.importer import import_stream
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "detectors"
+
+
+def test_every_detector_keeps_the_contract():
+    for d in DETECTORS:
+        page = (ROOT / "docs" / "detectors" / f"{d.KIND}.md").read_text()
+        # the page names every setting by its environment variable
+        for variable, _, _ in env_names(d.KIND, d.Settings):
+            assert variable in page, (d.KIND, variable)
+        assert (FIXTURES / f"{d.KIND}.jsonl").exists(), d.KIND
+        assert d.SCOPE in ("seller", "pairs", "changed") and 0 < d.RISK_WEIGHT <= 1 and all(d.LABEL)
+        assert callable(d.detect) and d.Settings() is not None
+    assert len({d.KIND for d in DETECTORS}) == len(DETECTORS)
+
+
+@pytest.mark.parametrize("kind", [d.KIND for d in DETECTORS])
+async def test_golden_fixture(kind, empty_database):
+    lines = [json.loads(line) for line in (FIXTURES / f"{kind}.jsonl").read_text().splitlines() if line.strip()]
+    filings = [x["filing"] for x in lines if "filing" in x]
+    expected = {x["expect"]["ref"]: sorted(x["expect"]["related"]) for x in lines if "expect" in x}
+    conn = await connect(empty_database)
+    try:
+        data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
+        report = await import_stream(conn, io.BytesIO(data), b"fixture", actor="fixture", source=kind)
+        assert not report.errors, report.errors[:3]
+        await run_scan(conn, load_settings(database_url=empty_database), full=True)
+        rows = await conn.fetch("SELECT f.ref, g.related, g.reasons, g.score FROM flags g JOIN filings f ON f.id = g.filing_id"
+                                " WHERE g.active AND g.kind = $1", kind)
+    finally:
+        await conn.close()
+    assert {r["ref"]: sorted(r["related"]) for r in rows} == expected
+    for r in rows:                       # evidence a person can check: words, with the figures in them
+        assert r["reasons"] and any(ch.isdigit() for ch in r["reasons"][0])
+        assert 0 < r["score"] <= 1
