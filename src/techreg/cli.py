@@ -190,7 +190,9 @@ async def _demo_scan_and_campaign(conn, settings: Settings) -> None:
 async def load_demo(url: str, settings: Settings, n: int) -> str:
     import io
 
-    from .demo import DEMO_POINTS, generate, jsonl
+    import json
+
+    from .demo import DEMO_POINTS, demo_filings
     from .registry.importer import import_stream
     from .registry.points import PointIn, create_point
     from .registry.users import UserIn, create_user
@@ -210,7 +212,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
                     await create_user(conn, UserIn(username=username, display_name=display, role=role,
                                                    point_code=point, password=password,
                                                    qualification_expires=expires if role == "registrar" else None))
-        data = io.BytesIO(b"".join(jsonl(generate(n, seed=2026, status="registered"))))
+        data = io.BytesIO(b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in demo_filings(n)))
         await import_stream(conn, data, audit_key(settings), actor="demo", source="demo")
         await _demo_scan_and_campaign(conn, settings)
     finally:
@@ -222,7 +224,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
-@click.option("--filings", type=int, default=2000, help="演示数据条数 / number of demo filings")
+@click.option("--filings", type=int, default=3000, help="演示数据条数 / number of demo filings")
 @click.pass_context
 def demo(ctx: click.Context, host: str | None, port: int | None, filings: int) -> None:
     """演示：建库、载入演示数据并启动服务 / migrate, load demo data, serve."""

@@ -1,7 +1,9 @@
 """Demo data: realistic-looking filings in format v1, reproducible from a seed.
 
-Used by `techreg demo`, the benchmarks and the tests. Parties carry valid
-unified social credit codes; amounts, dates and titles vary like real traffic.
+`generate` gives plain random traffic (the benchmarks and tests use it). `demo_filings` gives what
+`techreg demo` loads: a registry with every anomaly kind and its honest look-alikes (the baseline
+scenario of ml.scenarios), at the demo's registration points, registered history with registrars and
+numbers, and a queue of submitted filings per registrar to decide.
 """
 
 import datetime as dt
@@ -96,3 +98,35 @@ def generate(n: int, seed: int = 1, *, start: dt.date = dt.date(2024, 1, 1), day
 def jsonl(filings: Iterator[FilingV1]) -> Iterator[bytes]:
     for f in filings:
         yield _encoder.encode(f) + b"\n"
+
+
+DEMO_REGISTRARS = {"310101": "registrar1", "310104": "registrar2"}
+# the newest share of filings at the registrars' points wait for a decision (a queue per registrar)
+QUEUE_SHARE = 0.06
+
+
+def demo_filings(n: int, seed: int = 2026) -> list[dict]:
+    """Format-v1 dicts: every anomaly kind among honest traffic, mostly registered, the newest submitted."""
+    import hashlib
+
+    from ml.scenarios import generate as scenario
+
+    filings, _ = scenario(n, seed, "baseline")
+    codes = [code for code, _ in DEMO_POINTS]
+    # the scenario's points onto the demo's: a stable mapping, so parts filed at several points stay apart
+    point_of = {p: codes[int(hashlib.sha256(p.encode()).hexdigest(), 16) % len(codes)]
+                for p in sorted({f["point"] for f in filings})}
+    filings.sort(key=lambda f: (f["filed_on"], f["ref"]))
+    queue_from = int(len(filings) * (1 - QUEUE_SHARE))
+    numbers: dict[tuple[str, str], int] = {}
+    for k, f in enumerate(filings):
+        f["point"] = point_of[f["point"]]
+        if f["point"] in DEMO_REGISTRARS:
+            f["registrar"] = DEMO_REGISTRARS[f["point"]]
+        if k >= queue_from and f["point"] in DEMO_REGISTRARS:
+            continue                                   # submitted: the registrar's queue
+        year = f["filed_on"][:4]
+        numbers[(f["point"], year)] = numbers.get((f["point"], year), 0) + 1
+        f["status"] = "registered"
+        f["reg_no"] = f"{year}{f['point']}{numbers[(f['point'], year)]:06d}"
+    return filings

@@ -8,9 +8,11 @@ from decimal import Decimal
 from litestar import Request
 from litestar.response import Redirect, Response, Template
 
+from ...detection.detectors import DETECTORS
+
 LANG_COOKIE = "techreg_lang"
-FLAG_KIND_ZH = {"split": "合同拆分", "large_software": "软件类大额", "backdated": "倒签", "duplicate": "重复登记",
-                "outlier": "异常值"}
+# flag kinds are named where the detectors are registered (detection.detectors.DETECTORS)
+FLAG_KIND_ZH = {d.KIND: d.LABEL[0] for d in DETECTORS}
 
 
 def lang(request: Request) -> str:

@@ -2,6 +2,7 @@
 
 import asyncpg
 
+from ...detection.detectors import label
 from ...registry.schema import DOMAIN_ZH, KIND_ZH
 
 
@@ -41,13 +42,13 @@ async def dashboard_data(conn: asyncpg.Connection) -> dict:
         "domains": [DOMAIN_ZH.get(r["domain"], r["domain"]) for r in by_domain],
         "domain_counts": [r["n"] for r in by_domain],
         "flag_months": flag_months,
-        "flag_series": [{"name": k, "type": "line", "stack": "flags", "areaStyle": {},
+        "flag_series": [{"name": label(k), "type": "line", "stack": "flags", "areaStyle": {},
                          "data": [flag_count.get((m, k), 0) for m in flag_months]} for k in flag_kinds],
         "campaigns": [r["name"] for r in campaigns],
         "campaign_done": [r["done"] for r in campaigns],
         "campaign_open": [r["items"] - r["done"] for r in campaigns],
         "campaign_violations": [r["violations"] for r in campaigns],
-        "detectors": [r["detector"] for r in confirmation],
+        "detectors": [label(r["detector"]) for r in confirmation],
         "confirmation_rates": [round(100 * r["confirmed"] / r["audited"], 1) if r["audited"] else 0
                                for r in confirmation],
     }

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Response, Template
 
 from ..params import OptionalDbId
 from ...config import Settings
+from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput, NotAuthenticated
@@ -185,7 +186,11 @@ class RegistryPages(Controller):
     @get("/filings/{ref:str}")
     async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
         filing = await service.get_filing(db, request.user, ref)
+        # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
+        lag_days = (filing.filed_on - filing.signed_on).days
+        late_days = detector_settings()["backdated"].late_filing_days
         return page(request, "filing.html", f=filing, flags=await flags_for_filing(db, filing.id),
+                    lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, domain_zh=DOMAIN_ZH,
                     refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH)
