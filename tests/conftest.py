@@ -5,6 +5,7 @@ keep out of each other's way by using their own registration points and refs.
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -18,7 +19,11 @@ import pytest
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
-from techreg.config import load_settings
+# cheap password hashing for the suite (and the servers it starts); production keeps the strong profile,
+# which test_login_limits checks. Set before techreg.registry.users is imported.
+os.environ.setdefault("TECHREG_PASSWORD_HASHING", "test")
+
+from techreg.config import load_settings  # noqa: E402
 from techreg.db.embedded import EmbeddedPostgres
 from techreg.db.migrate import migrate
 from techreg.db.pool import connect
@@ -189,6 +194,50 @@ _refs = itertools.count(1)
 
 def new_ref(prefix: str = "T") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}-{next(_refs)}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def running_server(url: str, data_dir: Path, **env: str):
+    """`techreg serve` in a process of its own against `url`, as an operator runs it; yields its base URL.
+    Stops it with SIGTERM and fails if it does not stop."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    environment = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_RUN_JOBS": "no",
+                   "TECHREG_DATA_DIR": str(data_dir), **env}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"server-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)],
+                                env=environment, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(base + "/health", timeout=1)
+                    break
+                except OSError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError(log_path.read_text())
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise AssertionError("the server did not stop on SIGTERM within 15 s:\n" + log_path.read_text()[-3000:])
 
 
 SCREENSHOTS: list[Path] = []

@@ -50,3 +50,18 @@ async def test_golden_fixture(kind, empty_database):
     for r in rows:                       # evidence a person can check: words, with the figures in them
         assert r["reasons"] and any(ch.isdigit() for ch in r["reasons"][0])
         assert 0 < r["score"] <= 1
+
+
+def test_readme_lists_every_detector_setting_and_the_environment_sets_them():
+    from techreg.detection.detectors import load_settings
+
+    readme = (ROOT / "README.md").read_text()
+    for d in DETECTORS:
+        for variable, default, _ in env_names(d.KIND, d.Settings):
+            assert variable in readme, variable
+    settings = load_settings({"TECHREG_SPLIT_WINDOW_DAYS": "30", "TECHREG_SPLIT_LINES": "1000000,3000000",
+                              "TECHREG_LARGE_SOFTWARE_SELLER_Z": "5"})
+    assert settings["split"].window_days == 30 and settings["split"].lines == (1e6, 3e6)
+    assert settings["large_software"].seller_z == 5.0 and settings["backdated"].weak_days == 14
+    with pytest.raises(ValueError, match="TECHREG_SPLIT_WINDOW_DAYS"):
+        load_settings({"TECHREG_SPLIT_WINDOW_DAYS": "soon"})

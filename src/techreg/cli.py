@@ -367,6 +367,26 @@ def scan(ctx: click.Context, full: bool) -> None:
                    + (f"  ⚠ {d.warning}" if d.warning else ""))
 
 
+@main.command()
+def detectors() -> None:
+    """检测器及其设置 / the detectors and their settings, with the values in force."""
+    import dataclasses
+
+    from .detection.base import env_names
+    from .detection.detectors import DETECTORS, load_settings
+
+    try:
+        in_force = load_settings()
+    except ValueError as exc:                    # a setting in the environment that does not parse
+        raise click.ClickException(str(exc)) from None
+    for d in DETECTORS:
+        click.echo(f"{d.LABEL[0]} / {d.LABEL[1]} ({d.DETECTOR}, risk weight {d.RISK_WEIGHT}, docs/detectors/{d.KIND}.md)")
+        values = dataclasses.asdict(in_force[d.KIND])
+        for (variable, default, doc), value in zip(env_names(d.KIND, d.Settings), values.values()):
+            mark = "" if value == default else f"  (default {default})"
+            click.echo(f"  {variable:<46} {value}{mark}  — {doc}")
+
+
 @main.group()
 def flags() -> None:
     """异常标记 / flags."""

@@ -4,6 +4,7 @@ Figures the domain notes mark as policy (lines, deadlines) live here, never as
 constants inside the code that uses them.
 """
 
+import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     large_line: Decimal = Decimal("5000000")
     # provinces delegate contracts below this line to city offices
     delegation_line: Decimal = Decimal("10000000")
+    # plausible dates of a filing (signing, performance, application): from this day to this many days after
+    # today; anything else is a typing error, and one 9999-12-31 must not stop every scan
+    earliest_date: dt.date = dt.date(1980, 1, 1)
+    latest_days_ahead: int = 366
     # decision deadline in working days (2024 draft: 15, 30 for large contracts)
     decision_days: int = 15
     large_decision_days: int = 30
@@ -51,6 +56,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 def _cast(annotation):
     """The type to parse an environment string into, from a Settings field's annotation."""
+    if annotation is dt.date:
+        return dt.date.fromisoformat
     for kind in (int, float, Decimal, Path):
         if annotation is kind or kind in getattr(annotation, "__args__", ()):
             return kind

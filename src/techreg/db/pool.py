@@ -84,3 +84,11 @@ async def unit_of_work(pool: asyncpg.Pool, timeout: float) -> AsyncIterator[asyn
     finally:
         with contextlib.suppress(Exception):
             await pool.release(conn, timeout=2)
+
+
+async def close_pool(pool: asyncpg.Pool, timeout: float = 10.0) -> None:
+    """Close gracefully, or terminate the connections still busy after `timeout`: shutdown always ends."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except (asyncio.TimeoutError, TimeoutError):
+        pool.terminate()

@@ -42,7 +42,17 @@ TEXT = ("ref", "contract_key", "title_core", "title_marks", "title_subject", "pa
 TEXT_FIELDS = ("f.id, f.ref, f.contract_key, f.title_core, f.title_marks, f.title_subject, f.title_part_marks,"
                " f.point_code")
 
-_SELECT = "SELECT " + ", ".join(sql for _, sql, _ in NUMERIC) + " FROM filing_facts x WHERE NOT x.refused"
+# dates a scan can compute with: a row outside this fence (infinity, year 0001) is left out and reported,
+# never allowed to stop the scan of everything else (migrations/0013 keeps new ones out altogether)
+READABLE = " AND ".join(f"x.{d} BETWEEN DATE '1900-01-01' AND DATE '2999-12-31'"
+                        for d in ("signed_on", "performance_start", "performance_end", "filed_on"))
+_SELECT = ("SELECT " + ", ".join(sql for _, sql, _ in NUMERIC)
+           + f" FROM filing_facts x WHERE NOT x.refused AND {READABLE}")
+# The filings a scan had to leave out, counted, with the first references for the report.
+UNREADABLE_SQL = f"""
+    SELECT count(*), coalesce((array_agg(f.ref ORDER BY f.id))[1:20], '{{}}')
+    FROM filing_facts x JOIN filings f ON f.id = x.id WHERE NOT x.refused AND NOT ({READABLE})
+"""
 ALL_SQL = f"{_SELECT} ORDER BY x.id"
 # the neighbourhood of the changed filings: every filing of their sellers and of their buyers
 NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[])) ORDER BY x.id"

@@ -101,9 +101,16 @@ def _load_checked(path: Path, meta_path: Path) -> OutlierModel:
     return OutlierModel(model, meta, path)
 
 
-def raw_scores(model, features: np.ndarray) -> np.ndarray:
-    """Higher is more unusual."""
-    return -model.score_samples(features)
+def raw_scores(model, features: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """Higher is more unusual. Row chunks are scored on threads (tree traversal releases the GIL), so a
+    full scan uses every core; scikit-learn's own parallelism here runs the trees one after another."""
+    if len(features) <= chunk:
+        return -model.score_samples(features)
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = [features[k:k + chunk] for k in range(0, len(features), chunk)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return -np.concatenate(list(pool.map(model.score_samples, parts)))
 
 
 def detect(ctx: Context) -> Flags:

@@ -6,7 +6,7 @@ successful scan, against the whole history. The flags of one scan are written in
 what to read, which rows each detector judges, and what to hand to the store.
 """
 
-import json
+import logging
 from collections.abc import Callable
 
 import asyncpg
@@ -20,11 +20,13 @@ from . import outlier, pairs, store
 from .base import Context
 from .detectors import DETECTORS, load_settings, pair_window, register_kinds
 from .flags import Flags
-from .loader import Loaded, load_numbers, load_text
+from .loader import UNREADABLE_SQL, Loaded, load_numbers, load_text
 from .peers import PeerTable, from_columns
 from .peers import latest_or_fresh as peers_latest_or_fresh
 from .peers import to_json as peers_to_json
 
+log = logging.getLogger("techreg.scan")
+_encode = msgspec.json.Encoder().encode
 # above this share of applicable filings, a detector is probably mis-tuned
 IMPLAUSIBLE_SHARE = 0.2
 
@@ -37,7 +39,7 @@ HIGH_WATER = "SELECT coalesce(max(change_seq), 0) FROM filings"
 RECORD_STATS = ("INSERT INTO scan_detector_stats (run_id, detector, applied, flagged, excluded, warning)"
                 " VALUES ($1, $2, $3, $4, $5, $6)")
 FINISH_RUN = ("UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
-              " filings_scored = $3, high_water = $4, peers = $5 WHERE id = $1")
+              " filings_scored = $3, high_water = $4, peers = $5, skipped = $6, skipped_refs = $7 WHERE id = $1")
 COUNT_ACTIVE = "SELECT count(*) FROM flags WHERE active"
 
 
@@ -56,6 +58,8 @@ class ScanReport(msgspec.Struct):
     filings_scored: int
     flags_active: int
     detectors: list[DetectorStats]
+    skipped: int = 0                       # filings left out: dates no scan can compute with
+    skipped_refs: list[str] = []
 
 
 def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable | None = None,
@@ -68,7 +72,7 @@ def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable
     all of the buyers' filings."""
     detector_settings = detector_settings or load_settings()
     ctx = Context(columns, detector_settings, peers or from_columns(columns), model, in_scope,
-                  pair_window(detector_settings))
+                  pair_window(detector_settings), pair_index if scopes is None else None)
     # each scope's sub-context is built once and shared by the detectors of that scope (one pair search)
     contexts: dict[str, tuple[Context, np.ndarray | None]] = {}
 
@@ -108,7 +112,7 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
 
 def _scopes(loaded: Loaded, changed: np.ndarray,
             window_days: int) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
-    """Which rows each detector scope can judge with complete evidence, and (incremental) the candidate pairs.
+    """Which rows each detector scope can judge with complete evidence, and the candidate pairs.
 
     An incremental scan reads every filing of the changed filings' sellers and buyers. A filing of one
     of those sellers has its seller's whole history loaded, so the "seller" scope judges all of them.
@@ -117,9 +121,9 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     judged, the rest cannot have changed. Buyers that lost a filing (refused, corrected) are judged whole.
     """
     c = loaded.columns
-    if loaded.changed_sellers is None:                  # full scan: everything
+    if loaded.changed_sellers is None:                  # full scan: everything, and every candidate pair
         everything = np.ones(len(c), bool)
-        return {"seller": everything, "pairs": everything, "changed": everything}, None
+        return {"seller": everything, "pairs": everything, "changed": everything}, pairs.index_pairs(c, window_days)
     by_seller = np.isin(c.seller, loaded.changed_sellers)
     buyer_mask = np.isin(c.buyer, loaded.changed_buyers)
     by_buyer = np.nonzero(buyer_mask)[0]
@@ -159,7 +163,7 @@ def _records(results: list[Flags], loaded: Loaded, scopes: dict, in_scope: np.nd
             if not (scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())):
                 continue
             records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
-                            json.dumps(flags.reasons[k], ensure_ascii=False),
+                            _encode(flags.reasons[k]).decode(),
                             [str(refs[r]) for r in flags.related[k]]))
     return records
 
@@ -190,15 +194,15 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
         if full:
             loaded = await load_numbers(conn)
-            await load_text(conn, loaded)
             peers = from_columns(loaded.columns)
         else:
             loaded = await load_numbers(conn, changed_since=since)
             peers = await peers_latest_or_fresh(conn)
         in_scope = loaded.changed
         scopes, pair_index = _scopes(loaded, in_scope, window)
-        if not full:                              # only the pair detectors read text
-            await load_text(conn, loaded, np.nonzero(scopes["pairs"])[0])
+        # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
+        await load_text(conn, loaded, np.unique(np.concatenate(pair_index)) if full
+                        else np.nonzero(scopes["pairs"])[0])
         progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
         stats: list[DetectorStats] = []
         model = _load_model(stats)
@@ -219,7 +223,12 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
+        skipped, skipped_refs = await conn.fetchrow(UNREADABLE_SQL)
+        if skipped:
+            log.warning("scan #%d left out %d filing(s) with dates outside 1900-2999: %s", run_id, skipped,
+                        ", ".join(skipped_refs))
         await conn.execute(FINISH_RUN, run_id, len(loaded.ids), int(in_scope.sum()), high_water,
-                           peers_to_json(peers) if full else None)
+                           peers_to_json(peers) if full else None, skipped, list(skipped_refs))
         active = await conn.fetchval(COUNT_ACTIVE)
-    return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats)
+    return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats,
+                      skipped, list(skipped_refs))

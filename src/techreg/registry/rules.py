@@ -5,8 +5,11 @@ what a type cannot say (check characters, amounts, date order, parties).
 Messages name the field and the reason, in Chinese then English.
 """
 
+import datetime as dt
+import functools
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -94,9 +97,38 @@ def translate_msgspec_error(message: str, base: str = "") -> FieldError:
     return FieldError(field or "$", f"{_label(field) if field else '内容'}无效：{msg}", msg)
 
 
-def rule_errors(f: FilingV1) -> list[FieldError]:
+DATE_FIELDS = ("signed_on", "performance_start", "performance_end", "filed_on")
+
+
+@functools.lru_cache(maxsize=4)
+def _window(today: dt.date) -> tuple[dt.date, dt.date]:
+    from ..config import load_settings
+    settings = load_settings()
+    return settings.earliest_date, today + dt.timedelta(days=settings.latest_days_ahead)
+
+
+def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The plausible dates (TECHREG_EARLIEST_DATE, today + TECHREG_LATEST_DAYS_AHEAD), today in TECHREG_TIMEZONE."""
+    if today is None:
+        today = dt.datetime.now(_zone()).date()
+    return _window(today)
+
+
+@functools.lru_cache(maxsize=1)
+def _zone() -> ZoneInfo:
+    from ..config import load_settings
+    return ZoneInfo(load_settings().timezone)
+
+
+def rule_errors(f: FilingV1, today: dt.date | None = None) -> list[FieldError]:
     """Rules a type cannot express. Empty list means the filing is acceptable."""
     errors: list[FieldError] = []
+    earliest, latest = date_window(today)
+    for name in DATE_FIELDS:
+        value = getattr(f, name)
+        if not earliest <= value <= latest:
+            errors.append(FieldError(name, f"{_label(name)} {value} 不在合理范围（{earliest} 至 {latest}）",
+                                     f"{name} {value} is outside the plausible range {earliest} to {latest}"))
     for side in ("seller", "buyer"):
         party = getattr(f, side)
         if problem := credit_code_problem(party.credit_code):

@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import hashlib
+import os
 import secrets
 from typing import Annotated, Literal
 
@@ -12,10 +13,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from msgspec import Meta
 
+from ..db.pool import unit_of_work
 from ..errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 
 Role = Literal["registrar", "inspector", "supervisor", "admin"]
-_hasher = PasswordHasher()  # Argon2id, 64 MiB, 3 passes
+# Argon2id, 64 MiB, 3 passes (argon2-cffi's RFC 9106 low-memory profile). The test suite alone sets
+# TECHREG_PASSWORD_HASHING=test for a cheap profile: a stored hash names its own parameters, so either
+# profile verifies the other's hashes; tests check that the default is the strong one.
+HASH_PROFILES = {"strong": {}, "test": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}}
+_hasher = PasswordHasher(**HASH_PROFILES[os.environ.get("TECHREG_PASSWORD_HASHING", "strong")])
 # verified against when the user does not exist, so timing does not reveal names
 _DUMMY_HASH = _hasher.hash("techreg-no-such-user")
 
@@ -125,36 +131,54 @@ async def set_password(conn: asyncpg.Connection, username: str, password: str) -
         raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
 
 
-async def login(conn: asyncpg.Connection, body: LoginIn, *, session_hours: int,
-                attempts_per_minute: int) -> LoginOut:
-    failures = await conn.fetchval(
-        "SELECT count(*) FROM login_attempts WHERE username = $1 AND NOT succeeded"
-        " AND at > now() - interval '1 minute'", body.username)
-    if failures >= attempts_per_minute:
-        raise TooManyRequests("登录失败次数过多，请一分钟后再试", "too many failed log-ins, try again in a minute")
-    row = await conn.fetchrow(
-        "SELECT id, username, display_name, role, point_code, qualification_expires, password_hash, active"
-        " FROM users WHERE username = $1", body.username)
+# -- log-in --------------------------------------------------------------------------------------------
+
+# One attempt at a time per account and per source address: the count and the new attempt's row are
+# written under these locks (always taken in this order), so concurrent guesses cannot slip past the limit.
+LOGIN_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('techreg-login:' || $1, 0))"
+# Failed attempts in the last minute: this account from this source, from this source, this account.
+RECENT_FAILURES = """
+    SELECT count(*) FILTER (WHERE username = $1 AND source = $2) AS pair,
+           count(*) FILTER (WHERE source = $2) AS source,
+           count(*) FILTER (WHERE username = $1) AS account
+    FROM login_attempts
+    WHERE NOT succeeded AND at > now() - interval '1 minute' AND (username = $1 OR source = $2)
+"""
+RECORD_ATTEMPT = "INSERT INTO login_attempts (username, source, succeeded) VALUES ($1, $2, false) RETURNING id"
+MARK_SUCCEEDED = "UPDATE login_attempts SET succeeded = true WHERE id = $1"
+USER_FOR_LOGIN = ("SELECT id, username, display_name, role, point_code, qualification_expires, password_hash, active"
+                  " FROM users WHERE username = $1")
+CREATE_SESSION = ("INSERT INTO sessions (token_hash, user_id, expires_at)"
+                  " VALUES ($1, $2, now() + make_interval(hours => $3)) RETURNING expires_at")
+# a source trying many accounts, and an account tried from many sources, get more room than one
+# account from one source, so a stranger cannot lock the owner out from elsewhere
+SOURCE_FACTOR, ACCOUNT_FACTOR = 3, 10
+
+
+async def login(pool: asyncpg.Pool, body: LoginIn, *, source: str, session_hours: int, attempts_per_minute: int,
+                acquire_timeout: float) -> LoginOut:
+    """Check a password, rate-limited per account and source address, without holding a connection while
+    the (deliberately slow) password hash is verified: the attempt is recorded as failed first, in its own
+    short transaction, and marked succeeded with the new session in a second one."""
+    async with unit_of_work(pool, acquire_timeout) as conn:
+        await conn.execute(LOGIN_LOCK, "user:" + body.username)
+        await conn.execute(LOGIN_LOCK, "source:" + source)
+        recent = await conn.fetchrow(RECENT_FAILURES, body.username, source)
+        if (recent["pair"] >= attempts_per_minute or recent["source"] >= SOURCE_FACTOR * attempts_per_minute
+                or recent["account"] >= ACCOUNT_FACTOR * attempts_per_minute):
+            raise TooManyRequests("登录失败次数过多，请一分钟后再试", "too many failed log-ins, try again in a minute")
+        attempt = await conn.fetchval(RECORD_ATTEMPT, body.username, source)
+        row = await conn.fetchrow(USER_FOR_LOGIN, body.username)
     ok = await _verify(row["password_hash"] if row else None, body.password)
-    ok = ok and row is not None and row["active"]
-    if not ok:
-        # the caller records the failure outside this transaction (record_failed_login), which rolls back
+    if not (ok and row is not None and row["active"]):
         raise NotAuthenticated("用户名或密码错误", "wrong username or password")
-    await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, true)", body.username)
     token = secrets.token_urlsafe(32)
-    # expiry is set and checked on the server's clock (user_for_token compares with now())
-    expires = await conn.fetchval(
-        "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))"
-        " RETURNING expires_at", _token_hash(token), row["id"], session_hours)
+    async with unit_of_work(pool, acquire_timeout) as conn:
+        await conn.execute(MARK_SUCCEEDED, attempt)
+        expires = await conn.fetchval(CREATE_SESSION, _token_hash(token), row["id"], session_hours)
     user = CurrentUser(row["id"], row["username"], row["display_name"], row["role"], row["point_code"],
                        row["qualification_expires"])
     return LoginOut(token, expires, user)
-
-
-async def record_failed_login(pool: asyncpg.Pool, username: str) -> None:
-    """A failed log-in counts towards the rate limit even though its request's transaction rolls back."""
-    async with pool.acquire() as conn:
-        await conn.execute("INSERT INTO login_attempts (username, succeeded) VALUES ($1, false)", username)
 
 
 async def logout(conn: asyncpg.Connection, token: str) -> None:

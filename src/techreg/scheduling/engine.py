@@ -36,6 +36,8 @@ LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('techreg-job:' || $1, 
 TRY_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('techreg-job:' || $1, 0))"
 # a claim is followed at once by taking the lock; an unlocked 'running' row older than this is stale
 STALE_AFTER = dt.timedelta(seconds=30)
+# a job waits this long for a connection, then fails loudly instead of hanging its worker
+ACQUIRE_TIMEOUT = 30.0
 # on a database that never ran a job, a slot this recent still runs (a fresh install waits otherwise)
 FIRST_RUN_GRACE = dt.timedelta(hours=1)
 
@@ -99,7 +101,7 @@ class Engine:
     async def recover_stale(self) -> int:
         """Mark failed the runs whose worker died (still 'running', nobody holds the job's lock)."""
         recovered = 0
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             # started_at is the server's now() at the claim: compare it with the server's now()
             stale = await conn.fetch("SELECT id, job FROM job_runs WHERE status = 'running'"
                                      " AND started_at <= now() - $1::interval", self.stale_after)
@@ -116,7 +118,7 @@ class Engine:
 
     async def due(self, job: Job, now: dt.datetime) -> tuple[dt.datetime, int] | None:
         """The slot to run now and how many slots it stands for, or None."""
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             last = await conn.fetchval("SELECT max(scheduled_for) FROM job_runs WHERE job = $1 AND trigger = 'schedule'",
                                        job.name)
         if last is None:
@@ -142,7 +144,7 @@ class Engine:
 
     async def claim(self, job: str, slot: dt.datetime, *, coalesced: int = 1, trigger: str = "schedule",
                     requested_by: str | None = None) -> int | None:
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             return await conn.fetchval(
                 "INSERT INTO job_runs (job, scheduled_for, trigger, coalesced, worker, requested_by)"
                 " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (job, scheduled_for) DO NOTHING RETURNING id",
@@ -157,7 +159,7 @@ class Engine:
         return await self.run_claimed(run_id)
 
     async def run_claimed(self, run_id: int) -> RunOut:
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             row = await conn.fetchrow("SELECT job, scheduled_for FROM job_runs WHERE id = $1", run_id)
             job = self.jobs[row["job"]]
             log.info("job %s (slot %s) starting", job.name, row["scheduled_for"])
@@ -180,7 +182,7 @@ class Engine:
             raise NotFound(f"没有任务 {job_name}", f"no such job: {job_name}")
         run_id = await self.claim(job_name, self.clock(), trigger="manual", requested_by=requested_by)
         asyncio.get_running_loop().create_task(self.run_claimed(run_id))
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             return await get_run(conn, run_id)
 
 

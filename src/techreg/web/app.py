@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 from .. import __version__
 from ..config import Settings, audit_key
 from ..db.migrate import pending
-from ..db.pool import create_pool
+from ..db.pool import close_pool, create_pool
 from ..scheduling.engine import Engine
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware
@@ -55,7 +55,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     async def lifespan(app: Litestar):
         pool = await create_pool(database_url, settings)
         if check_schema:
-            async with pool.acquire() as conn:
+            async with pool.acquire(timeout=settings.acquire_timeout + 5) as conn:
                 missing = await pending(conn)
             if missing:
                 await pool.close()
@@ -70,7 +70,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         finally:
             if scheduler:
                 scheduler.shutdown(wait=False)
-            await pool.close()
+            await close_pool(pool)
 
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
     app = Litestar(

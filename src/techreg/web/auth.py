@@ -20,6 +20,12 @@ def token_from(connection: ASGIConnection) -> str | None:
     return connection.cookies.get(SESSION_COOKIE) or None
 
 
+def client_address(connection: ASGIConnection) -> str:
+    """The peer's address as the server saw it (a proxy in front must be trusted explicitly, not here)."""
+    client = connection.scope.get("client")
+    return client[0] if client else ""
+
+
 class SessionCache:
     """Remembers a resolved session for a few seconds, sparing a database round trip per request.
 

@@ -37,11 +37,22 @@ def back(url: str, msg: str | None = None, err: str | None = None) -> Redirect:
     return Redirect(url + (("&" if "?" in url else "?") + query if query else ""), status_code=303)
 
 
+# a spreadsheet runs a cell that starts with one of these as a formula (=cmd|' /C calc'!A0, =HYPERLINK(…))
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     if isinstance(value, (dt.date, dt.datetime, Decimal)):
         return str(value)
+    return value
+
+
+def _csv_text(value):
+    """Text a person typed goes into CSV with a leading apostrophe where a spreadsheet would run it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 
@@ -58,6 +69,9 @@ def export(rows: list[dict], columns: list[tuple[str, str]], fmt: str, name: str
         sheet.append(headers)
         for row in table:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:      # text stays text: never a live formula
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
         for col in sheet.columns:
             sheet.column_dimensions[col[0].column_letter].width = 18
         out = io.BytesIO()
@@ -67,6 +81,6 @@ def export(rows: list[dict], columns: list[tuple[str, str]], fmt: str, name: str
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows(table)
+    writer.writerows([[_csv_text(v) for v in row] for row in table])
     return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})

@@ -16,12 +16,12 @@ from ...config import Settings
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
-from ...errors import Conflict, DomainError, InvalidInput, NotAuthenticated
+from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import service, users
 from ...registry.rules import FilingRejected, decode_filing
 from ...registry.schema import DOMAIN_ZH, KIND_ZH, DecisionBody, Domain, Kind, RefusalReason
 from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
-from ..auth import SESSION_COOKIE, requires
+from ..auth import SESSION_COOKIE, client_address, requires
 from .common import LANG_COOKIE, back, export, page
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -94,15 +94,15 @@ class RegistryPages(Controller):
         return page(request, "login.html", next=request.query_params.get("next", ""))
 
     @post("/login")
-    async def login(self, request: Request, data: FORM, db: asyncpg.Connection, settings: Settings) -> Response:
+    async def login(self, request: Request, data: FORM, settings: Settings) -> Response:
         try:
-            result = await users.login(db, msgspec.convert({"username": data.get("username", ""),
-                                                            "password": data.get("password", "")}, users.LoginIn),
-                                       session_hours=settings.session_hours,
-                                       attempts_per_minute=settings.login_attempts_per_minute)
+            result = await users.login(request.app.state.pool,
+                                       msgspec.convert({"username": data.get("username", ""),
+                                                        "password": data.get("password", "")}, users.LoginIn),
+                                       source=client_address(request), session_hours=settings.session_hours,
+                                       attempts_per_minute=settings.login_attempts_per_minute,
+                                       acquire_timeout=settings.acquire_timeout)
         except (DomainError, msgspec.ValidationError) as exc:  # a wrong password is a message on the form
-            if isinstance(exc, NotAuthenticated):
-                await users.record_failed_login(request.app.state.pool, data.get("username", ""))
             message = f"{exc.message} / {exc.message_en}" if isinstance(exc, DomainError) else "用户名或密码格式不正确"
             return page(request, "login.html", next=data.get("next", ""), login_error=message,
                         username=data.get("username", ""))

@@ -1,0 +1,56 @@
+"""One implausible date can neither be stored through the API or the importer, nor stop a scan."""
+
+import datetime as dt
+import io
+import json
+
+from conftest import filing_body, new_ref
+from techreg.config import load_settings
+from techreg.db.pool import connect
+from techreg.detection.scan import run_scan
+from techreg.registry.importer import import_stream
+from techreg.registry.rules import date_window
+
+
+async def test_api_refuses_dates_outside_the_plausible_range(app, office):
+    for field, value in (("filed_on", "9999-12-31"), ("signed_on", "0001-01-01"), ("performance_end", "2999-01-01")):
+        body = filing_body(new_ref("DT"), office.point, **{field: value})
+        r = await app.post("/api/filings", json=body, headers=office.h("registrar"))
+        assert r.status_code == 400, r.text
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert field in fields and "范围" in r.text
+
+
+def test_the_window_follows_the_clock_it_is_given():
+    earliest, latest = date_window(dt.date(2031, 5, 1))
+    assert earliest == dt.date(1980, 1, 1) and latest == dt.date(2032, 5, 1)
+
+
+async def test_importer_refuses_the_line_and_imports_the_rest(conn, audit_key, office):
+    good, bad = new_ref("DT"), new_ref("DT")
+    lines = [filing_body(good, office.point), filing_body(bad, office.point, filed_on="9999-12-31")]
+    report = await import_stream(conn, io.BytesIO(b"".join(json.dumps(x).encode() + b"\n" for x in lines)),
+                                 audit_key, actor="t", source="s")
+    assert report.imported == 1 and [(e.line, e.field) for e in report.errors] == [(2, "filed_on")]
+    assert await conn.fetchval("SELECT count(*) FROM filings WHERE ref = $1", bad) == 0
+
+
+async def test_a_scan_reports_an_unreadable_row_and_scores_the_rest(empty_database, audit_key):
+    conn = await connect(empty_database)
+    try:
+        refs = [new_ref("DT") for _ in range(3)]
+        data = b"".join(json.dumps(filing_body(r, "310101", signed_on="2026-06-01", performance_start="2026-01-05",
+                                               performance_end="2026-05-20", filed_on="2026-06-03")).encode() + b"\n"
+                        for r in refs)
+        await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+        # a row written past the fence (as before it existed, or by hand)
+        await conn.execute("ALTER TABLE filings DROP CONSTRAINT filings_dates_finite")
+        await conn.execute("UPDATE filings SET filed_on = 'infinity' WHERE ref = $1", refs[0])
+        report = await run_scan(conn, load_settings(database_url=empty_database), full=True)
+        assert report.skipped == 1 and report.skipped_refs == [refs[0]]
+        flagged = {r[0] for r in await conn.fetch("SELECT f.ref FROM flags g JOIN filings f ON f.id = g.filing_id"
+                                                  " WHERE g.active AND g.kind = 'backdated'")}
+        assert flagged == set(refs[1:])
+        assert await conn.fetchval("SELECT skipped FROM scan_runs WHERE id = $1", report.run_id) == 1
+    finally:
+        await conn.close()

@@ -1,0 +1,87 @@
+"""Log-in under attack: no request holds two connections, the limit is per source and account, counted
+atomically, and a burst of failures leaves the service answering."""
+
+import asyncio
+
+import pytest
+
+from conftest import PASSWORD, running_server
+from techreg.db.pool import connect, create_pool
+from techreg.errors import NotAuthenticated, TooManyRequests
+from techreg.registry import users
+
+
+async def test_a_burst_of_failed_logins_leaves_the_service_answering(database_url, data_dir, office):
+    import httpx
+
+    async with running_server(database_url, data_dir / "burst", TECHREG_AUDIT_KEY="test-audit-key",
+                              TECHREG_POOL_MAX="10", TECHREG_LOGIN_ATTEMPTS_PER_MINUTE="1000") as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            async def guess(k):
+                return (await client.post("/api/auth/login", json={"username": f"nobody-{k}", "password": "x" * 12})
+                        ).status_code
+            codes = await asyncio.gather(*(guess(k) for k in range(100)))
+            # wrong passwords are 401; one that found no free connection in time is 503: never a hang or a 500
+            assert set(codes) <= {401, 503} and codes.count(401) >= 10, codes
+            # afterwards an authenticated request is served (a bounded wait fails a hang; it is no benchmark)
+            r = await asyncio.wait_for(client.get("/api/auth/me", headers=office.h("registrar")), timeout=10)
+            assert r.status_code == 200
+        conn = await connect(database_url)
+        try:
+            stuck = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                        " AND state = 'idle in transaction' AND application_name = 'techreg'")
+        finally:
+            await conn.close()
+        assert stuck == 0
+    # leaving the block stopped the server with SIGTERM (running_server fails if it did not stop)
+
+
+@pytest.fixture
+async def pool(settings, database_url):
+    p = await create_pool(database_url, settings)
+    yield p
+    await p.close()
+
+
+def _login(pool, username, password, source, limit=10):
+    return users.login(pool, users.LoginIn(username=username, password=password), source=source, session_hours=1,
+                       attempts_per_minute=limit, acquire_timeout=5)
+
+
+async def test_the_limit_is_counted_atomically(pool, office):
+    user = office.usernames["inspector"]
+    results = await asyncio.gather(*(_login(pool, user, "wrong-guess-1", "198.51.100.7") for _ in range(15)),
+                                   return_exceptions=True)
+    kinds = sorted(type(r).__name__ for r in results)
+    assert kinds == ["NotAuthenticated"] * 10 + ["TooManyRequests"] * 5
+
+
+async def test_a_stranger_cannot_lock_the_owner_out(pool, office):
+    user = office.usernames["registrar2"]
+    for _ in range(10):
+        with pytest.raises(NotAuthenticated):
+            await _login(pool, user, "wrong-guess-2", "203.0.113.9")
+    with pytest.raises(TooManyRequests):            # the stranger's address is held back
+        await _login(pool, user, PASSWORD, "203.0.113.9")
+    owner = await _login(pool, user, PASSWORD, "192.0.2.44")     # the owner, from elsewhere, is not
+    assert owner.user.username == user and owner.token
+
+
+async def test_an_address_trying_many_accounts_is_held_back(pool, office):
+    for k in range(30):
+        with pytest.raises(NotAuthenticated):
+            await _login(pool, f"guess-{k}", "wrong-guess-3", "203.0.113.77")
+    with pytest.raises(TooManyRequests):
+        await _login(pool, office.usernames["admin"], PASSWORD, "203.0.113.77")
+
+
+def test_production_hashes_passwords_with_the_strong_profile():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TECHREG_PASSWORD_HASHING"}
+    out = subprocess.run([sys.executable, "-c", "from techreg.registry.users import _hasher as h;"
+                          "print(h.time_cost, h.memory_cost, h.type.name)"], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert int(out[0]) >= 3 and int(out[1]) >= 64 * 1024 and out[2] == "ID"
