@@ -140,3 +140,93 @@ def test_cli_verify_names_the_broken_row(settings, database_url):
         assert f"event id {event_id}" in bad.stdout and ref in bad.stdout
     finally:
         asyncio.run(repair(event_id))
+
+
+# -- the filing rows themselves, and what only a registry-wide checkpoint can see --------------------------
+
+async def _fresh(empty_database, audit_key, tmp_path):
+    """Two filings in a database of their own: one registered history, one with a second event; sealed."""
+    import datetime as dt
+
+    from techreg.db.pool import connect
+    from techreg.registry import checkpoints
+    from techreg.registry.events import append_event
+
+    conn = await connect(empty_database)
+    history = filing_body(new_ref("T"), "310101", status="registered", reg_no="2026310101000001")
+    corrected = filing_body(new_ref("T"), "310101")
+    await import_stream(conn, io.BytesIO(b"".join(json.dumps(r).encode() + b"\n" for r in (history, corrected))),
+                        audit_key, actor="test", source="t")
+    async with conn.transaction():                         # a correction, as the service writes one
+        row = await conn.fetchrow("UPDATE filings SET title = '更正后的标题' WHERE ref = $1"
+                                  " RETURNING id, event_count, last_event_hash, status", corrected["ref"])
+        await append_event(conn, audit_key, filing_id=row["id"], ref=corrected["ref"], event_count=row["event_count"],
+                           last_hash=row["last_event_hash"], actor="test", action="correct",
+                           from_status=row["status"], to_status=row["status"], detail={"changes": {"title": 1}})
+    path = tmp_path / "checkpoints.jsonl"
+    sealed = await checkpoints.write(conn, audit_key, path, settle=dt.timedelta(0))
+    assert sealed.count == 3
+    return conn, path, history["ref"], corrected["ref"]
+
+
+async def _findings(conn, audit_key, path):
+    from techreg.registry import checkpoints
+    return (await verify_chain(conn, audit_key)).breaks, await checkpoints.verify(conn, audit_key, path)
+
+
+async def test_untouched_rows_and_checkpoints_verify(empty_database, audit_key, tmp_path):
+    conn, path, _, _ = await _fresh(empty_database, audit_key, tmp_path)
+    try:
+        assert await _findings(conn, audit_key, path) == ([], [])
+    finally:
+        await conn.close()
+
+
+async def test_a_changed_amount_and_title_are_found(empty_database, audit_key, tmp_path):
+    conn, path, ref, _ = await _fresh(empty_database, audit_key, tmp_path)
+    try:
+        await _tamper(conn, "UPDATE filings SET amount = amount * 100, tech_amount = tech_amount * 100,"
+                            " title = title || '（改）' WHERE ref = $1", ref)
+        chain, _ = await _findings(conn, audit_key, path)
+        assert [b.filing_ref for b in chain] == [ref] and "changed after its last event" in chain[0].problem
+    finally:
+        await conn.close()
+
+
+async def test_a_registration_turned_refused_without_its_number_is_found(empty_database, audit_key, tmp_path):
+    conn, path, ref, _ = await _fresh(empty_database, audit_key, tmp_path)
+    try:
+        await _tamper(conn, "UPDATE filings SET status = 'refused', reg_no = NULL WHERE ref = $1", ref)
+        chain, _ = await _findings(conn, audit_key, path)
+        assert [b.filing_ref for b in chain] == [ref]
+    finally:
+        await conn.close()
+
+
+async def test_a_removed_last_event_with_its_head_rolled_back_is_found(empty_database, audit_key, tmp_path):
+    conn, path, _, ref = await _fresh(empty_database, audit_key, tmp_path)
+    try:
+        first = await conn.fetchrow("SELECT e.hash FROM filing_events e JOIN filings f ON f.id = e.filing_id"
+                                    " WHERE f.ref = $1 AND e.seq = 1", ref)
+        await _tamper(conn, "DELETE FROM filing_events WHERE seq = 2 AND filing_id = (SELECT id FROM filings"
+                            " WHERE ref = $1)", ref)
+        original = json.loads(json.dumps(filing_body(ref, "310101")))["title"]
+        await _tamper(conn, "UPDATE filings SET event_count = 1, last_event_hash = $2, title = $3 WHERE ref = $1",
+                      ref, first["hash"], original)
+        chain, sealed = await _findings(conn, audit_key, path)
+        assert chain == []                           # the filing's own chain is consistent again …
+        assert len(sealed) == 1 and "removed" in sealed[0].problem    # … the checkpoint is not
+    finally:
+        await conn.close()
+
+
+async def test_a_filing_removed_with_its_events_is_found(empty_database, audit_key, tmp_path):
+    conn, path, ref, _ = await _fresh(empty_database, audit_key, tmp_path)
+    try:
+        await _tamper(conn, "DELETE FROM filing_events WHERE filing_id = (SELECT id FROM filings WHERE ref = $1)", ref)
+        await _tamper(conn, "DELETE FROM filing_facts WHERE id = (SELECT id FROM filings WHERE ref = $1)", ref)
+        await _tamper(conn, "DELETE FROM filings WHERE ref = $1", ref)
+        chain, sealed = await _findings(conn, audit_key, path)
+        assert chain == [] and len(sealed) == 1 and sealed[0].seq == 1
+    finally:
+        await conn.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings, audit_key, load_settings
+from .config import Settings, audit_key, checkpoint_path, load_settings
 from .db.embedded import EmbeddedPostgres, EmbeddedServerError
 from .db.migrate import migrate as run_migrations
 from .db.migrate import pending
@@ -326,23 +326,50 @@ def audit() -> None:
 @audit.command("verify")
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
-    """校验事件哈希链 / recompute the event hash chain and name the first broken row."""
+    """校验事件哈希链与检查点 / recompute every filing's event chain and every registry-wide checkpoint."""
+    from .registry import checkpoints
     from .registry.events import verify_chain
 
     settings = _settings(ctx)
+    key, path = audit_key(settings), checkpoint_path(settings)
+
+    async def both(conn):
+        chain = await verify_chain(conn, key, progress=lambda n: click.echo(f"  … {n} filings", err=True))
+        return chain, await checkpoints.verify(conn, key, path)
 
     with database(settings, check_schema=True) as url:
-        report = with_connection(url, lambda conn: verify_chain(
-            conn, audit_key(settings), progress=lambda n: click.echo(f"  … {n} filings", err=True)))
-    if report.ok:
-        click.echo(f"事件链完整 / chain intact: {report.filings} filings, {report.events} events")
+        report, sealed = with_connection(url, both)
+    sealed_count = len(checkpoints.read(path))
+    if report.ok and not sealed:
+        click.echo(f"事件链完整 / chain intact: {report.filings} filings, {report.events} events;"
+                   f" {sealed_count} checkpoint(s) in {path} match")
         return
-    first = report.breaks[0]
-    click.echo(f"事件链被篡改 / CHAIN BROKEN: {len(report.breaks)} problem(s); first at filing {first.filing_ref}"
-               f" event id {first.event_id} seq {first.seq}: {first.problem}")
-    for b in report.breaks[1:20]:
-        click.echo(f"  filing {b.filing_ref} event id {b.event_id} seq {b.seq}: {b.problem}")
+    if not report.ok:
+        first = report.breaks[0]
+        click.echo(f"事件链被篡改 / CHAIN BROKEN: {len(report.breaks)} problem(s); first at filing {first.filing_ref}"
+                   f" event id {first.event_id} seq {first.seq}: {first.problem}")
+        for b in report.breaks[1:20]:
+            click.echo(f"  filing {b.filing_ref} event id {b.event_id} seq {b.seq}: {b.problem}")
+    for b in sealed[:20]:
+        click.echo(f"检查点不符 / CHECKPOINT {b.seq} BROKEN: {b.problem}")
     sys.exit(2)
+
+
+@audit.command("checkpoint")
+@click.pass_context
+def audit_checkpoint(ctx: click.Context) -> None:
+    """写入事件链检查点 / seal the events written since the last checkpoint (the hourly job does the same)."""
+    from .registry import checkpoints
+
+    settings = _settings(ctx)
+    with database(settings, check_schema=True) as url:
+        sealed = with_connection(url, lambda conn: checkpoints.write(conn, audit_key(settings),
+                                                                      checkpoint_path(settings)))
+    if sealed is None:
+        click.echo("没有需要封存的新事件 / nothing new to seal")
+    else:
+        click.echo(f"检查点 {sealed.seq}：事件 {sealed.from_id + 1}–{sealed.to_id}（{sealed.count} 条）/ checkpoint "
+                   f"{sealed.seq}: events {sealed.from_id + 1}-{sealed.to_id} ({sealed.count}) → {checkpoint_path(settings)}")
 
 
 # -- detection -----------------------------------------------------------------------

@@ -36,6 +36,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     acquire_timeout: float = 1.0
     statement_timeout_ms: int = 30000
     audit_key: str | None = None
+    # registry-wide checkpoints of the event trail (registry/checkpoints.py); default: in the data folder.
+    # Keep it where the database server cannot write: append-only storage, or a log shipped elsewhere
+    audit_checkpoints: Path | None = None
     login_attempts_per_minute: int = 10
     # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
@@ -45,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_campaign_draft: str = "0 6 1 * *"
     schedule_qualification_check: str = "0 7 * * *"
     schedule_retrain_check: str = "0 4 * * mon"
+    schedule_audit_checkpoint: str = "10 * * * *"
     qualification_warn_days: int = 30
     retrain_min_findings: int = 200
     # template of the monthly campaign draft (the previous month's registrations)
@@ -75,6 +79,10 @@ def load_settings(**overrides) -> Settings:
             values[name] = cast(raw)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+def checkpoint_path(settings: Settings) -> Path:
+    return settings.audit_checkpoints or settings.data_dir / "audit-checkpoints.jsonl"
 
 
 def audit_key(settings: Settings) -> bytes:

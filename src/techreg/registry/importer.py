@@ -18,7 +18,7 @@ from typing import BinaryIO
 import asyncpg
 import msgspec
 
-from .events import event_hash, now
+from .events import event_hash, filing_state, now
 from .regno import RAISE_COUNTERS_SQL
 from .rules import FilingRejected, decode_filing
 
@@ -28,7 +28,7 @@ STAGE_COLUMNS = (
     "line", "ref", "contract_no", "title", "kind", "subkind", "software", "domain",
     "seller_code", "seller_name", "seller_region", "buyer_code", "buyer_name", "buyer_region",
     "amount", "tech_amount", "signed_on", "performance_start", "performance_end", "filed_on",
-    "point_code", "registrar", "description", "status", "reg_no", "registered_on", "event_at", "event_hash",
+    "point_code", "registrar", "description", "status", "reg_no", "registered_on", "event_at", "event_hash", "event_state",
 )
 
 CREATE_STAGE = """
@@ -37,7 +37,8 @@ CREATE_STAGE = """
         domain text, seller_code text, seller_name text, seller_region text, buyer_code text, buyer_name text,
         buyer_region text, amount numeric(16,2), tech_amount numeric(16,2), signed_on date,
         performance_start date, performance_end date, filed_on date, point_code text, registrar text,
-        description text, status text, reg_no text, registered_on date, event_at timestamptz, event_hash bytea
+        description text, status text, reg_no text, registered_on date, event_at timestamptz, event_hash bytea,
+        event_state bytea
     )
 """
 
@@ -99,8 +100,9 @@ INSERT_FILINGS = """
         ON CONFLICT (ref) DO NOTHING
         RETURNING id, ref
     )
-    INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash)
-    SELECT ins.id, 1, s.event_at, $1, 'import', NULL, s.status, $2::jsonb, NULL, s.event_hash
+    INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash,
+                               state_digest)
+    SELECT ins.id, 1, s.event_at, $1, 'import', NULL, s.status, $2::jsonb, NULL, s.event_hash, s.event_state
     FROM ins JOIN firsts s USING (ref)
 """
 
@@ -161,12 +163,13 @@ def parse_batch(batch: list[tuple[int, bytes | None]], key: bytes, actor: str, d
             errors.extend(LineError(number, e.field, e.message, e.message_en) for e in exc.errors)
             continue
         status = f.status
-        digest = event_hash(key, f.ref, 1, at, actor, "import", None, status, detail, None)
+        state = filing_state(f, status=status, registrar=f.registrar, reg_no=f.reg_no)
+        digest = event_hash(key, f.ref, 1, at, actor, "import", None, status, detail, None, state)
         records.append((
             number, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
             f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
             Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
-            f.filed_on, f.point, f.registrar, f.description, status, f.reg_no, None, at, digest,
+            f.filed_on, f.point, f.registrar, f.description, status, f.reg_no, None, at, digest, state,
         ))
     return records, errors
 

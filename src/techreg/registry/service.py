@@ -15,7 +15,7 @@ from msgspec import Meta
 
 from ..config import Settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from .events import append_event, event_hash, now
+from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
@@ -115,8 +115,9 @@ CREATE_FILING = f"""
         ON CONFLICT (ref) DO NOTHING
         RETURNING {FILING_COLUMNS}
     ), e AS (
-        INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash)
-        SELECT id, 1, $25, $23, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, $24 FROM f
+        INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash,
+                                   state_digest)
+        SELECT id, 1, $25, $23, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, $24, $26 FROM f
     )
     SELECT * FROM f
 """
@@ -132,11 +133,13 @@ async def upsert_parties(conn: asyncpg.Connection, f: FilingV1) -> None:
 
 def create_args(f: FilingV1, registrar: str | None, actor: str, key: bytes) -> tuple:
     at = now()
-    digest = event_hash(key, f.ref, 1, at, actor, "create", None, "submitted", {}, None)
+    state = filing_state(f, status="submitted", registrar=registrar)
+    digest = event_hash(key, f.ref, 1, at, actor, "create", None, "submitted", {}, None, state)
     return (f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
             f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
             Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
-            f.filed_on, f.point, registrar, f.description, actor, digest, at)
+            f.filed_on, f.point, registrar, f.description, actor, digest, at, state)
+
 
 
 async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:

@@ -102,6 +102,15 @@ async def retrain_check(conn, settings, slot) -> dict:
     return {"new_findings": findings, "trained": True, "candidate": "models/outlier-candidate.skops"}
 
 
+async def audit_checkpoint(conn, settings, slot) -> dict:
+    """Seal the events written since the last checkpoint in the file the operator keeps."""
+    from ..config import audit_key, checkpoint_path
+    from ..registry import checkpoints
+
+    sealed = await checkpoints.write(conn, audit_key(settings), checkpoint_path(settings))
+    return {"checkpoint": sealed.seq, "events": sealed.count} if sealed else {"checkpoint": None, "events": 0}
+
+
 def _zone(settings: Settings):
     from zoneinfo import ZoneInfo
     return ZoneInfo(settings.timezone)
@@ -116,4 +125,5 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
         qualification_check),
     Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
+    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint),
 ]}
