@@ -26,7 +26,15 @@ os.environ.setdefault("TECHREG_PASSWORD_HASHING", "test")
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.embedded import EmbeddedPostgres
 from techreg.db.migrate import migrate
-from techreg.db.pool import connect
+from techreg.db.pool import connect  # noqa: E402
+from techreg.db import roles  # noqa: E402
+
+APP_PASSWORD = "test-app-password"
+
+
+def app_url(url: str) -> str:
+    """The service's URL for a test database: as techreg_app, the role the service connects as."""
+    return roles.app_url(url, APP_PASSWORD)
 from techreg.registry.creditcode import make_code
 from techreg.registry.points import PointIn, create_point
 from techreg.registry.users import UserIn, create_user
@@ -67,6 +75,7 @@ async def create_database(admin_url: str, prefix: str) -> str:
     url = _swap_db(admin_url, name)
     conn = await connect(url)
     await migrate(conn, progress=lambda _: None)
+    await roles.set_app_password(conn, APP_PASSWORD)
     await conn.close()
     return url
 
@@ -143,7 +152,7 @@ class Office:
 async def app(settings, database_url):
     from techreg.web.app import create_app
 
-    application = create_app(settings, database_url)
+    application = create_app(settings, app_url(database_url))
     async with AsyncTestClient(app=application) as client:
         yield client
 
@@ -213,7 +222,7 @@ async def running_server(url: str, data_dir: Path, **env: str):
     import urllib.request
 
     port = free_port()
-    environment = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_RUN_JOBS": "no",
+    environment = {**os.environ, "TECHREG_DATABASE_URL": app_url(url), "TECHREG_RUN_JOBS": "no",
                    "TECHREG_DATA_DIR": str(data_dir), **env}
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"server-{port}.log"

@@ -14,7 +14,7 @@ import json
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
-from conftest import PASSWORD, filing_body, party_code
+from conftest import PASSWORD, filing_body, party_code, app_url
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
@@ -121,7 +121,7 @@ async def world(empty_database, data_dir):
     data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows)
     await import_stream(conn, io.BytesIO(data), b"k", actor="t", source="t")
     await conn.close()
-    async with AsyncTestClient(app=create_app(settings, empty_database)) as client:
+    async with AsyncTestClient(app=create_app(settings, app_url(empty_database))) as client:
         tokens = {}
         for name in people:
             tokens[name] = (await client.post("/api/auth/login", json={"username": name,

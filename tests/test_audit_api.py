@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
-from conftest import PASSWORD, filing_body, party_code
+from conftest import PASSWORD, filing_body, party_code, app_url
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.registry.events import verify_chain
@@ -71,7 +71,7 @@ async def env(empty_database, data_dir):
     await add_filings(empty_database, settings, filings,
                       {f["ref"]: s for f, s in zip(filings[:12], [0.97, 0.96, 0.5, 0.4, 0.4, 0.3, 0.3, 0.3,
                                                                   0.2, 0.2, 0.1, 0.1])})
-    async with AsyncTestClient(app=create_app(settings, empty_database)) as client:
+    async with AsyncTestClient(app=create_app(settings, app_url(empty_database))) as client:
         tokens = {}
         for name in STAFF:
             r = await client.post("/api/auth/login", json={"username": name, "password": PASSWORD})

@@ -43,9 +43,10 @@ async def test_a_scan_reports_an_unreadable_row_and_scores_the_rest(empty_databa
                                                performance_end="2026-05-20", filed_on="2026-06-03")).encode() + b"\n"
                         for r in refs)
         await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
-        # a row written past the fence (as before it existed, or by hand)
+        # a row written past the fence (as before it existed, or by hand); infinity no longer fits at all:
+        # the filing's state digest (migrations/0014) cannot be computed from it
         await conn.execute("ALTER TABLE filings DROP CONSTRAINT filings_dates_finite")
-        await conn.execute("UPDATE filings SET filed_on = 'infinity' WHERE ref = $1", refs[0])
+        await conn.execute("UPDATE filings SET filed_on = '9999-12-31' WHERE ref = $1", refs[0])
         report = await run_scan(conn, load_settings(database_url=empty_database), full=True)
         assert report.skipped == 1 and report.skipped_refs == [refs[0]]
         flagged = {r[0] for r in await conn.fetch("SELECT f.ref FROM flags g JOIN filings f ON f.id = g.filing_id"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
-from conftest import PASSWORD, SCREENSHOTS, create_database, filing_body, party_code
+from conftest import PASSWORD, SCREENSHOTS, create_database, filing_body, party_code, app_url
 from techreg.audit.schema import CampaignIn
 from techreg.audit.service import create_campaign
 from techreg.config import load_settings
@@ -80,7 +80,7 @@ async def site(server, data_dir):
     url = await create_database(server[1], "techreg_browser")
     await prepare(url, b"browser-key")
     port = free_port()
-    env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "browser-key", "TECHREG_RUN_JOBS": "no",
+    env = {**os.environ, "TECHREG_DATABASE_URL": app_url(url), "TECHREG_AUDIT_KEY": "browser-key", "TECHREG_RUN_JOBS": "no",
            "TECHREG_DATA_DIR": str(data_dir / "browser")}
     log_path = data_dir / f"browser-server-{port}.log"
     log = open(log_path, "wb")

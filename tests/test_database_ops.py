@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from conftest import PASSWORD, filing_body, new_ref
+from conftest import APP_PASSWORD, PASSWORD, app_url, filing_body, new_ref
+from techreg.db import roles
 from techreg.config import load_settings
 from techreg.db.embedded import EmbeddedPostgres
 from techreg.db.migrate import Migration, load_migrations, migrate, pending
@@ -62,7 +63,7 @@ async def test_serve_refuses_an_outdated_schema(server, tmp_path):
     url = await _fresh_db(server)
     settings = load_settings(data_dir=tmp_path, database_url=url, audit_key="k")
     with pytest.raises(BaseException) as info:
-        async with AsyncTestClient(app=create_app(settings, url)):
+        async with AsyncTestClient(app=create_app(settings, app_url(url))):
             pass
     errors = info.value.exceptions if isinstance(info.value, BaseExceptionGroup) else [info.value]
     assert any(isinstance(e, SchemaOutdated) and "techreg migrate" in str(e) for e in errors)
@@ -99,12 +100,13 @@ async def test_database_down_gives_503_then_recovers_by_itself(own_server, tmp_p
     url = own_server.url()
     conn = await connect(url)
     await migrate(conn, progress=lambda _: None)
+    await roles.set_app_password(conn, APP_PASSWORD)
     await create_point(conn, PointIn(code="310101", name="黄浦"))
     await create_user(conn, UserIn(username="r", display_name="r", role="registrar", point_code="310101",
                                    password=PASSWORD, qualification_expires=dt.date.today() + dt.timedelta(days=9)))
     await conn.close()
     settings = load_settings(data_dir=tmp_path, database_url=url, audit_key="k")
-    async with AsyncTestClient(app=create_app(settings, url)) as client:
+    async with AsyncTestClient(app=create_app(settings, app_url(url))) as client:
         token = (await client.post("/api/auth/login", json={"username": "r", "password": PASSWORD})).json()["token"]
         client.cookies.clear()
         h = {"Authorization": f"Bearer {token}"}

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest_asyncio
 
-from conftest import PASSWORD, filing_body
+from conftest import PASSWORD, filing_body, app_url
 from techreg.config import load_settings
 from techreg.db.pool import create_pool
 from techreg.registry.points import PointIn, create_point
@@ -165,7 +165,7 @@ async def test_qualification_job_warns_and_blocks(empty_database, data_dir):
         await conn.execute("UPDATE users SET qualification_expires = $1 WHERE username = 'lapsed'",
                            today + dt.timedelta(days=300))
     await p.close()
-    async with AsyncTestClient(app=create_app(settings, empty_database)) as client:
+    async with AsyncTestClient(app=create_app(settings, app_url(empty_database))) as client:
         token = (await client.post("/api/auth/login", json={"username": "lapsed", "password": PASSWORD})).json()["token"]
         h = {"Authorization": f"Bearer {token}"}
         ref = "JOB-BLOCK-1"

@@ -2,7 +2,7 @@
 
 import logging
 
-from conftest import PASSWORD
+from conftest import app_url, PASSWORD
 
 
 async def test_passwords_are_never_logged(app, office, caplog):
@@ -28,7 +28,7 @@ async def test_login_is_rate_limited(settings, database_url, office):
     from techreg.web.app import create_app
 
     strict = msgspec.structs.replace(settings, login_attempts_per_minute=3)
-    async with AsyncTestClient(app=create_app(strict, database_url)) as client:
+    async with AsyncTestClient(app=create_app(strict, app_url(database_url))) as client:
         user = office.usernames["registrar2"]
         codes = [(await client.post("/api/auth/login", json={"username": user, "password": "wrong-guess"})).status_code
                  for _ in range(3)]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import msgspec
 
 from .config import Settings, audit_key, checkpoint_path, load_settings
 from .db.embedded import EmbeddedPostgres, EmbeddedServerError
@@ -56,6 +57,26 @@ def database(settings: Settings, *, keep_running: bool = False, check_schema: bo
             server.stop()
 
 
+def service_url(settings: Settings, url: str) -> str:
+    """The service and the worker connect as techreg_app: on the embedded server with the owner's URL, the
+    role swapped and its own password (set here, kept beside the server's); an external
+    TECHREG_DATABASE_URL already names the role it should use."""
+    import secrets
+
+    from .db.roles import app_url, set_app_password
+
+    if settings.database_url:
+        return url
+    path = EmbeddedPostgres(settings.data_dir).app_password_file
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(16))
+    password = path.read_text().strip()
+    with_connection(url, lambda conn: set_app_password(conn, password))
+    return app_url(url, password)
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -97,6 +118,8 @@ def migrate(ctx: click.Context) -> None:
     """应用待执行的数据库迁移 / apply pending migrations."""
     settings = _settings(ctx)
 
+    if settings.database_url and settings.migrate_database_url:     # the schema's owner, not the service's role
+        settings = msgspec.structs.replace(settings, database_url=settings.migrate_database_url)
     with database(settings) as url:
         applied = with_connection(url, lambda conn: run_migrations(conn, progress=click.echo))
     click.echo(f"数据库结构已是最新 / schema up to date ({len(applied)} applied)")
@@ -139,6 +162,7 @@ def _serve(settings: Settings, url: str, host: str, port: int, banner: str = "")
     from .web.app import create_app
 
     _check_schema(url)
+    url = service_url(settings, url)
     # one command on one machine: on the embedded database the jobs run inside the service
     run_jobs = settings.run_jobs == "yes" or (settings.run_jobs == "auto" and settings.database_url is None)
     app = create_app(settings, url, run_jobs=run_jobs)
@@ -626,7 +650,7 @@ def worker(ctx: click.Context) -> None:
     settings = _settings(ctx)
     with database(settings, keep_running=True, check_schema=True) as url:
         click.echo("定时任务已启动 / worker running (Ctrl-C to stop)")
-        run(run_worker(lambda: create_pool(url, settings), settings))
+        run(run_worker(lambda: create_pool(service_url(settings, url), settings), settings))
 
 
 @main.group(invoke_without_command=True)

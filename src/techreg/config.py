@@ -14,6 +14,10 @@ import msgspec
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
+    # the schema owner's URL for `techreg migrate` on an external server (the service's URL names techreg_app)
+    migrate_database_url: str | None = None
+    # "yes" lets the service run on a privileged connection (superuser, server files): never in production
+    allow_privileged_database: str = "no"
     data_dir: Path = Path("./var")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -109,6 +109,11 @@ class EmbeddedPostgres:
         return self.root / "password"
 
     @property
+    def app_password_file(self) -> Path:
+        """The password of techreg_app, the role the service connects as (db/roles.py)."""
+        return self.root / "app-password"
+
+    @property
     def log_file(self) -> Path:
         return self.root / "postgres.log"
 

@@ -97,7 +97,7 @@ def translate_msgspec_error(message: str, base: str = "") -> FieldError:
     return FieldError(field or "$", f"{_label(field) if field else '内容'}无效：{msg}", msg)
 
 
-DATE_FIELDS = ("signed_on", "performance_start", "performance_end", "filed_on")
+PERFORMANCE_YEARS = 30     # the longest term of performance taken as plausible, counted from signing
 
 
 @functools.lru_cache(maxsize=4)
@@ -124,11 +124,18 @@ def rule_errors(f: FilingV1, today: dt.date | None = None) -> list[FieldError]:
     """Rules a type cannot express. Empty list means the filing is acceptable."""
     errors: list[FieldError] = []
     earliest, latest = date_window(today)
-    for name in DATE_FIELDS:
+    for name in ("signed_on", "filed_on"):         # things that have happened: not before 1980, not far ahead
         value = getattr(f, name)
         if not earliest <= value <= latest:
             errors.append(FieldError(name, f"{_label(name)} {value} 不在合理范围（{earliest} 至 {latest}）",
                                      f"{name} {value} is outside the plausible range {earliest} to {latest}"))
+    # the term of performance may run for years after signing, but not for ever
+    last = min(f.signed_on, latest) + dt.timedelta(days=round(365.25 * PERFORMANCE_YEARS))
+    for name in ("performance_start", "performance_end"):
+        value = getattr(f, name)
+        if not earliest <= value <= last:
+            errors.append(FieldError(name, f"{_label(name)} {value} 不在合理范围（{earliest} 至 {last}）",
+                                     f"{name} {value} is outside the plausible range {earliest} to {last}"))
     for side in ("seller", "buyer"):
         party = getattr(f, side)
         if problem := credit_code_problem(party.credit_code):

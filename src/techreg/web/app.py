@@ -18,6 +18,7 @@ from .. import __version__
 from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
+from ..db.roles import excess_privileges
 from ..scheduling.engine import Engine
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware
@@ -44,6 +45,10 @@ class SchemaOutdated(RuntimeError):
     pass
 
 
+class PrivilegedDatabase(RuntimeError):
+    pass
+
+
 @get("/health", summary="健康检查 / health", tags=["ops"], sync_to_thread=False)
 def health(state: State) -> dict:
     return {"status": "ok", "version": __version__}
@@ -54,9 +59,15 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     @asynccontextmanager
     async def lifespan(app: Litestar):
         pool = await create_pool(database_url, settings)
+        async with pool.acquire(timeout=settings.acquire_timeout + 5) as conn:
+            excess = await excess_privileges(conn)
+            missing = await pending(conn) if check_schema else []
+        if excess and settings.allow_privileged_database != "yes":
+            await pool.close()
+            raise PrivilegedDatabase(
+                f"服务不得以特权身份连接数据库（{', '.join(excess)}）：请以 techreg_app 连接 / the service must not "
+                f"connect with privileges ({', '.join(excess)}): connect as techreg_app (see README, Deployment)")
         if check_schema:
-            async with pool.acquire(timeout=settings.acquire_timeout + 5) as conn:
-                missing = await pending(conn)
             if missing:
                 await pool.close()
                 names = ", ".join(f"{m.version:04d}_{m.name}" for m in missing)
