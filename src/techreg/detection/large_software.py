@@ -132,12 +132,22 @@ def detect(ctx: Context) -> Flags:
                      f"own spread, {over_largest[j]:.1f}× its largest other software contract")
         reasons.append(r)
     # the seller's other contracts are the evidence of "far above its history": name them
-    related = [_seller_others(c, i) if over_own[j] else np.zeros(0, np.int64)
-               for j, i in zip(np.nonzero(keep)[0], rows)]
+    relative = rows[over_own[keep]]
+    others_of = _seller_others(c, relative)
+    related = [others_of.get(int(i), np.zeros(0, np.int64)) for i in rows]
     return Flags(KIND, DETECTOR, rows.astype(np.int64), score[keep], reasons, related, applied=len(sw))
 
 
-def _seller_others(c: Columns, row: int, limit: int = 20) -> np.ndarray:
-    others = np.nonzero(c.seller == c.seller[row])[0]
-    others = others[others != row]
-    return others[np.argsort(-c.signed[others], kind="stable")[:limit]].astype(np.int64)
+def _seller_others(c: Columns, rows: np.ndarray, limit: int = 20) -> dict[int, np.ndarray]:
+    """For each row, the seller's other filings, latest signed first (one sort, then a slice per row)."""
+    if len(rows) == 0:
+        return {}
+    order = np.lexsort((-c.signed.astype(np.int64), c.seller))
+    sellers = c.seller[order]
+    start = np.searchsorted(sellers, c.seller[rows], side="left")
+    end = np.searchsorted(sellers, c.seller[rows], side="right")
+    out = {}
+    for row, lo, hi in zip(rows, start, end):       # flagged filings only
+        others = order[lo:hi]
+        out[int(row)] = others[others != row][:limit].astype(np.int64)
+    return out

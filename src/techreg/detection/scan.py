@@ -219,7 +219,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
         judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]] for flags, d in zip(results, DETECTORS)}
-        await store.retire_unraised(conn, judged, raised)
+        await store.retire_unraised(conn, judged, raised, full)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])

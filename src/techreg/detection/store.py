@@ -30,8 +30,9 @@ UPSERT_STAGED = """
     SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
         last_seen = now(), last_run = $1, active = true
 """
-# Every active flag, to work out which of the judged filings' flags this run did not raise again.
-ACTIVE_ALL = "SELECT id, filing_id, detector FROM flags WHERE active"
+# Active flags (of the judged filings, or all), to work out which ones this run did not raise again.
+ACTIVE_JUDGED = ("SELECT id, filing_id, detector FROM flags"
+                 " WHERE active AND ($1::bigint[] IS NULL OR filing_id = any($1::bigint[]))")
 RETIRE = "UPDATE flags SET active = false WHERE id = any($1::bigint[])"
 # Filings refused since the last scan keep their flags on record, inactive.
 RETIRE_REFUSED = """
@@ -85,24 +86,28 @@ async def write(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> 
 
 
 async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, np.ndarray],
-                          raised: set[tuple[int, str]]) -> None:
+                          raised: set[tuple[int, str]], full: bool) -> None:
     """Active flags of judged filings that this run did not raise again become inactive (kept on record).
 
     `judged_by_family` maps a detector family (name before the version) to the filing ids it judged;
-    a newer version's flag replaces an older one's. Worked out from the active flags, which are few
-    next to the filings, instead of a join in SQL.
+    a newer version's flag replaces an older one's. Worked out on arrays from the active flags (of the
+    judged filings only, on an incremental scan), not row by row.
     """
-    active = await conn.fetch(ACTIVE_ALL)
-    if not active:
+    judged_ids = None if full else np.unique(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
+    rows = await conn.fetch(ACTIVE_JUDGED, None if judged_ids is None else judged_ids.tolist())
+    if not rows:
         return
-    flag_id, filing_id, detector = (list(column) for column in zip(*active))
-    family = np.array([d.split("/")[0] for d in detector])
-    filing = np.array(filing_id, np.int64)
-    judged = np.zeros(len(active), bool)
+    flag_id = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    filing = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    detectors, detector_code = np.unique(np.array([r[2] for r in rows], dtype=object).astype(str), return_inverse=True)
+    family = np.array([d.split("/")[0] for d in detectors])[detector_code]
+    judged = np.zeros(len(rows), bool)
     for name, ids in judged_by_family.items():
         judged |= (family == name) & np.isin(filing, ids)
-    retire = [flag_id[k] for k in np.nonzero(judged)[0] if (filing_id[k], detector[k]) not in raised]
-    await conn.execute(RETIRE, retire)
+    code = {d: k for k, d in enumerate(detectors)}
+    raised_keys = np.array([f * len(detectors) + code[d] for f, d in raised if d in code], np.int64)
+    again = np.isin(filing * len(detectors) + detector_code, raised_keys)
+    await conn.execute(RETIRE, flag_id[judged & ~again].tolist())
 
 
 async def retire_refused(conn: asyncpg.Connection, since: int) -> None:
