@@ -22,7 +22,7 @@ class Pairs:
     days: np.ndarray           # signing days between them
     same_seller: np.ndarray
     sister: np.ndarray         # different sellers sharing a trade name and region
-    title_sim: np.ndarray      # bigram Jaccard of title cores (0 where sellers unrelated)
+    title_sim: np.ndarray      # bigram Jaccard of title cores (0 unless one seller and the same numbering)
     subject_sim: np.ndarray    # share of the shorter subject's bigrams found in the other (text.py)
     marks_equal: np.ndarray    # same numbering in the titles (一期 vs 二期 differ)
     contract_equal: np.ndarray
@@ -67,7 +67,12 @@ def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_
     contract_equal = ((c.contract_hash[a] == c.contract_hash[b]) & (c.contract_hash[a] != 0)
                       & (c.contract_key[a] == c.contract_key[b]))     # a hash collision is not a match
     core_a, core_b = c.title_core[a], c.title_core[b]
-    sim = similarity(core_a, core_b, min_similarity, c.core_hash[a], c.core_hash[b])
+    # titles are compared only where a copy is possible at all: one seller, the same part numbering
+    marks_equal = c.title_marks[a] == c.title_marks[b]
+    copy_possible = np.nonzero(same_seller & marks_equal)[0]
+    sim = np.zeros(len(a))
+    sim[copy_possible] = similarity(core_a[copy_possible], core_b[copy_possible], min_similarity,
+                                    c.core_hash[a][copy_possible], c.core_hash[b][copy_possible])
     sim[(core_a == "") | (core_b == "")] = 0.0
     subject_a, subject_b = c.title_subject[a], c.title_subject[b]
     subject_ids = np.unique(np.concatenate([subject_a, subject_b]).astype(str), return_inverse=True)[1]
@@ -77,7 +82,7 @@ def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_
     subject[short & (subject_a != subject_b)] = 0.0
     subject[(subject_a == "") | (subject_b == "")] = 0.0
     return Pairs(a, b, (c.signed[b] - c.signed[a]).astype(np.int64),
-                 same_seller, sister, sim, subject, c.title_marks[a] == c.title_marks[b], contract_equal)
+                 same_seller, sister, sim, subject, marks_equal, contract_equal)
 
 
 MIN_SUBJECT_CHARS = 4
