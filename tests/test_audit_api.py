@@ -104,6 +104,10 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
     assert sampled(b) == sampled(a) and b["population_digest"] == a["population_digest"]
     c = await create(env, seed="another seed")
     assert sampled(c) != sampled(a)
+    # the campaign list shows each sample's size, not a Python repr
+    listing = await env.client.get("/campaigns", headers=env.h("supervisor"))
+    assert listing.status_code == 200 and "built-in method" not in listing.text
+    assert f'<td class="num">{len(a["items"])}</td>' in listing.text
 
     # filings registered after the freeze change nothing
     await add_filings(env.url, env.settings, [registered(k) for k in range(60, 80)], {"AUD-310101-0070": 0.99})
