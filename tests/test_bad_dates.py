@@ -55,3 +55,13 @@ async def test_a_scan_reports_an_unreadable_row_and_scores_the_rest(empty_databa
         assert await conn.fetchval("SELECT skipped FROM scan_runs WHERE id = $1", report.run_id) == 1
     finally:
         await conn.close()
+
+
+async def test_refs_are_restricted_to_a_safe_character_set(app, office):
+    for ref in ("A\r\nSet-Cookie: x=1", "a/b", "../etc", "a..b", " lead", "中文编号"):
+        r = await app.post("/api/filings", json=filing_body(ref, office.point), headers=office.h("registrar"))
+        assert r.status_code == 400, (ref, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == ["ref"] and "字母" in r.text
+    ok = new_ref("OK") + ".v2:final_1"
+    r = await app.post("/api/filings", json=filing_body(ok, office.point), headers=office.h("registrar"))
+    assert r.status_code == 201, r.text

@@ -2,21 +2,16 @@
 as `techreg serve` against a database of its own. Screenshots of every page go to a folder the run
 names at the end (TECHREG_SCREENSHOTS, default var/screenshots/<time>)."""
 
-import asyncio
 import datetime as dt
 import io
 import json
 import os
-import socket
-import subprocess
-import sys
-import urllib.request
 from pathlib import Path
 
 import pytest_asyncio
 from playwright.async_api import async_playwright, expect
 
-from conftest import PASSWORD, SCREENSHOTS, create_database, filing_body, party_code, app_url
+from conftest import PASSWORD, SCREENSHOTS, create_database, filing_body, party_code, running_server
 from techreg.audit.schema import CampaignIn
 from techreg.audit.service import create_campaign
 from techreg.config import load_settings
@@ -29,12 +24,6 @@ from techreg.registry.users import UserIn, create_user, user_named
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("TECHREG_SCREENSHOTS", "var/screenshots")) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 USERS = {"registrar": ("registrar", "310101"), "inspector": ("inspector", None), "supervisor": ("supervisor", None)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def prepare(url: str, key: bytes) -> None:
@@ -79,34 +68,14 @@ async def prepare(url: str, key: bytes) -> None:
 async def site(server, data_dir):
     url = await create_database(server[1], "techreg_browser")
     await prepare(url, b"browser-key")
-    port = free_port()
-    env = {**os.environ, "TECHREG_DATABASE_URL": app_url(url), "TECHREG_AUDIT_KEY": "browser-key", "TECHREG_RUN_JOBS": "no",
-           "TECHREG_DATA_DIR": str(data_dir / "browser")}
-    log_path = data_dir / f"browser-server-{port}.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1)
-            break
-        except OSError:
-            await asyncio.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(log_path.read_text())
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        yield base, browser
-        await browser.close()
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
-    print(log_path.read_text()[-3000:])
+    async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key") as base:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+                "--no-first-run", "--disable-sync"])
+            yield base, browser
+            await browser.close()
 
 
 async def shot(page, name: str) -> None:

@@ -28,6 +28,9 @@ FIELD_LABELS = {
 }
 
 _PATTERN_HINTS = {
+    "ref": ("只能由字母、数字和 . _ : - 组成，以字母或数字开头，不含空格、斜杠、换行或“..”",
+            "may hold only letters, digits and . _ : - (starting with a letter or digit; no spaces, slashes, "
+            "line breaks or \"..\")"),
     "amount": ("须为金额字符串，最多两位小数，如 \"1250000.00\"",
                "must be a decimal string with at most 2 decimals, e.g. \"1250000.00\""),
     "tech_amount": ("须为金额字符串，最多两位小数，如 \"1250000.00\"",

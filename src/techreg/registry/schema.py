@@ -46,8 +46,13 @@ class PartyV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     region: Annotated[str, Meta(pattern=REGION_PATTERN)] | None = None
 
 
+REF_PATTERN = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._:-]*$"
+
+
 class FilingV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    ref: Annotated[str, Meta(min_length=1, max_length=64)]
+    # letters, digits and . _ : - (no spaces, slashes, line breaks or ".."): a ref goes into URLs, file names
+    # and headers as it is
+    ref: Annotated[str, Meta(min_length=1, max_length=64, pattern=REF_PATTERN)]
     contract_no: Annotated[str, Meta(max_length=64)]
     title: Annotated[str, Meta(min_length=1, max_length=200)]
     kind: Kind

@@ -66,9 +66,10 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
         if isinstance(item, dict):
             key = item.get("key") or ""
             source = item.get("source")
-            fe = translate_msgspec_error(str(item.get("message", "")), "" if source == "body" else key)
-            if source == "body" and key and fe.field in ("", "$"):
-                fe.field = key
+            message = str(item.get("message", ""))
+            # a body error names its field in the message's own path, or (at the top level) only in `key`
+            located = source == "body" and " - at `$" in message
+            fe = translate_msgspec_error(message, "" if located else key)
             errors.append({"field": fe.field, "message": fe.message, "message_en": fe.message_en})
     if not errors:
         fe = translate_msgspec_error(exc.detail or "")
