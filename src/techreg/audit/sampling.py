@@ -98,15 +98,90 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     n_control = min(n_control, len(pool))
     u_ctrl = uniform(seed, refs[pool], "control")
     control = pool[np.argsort(u_ctrl, kind="stable")[:n_control]] if n_control else np.zeros(0, np.int64)
-    # an unflagged filing could come in through pps or, failing that, the control draw
+    # One unit, one inclusion probability: an unflagged filing comes in through the pps draw or, failing
+    # that, the control draw, and its probability of being in the sample is the same whichever drew it:
+    # π = π_pps + (1 − π_pps) · n_control / |pool| (docs/sampling.md). A flagged one only through pps.
     pi_of = np.zeros(n_total)
     pi_of[rest] = pi_rest
-    pi_control = pi_of[control] + (1 - pi_of[control]) * (n_control / max(len(pool), 1))
+    control_rate = n_control / max(len(pool), 1)
+    unflagged = ~flagged
+    combined = np.where(unflagged, pi_of + (1 - pi_of) * control_rate, pi_of)
 
     rows = np.concatenate([certainty, pps, control]).astype(np.int64)
     stratum = np.array(["certainty"] * len(certainty) + ["pps"] * len(pps) + ["control"] * len(control), dtype=object)
-    inclusion = np.concatenate([np.ones(len(certainty)), pi_of[pps], pi_control])
+    inclusion = np.concatenate([np.ones(len(certainty)), combined[pps], combined[control]])
     return Sample(rows, stratum, np.clip(inclusion, 1e-12, 1.0))
+
+
+# -- the estimate ---------------------------------------------------------------------------------------
+
+Z95 = 1.959963984540054
+
+
+@dataclass
+class StratumResult:
+    name: str                 # 'certainty' | 'flagged' | 'unflagged'
+    population: int
+    decided: int
+    violations: int
+    total: float              # estimated violations in the stratum
+    low: float
+    high: float
+    method: str
+
+
+def wilson(x: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion x/n (good coverage when x is 0, 1, 2 …)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(centre - half, 0.0), min(centre + half, 1.0)
+
+
+def stratified_estimate(population: dict[str, int], category: np.ndarray, inclusion: np.ndarray,
+                        violation: np.ndarray) -> tuple[float, float, float, list[StratumResult]]:
+    """Violations in the population, by stratum of the population, from the decided sample items.
+
+    - certainty (risk ≥ cut-off): a census; exact once every item is decided (until then a Wilson
+      interval on the decided share, scaled to the stratum);
+    - flagged below the cut-off: reached only by the pps draw; Horvitz–Thompson total Σ y/π with the
+      Poisson-sampling variance Σ (1 − π) y² / π², normal interval;
+    - unflagged: every unit has one inclusion probability (pps floor weight or control draw), so the
+      sample is an equal-probability one: the violation share with a Wilson interval, scaled to the
+      stratum's size — what the detectors miss;
+    combined by MOVER (Zou & Donner): the sum's interval from the strata's, independent draws.
+    Returns (rate, low, high, strata) as shares of the whole population.
+    """
+    strata = []
+    for name in ("certainty", "flagged", "unflagged"):
+        size = int(population.get(name, 0))
+        mine = category == name
+        y, pi = violation[mine].astype(float), inclusion[mine]
+        decided, hits = int(mine.sum()), int(y.sum())
+        if size == 0:
+            strata.append(StratumResult(name, 0, decided, hits, 0.0, 0.0, 0.0, "empty"))
+        elif name == "flagged" and decided:
+            total = float((y / pi).sum())
+            half = Z95 * float(np.sqrt(((1 - pi) * y ** 2 / pi ** 2).sum()))
+            strata.append(StratumResult(name, size, decided, hits, total, max(total - half, float(hits)),
+                                        min(total + half, float(size)), "Horvitz–Thompson, normal"))
+        elif name == "certainty" and decided == size:
+            strata.append(StratumResult(name, size, decided, hits, float(hits), float(hits), float(hits),
+                                        "census"))
+        else:
+            lo, hi = wilson(hits, decided)
+            share = hits / decided if decided else 0.0
+            strata.append(StratumResult(name, size, decided, hits, share * size, lo * size, hi * size,
+                                        "share with Wilson interval"))
+    n = sum(s.population for s in strata)
+    if n == 0:
+        return 0.0, 0.0, 0.0, strata
+    total = sum(s.total for s in strata)
+    low = total - float(np.sqrt(sum((s.total - s.low) ** 2 for s in strata)))
+    high = total + float(np.sqrt(sum((s.high - s.total) ** 2 for s in strata)))
+    return total / n, max(low, 0.0) / n, min(high, n) / n, strata
 
 
 @dataclass(frozen=True)

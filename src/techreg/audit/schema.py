@@ -144,12 +144,29 @@ class DetectorEvaluation(msgspec.Struct):
     confirmation_rate: float | None
 
 
+class StratumEstimate(msgspec.Struct):
+    stratum: str                          # certainty | flagged | unflagged (of the frozen population)
+    population: int
+    decided: int                          # sampled items of the stratum with a finding
+    violations: int                       # among those
+    estimated_violations: float
+    low: float
+    high: float
+    method: str
+
+
 class Estimate(msgspec.Struct):
     campaign_id: int
     population_size: int
     decided: int
-    violation_rate: float | None          # Horvitz–Thompson over decided items
-    ci_low: float | None
+    violation_rate: float | None          # share of the frozen population breaking the rules (estimate)
+    ci_low: float | None                  # 95 % interval
     ci_high: float | None
     control_decided: int
     control_violation_rate: float | None  # among unflagged filings: what the detectors miss
+    undecided: int = 0                    # sampled items still without a finding (left out until decided)
+    strata: list[StratumEstimate] = []
+    method: str = ("stratified: certainty census, Horvitz–Thompson over flagged filings, Wilson interval on "
+                   "unflagged filings; strata combined by MOVER (docs/sampling.md)")
+    of_what: str = ("在冻结时的抽查范围内，违反规定（检查结论不是「未发现问题」）的登记所占比例 / the share of the "
+                    "campaign's frozen population whose inspection finding is anything but cleared")

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import math
 
 import asyncpg
 import msgspec
@@ -16,6 +15,7 @@ from ..registry.schema import DecisionBody
 from ..registry.users import CurrentUser
 from . import sampling
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
+                     StratumEstimate,
                      HistoryOut, ItemDetail, ItemOut, PublicCampaign, PublicItem, QueueItem, RelatedFiling, VerifyOut)
 
 FREEZE_SQL = """
@@ -328,27 +328,50 @@ async def evaluate_flags(conn: asyncpg.Connection) -> list[DetectorEvaluation]:
                                round(r["confirmed"] / r["audited"], 4) if r["audited"] else None) for r in rows]
 
 
-async def estimate(conn: asyncpg.Connection, campaign_id: int) -> Estimate:
-    """Horvitz–Thompson estimate of the violation rate over the frozen population, with a 95% interval.
+# Each sampled item with the stratum of the frozen population it belongs to, and whether it is decided.
+ESTIMATE_ITEMS = """
+    SELECT i.inclusion_prob, i.outcome, i.status = 'done' AS decided, i.stratum,
+           CASE WHEN p.risk >= $2 THEN 'certainty' WHEN p.flagged THEN 'flagged' ELSE 'unflagged' END AS category
+    FROM audit_items i JOIN campaign_population p ON p.campaign_id = i.campaign_id AND p.filing_id = i.filing_id
+    WHERE i.campaign_id = $1
+"""
+# The frozen population's strata sizes.
+ESTIMATE_STRATA = """
+    SELECT CASE WHEN risk >= $2 THEN 'certainty' WHEN flagged THEN 'flagged' ELSE 'unflagged' END, count(*)
+    FROM campaign_population WHERE campaign_id = $1 GROUP BY 1
+"""
 
-    A violation is any outcome other than 'cleared'. Undecided items are left out (the estimate is
-    of the decided part until all are decided). Variance: the Poisson-sampling approximation
-    Σ (1 − π) y² / π², fitting sequential Poisson sampling.
-    """
+
+# The most recent campaigns past their draft, for the dashboard's estimates.
+RECENT_CAMPAIGNS = "SELECT id, name FROM campaigns WHERE status <> 'draft' ORDER BY id DESC LIMIT $1"
+
+
+async def recent_estimates(conn: asyncpg.Connection, limit: int = 5) -> list[tuple[str, Estimate]]:
+    return [(r["name"], await estimate(conn, r["id"])) for r in await conn.fetch(RECENT_CAMPAIGNS, limit)]
+
+
+async def estimate(conn: asyncpg.Connection, campaign_id: int) -> Estimate:
+    """The share of the frozen population that breaks the rules, stratified by the design
+    (sampling.stratified_estimate; docs/sampling.md). A violation is any outcome other than 'cleared';
+    undecided items are counted and left out until decided."""
     c = await _campaign_row(conn, campaign_id)
-    rows = await conn.fetch("SELECT inclusion_prob, outcome, stratum FROM audit_items WHERE campaign_id = $1"
-                            " AND status = 'done'", campaign_id)
     n_pop = c["population_size"] or 0
-    if not rows or not n_pop:
-        return Estimate(campaign_id, n_pop, 0, None, None, None, 0, None)
-    pi = np.array([r["inclusion_prob"] for r in rows])
-    y = np.array([r["outcome"] != "cleared" for r in rows], float)
-    rate = float((y / pi).sum() / n_pop)
-    half = 1.96 * math.sqrt(float(((1 - pi) * y ** 2 / pi ** 2).sum())) / n_pop
-    control = [r["outcome"] != "cleared" for r in rows if r["stratum"] == "control"]
-    return Estimate(campaign_id, n_pop, len(rows), round(rate, 6), round(max(rate - half, 0.0), 6),
-                    round(min(rate + half, 1.0), 6), len(control),
-                    round(sum(control) / len(control), 6) if control else None)
+    cutoff = float((c["params"] or {}).get("certainty_cutoff", 1.0))
+    rows = await conn.fetch(ESTIMATE_ITEMS, campaign_id, cutoff)
+    decided = [r for r in rows if r["decided"]]
+    undecided = len(rows) - len(decided)
+    if not decided or not n_pop:
+        return Estimate(campaign_id, n_pop, 0, None, None, None, 0, None, undecided)
+    population = dict(await conn.fetch(ESTIMATE_STRATA, campaign_id, cutoff))
+    category = np.array([r["category"] for r in decided], dtype=object)
+    pi = np.array([r["inclusion_prob"] for r in decided])
+    y = np.array([r["outcome"] != "cleared" for r in decided])
+    rate, low, high, strata = sampling.stratified_estimate(population, category, pi, y)
+    control = [r["outcome"] != "cleared" for r in decided if r["stratum"] == "control"]
+    return Estimate(campaign_id, n_pop, len(decided), round(rate, 6), round(low, 6), round(high, 6), len(control),
+                    round(sum(control) / len(control), 6) if control else None, undecided,
+                    [StratumEstimate(s.name, s.population, s.decided, s.violations, round(s.total, 2),
+                                     round(s.low, 2), round(s.high, 2), s.method) for s in strata])
 
 
 def to_json(value) -> str:

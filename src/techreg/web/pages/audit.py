@@ -96,7 +96,8 @@ class AuditPages(Controller):
 
     @get("/dashboard", guards=[STAFF])
     async def dashboard(self, request: Request, db: asyncpg.Connection) -> Template:
-        return page(request, "dashboard.html", data=await dashboard_data(db))
+        return page(request, "dashboard.html", data=await dashboard_data(db),
+                    estimates=await audit.recent_estimates(db))
 
     @get("/campaigns")
     async def campaigns(self, request: Request, db: asyncpg.Connection,
