@@ -65,3 +65,55 @@ async def test_refs_are_restricted_to_a_safe_character_set(app, office):
     ok = new_ref("OK") + ".v2:final_1"
     r = await app.post("/api/filings", json=filing_body(ok, office.point), headers=office.h("registrar"))
     assert r.status_code == 201, r.text
+
+
+async def test_a_lapsed_registrar_cannot_file_correct_or_cancel(app, office):
+    ref = new_ref("LAPSE")
+    assert (await app.post("/api/filings", json=filing_body(ref, office.point),
+                           headers=office.h("registrar"))).status_code == 201
+    r = await app.post("/api/filings", json=filing_body(new_ref("LAPSE"), office.point), headers=office.h("expired"))
+    assert r.status_code == 403 and "过期" in r.text
+    r = await app.patch(f"/api/filings/{ref}", json={"title": "补正后的标题"}, headers=office.h("expired"))
+    assert r.status_code == 403
+    r = await app.post(f"/api/filings/{ref}/cancel", json={}, headers=office.h("expired"))
+    assert r.status_code == 403 and "过期" in r.text
+
+
+async def test_the_registrar_of_a_filing_is_the_acting_user(app, office):
+    r = await app.post("/api/filings", json=filing_body(new_ref("RG"), office.point, registrar="someone-else"),
+                       headers=office.h("registrar"))
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "registrar"
+    ref = new_ref("RG")
+    r = await app.post("/api/filings", json=filing_body(ref, office.point), headers=office.h("registrar"))
+    assert r.status_code == 201 and r.json()["registrar"] == office.usernames["registrar"]
+
+
+async def test_nul_characters_are_refused_not_500(app, office):
+    h = office.h("registrar")
+    r = await app.post("/api/filings", json=filing_body(new_ref("NUL"), office.point, title="合同\x00名称"), headers=h)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "title"
+    assert (await app.get("/api/filings", params={"q": "a\x00b"}, headers=h)).status_code == 400
+    assert (await app.post("/api/auth/login", json={"username": "a\x00b", "password": "x" * 12})).status_code in (400, 401)
+    assert (await app.post("/api/filings", content=b'{"ref": "\xff\xfe"}', headers={**h, "content-type":
+                                                                                 "application/json"})).status_code == 400
+    deep = b"[" * 2000 + b"]" * 2000
+    assert (await app.post("/api/filings", content=deep, headers={**h, "content-type": "application/json"})
+            ).status_code == 400
+
+
+async def test_an_import_line_with_nul_is_one_rejected_line(conn, audit_key, office):
+    good = filing_body(new_ref("NUL"), office.point)
+    bad = filing_body(new_ref("NUL"), office.point, title="合同\x00名称")
+    data = b"".join(json.dumps(x).encode() + b"\n" for x in (good, bad, good))
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+    assert report.imported == 1 and [(e.line, e.field) for e in report.errors] == [(2, "title")]
+
+
+async def test_a_ref_repeated_with_other_content_in_one_file_is_a_conflict(conn, audit_key, office):
+    ref = new_ref("DUP")
+    first = filing_body(ref, office.point)
+    same, other = dict(first), filing_body(ref, office.point, title="另一份合同")
+    data = b"".join(json.dumps(x).encode() + b"\n" for x in (first, same, other))
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+    assert report.imported == 1 and report.already_present == 1
+    assert [(e.line, e.field) for e in report.errors] == [(3, "ref")] and "第 1 行" in report.errors[0].message

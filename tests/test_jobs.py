@@ -169,8 +169,8 @@ async def test_qualification_job_warns_and_blocks(empty_database, data_dir):
         token = (await client.post("/api/auth/login", json={"username": "lapsed", "password": PASSWORD})).json()["token"]
         h = {"Authorization": f"Bearer {token}"}
         ref = "JOB-BLOCK-1"
-        assert (await client.post("/api/filings", json=filing_body(ref, "310101"), headers=h)).status_code == 201
-        r = await client.post(f"/api/filings/{ref}/register", headers=h)
+        # blocked, the registrar neither files nor decides (every write a registrar makes is gated)
+        r = await client.post("/api/filings", json=filing_body(ref, "310101"), headers=h)
         assert r.status_code == 403 and "blocked" in r.text
 
 

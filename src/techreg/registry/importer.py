@@ -199,6 +199,21 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
 IMPORT_RAISE_COUNTERS_SQL = RAISE_COUNTERS_SQL.format(source="import_stage")
 
 
+def _first_of_each_ref(records: list[tuple], seen: dict, errors: list) -> list[tuple]:
+    """A ref repeated in one file with the same content is the same filing (imported once); with other
+    content it is a conflict, reported on its line, never silently dropped as "already present"."""
+    kept = []
+    for record in records:
+        line, ref, state = record[0], record[1], record[-1][:8]
+        first = seen.setdefault(ref, (line, state))
+        if first[0] != line and first[1] != state:
+            errors.append(LineError(line, "ref", f"申请编号 {ref} 已在第 {first[0]} 行使用，内容不同",
+                                    f"ref {ref} is already used on line {first[0]} with other content"))
+            continue
+        kept.append(record)
+    return kept
+
+
 async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, *, actor: str, source: str,
                         batch_size: int = 20_000, progress: Callable[[int], None] | None = None) -> ImportReport:
     report = ImportReport()
@@ -206,6 +221,7 @@ async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, 
     at = now()
     await conn.execute(CREATE_STAGE)
     pending: asyncio.Task | None = None
+    seen: dict[str, tuple[int, bytes]] = {}      # ref -> (first line, start of its content digest)
     batch: list[tuple[int, bytes | None]] = []
     consumed = 0
 
@@ -213,6 +229,7 @@ async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, 
         nonlocal pending
         # parse in a thread while the previous batch is still being written
         records, errors = await asyncio.to_thread(parse_batch, batch, key, actor, detail, at)
+        records = _first_of_each_ref(records, seen, errors)
         report.errors.extend(errors)
         report.rejected += len({e.line for e in errors})
         if pending is not None:

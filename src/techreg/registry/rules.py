@@ -123,9 +123,23 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(load_settings().timezone)
 
 
+def _texts(f: FilingV1):
+    for name in ("ref", "contract_no", "title", "point", "registrar", "description", "reg_no"):
+        if isinstance(getattr(f, name, None), str):
+            yield name, getattr(f, name)
+    for side in ("seller", "buyer"):
+        party = getattr(f, side)
+        for name in ("name", "credit_code", "region"):
+            if isinstance(getattr(party, name, None), str):
+                yield f"{side}.{name}", getattr(party, name)
+
+
 def rule_errors(f: FilingV1, today: dt.date | None = None) -> list[FieldError]:
     """Rules a type cannot express. Empty list means the filing is acceptable."""
     errors: list[FieldError] = []
+    for name, value in _texts(f):           # PostgreSQL text cannot hold NUL: one bad line, not a failed batch
+        if "\x00" in value:
+            errors.append(FieldError(name, f"{_label(name)}不得包含空字符（NUL）", f"{name} must not contain NUL"))
     earliest, latest = date_window(today)
     for name in ("signed_on", "filed_on"):         # things that have happened: not before 1980, not far ahead
         value = getattr(f, name)

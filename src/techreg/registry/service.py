@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
-from ..config import Settings
+from ..config import Settings, load_settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
@@ -142,6 +142,23 @@ def create_args(f: FilingV1, registrar: str | None, actor: str, key: bytes) -> t
 
 
 
+async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1) -> str | None:
+    """Who handled the filing: the acting registrar, never a name the client sends; an administrator filing
+    on a point's behalf may name one of that point's registrars."""
+    if user.role == "registrar":
+        if f.registrar not in (None, user.username):
+            raise FilingRejected([FieldError("registrar", "登记员即当前登录的登记员，不能填写他人",
+                                             "the registrar is the registrar logged in; another cannot be named")])
+        return user.username
+    if f.registrar is None:
+        return None
+    if not await conn.fetchval("SELECT 1 FROM users WHERE username = $1 AND role = 'registrar' AND point_code = $2",
+                               f.registrar, f.point):
+        raise FilingRejected([FieldError("registrar", f"{f.registrar} 不是登记点 {f.point} 的登记员",
+                                         f"{f.registrar} is not a registrar of point {f.point}")])
+    return f.registrar
+
+
 async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
     errors = rule_errors(f)
     if errors:
@@ -154,7 +171,8 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
                         f"a registrar can only file at their own point ({user.point_code})")
     if user.role not in ("registrar", "admin"):
         raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
-    registrar = f.registrar or (user.username if user.role == "registrar" else None)
+    await _require_qualified_registrar(conn, user)
+    registrar = await _registrar_of(conn, user, f)
     await upsert_parties(conn, f)
     try:
         row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key))
@@ -248,6 +266,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
                          body: FilingCorrection) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
     _require_point_registrar(user, row, "补正", "correct")
+    await _require_qualified_registrar(conn, user)
     if row["status"] not in ("submitted", "returned"):
         raise Conflict(f"当前状态为{STATUS_ZH[row['status']]}，只有待审查或退回补正的申请可以补正",
                        f"only submitted or returned filings can be corrected; status is {row['status']}",
@@ -308,6 +327,17 @@ def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, zh: str, en
         raise Forbidden(f"只有本登记点的登记员可以{zh}", f"only a registrar of this point may {en} this filing")
 
 
+async def _require_qualified_registrar(conn: asyncpg.Connection, user: CurrentUser,
+                                      settings: Settings | None = None) -> None:
+    """A registrar acts (files, corrects, decides, cancels) only with a valid qualification and no block."""
+    if user.role != "registrar":
+        return
+    _require_qualified(user, settings or load_settings())
+    blocked = await conn.fetchval("SELECT blocked_reason FROM users WHERE id = $1", user.id)
+    if blocked:
+        raise Forbidden(f"登记员已被停止办理登记：{blocked}", f"registrar is blocked: {blocked}")
+
+
 def _require_qualified(user: CurrentUser, settings: Settings) -> None:
     expires = user.qualification_expires
     if expires is None:
@@ -351,15 +381,14 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         _require_point_registrar(user, row, ACTION_ZH[action], action)
         if action != "resubmit":
             _require_qualified(user, settings)
-            blocked = await conn.fetchval("SELECT blocked_reason FROM users WHERE id = $1", user.id)
-            if blocked:
-                raise Forbidden(f"登记员已被停止办理登记：{blocked}", f"registrar is blocked: {blocked}")
+            await _require_qualified_registrar(conn, user, settings)
     elif action == "revoke":
         if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
             raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")
     elif action == "cancel":
         if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
             raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
+        await _require_qualified_registrar(conn, user, settings)
     sources, target = TRANSITIONS[action]
     if row["status"] not in sources:
         raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，不能{ACTION_ZH[action]}",

@@ -105,7 +105,20 @@ def internal_error(request: Request, exc: Exception) -> Response:
                        "message_en": "internal error"})
 
 
+def unstorable_text(_: Request, exc: Exception) -> Response:
+    """Text PostgreSQL cannot hold (a NUL character, a broken byte sequence) or JSON nested past any
+    reason: the request is at fault, and nothing was written (its transaction rolls back)."""
+    return _json(400, {"detail": "请求含有无法保存的字符（如空字符 NUL）或嵌套过深 / the request holds a character that "
+                                 "cannot be stored (such as NUL) or nests too deep",
+                       "message": "请求含有无法保存的字符（如空字符 NUL）或嵌套过深",
+                       "message_en": "the request holds a character that cannot be stored (such as NUL) or nests too deep"})
+
+
 EXCEPTION_HANDLERS = {
+    asyncpg.CharacterNotInRepertoireError: unstorable_text,
+    asyncpg.UntranslatableCharacterError: unstorable_text,
+    RecursionError: unstorable_text,
+    UnicodeDecodeError: unstorable_text,
     DomainError: domain_error,
     FilingRejected: filing_rejected,
     ValidationException: validation_error,
