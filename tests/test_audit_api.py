@@ -236,3 +236,18 @@ async def test_training_can_take_findings_as_labels(env, tmp_path):
     meta = json.loads((tmp_path / "outlier.json").read_text())
     assert meta["training_data"]["labels"] == "inspection findings: 1 violations"
     assert meta["metrics"]["labelled_anomalies"] == 1 and "auc_vs_any_anomaly" in meta["metrics"]
+
+
+async def test_public_verification_is_reused_and_anonymous_calls_are_limited(env):
+    a = await create(env)
+    first = await env.client.get(f"/api/public/campaigns/{a['id']}/verify")
+    assert first.status_code == 200 and first.json()["matches"] is True
+    # the frozen campaign's recomputation is computed once and reused
+    assert [k[0] for k in env.client.app.state.verify_cache] == [a["id"]]
+    again = await env.client.get(f"/api/public/campaigns/{a['id']}/verify")
+    assert again.json() == first.json()
+    limit = env.client.app.state.anonymous_limit
+    limit.per_minute = 5
+    codes = [(await env.client.get(f"/api/public/campaigns/{a['id']}")).status_code for _ in range(8)]
+    assert 429 in codes and codes[0] == 200
+    limit.per_minute = 60

@@ -85,3 +85,28 @@ def test_production_hashes_passwords_with_the_strong_profile():
                           "print(h.time_cost, h.memory_cost, h.type.name)"], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert int(out[0]) >= 3 and int(out[1]) >= 64 * 1024 and out[2] == "ID"
+
+
+async def test_weak_passwords_are_refused(app, office):
+    for weak in ("12345678", "password", "qwerty123", "aaaaaaaaaaaa", "short1"):
+        r = await app.post("/api/users", json={"username": "weakling", "display_name": "w", "role": "inspector",
+                                                "password": weak}, headers=office.h("admin"))
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "password", (weak, r.text)
+    r = await app.post("/api/users", json={"username": "named-inspector", "display_name": "w", "role": "inspector",
+                                            "password": "named-inspector-2026"}, headers=office.h("admin"))
+    assert r.status_code == 400 and "用户名" in r.text
+
+
+async def test_pages_and_answers_carry_security_headers(app):
+    r = await app.get("/login")
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_deactivated_user_is_locked_out_at_once(app, office):
+    h = office.h("inspector")
+    assert (await app.get("/api/auth/me", headers=h)).status_code == 200      # now in the session cache
+    r = await app.put(f"/api/users/{office.usernames['inspector']}/active", json={"active": False},
+                      headers=office.h("admin"))
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert (await app.get("/api/auth/me", headers=h)).status_code == 401

@@ -44,6 +44,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Keep it where the database server cannot write: append-only storage, or a log shipped elsewhere
     audit_checkpoints: Path | None = None
     login_attempts_per_minute: int = 10
+    # requests per source address per minute on the public routes (no log-in)
+    anonymous_requests_per_minute: int = 60
     # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
     run_jobs: str = "auto"

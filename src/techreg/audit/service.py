@@ -342,6 +342,15 @@ ESTIMATE_STRATA = """
 """
 
 
+# A cheap fingerprint of a campaign's sample as stored: a reused recomputation must still see an item changed.
+SAMPLE_FINGERPRINT = ("SELECT md5(coalesce(string_agg(filing_id::text || ':' || stratum, ',' ORDER BY filing_id), ''))"
+                      " FROM audit_items WHERE campaign_id = $1")
+
+
+async def sample_fingerprint(conn: asyncpg.Connection, campaign_id: int) -> str:
+    return await conn.fetchval(SAMPLE_FINGERPRINT, campaign_id)
+
+
 # The most recent campaigns past their draft, for the dashboard's estimates.
 RECENT_CAMPAIGNS = "SELECT id, name FROM campaigns WHERE status <> 'draft' ORDER BY id DESC LIMIT $1"
 

@@ -73,6 +73,33 @@ def _token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+# the most common passwords of leaked lists: refused whatever their length
+COMMON_PASSWORDS = frozenset("""
+123456 123456789 12345678 1234567890 12345 1234567 password password1 password123 qwerty qwerty123 qwertyuiop
+abc123 abcd1234 111111 000000 123123 666666 888888 iloveyou admin admin123 administrator welcome welcome1
+letmein monkey dragon sunshine princess football baseball 1q2w3e4r 1qaz2wsx zaq12wsx passw0rd p@ssw0rd
+a123456 aa123456 woaini1314 5201314 1314520 qq123456 asdfghjkl asdf1234 987654321 changeme
+""".split())
+MIN_PASSWORD_LENGTH = 10
+
+
+def password_problem(password: str, username: str = "") -> tuple[str, str] | None:
+    """Why a password may not be used (Chinese, English), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", f"a password has at least {MIN_PASSWORD_LENGTH} characters"
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) <= 2:
+        return "密码过于常见或简单", "the password is too common or too simple"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名", "the password must not contain the username"
+    return None
+
+
+def _check_password(password: str, username: str) -> None:
+    if problem := password_problem(password, username):
+        raise InvalidInput(problem[0], problem[1], errors=[{"field": "password", "message": problem[0],
+                                                            "message_en": problem[1]}])
+
+
 async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)
 
@@ -93,6 +120,8 @@ async def create_user(conn: asyncpg.Connection, body: UserIn) -> UserOut:
                                     "message_en": "required for registrars"}])
     if body.point_code and not await conn.fetchval("SELECT 1 FROM points WHERE code = $1", body.point_code):
         raise InvalidInput(f"登记点 {body.point_code} 不存在", f"point {body.point_code} does not exist")
+    if body.password:
+        _check_password(body.password, body.username)
     password_hash = await hash_password(body.password) if body.password else None
     row = await conn.fetchrow(
         """
@@ -125,6 +154,7 @@ async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt
 
 
 async def set_password(conn: asyncpg.Connection, username: str, password: str) -> None:
+    _check_password(password, username)
     done = await conn.execute("UPDATE users SET password_hash = $2 WHERE username = $1",
                               username, await hash_password(password))
     if done.endswith(" 0"):
@@ -179,6 +209,22 @@ async def login(pool: asyncpg.Pool, body: LoginIn, *, source: str, session_hours
     user = CurrentUser(row["id"], row["username"], row["display_name"], row["role"], row["point_code"],
                        row["qualification_expires"])
     return LoginOut(token, expires, user)
+
+
+async def set_active(conn: asyncpg.Connection, username: str, active: bool) -> UserOut:
+    """Deactivating a user ends their sessions at once (every replica reads sessions from here)."""
+    row = await conn.fetchrow("UPDATE users SET active = $2 WHERE username = $1"
+                              " RETURNING id, username, display_name, role, point_code, qualification_expires, active",
+                              username, active)
+    if row is None:
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    if not active:
+        await conn.execute("DELETE FROM sessions WHERE user_id = $1", row["id"])
+    return msgspec.convert(dict(row), UserOut)
+
+
+class ActiveIn(msgspec.Struct, forbid_unknown_fields=True):
+    active: bool
 
 
 async def logout(conn: asyncpg.Connection, token: str) -> None:

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, get
-from litestar.datastructures import State
+from litestar.datastructures import State, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -21,7 +21,7 @@ from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
 from ..scheduling.engine import Engine
 from ..scheduling.worker import start_scheduler
-from .auth import SessionCache, TokenAuthMiddleware
+from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
@@ -39,6 +39,18 @@ WEB = Path(__file__).parent
 
 AUTH_EXCLUDE = [r"^/api/auth/login$", r"^/health$", r"^/schema", r"^/static/", r"^/public/", r"^/api/public/",
                 r"^/login$", r"^/lang/", r"^/favicon.ico$"]
+
+
+# Every page and answer: scripts and styles from this site only (the dashboard's inline script aside), never
+# in a frame, no type sniffing, the address kept to this site.
+SECURITY_HEADERS = [
+    ResponseHeader(name="Content-Security-Policy", value=(
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")),
+    ResponseHeader(name="X-Frame-Options", value="DENY"),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+]
 
 
 class SchemaOutdated(RuntimeError):
@@ -83,7 +95,8 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
 
-    state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache()})
+    state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
+                   "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
         route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
@@ -98,6 +111,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         },
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=AUTH_EXCLUDE)],
         exception_handlers=EXCEPTION_HANDLERS,
+        response_headers=SECURITY_HEADERS,
         lifespan=[lifespan],
         state=state,
         openapi_config=OpenAPIConfig(

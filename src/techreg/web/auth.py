@@ -86,3 +86,26 @@ def requires(*roles: str):
                             f"this needs one of the roles: {', '.join(sorted(allowed))}")
 
     return guard
+
+
+class AnonymousLimit:
+    """Requests per source address per minute on the routes anyone may call (the public record, its
+    recomputation): one address cannot slow the service for the people logged in. Per replica."""
+
+    def __init__(self, per_minute: int = 60):
+        self.per_minute = per_minute
+        self._counts: dict[tuple[str, int], int] = {}
+
+    def allow(self, source: str) -> bool:
+        minute = int(time.monotonic() // 60)
+        if len(self._counts) > 10_000:
+            self._counts = {k: v for k, v in self._counts.items() if k[1] == minute}
+        key = (source, minute)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        return self._counts[key] <= self.per_minute
+
+
+def anonymous_limit(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not connection.app.state.anonymous_limit.allow(client_address(connection)):
+        from ..errors import TooManyRequests
+        raise TooManyRequests("请求过于频繁，请一分钟后再试", "too many requests, try again in a minute")

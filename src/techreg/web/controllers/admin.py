@@ -3,7 +3,7 @@ from litestar import Controller, Request, get, post, put
 
 from ...registry import points, users
 from ...registry.points import PointIn, PointOut
-from ...registry.users import QualificationIn, UserIn, UserOut
+from ...registry.users import ActiveIn, QualificationIn, UserIn, UserOut
 from ..auth import requires
 
 
@@ -33,4 +33,11 @@ class AdminController(Controller):
                                 db: asyncpg.Connection) -> UserOut:
         updated = await users.set_qualification(db, username, data.qualification_expires)
         request.app.state.session_cache.forget(username=username)
+        return updated
+
+    @put("/users/{username:str}/active", summary="启用或停用用户 / activate or deactivate a user",
+         guards=[requires("admin")])
+    async def set_active(self, request: Request, username: str, data: ActiveIn, db: asyncpg.Connection) -> UserOut:
+        updated = await users.set_active(db, username, data.active)
+        request.app.state.session_cache.forget(username=username)     # and this replica's cache, at once
         return updated

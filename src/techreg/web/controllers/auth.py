@@ -20,7 +20,7 @@ class AuthController(Controller):
                                    session_hours=settings.session_hours,
                                    attempts_per_minute=settings.login_attempts_per_minute,
                                    acquire_timeout=settings.acquire_timeout)
-        cookie = Cookie(key=SESSION_COOKIE, value=result.token, httponly=True, samesite="lax",
+        cookie = Cookie(key=SESSION_COOKIE, value=result.token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=settings.session_hours * 3600, path="/")
         return Response(result, cookies=[cookie])
 

@@ -110,7 +110,7 @@ class RegistryPages(Controller):
         if not target.startswith("/") or target.startswith("//"):
             target = "/"
         return Redirect(target, status_code=303, cookies=[Cookie(
-            key=SESSION_COOKIE, value=result.token, httponly=True, samesite="lax",
+            key=SESSION_COOKIE, value=result.token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
             max_age=settings.session_hours * 3600, path="/")])
 
     @post("/logout")
