@@ -89,7 +89,7 @@ def password_problem(password: str, username: str = "") -> tuple[str, str] | Non
         return f"密码至少 {MIN_PASSWORD_LENGTH} 个字符", f"a password has at least {MIN_PASSWORD_LENGTH} characters"
     if password.lower() in COMMON_PASSWORDS or len(set(password)) <= 2:
         return "密码过于常见或简单", "the password is too common or too simple"
-    if username and username.lower() in password.lower():
+    if len(username) >= 3 and username.lower() in password.lower():
         return "密码不能包含用户名", "the password must not contain the username"
     return None
 
