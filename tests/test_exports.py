@@ -29,3 +29,26 @@ async def test_csv_and_excel_exports_keep_hostile_titles_as_text(app, office):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     found = {c.value: c.data_type for row in sheet.iter_rows() for c in row if c.value in HOSTILE}
     assert set(found) == set(HOSTILE) and set(found.values()) == {"s"}
+
+
+async def test_the_export_holds_every_matching_filing_not_one_page(app, office):
+    import json as _json
+
+    from conftest import party_code
+    from techreg.registry.importer import import_stream
+
+    marker = new_ref("MANY")
+    lines = [filing_body(f"{marker}-{k:04d}", office.point, title=f"导出测试合同{marker}",
+                         seller={"name": "上海导出测试有限公司", "credit_code": party_code(700000 + k), "region": "310101"})
+             for k in range(620)]
+    from techreg.db.pool import connect
+    conn = await connect(app.app.state.settings.database_url)
+    try:
+        report = await import_stream(conn, io.BytesIO(b"".join(_json.dumps(x).encode() + b"\n" for x in lines)),
+                                     app.app.state.audit_key, actor="t", source="t")
+        assert report.imported == 620
+    finally:
+        await conn.close()
+    body = await app.get("/filings", params={"format": "csv", "q": marker}, headers=office.h("registrar"))
+    rows = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 620

@@ -204,6 +204,18 @@ class FilingFilter(msgspec.Struct, kw_only=True):
     cursor: int | None = None
 
 
+async def all_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter):
+    """Every filing the filter matches, page by page (exports: never cut at a page's size)."""
+    flt = msgspec.structs.replace(flt, limit=500, cursor=None)
+    while True:
+        page = await list_filings(conn, user, flt)
+        for item in page.items:
+            yield item
+        if page.next_cursor is None:
+            return
+        flt = msgspec.structs.replace(flt, cursor=page.next_cursor)
+
+
 async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> FilingPage:
     if user.role == "inspector":
         raise Forbidden("检查员请通过检查队列查看申请", "inspectors read filings through their audit queue")

@@ -137,13 +137,12 @@ class RegistryPages(Controller):
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       cursor: OptionalDbId = None, format: str | None = None) -> Template | Response:
         flt = FilingFilter(q=q or None, status=status or None, kind=kind or None,
-                           software={"yes": True, "no": False}.get(software or ""),
-                           limit=500 if format else 50, cursor=cursor)
-        result = await service.list_filings(db, request.user, flt)
-        if format in ("csv", "xlsx"):
+                           software={"yes": True, "no": False}.get(software or ""), limit=50, cursor=cursor)
+        if format in ("csv", "xlsx"):               # everything the filter matches, not one page of it
             rows = [{**msgspec.to_builtins(f), "seller_name": f.seller.name, "buyer_name": f.buyer.name,
-                     "point_code": f.point} for f in result.items]
+                     "point_code": f.point} async for f in service.all_filings(db, request.user, flt)]
             return export(rows, LIST_COLUMNS, format, "filings")
+        result = await service.list_filings(db, request.user, flt)
         return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
                     software=software or "", status_zh=STATUS_ZH, kind_zh=KIND_ZH, kinds=get_args(Kind))
 
