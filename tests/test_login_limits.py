@@ -110,3 +110,30 @@ async def test_a_deactivated_user_is_locked_out_at_once(app, office):
                       headers=office.h("admin"))
     assert r.status_code == 200 and r.json()["active"] is False
     assert (await app.get("/api/auth/me", headers=h)).status_code == 401
+
+
+async def test_cookie_state_changes_need_this_sites_origin_and_the_api_takes_json_only(app, office):
+    import json as _json
+
+    from conftest import filing_body, new_ref
+    token = office.tokens["registrar"]
+    app.cookies.set("techreg_session", token)
+    try:
+        body = _json.dumps(filing_body(new_ref("CSRF"), office.point))
+        json_type = {"content-type": "application/json"}
+        # a page on another port of the same host (or anywhere else) makes the browser send the cookie
+        for origin in ("http://testserver.local:9999", "http://evil.example"):
+            r = await app.post("/api/filings", content=body, headers={**json_type, "origin": origin})
+            assert r.status_code == 403 and "CSRF" in r.text
+        r = await app.post("/api/filings", content=body, headers=json_type)          # no origin at all
+        assert r.status_code == 403
+        r = await app.post("/api/filings", content=body, headers={**json_type, "origin": "http://testserver.local"})
+        assert r.status_code == 201, r.text
+    finally:
+        app.cookies.clear()
+    # the JSON API refuses what a foreign page can send without asking
+    h = office.h("registrar")
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):
+        r = await app.post("/api/filings", content=_json.dumps(filing_body(new_ref("CT"), office.point)),
+                           headers={**h, "content-type": kind})
+        assert r.status_code == 415

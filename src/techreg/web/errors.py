@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from ..db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
 from ..errors import DomainError
 from ..registry.rules import FilingRejected, translate_msgspec_error
+from .auth import UnsupportedMediaType
 
 log = logging.getLogger("techreg.web")
 RETRY_AFTER_SECONDS = "2"
@@ -114,7 +115,15 @@ def unstorable_text(_: Request, exc: Exception) -> Response:
                        "message_en": "the request holds a character that cannot be stored (such as NUL) or nests too deep"})
 
 
+def unsupported_media_type(_: Request, exc: Exception) -> Response:
+    return _json(415, {"detail": "接口只接受 JSON（Content-Type: application/json）/ the API takes JSON only "
+                                 "(Content-Type: application/json)",
+                       "message": "接口只接受 JSON（Content-Type: application/json）",
+                       "message_en": "the API takes JSON only (Content-Type: application/json)"})
+
+
 EXCEPTION_HANDLERS = {
+    UnsupportedMediaType: unsupported_media_type,
     asyncpg.CharacterNotInRepertoireError: unstorable_text,
     asyncpg.UntranslatableCharacterError: unstorable_text,
     RecursionError: unstorable_text,
