@@ -178,3 +178,22 @@ async def test_incremental_scan_follows_corrections_and_refusals(app, office, se
     incremental = await _active_rule_flags(conn)
     await run_scan(conn, settings, full=True)
     assert await _active_rule_flags(conn) == incremental
+
+
+async def test_a_registrar_sees_another_points_evidence_only_as_a_fact(app, office, other_office, conn, settings,
+                                                                         audit_key):
+    # one contract registered at two points: the copy at the other point is flagged as a duplicate
+    n = int(office.point) * 7
+    parties = {"seller": {"name": "上海跨点科技有限公司", "credit_code": party_code(n + 1), "region": "310101"},
+               "buyer": {"name": "上海跨点制造有限公司", "credit_code": party_code(n + 2), "region": "310104"}}
+    original = filing_body(new_ref("X"), office.point, contract_no=f"KD-{n}", filed_on="2026-03-15", **parties)
+    copy = dict(original, ref=new_ref("X"), point=other_office.point, filed_on="2026-04-20")
+    await import_stream(conn, io.BytesIO(b"".join(json.dumps(x).encode() + b"\n" for x in (original, copy))),
+                        audit_key, actor="t", source="s")
+    await run_scan(conn, settings, full=False)
+    mine = (await app.get(f"/api/filings/{copy['ref']}/flags", headers=other_office.h("registrar"))).json()
+    dup = [f for f in mine if f["kind"] == "duplicate"][0]
+    assert dup["related"] == [] and original["ref"] not in json.dumps(dup, ensure_ascii=False)
+    assert "其他登记点" in dup["reasons"][0]
+    full = (await app.get(f"/api/filings/{copy['ref']}/flags", headers=office.h("supervisor"))).json()
+    assert [f for f in full if f["kind"] == "duplicate"][0]["related"] == [original["ref"]]

@@ -137,11 +137,35 @@ async def export_flags(conn: asyncpg.Connection):
                                        "detector": r["detector"]}) + b"\n"
 
 
-async def flags_for_filing(conn: asyncpg.Connection, filing_id: int) -> list[FlagOut]:
-    return [msgspec.convert(dict(r), FlagOut) for r in await conn.fetch(OF_FILING, filing_id)]
+# Where the filings a flag names as evidence were filed.
+POINTS_OF = "SELECT ref, point_code FROM filings WHERE ref = any($1::text[])"
+OTHER_POINT_NOTE = ("证据涉及其他登记点的 {n} 份申请，其编号与金额由监督员和检查员查看 / the evidence involves {n} "
+                    "filing(s) at other registration points; supervisors and inspectors see their refs and amounts")
+
+
+async def for_point(conn: asyncpg.Connection, flags: list[FlagOut], point: str | None) -> list[FlagOut]:
+    """What a registrar (point given) may see of the evidence: the filings of their own point, and that other
+    points' filings are involved — not those filings' refs or the figures that add them in. Supervisors and
+    inspectors (point None) see everything."""
+    if point is None or not flags:
+        return flags
+    points = dict(await conn.fetch(POINTS_OF, sorted({r for f in flags for r in f.related})))
+    out = []
+    for f in flags:
+        foreign = [r for r in f.related if points.get(r) != point]
+        if foreign:
+            f = msgspec.structs.replace(f, related=[r for r in f.related if r not in foreign],
+                                        reasons=[OTHER_POINT_NOTE.format(n=len(foreign))])
+        out.append(f)
+    return out
+
+
+async def flags_for_filing(conn: asyncpg.Connection, filing_id: int, point: str | None = None) -> list[FlagOut]:
+    flags = [msgspec.convert(dict(r), FlagOut) for r in await conn.fetch(OF_FILING, filing_id)]
+    return await for_point(conn, flags, point)
 
 
 async def list_flags(conn: asyncpg.Connection, *, point: str | None, kind: str | None, min_score: float,
                      limit: int) -> list[FlagOut]:
     rows = await conn.fetch(LIST, min_score, kind, point, limit)
-    return [msgspec.convert(dict(r), FlagOut) for r in rows]
+    return await for_point(conn, [msgspec.convert(dict(r), FlagOut) for r in rows], point)

@@ -10,6 +10,11 @@ from ...errors import Forbidden
 from ...registry import service
 
 
+def evidence_point(user) -> str | None:
+    """A registrar sees the evidence of their own point in full, of other points only that it exists."""
+    return user.point_code if user.role == "registrar" else None
+
+
 class FlagController(Controller):
     path = "/api"
     tags = ["flags 异常标记"]
@@ -17,7 +22,7 @@ class FlagController(Controller):
     @get("/filings/{ref:str}/flags", summary="申请的异常标记 / a filing's flags with evidence")
     async def filing_flags(self, request: Request, ref: str, db: asyncpg.Connection) -> list[FlagOut]:
         filing = await service.get_filing(db, request.user, ref)  # same visibility as the filing
-        return await flags_for_filing(db, filing.id)
+        return await flags_for_filing(db, filing.id, evidence_point(request.user))
 
     @get("/filings/{ref:str}/risk", summary="申请的风险分 / a filing's risk score, its flags combined")
     async def filing_risk(self, request: Request, ref: str, db: asyncpg.Connection) -> RiskOut:

@@ -188,7 +188,9 @@ class RegistryPages(Controller):
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
-        return page(request, "filing.html", f=filing, flags=await flags_for_filing(db, filing.id),
+        flags = await flags_for_filing(db, filing.id, request.user.point_code if request.user.role == "registrar"
+                                       else None)
+        return page(request, "filing.html", f=filing, flags=flags,
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, domain_zh=DOMAIN_ZH,
