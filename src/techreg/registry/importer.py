@@ -74,12 +74,11 @@ INSERT_PARTIES = """
     ON CONFLICT (credit_code) DO NOTHING
 """
 
-INSERT_REGISTRARS = """
-    INSERT INTO users (username, display_name, role, point_code)
-    SELECT DISTINCT ON (registrar) registrar, registrar, 'registrar', point_code
-    FROM import_stage WHERE registrar IS NOT NULL
-    ORDER BY registrar, line
-    ON CONFLICT (username) DO NOTHING
+# lines naming a registrar who is not a registrar of the line's point: the name is checked, never invented
+UNKNOWN_REGISTRARS = """
+    SELECT s.line, s.registrar, s.point_code FROM import_stage s
+    WHERE s.registrar IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM users u WHERE u.username = s.registrar AND u.role = 'registrar' AND u.point_code = s.point_code)
 """
 
 INSERT_FILINGS = """
@@ -187,13 +186,20 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
             await conn.execute("DELETE FROM import_stage WHERE line = any($1::int[])", [c["line"] for c in clashes])
             report.rejected += len({c["line"] for c in clashes})
         await conn.execute(INSERT_POINTS)
+        unknown = await conn.fetch(UNKNOWN_REGISTRARS)
+        if unknown:
+            for u in unknown:
+                report.errors.append(LineError(u["line"], "registrar",
+                                               f"{u['registrar']} 不是登记点 {u['point_code']} 的登记员",
+                                               f"{u['registrar']} is not a registrar of point {u['point_code']}"))
+            await conn.execute("DELETE FROM import_stage WHERE line = any($1::int[])", [u["line"] for u in unknown])
+            report.rejected += len(unknown)
         await conn.execute(INSERT_PARTIES)
-        await conn.execute(INSERT_REGISTRARS)
         status = await conn.execute(INSERT_FILINGS, actor, detail)
         inserted = int(status.rsplit(" ", 1)[-1])
         await conn.execute(IMPORT_RAISE_COUNTERS_SQL)
     report.imported += inserted
-    report.already_present += len(records) - len(clashes) - inserted
+    report.already_present += len(records) - len(clashes) - len(unknown) - inserted
 
 
 IMPORT_RAISE_COUNTERS_SQL = RAISE_COUNTERS_SQL.format(source="import_stage")
