@@ -12,6 +12,9 @@ import asyncpg
 from techreg.db.embedded import EmbeddedPostgres
 from techreg.db.migrate import migrate
 from techreg.db.pool import connect
+from techreg.testing import prepare_service_role, running_service
+
+BENCH_PASSWORD = "staple-horse-battery-9"     # the benches' users log in with this
 
 
 @contextlib.contextmanager
@@ -37,6 +40,7 @@ async def fresh_database(admin_url: str, migrated: bool = True) -> str:
     if migrated:
         conn = await connect(url)
         await migrate(conn, progress=lambda _: None)
+        await prepare_service_role(conn)
         await conn.close()
     return url
 
@@ -59,37 +63,16 @@ def embedded():
 
 @contextlib.contextmanager
 def service(url: str, key: str = "bench-key", **env_extra):
-    """`techreg serve` on a free loopback port; yields its base URL."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    """`techreg serve` on a free loopback port, as the service role; yields its base URL (techreg.testing)."""
+    import tempfile
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": key, "TECHREG_RUN_JOBS": "no",
-           **{k: str(v) for k, v in env_extra.items()}}
-    log = open(os.environ.get("BENCH_SERVICE_LOG", os.devnull), "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with running_service(url, Path(tempfile.mkdtemp(prefix="techreg-bench-service-")), TECHREG_AUDIT_KEY=key,
+                         **{k: str(v) for k, v in env_extra.items()}) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait()
 
 
 async def office(url: str, point: str = "310101") -> None:
-    """A point with a registrar and a supervisor (password `bench-password`)."""
+    """A point with a registrar and a supervisor (password BENCH_PASSWORD)."""
     import datetime as dt
 
     from techreg.registry.points import PointIn, create_point
@@ -99,6 +82,6 @@ async def office(url: str, point: str = "310101") -> None:
     await create_point(conn, PointIn(code=point, name="bench"))
     for name, role in (("bench", "registrar"), ("bench-supervisor", "supervisor")):
         await create_user(conn, UserIn(username=name, display_name=name, role=role,
-                                       point_code=point if role == "registrar" else None, password="bench-password",
+                                       point_code=point if role == "registrar" else None, password=BENCH_PASSWORD,
                                        qualification_expires=dt.date.today() + dt.timedelta(days=30)))
     await conn.close()

@@ -10,19 +10,15 @@ in one transaction per filing over an asyncpg pool of the same size.
 
 import asyncio
 import datetime as dt
-import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import aiohttp
-import httpx
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import fresh_database, run, server  # noqa: E402
+from _common import BENCH_PASSWORD, fresh_database, run, server, service  # noqa: E402
 
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.pool import connect, create_pool  # noqa: E402
@@ -37,17 +33,11 @@ KEY = b"bench-key"
 POINT = "310101"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def setup(url: str) -> None:
     conn = await connect(url)
     await create_point(conn, PointIn(code=POINT, name="bench"))
     await create_user(conn, UserIn(username="bench", display_name="bench", role="registrar", point_code=POINT,
-                                   password="bench-password", qualification_expires=dt.date.today()))
+                                   password=BENCH_PASSWORD, qualification_expires=dt.date.today()))
     await conn.close()
 
 
@@ -56,7 +46,7 @@ async def api_side(base: str, bodies: list[bytes]) -> float:
     connector = aiohttp.TCPConnector(limit=C)
     async with aiohttp.ClientSession(base, connector=connector) as client:
         async with client.post("/api/auth/login",
-                               json={"username": "bench", "password": "bench-password"}) as r:
+                               json={"username": "bench", "password": BENCH_PASSWORD}) as r:
             token = (await r.json())["token"]
         client.cookie_jar.clear()
         headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
@@ -108,24 +98,9 @@ def main() -> None:
     with server() as admin_url:
         url = run(fresh_database(admin_url))
         run(setup(url))
-        port = free_port()
-        env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": KEY.decode(),
-               "TECHREG_POOL_MAX": str(C)}
-        proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    if httpx.get(base + "/health").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        with service(url, KEY.decode(), TECHREG_POOL_MAX=C) as base:
             raw_s = run(raw_side(url, raw_filings))
             api_s = run(api_side(base, bodies))
-        finally:
-            proc.terminate()
-            proc.wait()
     api_rate, raw_rate = N / api_s, N / raw_s
     print(f"{N} filings at concurrency {C}")
     print(f"raw asyncpg (same SQL): {raw_rate:8.0f} filings/s")

@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from _common import embedded, fresh_database, office, service  # noqa: E402
+from _common import BENCH_PASSWORD, embedded, fresh_database, office, service  # noqa: E402
 
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.pool import connect, create_pool  # noqa: E402
@@ -47,7 +47,7 @@ async def api_under_fault(url: str, pg) -> None:
     fresh = iter(generate(10_000_000, seed=5, points=["310101"], ref_prefix="FLT"))
     with service(url, TECHREG_POOL_MAX=CLIENTS + 4) as base:
         async with aiohttp.ClientSession(base, timeout=aiohttp.ClientTimeout(total=10)) as http:
-            async with http.post("/api/auth/login", json={"username": "bench", "password": "bench-password"}) as r:
+            async with http.post("/api/auth/login", json={"username": "bench", "password": BENCH_PASSWORD}) as r:
                 token = (await r.json())["token"]
             headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
             t0 = time.perf_counter()

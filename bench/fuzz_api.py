@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import fresh_database, office, server, service  # noqa: E402
+from _common import BENCH_PASSWORD, fresh_database, office, server, service  # noqa: E402
 
 from techreg.db.pool import connect  # noqa: E402
 from techreg.demo import generate, jsonl  # noqa: E402
@@ -39,7 +39,7 @@ async def prepare(url: str) -> None:
 
 async def token(base: str, user: str) -> str:
     async with aiohttp.ClientSession(base) as http:
-        async with http.post("/api/auth/login", json={"username": user, "password": "bench-password"}) as r:
+        async with http.post("/api/auth/login", json={"username": user, "password": BENCH_PASSWORD}) as r:
             return (await r.json())["token"]
 
 

@@ -22,7 +22,7 @@ import msgspec
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import fresh_database, office, server, service  # noqa: E402
+from _common import BENCH_PASSWORD, fresh_database, office, server, service  # noqa: E402
 
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.pool import connect, create_pool  # noqa: E402
@@ -144,7 +144,7 @@ async def main(url: str) -> None:
     fresh = iter(generate(2_000_000, seed=4, points=[POINT], ref_prefix="LOAD"))
     with service(url, TECHREG_POOL_MAX=64) as base:
         async with aiohttp.ClientSession(base) as http:
-            async with http.post("/api/auth/login", json={"username": "bench", "password": "bench-password"}) as r:
+            async with http.post("/api/auth/login", json={"username": "bench", "password": BENCH_PASSWORD}) as r:
                 token = (await r.json())["token"]
         print(f"{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
         results = []

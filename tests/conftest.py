@@ -27,14 +27,8 @@ from techreg.config import load_settings  # noqa: E402
 from techreg.db.embedded import EmbeddedPostgres
 from techreg.db.migrate import migrate
 from techreg.db.pool import connect  # noqa: E402
-from techreg.db import roles  # noqa: E402
-
-APP_PASSWORD = "test-app-password"
-
-
-def app_url(url: str) -> str:
-    """The service's URL for a test database: as techreg_app, the role the service connects as."""
-    return roles.app_url(url, APP_PASSWORD)
+from techreg import testing  # noqa: E402
+from techreg.testing import APP_PASSWORD, app_url  # noqa: E402,F401  (tests import them from here)
 from techreg.registry.creditcode import make_code
 from techreg.registry.points import PointIn, create_point
 from techreg.registry.users import UserIn, create_user
@@ -75,7 +69,7 @@ async def create_database(admin_url: str, prefix: str) -> str:
     url = _swap_db(admin_url, name)
     conn = await connect(url)
     await migrate(conn, progress=lambda _: None)
-    await roles.set_app_password(conn, APP_PASSWORD)
+    await testing.prepare_service_role(conn)
     await conn.close()
     return url
 
@@ -205,48 +199,11 @@ def new_ref(prefix: str = "T") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}-{next(_refs)}"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.asynccontextmanager
 async def running_server(url: str, data_dir: Path, **env: str):
-    """`techreg serve` in a process of its own against `url`, as an operator runs it; yields its base URL.
-    Stops it with SIGTERM and fails if it does not stop."""
-    import subprocess
-    import sys
-    import urllib.request
-
-    port = free_port()
-    environment = {**os.environ, "TECHREG_DATABASE_URL": app_url(url), "TECHREG_RUN_JOBS": "no",
-                   "TECHREG_DATA_DIR": str(data_dir), **env}
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir / f"server-{port}.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "serve", "--port", str(port)],
-                                env=environment, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(150):
-                try:
-                    urllib.request.urlopen(base + "/health", timeout=1)
-                    break
-                except OSError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(log_path.read_text())
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise AssertionError("the server did not stop on SIGTERM within 15 s:\n" + log_path.read_text()[-3000:])
+    """`techreg serve` in a process of its own against `url`, as an operator runs it (techreg.testing)."""
+    with testing.running_service(url, data_dir, **env) as base:
+        yield base
 
 
 SCREENSHOTS: list[Path] = []
