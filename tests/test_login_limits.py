@@ -142,3 +142,17 @@ async def test_cookie_state_changes_need_this_sites_origin_and_the_api_takes_jso
         r = await app.post("/api/filings", content=_json.dumps(filing_body(new_ref("CT"), office.point)),
                            headers={**h, "content-type": kind})
         assert r.status_code == 415
+
+
+async def test_the_session_cookie_is_secure_over_https(settings, database_url, office):
+    from litestar.testing import AsyncTestClient
+
+    from conftest import app_url
+    from techreg.web.app import create_app
+
+    user = {"username": office.usernames["registrar2"], "password": PASSWORD}
+    for base, secure in (("https://testserver.local", True), ("http://testserver.local", False)):
+        async with AsyncTestClient(app=create_app(settings, app_url(database_url)), base_url=base) as client:
+            r = await client.post("/api/auth/login", json=user)
+            cookie = r.headers["set-cookie"].lower()
+            assert r.status_code == 200 and "httponly" in cookie and ("secure" in cookie) is secure
