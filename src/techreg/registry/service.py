@@ -392,7 +392,6 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     if action in ("register", "refuse", "return", "resubmit"):
         _require_point_registrar(user, row, ACTION_ZH[action], action)
         if action != "resubmit":
-            _require_qualified(user, settings)
             await _require_qualified_registrar(conn, user, settings)
     elif action == "revoke":
         if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
