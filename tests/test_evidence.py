@@ -346,6 +346,11 @@ async def test_flag_evidence_links_the_filings_it_cites(world):
     html = (await w.client.get("/filings/EV-0", headers=w.h("supervisor", Accept="text/html"))).text
     for ref in ("EV-1", "EV-2", "EV-FAR"):
         assert f'<a href="/filings/{ref}">{ref}</a>' in html
+    # the filing's own trail is in words as well
+    trail = markup.unescape(section(html, "event-trail"))
+    assert "导入" in trail and "已登记" in trail and "来源：t" in trail and "UTC+08:00" in trail
+    for raw in ("import", "registered", "{", "source"):
+        assert raw not in trail, raw
     # the registrar of the point sees their own point's parts linked, the other point's filing only as a fact
     html = (await w.client.get("/filings/EV-0", headers=w.h("registrar", Accept="text/html"))).text
     assert '<a href="/filings/EV-1">EV-1</a>' in html and '<a href="/filings/EV-2">EV-2</a>' in html
