@@ -270,6 +270,12 @@ async def test_limits_and_type_checks_refuse_before_anything_is_written(world):
     assert r.status_code == 201 and r.json()["file_name"] == "现场照片.png"
 
 
+async def test_the_api_documents_the_upload_body(world):
+    schema = (await world.client.get("/schema/openapi.json")).json()
+    body = schema["paths"]["/api/audit/items/{item_id}/evidence"]["post"]["requestBody"]["content"]
+    assert body["multipart/form-data"]["schema"]["required"] == ["file"]
+
+
 def test_content_sniffing_units():
     assert filetypes.check("a.jpeg", b"\xff\xd8\xff\xdb" + b"0" * 20).kind == "jpeg"
     assert filetypes.check("a.gif", b"GIF89a" + b"0" * 20).kind == "gif"

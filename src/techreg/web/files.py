@@ -1,10 +1,12 @@
 """Files over HTTP: an evidence upload read within its size limit, and a stored file sent back as an attachment."""
 
 import re
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.datastructures import UploadFile
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
 from ..audit.evidence import Upload, size_label
 from ..audit.filetypes import extension
@@ -61,3 +63,16 @@ def attachment(meta: EvidenceOut, content: bytes) -> Response:
         "Cache-Control": "private, no-store",
         "X-Evidence-SHA256": meta.sha256,
     })
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload's body as the API documentation shows it: the handler reads it itself (after checking who
+    asks and the announced length), so Litestar cannot infer it from a `data` parameter."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(required=True, content={"multipart/form-data": OpenAPIMediaType(schema=Schema(
+            type=OpenAPIType.OBJECT, required=["file"], properties={
+                "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY,
+                               description="证据文件 / the evidence file"),
+                "note": Schema(type=OpenAPIType.STRING, max_length=500, description="说明（可选）/ optional note")}))})

@@ -9,7 +9,7 @@ from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, Co
                              VerifyOut, WithdrawIn)
 from ...config import Settings
 from ..auth import anonymous_limit
-from ..files import attachment, read_upload
+from ..files import UploadOperation, attachment, read_upload
 from ..pages.common import page
 
 
@@ -116,7 +116,7 @@ class AuditController(Controller):
         return await service.declare_conflict(db, request.user, item_id, data)
 
     # the size limit is the setting's (TECHREG_EVIDENCE_MAX_BYTES), checked against Content-Length before reading
-    @post("/items/{item_id:int}/evidence", status_code=201, request_max_body_size=None,
+    @post("/items/{item_id:int}/evidence", status_code=201, request_max_body_size=None, operation_class=UploadOperation,
           summary="上传证据文件（multipart/form-data：file，可选 note）/ upload an evidence file "
                   "(multipart/form-data: file, optional note)",
           description="检查员在事项结论前上传；PDF、图片、Office 文档、纯文本/CSV、ZIP，按内容识别类型；上限见 "
