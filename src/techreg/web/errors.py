@@ -55,10 +55,10 @@ def domain_error(request: Request, exc: DomainError) -> Response:
 
 
 def filing_rejected(_: Request, exc: FilingRejected) -> Response:
-    return _json(400, {"detail": "申请内容有误 / the filing has errors", "message": "申请内容有误",
-                       "message_en": "the filing has errors",
-                       "errors": [{"field": e.field, "message": e.message, "message_en": e.message_en}
-                                  for e in exc.errors]})
+    count = len(exc.errors)
+    return _json(400, {"detail": f"申请内容有 {count} 处错误 / the filing has {count} error(s)",
+                       "message": f"申请内容有 {count} 处错误", "message_en": f"the filing has {count} error(s)",
+                       "errors": [msgspec.to_builtins(e) for e in exc.errors]})
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
@@ -146,6 +146,8 @@ class ErrorItem(msgspec.Struct):
     field: str
     message: str
     message_en: str
+    value: str | int | float | bool | None | msgspec.UnsetType = msgspec.UNSET   # the refused value, when short
+    allowed: dict[str, str] | msgspec.UnsetType = msgspec.UNSET                 # a choice's codes -> Chinese names
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
