@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path

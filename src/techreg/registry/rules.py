@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from .creditcode import credit_code_problem
 from .fieldcheck import decode_checked, flatten, one_per_field
 from .messages import FIELD_LABELS, FilingRejected, choice_error, field_label, safe_value, translate_msgspec_error
-from .schema import DOMAIN_ZH, KIND_ZH, STATUS_ZH, SUBKIND_ZH, FieldError, FilingV1, FormatStatus
+from .schema import DOMAIN_ZH, KIND_ZH, STATUS_ZH, SUBKIND_ZH, FieldError, FilingCorrection, FilingV1, FormatStatus
 
-__all__ = ["FIELD_LABELS", "FilingRejected", "decode_filing", "field_label", "filing_rules", "rule_errors",
+__all__ = ["FIELD_LABELS", "FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",
            "translate_msgspec_error", "date_window", "subkind_choices"]
 
 PERFORMANCE_YEARS = 30     # the longest term of performance taken as plausible, counted from signing
@@ -133,3 +133,8 @@ def rule_errors(f: FilingV1, today: dt.date | None = None) -> list[FieldError]:
 def decode_filing(raw: bytes | str) -> FilingV1:
     """Decode and check one filing; raises FilingRejected naming every bad field at once."""
     return decode_checked(raw, FilingV1, rules=filing_rules, choices=filing_choices)
+
+
+def decode_correction(raw: bytes | str) -> FilingCorrection:
+    """Decode a correction (补正), naming every bad field; the rules run on the corrected filing (service)."""
+    return decode_checked(raw, FilingCorrection, choices=filing_choices)

@@ -13,13 +13,13 @@ from litestar.dto import AbstractDTO
 from litestar.typing import FieldDefinition
 
 from ..registry.fieldcheck import decode_checked
-from ..registry.rules import decode_filing
-from ..registry.schema import FilingV1
+from ..registry.rules import decode_correction, decode_filing
+from ..registry.schema import FilingCorrection, FilingV1
 
 T = TypeVar("T")
 
 # a struct with rules between its fields decodes through them; any other through its field types alone
-_DECODERS: dict[type, Callable[[bytes], Any]] = {FilingV1: decode_filing}
+_DECODERS: dict[type, Callable[[bytes], Any]] = {FilingV1: decode_filing, FilingCorrection: decode_correction}
 
 
 class Checked(AbstractDTO[T], Generic[T]):

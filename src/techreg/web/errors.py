@@ -1,9 +1,11 @@
 """Map every error to a clear, bilingual JSON answer with the right status. Never a bare 500."""
 
 import logging
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
+from msgspec import Meta
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -146,8 +148,10 @@ class ErrorItem(msgspec.Struct):
     field: str
     message: str
     message_en: str
-    value: str | int | float | bool | None | msgspec.UnsetType = msgspec.UNSET   # the refused value, when short
-    allowed: dict[str, str] | msgspec.UnsetType = msgspec.UNSET                 # a choice's codes -> Chinese names
+    # the refused value as sent, when it is short plain text, a number, a boolean or null
+    value: Annotated[Any, Meta(description="被拒绝的值（简短时）/ the refused value, when short")] = msgspec.UNSET
+    allowed: Annotated[dict[str, str], Meta(description="可选值：代码 → 中文名 / a choice's codes -> Chinese names")
+                       ] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

@@ -4,19 +4,19 @@
 document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-follows]")) {
     const kind = document.getElementById(select.dataset.follows);
+    const initial = select.value;          // what the page had chosen (kept after a refused submit)
     const groups = {};
     for (const group of select.querySelectorAll("optgroup[data-kind]")) {
       groups[group.dataset.kind] = [...group.children];
       group.remove();
     }
     const none = select.querySelector("option[value='']");
-    const follow = () => {
-      const chosen = select.value;
+    const follow = (chosen) => {
       select.replaceChildren(none, ...(groups[kind.value] || []));
       select.value = (groups[kind.value] || []).some((o) => o.value === chosen) ? chosen : "";
       select.disabled = !(groups[kind.value] || []).length;
     };
-    kind.addEventListener("change", follow);
-    follow();
+    kind.addEventListener("change", () => follow(select.value));
+    follow(initial);
   }
 });
