@@ -72,15 +72,18 @@ def choice_error(field: str, value: Any, allowed: dict[str, str], *, within: tup
     """A value that is not one of a choice's codes: the error names every allowed code with its Chinese name.
     `within` narrows the sentence to a context (the kind a subkind belongs to)."""
     label = field_label(field)
-    shown = value if isinstance(value, str) else msgspec.json.encode(value).decode()
+    shown = safe_value(value)
+    quoted = isinstance(shown, str)                                   # long or odd text is not repeated
+    quoted_zh = f"“{shown}”" if quoted else "取值"
+    quoted_en = f" '{shown}'" if quoted else " value"
     where_zh, where_en = within or ("", "")
     if not allowed:
         return FieldError(field, f"{where_zh}没有{label}，请留空",
-                          f"{field} is not used{' ' + where_en if where_en else ''}; leave it out", safe_value(value), {})
+                          f"{field} is not used{' ' + where_en if where_en else ''}; leave it out", shown, {})
     zh, en = choices_text(allowed)
-    return FieldError(field, f"{label}“{shown}”无效；{where_zh}可选：{zh}",
-                      f"{field} '{shown}' is not allowed; {where_en + ' ' if where_en else ''}use one of: {en}",
-                      safe_value(value), dict(allowed))
+    return FieldError(field, f"{label}{quoted_zh}无效；{where_zh}可选：{zh}",
+                      f"{field}{quoted_en} is not allowed; {where_en + ' ' if where_en else ''}use one of: {en}",
+                      shown, dict(allowed))
 
 
 def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.UNSET) -> FieldError:
