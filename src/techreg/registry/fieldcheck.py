@@ -68,16 +68,26 @@ def _sent(raw: msgspec.Raw) -> Any:
         return msgspec.UNSET
 
 
+@functools.cache
+def _nested(cls: type[msgspec.Struct]) -> tuple[str, ...]:
+    """The fields of `cls` that hold a struct of their own (the parties)."""
+    return tuple(f.name for f in struct_fields(cls) if _struct_in(f.type) is not None)
+
+
 def flatten(obj: msgspec.Struct, prefix: str = "") -> dict[str, Any]:
-    """A decoded struct as the rules see it: every field by path, nested structs spelled out."""
-    values: dict[str, Any] = {}
-    for f in struct_fields(type(obj)):
-        value = getattr(obj, f.name)
-        if isinstance(value, msgspec.Struct):
-            values.update(flatten(value, f"{prefix}{f.encode_name}."))
+    """A decoded struct as the rules see it: every field by path, nested structs spelled out. (On every good
+    line of an import: asdict is msgspec's own, the loop only over the nested few.)"""
+    cls = type(obj)
+    values = msgspec.structs.asdict(obj)
+    if cls.__struct_encode_fields__ != cls.__struct_fields__:          # renamed fields: paths are JSON names
+        values = dict(zip(cls.__struct_encode_fields__, values.values()))
+    for name in _nested(cls):
+        inner = values.pop(name)
+        if inner is not None:
+            values.update(flatten(inner, f"{name}."))
         else:
-            values[prefix + f.encode_name] = value
-    return values
+            values[name] = None
+    return {prefix + k: v for k, v in values.items()} if prefix else values
 
 
 def one_per_field(errors: list[FieldError]) -> list[FieldError]:

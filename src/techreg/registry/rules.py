@@ -72,54 +72,54 @@ def filing_choices(path: str, values: Mapping[str, Any]) -> tuple[dict[str, str]
     return None
 
 
-def _has(values: Mapping[str, Any], *names: str) -> bool:
-    return all(name in values for name in names)
-
-
 def filing_rules(v: Mapping[str, Any], today: dt.date | None = None) -> list[FieldError]:
-    """Rules a type cannot express, on the fields that are good (by path; a field with an error of its own
-    is absent, and a rule that needs it is not applied). Empty list means the filing is acceptable."""
+    """Rules a type cannot express, on the fields that are good, by path. A field with an error of its own is
+    absent (`v.get` is None: no required field is ever None), so a rule that needs it is not applied.
+    Empty list means the filing is acceptable."""
     errors: list[FieldError] = []
     for name in TEXT_FIELDS:            # PostgreSQL text cannot hold NUL: one bad line, not a failed batch
-        if isinstance(v.get(name), str) and "\x00" in v[name]:
+        if isinstance(text := v.get(name), str) and "\x00" in text:
             errors.append(FieldError(name, f"{field_label(name)}不得包含空字符（NUL）", f"{name} must not contain NUL"))
     earliest, latest = date_window(today)
-    for name in ("signed_on", "filed_on"):         # things that have happened: not before 1980, not far ahead
-        if _has(v, name) and not earliest <= v[name] <= latest:
-            errors.append(FieldError(name, f"{field_label(name)} {v[name]} 不在合理范围（{earliest} 至 {latest}）",
-                                     f"{name} {v[name]} is outside the plausible range {earliest} to {latest}",
-                                     v[name].isoformat()))
+    signed, filed = v.get("signed_on"), v.get("filed_on")
+    start, end = v.get("performance_start"), v.get("performance_end")
+    for name, day in (("signed_on", signed), ("filed_on", filed)):   # what has happened: not before 1980, nor far ahead
+        if day is not None and not earliest <= day <= latest:
+            errors.append(FieldError(name, f"{field_label(name)} {day} 不在合理范围（{earliest} 至 {latest}）",
+                                     f"{name} {day} is outside the plausible range {earliest} to {latest}",
+                                     day.isoformat()))
     # the term of performance may run for years after signing, but not for ever
-    last = min(v.get("signed_on", latest), latest) + dt.timedelta(days=round(365.25 * PERFORMANCE_YEARS))
-    for name in ("performance_start", "performance_end"):
-        if _has(v, name) and not earliest <= v[name] <= last:
-            errors.append(FieldError(name, f"{field_label(name)} {v[name]} 不在合理范围（{earliest} 至 {last}）",
-                                     f"{name} {v[name]} is outside the plausible range {earliest} to {last}",
-                                     v[name].isoformat()))
-    for side in ("seller", "buyer"):
-        name = f"{side}.credit_code"
-        if _has(v, name) and (problem := credit_code_problem(v[name])):
+    last = min(signed or latest, latest) + dt.timedelta(days=round(365.25 * PERFORMANCE_YEARS))
+    for name, day in (("performance_start", start), ("performance_end", end)):
+        if day is not None and not earliest <= day <= last:
+            errors.append(FieldError(name, f"{field_label(name)} {day} 不在合理范围（{earliest} 至 {last}）",
+                                     f"{name} {day} is outside the plausible range {earliest} to {last}",
+                                     day.isoformat()))
+    seller, buyer = v.get("seller.credit_code"), v.get("buyer.credit_code")
+    for name, code in (("seller.credit_code", seller), ("buyer.credit_code", buyer)):
+        if code is not None and (problem := credit_code_problem(code)):
             zh, _, en = problem.partition(" / ")
-            errors.append(FieldError(name, f"{field_label(side)}{zh}", f"{name}: {en}", safe_value(v[name])))
-    if _has(v, "seller.credit_code", "buyer.credit_code") and v["seller.credit_code"] == v["buyer.credit_code"]:
+            errors.append(FieldError(name, f"{field_label(name.split('.')[0])}{zh}", f"{name}: {en}", safe_value(code)))
+    if seller is not None and seller == buyer:
         errors.append(FieldError("buyer.credit_code", "买方与卖方不能是同一当事人",
-                                 "seller and buyer must be different parties", safe_value(v["buyer.credit_code"])))
-    amount = Decimal(v["amount"]) if _has(v, "amount") else None
+                                 "seller and buyer must be different parties", safe_value(buyer)))
+    amount = Decimal(v["amount"]) if v.get("amount") is not None else None
     if amount is not None and amount <= 0:
         errors.append(FieldError("amount", "合同成交额必须大于0", "amount must be greater than 0", v["amount"]))
-    if amount is not None and _has(v, "tech_amount") and (tech := Decimal(v["tech_amount"])) > amount:
+    if amount is not None and v.get("tech_amount") is not None and (tech := Decimal(v["tech_amount"])) > amount:
         errors.append(FieldError("tech_amount", f"技术交易额（{tech}）不得超过合同成交额（{amount}）",
                                  f"tech_amount ({tech}) must not exceed amount ({amount})", v["tech_amount"]))
-    if _has(v, "performance_start", "performance_end") and v["performance_end"] < v["performance_start"]:
+    if start is not None and end is not None and end < start:
         errors.append(FieldError("performance_end", "履行期限止不得早于履行期限起",
-                                 "performance_end must not be before performance_start", v["performance_end"].isoformat()))
-    if _has(v, "signed_on", "filed_on") and v["filed_on"] < v["signed_on"]:
+                                 "performance_end must not be before performance_start", end.isoformat()))
+    if signed is not None and filed is not None and filed < signed:
         errors.append(FieldError("filed_on", "申请登记日期不得早于签订日期", "filed_on must not be before signed_on",
-                                 v["filed_on"].isoformat()))
-    if _has(v, "kind", "subkind") and v["subkind"] is not None and v["subkind"] not in SUBKIND_ZH[v["kind"]]:
-        allowed, within = subkind_choices(v["kind"])
-        errors.append(choice_error("subkind", v["subkind"], allowed, within=within))
-    if _has(v, "reg_no", "status") and v["reg_no"] is not None and v["status"] == "submitted":
+                                 filed.isoformat()))
+    kind, subkind = v.get("kind"), v.get("subkind")
+    if kind is not None and subkind is not None and subkind not in SUBKIND_ZH[kind]:
+        allowed, within = subkind_choices(kind)
+        errors.append(choice_error("subkind", subkind, allowed, within=within))
+    if v.get("reg_no") is not None and v.get("status") == "submitted":
         errors.append(FieldError("reg_no", "只有已登记、已撤销或已注销的历史合同才能带登记号",
                                  "reg_no is only allowed for registered, revoked or cancelled history"))
     return errors
