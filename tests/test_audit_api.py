@@ -3,6 +3,7 @@
 import asyncio
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -202,7 +203,8 @@ async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
 
 def test_cli_create_show_verify(env_cli):
     url, settings = env_cli
-    envvars = {"TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "test-audit-key", "PATH": "/usr/bin:/bin"}
+    envvars = {"TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "test-audit-key", "PATH": "/usr/bin:/bin",
+               **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # the code under test
     run = lambda *a: subprocess.run([sys.executable, "-m", "techreg.cli", *a], capture_output=True,  # noqa: E731
                                     text=True, env=envvars)
     r = run("campaign", "create", "--name", "CLI", "--from", "2000-01-01", "--to", "2100-01-01", "--point", "310101",

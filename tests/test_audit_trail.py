@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 
 import asyncpg
 import pytest
@@ -128,7 +129,8 @@ def test_cli_verify_names_the_broken_row(settings, database_url):
         await _tamper(conn, "UPDATE filing_events SET at = at - interval '1 day' WHERE id = $1", event_id)
         await conn.close()
 
-    env = {"TECHREG_DATABASE_URL": database_url, "TECHREG_AUDIT_KEY": settings.audit_key, "PATH": "/usr/bin:/bin"}
+    env = {"TECHREG_DATABASE_URL": database_url, "TECHREG_AUDIT_KEY": settings.audit_key, "PATH": "/usr/bin:/bin",
+           **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # the code under test
     ok = subprocess.run([sys.executable, "-m", "techreg.cli", "audit", "verify"], capture_output=True, text=True,
                         env=env)
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -141,6 +141,46 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     await context.close()
 
 
+async def test_one_submit_shows_every_error_and_the_subkind_follows_the_kind(site):
+    base, _ = site
+    context, page = await logged_in(site, "registrar")
+    await page.goto(base + "/filings/new")
+    subkind = page.locator("#f-subkind")
+    await expect(subkind.locator("option")).to_have_text(["不细分", "委托开发", "合作开发"])
+    await page.select_option("#f-kind", "transfer")
+    await expect(subkind.locator("option")).to_have_text(["不细分", "专利权转让", "专利申请权转让", "技术秘密转让",
+                                                          "其他技术转让"])
+    await page.select_option("#f-subkind", "patent_application")
+    await page.select_option("#f-kind", "license")          # not a license subkind: back to none
+    await expect(subkind.locator("option")).to_have_text(["不细分", "专利实施许可", "技术秘密使用许可", "其他技术许可"])
+    await expect(subkind).to_have_value("")
+    await page.select_option("#f-kind", "consulting")
+    await expect(subkind.locator("option")).to_have_text(["不细分"])
+    await expect(subkind).to_be_disabled()
+    await page.select_option("#f-kind", "development")
+    await page.select_option("#f-subkind", "cooperative")
+    good_code = make_code("91310101MA1FL8XQ1")
+    fields = {"ref": "WEB-ERR-1", "contract_no": "", "title": "", "seller_name": "上海华信信息技术有限公司",
+              "seller_credit_code": good_code[:-1] + ("0" if good_code[-1] != "0" else "1"),
+              "buyer_name": "上海东方装备制造有限公司", "buyer_credit_code": party_code(3), "amount": "12.345",
+              "tech_amount": "100.00", "signed_on": "2026-03-01", "performance_start": "2026-06-01",
+              "performance_end": "2026-05-01", "filed_on": "2026-03-05"}
+    for name, value in fields.items():
+        await page.fill(f"input[name={name}]", value)
+    await page.click("#filing-form button[type=submit]")      # once
+    bad = ["contract_no", "title", "seller_credit_code", "amount", "performance_end"]
+    await expect(page.locator(".error-summary li")).to_have_count(len(bad))
+    for name in bad:
+        await expect(page.locator(f".field-error[data-field={name}]")).to_be_visible()
+    await expect(page.locator(".error-summary li").nth(2)).to_contain_text("卖方统一社会信用代码：")
+    await expect(page.locator("#form-errors")).not_to_contain_text("seller_credit_code")
+    await expect(page.locator("input[name=seller_name]")).to_have_value(fields["seller_name"])   # kept
+    await expect(page.locator("input[name=amount]")).to_have_value("12.345")
+    await expect(subkind).to_have_value("cooperative")
+    await shot(page, "02b-registrar-every-error-at-once")
+    await context.close()
+
+
 async def test_inspector_records_a_revoking_finding(site):
     base, _ = site
     context, page = await logged_in(site, "inspector")

@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -49,7 +50,7 @@ async def test_full_and_incremental_scan_store_flags_with_evidence(conn, setting
 
 def test_cli_scan_and_flags_export(settings):
     env = {"TECHREG_DATABASE_URL": settings.database_url, "TECHREG_AUDIT_KEY": settings.audit_key,
-           "PATH": "/usr/bin:/bin"}
+           "PATH": "/usr/bin:/bin", **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # the code under test
     result = subprocess.run([sys.executable, "-m", "techreg.cli", "scan", "--full"], capture_output=True, text=True,
                             env=env)
     assert result.returncode == 0, result.stderr

@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -272,6 +271,7 @@ def import_(ctx: click.Context, file: Path, batch_size: int, actor: str | None, 
     from tqdm import tqdm
 
     from .registry.importer import import_file
+    from .registry.messages import field_label
 
     settings = _settings(ctx)
     actor = actor or f"import:{os.environ.get('USER', 'cli')}"
@@ -299,10 +299,11 @@ def import_(ctx: click.Context, file: Path, batch_size: int, actor: str | None, 
         report = run(go(url))
     for e in report.errors:
         if errors_json:
-            click.echo(json.dumps({"line": e.line, "field": e.field, "message": e.message,
-                                   "message_en": e.message_en}, ensure_ascii=False), err=True)
+            click.echo(msgspec.json.encode(e).decode(), err=True)
         else:
-            click.echo(f"第 {e.line} 行 / line {e.line}: {e.field}: {e.message} / {e.message_en}", err=True)
+            sent = "" if e.value is msgspec.UNSET else f"（值 / value: {msgspec.json.encode(e.value).decode()}）"
+            click.echo(f"第 {e.line} 行 / line {e.line}: {field_label(e.field)} {e.field}: {e.message} / "
+                       f"{e.message_en}{sent}", err=True)
     click.echo(f"共 {report.lines} 行：导入 {report.imported}，已存在 {report.already_present}，拒绝 {report.rejected}"
                f" / {report.lines} lines: {report.imported} imported, {report.already_present} already present,"
                f" {report.rejected} rejected")

@@ -19,7 +19,7 @@ from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
-                     RefusalReason, RevocationReason, DecisionBody)
+                     RefusalReason, RevocationReason, DecisionBody, STATUS_ZH)
 from .users import CurrentUser
 
 FILING_COLUMNS = """
@@ -41,8 +41,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 ACTION_ZH = {"register": "登记", "refuse": "不予登记", "return": "退回补正", "resubmit": "重新提交",
              "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入"}
-STATUS_ZH = {"submitted": "待审查", "returned": "退回补正", "registered": "已登记", "refused": "不予登记",
-             "revoked": "已撤销", "cancelled": "已注销"}
 REFUSAL_REASONS = frozenset(RefusalReason.__args__)
 REVOCATION_REASONS = frozenset(RevocationReason.__args__)
 
@@ -173,10 +171,7 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
     """Who handled the filing: the acting registrar, never a name the client sends; an administrator filing
     on a point's behalf may name one of that point's registrars."""
     if user.role == "registrar":
-        if f.registrar not in (None, user.username):
-            raise FilingRejected([FieldError("registrar", "登记员即当前登录的登记员，不能填写他人",
-                                             "the registrar is the registrar logged in; another cannot be named")])
-        return user.username
+        return user.username     # naming another is refused with the filing's other errors (create_filing)
     if f.registrar is None:
         return None
     if not await conn.fetchval("SELECT 1 FROM users WHERE username = $1 AND role = 'registrar' AND point_code = $2",
@@ -187,12 +182,15 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
 
 
 async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
-    errors = rule_errors(f)
+    errors = rule_errors(f)             # every error of the filing in one answer, these two included
+    if f.status != "submitted" or f.reg_no is not None:
+        errors.append(FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
+                                 "new filings are submitted; back-fill history with `techreg import`", f.status))
+    if user.role == "registrar" and f.registrar not in (None, user.username):
+        errors.append(FieldError("registrar", "登记员即当前登录的登记员，不能填写他人",
+                                 "the registrar is the registrar logged in; another cannot be named", f.registrar))
     if errors:
         raise FilingRejected(errors)
-    if f.status != "submitted" or f.reg_no is not None:
-        raise FilingRejected([FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
-                                         "new filings are submitted; back-fill history with `techreg import`")])
     if user.role == "registrar" and f.point != user.point_code:
         raise Forbidden(f"登记员只能为本登记点（{user.point_code}）提交申请",
                         f"a registrar can only file at their own point ({user.point_code})")
