@@ -302,3 +302,27 @@ def test_a_fresh_embedded_database_gets_its_schema_from_the_first_command(tmp_pa
         for folder in (first, second):
             if (folder / "pg" / "data" / "PG_VERSION").exists():
                 EmbeddedPostgres(folder).stop(mode="immediate")
+
+
+# -- the demo -------------------------------------------------------------------------------------------
+
+async def test_the_demo_loads_and_every_login_it_prints_works(empty_database, tmp_path):
+    from litestar.testing import AsyncTestClient
+
+    from techreg.cli.serve import DEMO_USERS, load_demo
+    from techreg.config import load_settings
+    from techreg.web.app import create_app
+
+    settings = load_settings(data_dir=tmp_path, database_url=empty_database, audit_key="demo-key")
+    logins = await load_demo(empty_database, settings, 300)
+    async with AsyncTestClient(app=create_app(settings, testing.app_url(empty_database))) as client:
+        for username, _, role, _, password in DEMO_USERS:
+            assert f"{username}" in logins and password in logins
+            r = await client.post("/api/auth/login", json={"username": username, "password": password})
+            assert r.status_code == 200, (username, r.text)
+            assert r.json()["user"]["role"] == role
+            client.cookies.clear()
+        token = (await client.post("/api/auth/login", json={"username": "supervisor", "password": "jiandu-demo-2026"}
+                                   )).json()["token"]
+        campaigns = (await client.get("/api/campaigns", headers={"Authorization": f"Bearer {token}"})).json()
+        assert len(campaigns) == 1, "the demo draws a first campaign"

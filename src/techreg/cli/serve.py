@@ -94,13 +94,14 @@ def serve(host: str | None, port: int | None) -> None:
             serve_app(db, sock)
 
 
+# the password policy refuses a password that contains the username (registry/users.py)
 DEMO_USERS = [
-    ("admin", "系统管理员", "admin", None, "admin-demo-2026"),
-    ("supervisor", "监督员 王敏", "supervisor", None, "supervisor-demo-2026"),
-    ("registrar1", "登记员 李娜（黄浦）", "registrar", "310101", "registrar-demo-2026"),
-    ("registrar2", "登记员 张伟（徐汇）", "registrar", "310104", "registrar-demo-2026"),
-    ("inspector1", "检查员 陈刚", "inspector", None, "inspector-demo-2026"),
-    ("inspector2", "检查员 刘洋", "inspector", None, "inspector-demo-2026"),
+    ("admin", "系统管理员", "admin", None, "guanli-demo-2026"),
+    ("supervisor", "监督员 王敏", "supervisor", None, "jiandu-demo-2026"),
+    ("registrar1", "登记员 李娜（黄浦）", "registrar", "310101", "dengji-demo-2026"),
+    ("registrar2", "登记员 张伟（徐汇）", "registrar", "310104", "dengji-demo-2026"),
+    ("inspector1", "检查员 陈刚", "inspector", None, "jiancha-demo-2026"),
+    ("inspector2", "检查员 刘洋", "inspector", None, "jiancha-demo-2026"),
 ]
 
 
