@@ -122,6 +122,8 @@ def test_domain_and_usage_errors_in_one_style(settings):
     assert "--from" in result.stderr
     line = assert_one_clean_error(cli("jobs", "run", "no_such_job", env=env))
     assert "no_such_job" in line
+    result = cli("--no-such-option", "scan", env=env)
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("错误 / error: ")
 
 
 def test_an_unreachable_database_is_one_line_without_the_password(tmp_path):
@@ -292,6 +294,20 @@ def test_a_fresh_embedded_database_gets_its_schema_from_the_first_command(tmp_pa
         result = cli("--data-dir", str(first), "import", str(path), env=cli_env())
         assert result.returncode == 0, result.stderr
         assert "1 imported" in result.stdout and "first start" not in result.stderr
+        # the worker on the embedded database connects as the service role and schedules its jobs
+        log = tmp_path / "worker.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "--data-dir", str(first), "worker"],
+                                    env=cli_env(), stdout=out, stderr=subprocess.STDOUT, text=True)
+        try:
+            for _ in range(600):
+                if "next run" in log.read_text() or proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+            assert "next run" in log.read_text(), log.read_text()
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=30) == 0, log.read_text()
 
         # a scan first does the same
         result = cli("--data-dir", str(second), "scan", env=cli_env())

@@ -61,6 +61,8 @@ def _unwritable(exc: OSError) -> CliError:
 
 def as_cli_error(exc: Exception) -> click.ClickException | None:
     """The message a person reads for an error raised under a command; None for a bug (keep the traceback)."""
+    if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        return exc                               # a group called bare: its help, as click shows it
     if isinstance(exc, click.UsageError) and not isinstance(exc, UsageProblem):
         problem = UsageProblem(exc.format_message(), exc.ctx)
         problem.exit_code = exc.exit_code
@@ -95,6 +97,14 @@ class TechregGroup(_BilingualHelp, click.Group):
 
     command_class = TechregCommand
     group_class = type  # subgroups are TechregGroups too
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:          # the root's own options; a subcommand's come through invoke
+            if parent is not None:
+                raise
+            raise as_cli_error(exc) from None
 
     def invoke(self, ctx: click.Context):
         if ctx.parent is not None:
