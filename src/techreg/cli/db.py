@@ -82,10 +82,9 @@ def restore(db: Db, dump: Path) -> None:
 
     把 DUMP 恢复到空数据库（新的数据目录或空的服务器）。/ Restores DUMP into an empty database (a fresh data
     folder, or an empty server)."""
-    from ..db.backup import BackupError, restore as put_back
-    from ..db.migrate import load_migrations
+    from ..db.backup import BackupError, restore as put_back, service_grants
 
-    grants = next(m.sql for m in load_migrations() if m.name == "app_role")
+    grants = service_grants()
     try:
         m = run(put_back(dump, db.url, grants))
     except BackupError as exc:
