@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
-from conftest import PASSWORD, filing_body, party_code, app_url
+from conftest import PASSWORD, app_url, cli_env, filing_body, party_code
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.registry.events import verify_chain
@@ -203,8 +203,7 @@ async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
 
 def test_cli_create_show_verify(env_cli):
     url, settings = env_cli
-    envvars = {"TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "test-audit-key", "PATH": "/usr/bin:/bin",
-               **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # the code under test
+    envvars = cli_env(TECHREG_DATABASE_URL=url, TECHREG_AUDIT_KEY="test-audit-key")
     run = lambda *a: subprocess.run([sys.executable, "-m", "techreg.cli", *a], capture_output=True,  # noqa: E731
                                     text=True, env=envvars)
     r = run("campaign", "create", "--name", "CLI", "--from", "2000-01-01", "--to", "2100-01-01", "--point", "310101",

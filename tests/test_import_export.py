@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import filing_body, new_ref, unique_point_code
+from conftest import cli_env, filing_body, new_ref, unique_point_code
 from techreg.registry.exporter import export_lines
 from techreg.registry.importer import import_stream
 
@@ -93,8 +93,7 @@ def test_cli_import_exit_status_and_messages(tmp_path, settings):
     path = tmp_path / "batch.jsonl"
     bad = filing_body(new_ref("C"), point, amount="-5")
     path.write_bytes(_lines(filing_body(new_ref("C"), point), bad))
-    env = {"TECHREG_DATABASE_URL": settings.database_url, "TECHREG_AUDIT_KEY": settings.audit_key,
-           "PATH": "/usr/bin:/bin", **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # the code under test
+    env = cli_env(TECHREG_DATABASE_URL=settings.database_url, TECHREG_AUDIT_KEY=settings.audit_key)
     result = subprocess.run([sys.executable, "-m", "techreg.cli", "import", str(path)], capture_output=True,
                             text=True, env=env)
     assert result.returncode == 1, result.stderr
