@@ -8,6 +8,8 @@ Messages name the field and the reason, in Chinese then English.
 import datetime as dt
 import functools
 import re
+import types
+import typing
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -56,11 +58,56 @@ def _path(raw: str | None) -> str:
     return raw.lstrip(".")
 
 
-def translate_msgspec_error(message: str, base: str = "") -> FieldError:
-    """Turn a msgspec validation message into a field-named, bilingual error."""
+def literal_values(annotation) -> tuple[str, ...] | None:
+    """The values a `Literal[...]` annotation allows (through Annotated and `| None`), or None if it is no enum."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return literal_values(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return tuple(str(v) for v in typing.get_args(annotation))
+    if origin in (typing.Union, types.UnionType):
+        for member in typing.get_args(annotation):
+            if (values := literal_values(member)) is not None:
+                return values
+    return None
+
+
+def allowed_values(root, path: str) -> tuple[str, ...] | None:
+    """The enum values allowed at `path` (`seller.region`, `reasons[0]`) of the msgspec type `root`."""
+    annotation = root
+    for step in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        annotation = _member(annotation, step)
+        if annotation is None:
+            return None
+    return literal_values(annotation)
+
+
+def _member(annotation, step: str):
+    """The annotation of one field (or list element) inside `annotation`, through Annotated and `| None`."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _member(typing.get_args(annotation)[0], step)
+    if origin in (typing.Union, types.UnionType):
+        found = [m for m in (_member(a, step) for a in typing.get_args(annotation)) if m is not None]
+        return found[0] if found else None
+    if step.startswith("["):
+        return typing.get_args(annotation)[0] if origin in (list, tuple, set, frozenset) else None
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        hints = typing.get_type_hints(annotation, include_extras=True)
+        return next((hints[f.name] for f in msgspec.structs.fields(annotation) if step in (f.name, f.encode_name)),
+                    None)
+    return None
+
+
+def translate_msgspec_error(message: str, base: str = "", allowed: tuple[str, ...] | None = None,
+                            root=None) -> FieldError:
+    """Turn a msgspec validation message into a field-named, bilingual error. An enum error lists the allowed
+    values: `allowed` as given, or looked up at the error's path in the msgspec type `root`."""
     m = _AT.match(message.strip())
     msg = m.group("msg") if m else message
     field = _path(m.group("path") if m else None)
+    if allowed is None and root is not None and field:
+        allowed = allowed_values(root, field)
     if base:
         field = f"{base}.{field}" if field else base
 
@@ -86,11 +133,18 @@ def translate_msgspec_error(message: str, base: str = "") -> FieldError:
             return FieldError(field, f"{_label(field)}不能为空", f"{field} must not be empty")
         return FieldError(field, f"{_label(field)}长度至少为{mm.group(2)}个字符",
                           f"{field} must be at least {mm.group(2)} characters")
+    if mm := re.match(r"Expected `(int|float|decimal)` (>=|<=|>|<) (\S+)$", msg):
+        zh = {">=": "不得小于", "<=": "不得大于", ">": "须大于", "<": "须小于"}[mm.group(2)]
+        return FieldError(field or "$", f"{_label(field) if field else '数值'}{zh} {mm.group(3)}",
+                          f"{field or 'value'} must be {mm.group(2)} {mm.group(3)}")
     if mm := re.match(r"Expected `([\w |]+)`, got `(\w+)`", msg):
         want = " | ".join(_TYPE_ZH.get(t.strip(), t.strip()) for t in mm.group(1).split("|"))
         return FieldError(field or "$", f"{_label(field) if field else '内容'}类型错误：应为{want}，实际为{_TYPE_ZH.get(mm.group(2), mm.group(2))}",
                           f"{field or 'body'}: expected {mm.group(1)}, got {mm.group(2)}")
     if mm := re.match(r"Invalid enum value (.*)", msg):
+        if allowed:
+            return FieldError(field, f"{_label(field)}取值无效：{mm.group(1)}，可选值：{'、'.join(allowed)}",
+                              f"{field}: invalid value {mm.group(1)}; allowed: {', '.join(allowed)}")
         return FieldError(field, f"{_label(field)}取值无效：{mm.group(1)}", f"{field}: invalid value {mm.group(1)}")
     if "RFC3339" in msg or "date" in msg.lower():
         return FieldError(field, f"{_label(field)}须为有效日期 YYYY-MM-DD",
@@ -193,7 +247,7 @@ def decode_filing(raw: bytes | str) -> FilingV1:
     try:
         filing = _decoder.decode(raw)
     except msgspec.ValidationError as exc:
-        raise FilingRejected([translate_msgspec_error(str(exc))]) from None
+        raise FilingRejected([translate_msgspec_error(str(exc), root=FilingV1)]) from None
     except msgspec.DecodeError as exc:
         raise FilingRejected([FieldError("$", f"不是合法的 JSON：{exc}", f"not valid JSON: {exc}")]) from None
     errors = rule_errors(filing)

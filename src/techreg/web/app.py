@@ -8,9 +8,7 @@ from litestar import Litestar, get
 from litestar.datastructures import State, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -32,7 +30,8 @@ from .controllers.models import ModelController
 from .pages.audit import AuditPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
-from .errors import EXCEPTION_HANDLERS, document_errors
+from .apidoc import document_api, openapi_config
+from .errors import EXCEPTION_HANDLERS
 
 log = logging.getLogger("techreg")
 WEB = Path(__file__).parent
@@ -114,12 +113,8 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         response_headers=SECURITY_HEADERS,
         lifespan=[lifespan],
         state=state,
-        openapi_config=OpenAPIConfig(
-            title="techreg 技术合同登记与稽查 API", version=__version__, path="/schema",
-            description="技术合同认定登记、异常检测与双随机抽查。Registry and audit of technology contracts.",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi_config(__version__),
         debug=False,
     )
-    document_errors(app)
+    document_api(app, AUTH_EXCLUDE)
     return app

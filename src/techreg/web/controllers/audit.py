@@ -5,7 +5,8 @@ from litestar.response import Template
 from ..params import DbId
 from ...audit import service
 from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
-                             Estimate, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem, VerifyOut)
+                             Estimate, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem, QueueStatus,
+                             VerifyOut)
 from ...config import Settings
 from ..auth import anonymous_limit
 from ..pages.common import page
@@ -96,8 +97,8 @@ class AuditController(Controller):
     tags = ["audit 检查"]
 
     @get("/queue", summary="我的检查队列 / my audit queue (by due date, then risk)")
-    async def queue(self, request: Request, db: asyncpg.Connection, status: str | None = "open") -> list[QueueItem]:
-        return await service.queue(db, request.user, status=status or None)
+    async def queue(self, request: Request, db: asyncpg.Connection, status: QueueStatus = "open") -> list[QueueItem]:
+        return await service.queue(db, request.user, status=None if status == "all" else status)
 
     @get("/items/{item_id:int}", summary="检查事项 / an item: filing, flags with evidence, related filings, trail")
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> ItemDetail:

@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.response import Redirect, Response, Template
 
 from ...detection.detectors import DETECTORS
+from ...errors import InvalidInput
 
 LANG_COOKIE = "techreg_lang"
 # flag kinds are named where the detectors are registered (detection.detectors.DETECTORS)
@@ -29,6 +30,23 @@ def page(request: Request, template: str, **context) -> Template:
     return Template(template, context={"user": user, "lang": language, "t": t, "flag_zh": FLAG_KIND_ZH,
                                        "flash": request.query_params.get("msg"),
                                        "error": request.query_params.get("err"), **context})
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def choice(name: str, label: str, value: str | None, allowed) -> str | None:
+    """A page's filter as a select sends it: empty means any; anything else must be one of `allowed`, or the
+    page answers 400 naming the parameter and the values it takes (as the API does)."""
+    if not value:
+        return None
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise InvalidInput(f"{label}（{name}）取值无效：'{value}'，可选值：{'、'.join(allowed)}",
+                           f"{name}: invalid value '{value}'; allowed: {', '.join(allowed)}",
+                           errors=[{"field": name, "message": f"{label}取值无效", "message_en": "invalid value",
+                                    "allowed": list(allowed)}])
+    return value
 
 
 def back(url: str, msg: str | None = None, err: str | None = None) -> Redirect:
