@@ -41,7 +41,11 @@ AUTHENTICATED = [{"bearer": []}, {"session_cookie": []}]
 
 DESCRIPTION = """技术合同认定登记、异常检测与双随机抽查。Registry and audit of technology contracts.
 
-**登录 / Authenticating.** `POST /api/auth/login` with `{"username": …, "password": …}` returns a `token`;
+**登录**：先以 `POST /api/auth/login` 取得 `token`，之后每个请求带请求头 `Authorization: Bearer <token>`
+（下方 **Authorize** 按钮可填入，用于 *Try it out*）。**错误**均为 JSON，`message` 为中文原因，输入有误时
+`errors` 逐项指明字段，取值不在列表内时给出 `allowed`。
+
+**Authenticating.** `POST /api/auth/login` with `{"username": …, "password": …}` returns a `token`;
 send it on every other request as `Authorization: Bearer <token>` (the **Authorize** button below does
 this for *Try it out*). Pages logged in in this browser also carry the session cookie `techreg_session`.
 A session lasts `TECHREG_SESSION_HOURS` (12 h); `POST /api/auth/logout` ends it.

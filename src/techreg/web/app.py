@@ -9,6 +9,7 @@ from litestar.datastructures import State, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.response import File
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -65,6 +66,12 @@ def health(state: State) -> dict:
     return {"status": "ok", "version": __version__}
 
 
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
+def favicon() -> File:
+    """For clients that ask the old way; pages link /static/favicon.svg."""
+    return File(WEB / "static" / "favicon.ico", media_type="image/x-icon", content_disposition_type="inline")
+
+
 def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
@@ -97,7 +104,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
-        route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
+        route_handlers=[health, favicon, AuthController, FilingController, FlagController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),

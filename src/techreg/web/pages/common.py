@@ -8,8 +8,10 @@ from decimal import Decimal
 from litestar import Request
 from litestar.response import Redirect, Response, Template
 
+from ...audit.schema import CAMPAIGN_STATUS_ZH
 from ...detection.detectors import DETECTORS
 from ...errors import InvalidInput
+from ...registry.users import ROLE_ZH
 
 LANG_COOKIE = "techreg_lang"
 # flag kinds are named where the detectors are registered (detection.detectors.DETECTORS)
@@ -28,6 +30,7 @@ def page(request: Request, template: str, **context) -> Template:
 
     user = request.scope.get("user")
     return Template(template, context={"user": user, "lang": language, "t": t, "flag_zh": FLAG_KIND_ZH,
+                                       "role_zh": ROLE_ZH, "campaign_status_zh": CAMPAIGN_STATUS_ZH,
                                        "flash": request.query_params.get("msg"),
                                        "error": request.query_params.get("err"), **context})
 
