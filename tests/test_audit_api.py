@@ -172,7 +172,7 @@ async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
     c = await create(env, sample_size=9)
     item = (await env.client.get("/api/audit/queue", headers=env.h("di"))).json()[0]
     finding = {"outcome": "revoked", "reasons": ["拆分合同骗取登记 / split to evade the line"],
-               "notes": "现场核查", "evidence": ["scan/2026-11-22/contract.pdf"]}
+               "notes": "现场核查"}
     results = await asyncio.gather(*[env.client.post(f"/api/audit/items/{item['id']}/finding", json=finding,
                                                      headers=env.h("di")) for _ in range(2)])
     assert sorted(r.status_code for r in results) == [201, 409]

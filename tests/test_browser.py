@@ -154,12 +154,30 @@ async def test_inspector_records_a_revoking_finding(site):
     await expect(page.locator("h1")).to_contain_text("检查事项")
     await shot(page, "06-inspector-item")
     await expect(page.locator("#split-total")).to_have_text("12,000,000.00")
+    # the evidence is a file, uploaded from the item page, and comes back as a download link
+    scan = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+    await page.set_input_files("#evidence-file", files=[{"name": "合同扫描件.pdf", "mimeType": "application/pdf",
+                                                          "buffer": scan}])
+    await page.fill("#evidence-form input[name=note]", "现场核查取得")
+    await page.click("#upload-evidence")
+    await expect(page.locator(".flash.ok[role=status]")).to_contain_text("已上传")
+    link = page.locator("#evidence-files a", has_text="合同扫描件.pdf")
+    await expect(link).to_be_visible()
+    async with page.expect_download() as download:
+        await link.click()
+    assert (await download.value).suggested_filename == "合同扫描件.pdf"
+    assert Path(await (await download.value).path()).read_bytes() == scan
     await page.select_option("#outcome", "revoked")
     await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
-    await page.fill("textarea[name=evidence]", "现场核查/2026-11-22/合同扫描件.pdf")
+    await page.fill("textarea[name=notes]", "卖方负责人确认按期拆分签订")
     await page.click("#record-finding")
     await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")
     await expect(page.locator("#filing-status")).to_have_text("已撤销")
+    # the finding comes back on the page: outcome, notes and the evidence it rests on
+    await expect(page.locator("#finding-outcome")).to_have_text("撤销登记")
+    await expect(page.locator("#finding-notes")).to_have_text("卖方负责人确认按期拆分签订")
+    await expect(page.locator("#finding-evidence")).to_contain_text("合同扫描件.pdf")
+    await expect(page.locator("#item-record")).to_contain_text("上传证据文件 合同扫描件.pdf")
     await shot(page, "07-inspector-finding-recorded")
     await context.close()
 

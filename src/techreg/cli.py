@@ -423,11 +423,10 @@ def backup(ctx: click.Context, folder: Path | None) -> None:
 @click.pass_context
 def restore(ctx: click.Context, dump: Path) -> None:
     """从备份恢复到空数据库 / restore a dump into an empty database (a fresh data folder, or an empty server)."""
-    from .db.backup import BackupError, restore as put_back
-    from .db.migrate import load_migrations
+    from .db.backup import BackupError, restore as put_back, service_grants
 
     settings = _settings(ctx)
-    grants = next(m.sql for m in load_migrations() if m.name == "app_role")
+    grants = service_grants()
     with database(settings) as url:
         try:
             m = run(put_back(dump, url, grants))

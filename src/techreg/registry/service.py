@@ -69,15 +69,42 @@ def _may_see(user: CurrentUser, point_code: str, inspector_ok: bool = False) -> 
     return inspector_ok
 
 
-async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int) -> bool:
-    """Inspectors read the filings in their own audit queue (see techreg.audit)."""
+# An inspector reads the filings of their own audit queue, and the filings the flags on those cite as evidence
+# (the other parts of a split, the seller's other contracts, the earlier filing of a duplicate).
+INSPECTOR_MAY_READ = """
+    SELECT EXISTS (SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2)
+        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
+                   WHERE i.inspector_id = $2 AND $3 = any(g.related))
+"""
+# Of the given refs, those an inspector may read by the rule above.
+INSPECTOR_READABLE = """
+    SELECT f.ref FROM filings f
+    WHERE f.ref = any($1::text[]) AND (
+        EXISTS (SELECT 1 FROM audit_items WHERE filing_id = f.id AND inspector_id = $2)
+        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
+                   WHERE i.inspector_id = $2 AND f.ref = any(g.related)))
+"""
+# Of the given refs, the filings that exist, with their point.
+POINTS_OF_REFS = "SELECT ref, point_code FROM filings WHERE ref = any($1::text[])"
+
+
+async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int, ref: str) -> bool:
+    """Inspectors read the filings in their own audit queue and the evidence those cite (see techreg.audit)."""
     if user.role != "inspector":
         return False
     has_audit = await conn.fetchval("SELECT to_regclass('audit_items') IS NOT NULL")
     if not has_audit:
         return False
-    return bool(await conn.fetchval(
-        "SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2 LIMIT 1", filing_id, user.id))
+    return bool(await conn.fetchval(INSPECTOR_MAY_READ, filing_id, user.id, ref))
+
+
+async def readable_refs(conn: asyncpg.Connection, user: CurrentUser, refs: list[str]) -> set[str]:
+    """Of `refs`, the filings this user may open (the same rule as reading one): evidence links only those."""
+    if not refs:
+        return set()
+    if user.role == "inspector":
+        return {r["ref"] for r in await conn.fetch(INSPECTOR_READABLE, sorted(set(refs)), user.id)}
+    return {r["ref"] for r in await conn.fetch(POINTS_OF_REFS, sorted(set(refs))) if _may_see(user, r["point_code"])}
 
 
 def _not_found(ref: str) -> NotFound:
@@ -90,7 +117,7 @@ async def _load(conn: asyncpg.Connection, user: CurrentUser, ref: str, *, lock: 
         + (" FOR UPDATE" if lock else ""), ref)
     if row is None:
         raise _not_found(ref)
-    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"])):
+    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"], ref)):
         raise _not_found(ref)
     return row
 

@@ -12,6 +12,7 @@ from ...audit.schema import CAMPAIGN_STATUS_ZH
 from ...detection.detectors import DETECTORS
 from ...errors import InvalidInput
 from ...registry.users import ROLE_ZH
+from .trail import local_time
 
 LANG_COOKIE = "techreg_lang"
 # flag kinds are named where the detectors are registered (detection.detectors.DETECTORS)
@@ -28,8 +29,13 @@ def page(request: Request, template: str, **context) -> Template:
     def t(zh: str, en: str) -> str:         # Chinese first; English when switched
         return en if language == "en" else zh
 
+    timezone = request.app.state.settings.timezone
+
+    def when(value: dt.datetime | None) -> str:      # times a person reads: the office's zone, labelled
+        return local_time(value, timezone)
+
     user = request.scope.get("user")
-    return Template(template, context={"user": user, "lang": language, "t": t, "flag_zh": FLAG_KIND_ZH,
+    return Template(template, context={"user": user, "lang": language, "t": t, "when": when, "flag_zh": FLAG_KIND_ZH,
                                        "role_zh": ROLE_ZH, "campaign_status_zh": CAMPAIGN_STATUS_ZH,
                                        "flash": request.query_params.get("msg"),
                                        "error": request.query_params.get("err"), **context})

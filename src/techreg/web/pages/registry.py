@@ -23,12 +23,9 @@ from ...registry.schema import DOMAIN_ZH, KIND_ZH, DecisionBody, Domain, Kind, R
 from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
 from .common import EXPORT_FORMATS, LANG_COOKIE, back, choice, export, page
+from .trail import REFUSAL_ZH, TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-REFUSAL_ZH = {"void_or_not_effective": "合同无效或尚未生效", "not_technology_contract": "不属于技术合同",
-              "unclear_terms": "当事人、标的或价款不明确", "approval_missing": "缺少须经批准的批准文件",
-              "title_mismatch": "合同名称与权利义务不符且未更正", "restrictive_clauses": "含有限制性条款",
-              "proofs_missing": "缺少证明文件", "seal_mismatch": "未盖章或印章与当事人不符", "other": "其他"}
 FILING_FIELDS = ["ref", "contract_no", "title", "kind", "subkind", "domain", "seller_name", "seller_credit_code",
                  "seller_region", "buyer_name", "buyer_credit_code", "buyer_region", "amount", "tech_amount",
                  "signed_on", "performance_start", "performance_end", "filed_on", "description"]
@@ -194,7 +191,8 @@ class RegistryPages(Controller):
         late_days = detector_settings()["backdated"].late_filing_days
         flags = await flags_for_filing(db, filing.id, request.user.point_code if request.user.role == "registrar"
                                        else None)
-        return page(request, "filing.html", f=filing, flags=flags,
+        readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, domain_zh=DOMAIN_ZH,
