@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from .creditcode import credit_code_problem
 from .fieldcheck import decode_checked, flatten, one_per_field
-from .messages import FIELD_LABELS, FilingRejected, choice_error, field_label, safe_value, translate_msgspec_error
+from .messages import (FIELD_LABELS, FilingRejected, allowed_values, choice_error, field_label,  # noqa: F401
+                       literal_values, safe_value, translate_msgspec_error)
 from .schema import DOMAIN_ZH, KIND_ZH, STATUS_ZH, SUBKIND_ZH, FieldError, FilingCorrection, FilingV1, FormatStatus
 
 __all__ = ["FIELD_LABELS", "FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import asyncpg
 
@@ -127,3 +128,5 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
     Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint),
 ]}
+# the job names as a type: a filter on any other name is refused, naming these
+JobName = Literal[tuple(JOBS)]

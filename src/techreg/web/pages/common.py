@@ -8,7 +8,10 @@ from decimal import Decimal
 from litestar import Request
 from litestar.response import Redirect, Response, Template
 
+from ...audit.schema import CAMPAIGN_STATUS_ZH
 from ...detection.detectors import DETECTORS
+from ...errors import InvalidInput
+from ...registry.users import ROLE_ZH
 from .trail import local_time
 
 LANG_COOKIE = "techreg_lang"
@@ -33,8 +36,26 @@ def page(request: Request, template: str, **context) -> Template:
 
     user = request.scope.get("user")
     return Template(template, context={"user": user, "lang": language, "t": t, "when": when, "flag_zh": FLAG_KIND_ZH,
+                                       "role_zh": ROLE_ZH, "campaign_status_zh": CAMPAIGN_STATUS_ZH,
                                        "flash": request.query_params.get("msg"),
                                        "error": request.query_params.get("err"), **context})
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def choice(name: str, label: str, value: str | None, allowed) -> str | None:
+    """A page's filter as a select sends it: empty means any; anything else must be one of `allowed`, or the
+    page answers 400 naming the parameter and the values it takes (as the API does)."""
+    if not value:
+        return None
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise InvalidInput(f"{label}（{name}）取值无效：'{value}'，可选值：{'、'.join(allowed)}",
+                           f"{name}: invalid value '{value}'; allowed: {', '.join(allowed)}",
+                           errors=[{"field": name, "message": f"{label}取值无效", "message_en": "invalid value",
+                                    "allowed": list(allowed)}])
+    return value
 
 
 def back(url: str, msg: str | None = None, err: str | None = None) -> Redirect:

@@ -19,10 +19,11 @@ from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import service, users
 from ...registry.rules import FilingRejected, decode_filing, field_label
-from ...registry.schema import DOMAIN_ZH, KIND_ZH, SUBKIND_ZH, DecisionBody, Domain, FieldError, Kind, RefusalReason
+from ...registry.schema import (DOMAIN_ZH, KIND_ZH, SUBKIND_ZH, DecisionBody, Domain, FieldError, Kind,
+                                RefusalReason, Status)
 from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import LANG_COOKIE, back, export, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, back, choice, export, page
 from .trail import REFUSAL_ZH, TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -144,9 +145,13 @@ class RegistryPages(Controller):
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       cursor: OptionalDbId = None, format: str | None = None) -> Template | Response:
-        flt = FilingFilter(q=q or None, status=status or None, kind=kind or None,
+        status = choice("status", "状态", status, get_args(Status))
+        kind = choice("kind", "类别", kind, get_args(Kind))
+        software = choice("software", "软件类", software, ("yes", "no"))
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        flt = FilingFilter(q=q or None, status=status, kind=kind,
                            software={"yes": True, "no": False}.get(software or ""), limit=50, cursor=cursor)
-        if format in ("csv", "xlsx"):               # everything the filter matches, not one page of it
+        if format:               # everything the filter matches, not one page of it
             rows = [{**msgspec.to_builtins(f), "seller_name": f.seller.name, "buyer_name": f.buyer.name,
                      "point_code": f.point} async for f in service.all_filings(db, request.user, flt)]
             return export(rows, LIST_COLUMNS, format, "filings")
