@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import msgspec
+
 import pytest_asyncio
 
 from conftest import PASSWORD, filing_body, app_url
@@ -198,3 +200,12 @@ async def test_scheduled_scans_run_inside_the_job_transaction(pool):
     incremental = await Engine(p, settings, clock=lambda: now).run("scan_incremental", now)
     assert full.status == "succeeded" and "scan_run" in full.counts, full.error
     assert incremental.status == "succeeded", incremental.error
+
+
+async def test_the_scheduled_checkpoint_job_runs_inside_the_job_transaction(pool, tmp_path):
+    # the job runs inside the engine's transaction: the checkpoint must not open one of its own
+    p, settings = pool
+    settings = msgspec.structs.replace(settings, audit_checkpoints=tmp_path / "checkpoints.jsonl")
+    now = dt.datetime.now(UTC)
+    run = await Engine(p, settings, clock=lambda: now).run("audit_checkpoint", now)
+    assert run.status == "succeeded", run.error

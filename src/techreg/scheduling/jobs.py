@@ -126,7 +126,8 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
         qualification_check),
     Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
-    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint),
+    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint,
+        isolation="repeatable_read"),
 ]}
 # the job names as a type: a filter on any other name is refused, naming these
 JobName = Literal[tuple(JOBS)]
