@@ -22,19 +22,20 @@ import numpy as np
 
 def uniform(seed: str, refs, purpose: str) -> np.ndarray:
     """A number in [0, 1) per ref: the first 53 bits of sha256(purpose|seed|ref)."""
-    values = np.fromiter(
-        (int.from_bytes(hashlib.sha256(f"{purpose}|{seed}|{ref}".encode()).digest()[:8], "big") >> 11
-         for ref in refs), dtype=np.float64, count=len(refs))
-    return values / float(1 << 53)
+    sha256, prefix = hashlib.sha256, f"{purpose}|{seed}|"
+    refs = refs.tolist() if isinstance(refs, np.ndarray) else refs
+    # one digest per ref is the whole cost at a million refs: a flat loop, the leading 8 bytes joined and
+    # read as big-endian integers at once
+    leading = b"".join([sha256(f"{prefix}{ref}".encode()).digest()[:8] for ref in refs])
+    return (np.frombuffer(leading, dtype=">u8") >> 11) / float(1 << 53)
 
 
 def population_digest(refs, risks) -> str:
     """sha256 over the population sorted by ref, one `ref<TAB>risk` line each (risk to 6 decimals)."""
-    order = np.argsort(np.asarray(refs, dtype=object), kind="stable")
-    h = hashlib.sha256()
-    for i in order:
-        h.update(f"{refs[i]}\t{risks[i]:.6f}\n".encode())
-    return h.hexdigest()
+    refs = refs.tolist() if isinstance(refs, np.ndarray) else list(refs)
+    risks = risks.tolist() if isinstance(risks, np.ndarray) else list(risks)
+    order = sorted(range(len(refs)), key=refs.__getitem__)    # stable; linear on refs already in order
+    return hashlib.sha256("".join([f"{refs[i]}\t{risks[i]:.6f}\n" for i in order]).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
