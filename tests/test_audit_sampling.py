@@ -119,3 +119,11 @@ def test_population_digest_depends_on_members_and_scores_not_order():
     changed = RISKS.copy()
     changed[5] += 0.01
     assert sampling.population_digest(REFS, changed) != d
+
+
+def test_the_smallest_keys_are_taken_as_a_full_stable_sort_would():
+    rng = np.random.default_rng(8)
+    for values in (np.array([0.5] * 50 + [0.1] * 3 + [0.5] * 50 + [np.inf] * 5), rng.random(1000).round(2),
+                   np.full(7, np.inf)):
+        for n in (1, 3, 4, 10, 53, 103, len(values), len(values) + 5):
+            assert np.array_equal(sampling._smallest(values, n), np.argsort(values, kind="stable")[:n])

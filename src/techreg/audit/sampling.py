@@ -73,6 +73,16 @@ def _pps_probabilities(weights: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(pi, 1.0)
 
 
+def _smallest(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n smallest values, equal values by position: np.argsort(values, kind="stable")[:n]
+    without sorting a million values to take a few hundred."""
+    if n >= len(values):
+        return np.argsort(values, kind="stable")
+    kth = np.partition(values, n - 1)[n - 1]
+    candidates = np.nonzero(values <= kth)[0]
+    return candidates[np.argsort(values[candidates], kind="stable")][:n]
+
+
 def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams) -> Sample:
     refs = np.asarray(refs, dtype=object)
     risks = np.asarray(risks, dtype=np.float64)
@@ -87,9 +97,12 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     # pps: sequential Poisson sampling, the n smallest u/π
     weights = np.maximum(risks[rest], p.floor_weight)
     pi_rest = _pps_probabilities(weights, n_pps)
-    u_pps = uniform(seed, refs[rest], "pps")
-    keys = np.where(pi_rest > 0, u_pps / np.maximum(pi_rest, 1e-300), np.inf)
-    pps = rest[np.argsort(keys, kind="stable")[:n_pps]] if n_pps else np.zeros(0, np.int64)
+    if n_pps:
+        u_pps = uniform(seed, refs[rest], "pps")
+        keys = np.where(pi_rest > 0, u_pps / np.maximum(pi_rest, 1e-300), np.inf)
+        pps = rest[_smallest(keys, n_pps)]
+    else:
+        pps = np.zeros(0, np.int64)
 
     # control: the smallest uniform numbers among unflagged filings not already taken
     taken = np.zeros(n_total, bool)
@@ -97,8 +110,7 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     taken[pps] = True
     pool = np.nonzero(~flagged & ~taken & (risks < p.certainty_cutoff))[0]
     n_control = min(n_control, len(pool))
-    u_ctrl = uniform(seed, refs[pool], "control")
-    control = pool[np.argsort(u_ctrl, kind="stable")[:n_control]] if n_control else np.zeros(0, np.int64)
+    control = pool[_smallest(uniform(seed, refs[pool], "control"), n_control)] if n_control else np.zeros(0, np.int64)
     # One unit, one inclusion probability: an unflagged filing comes in through the pps draw or, failing
     # that, the control draw, and its probability of being in the sample is the same whichever drew it:
     # π = π_pps + (1 − π_pps) · n_control / |pool| (docs/sampling.md). A flagged one only through pps.
