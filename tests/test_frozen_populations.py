@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 import numpy as np
+import pytest
 
 from conftest import filing_body, new_ref, unique_point_code
 from techreg.audit import sampling
@@ -73,3 +74,20 @@ async def test_a_campaign_frozen_row_by_row_is_carried_over(server, audit_key):
         assert {s.stratum: s.population for s in result.strata} == {"certainty": 4, "flagged": 8, "unflagged": 28}
     finally:
         await conn.close()
+
+
+async def test_the_database_computes_the_same_control_numbers(conn):
+    from techreg.audit.service import CONTROL_NUMBERS_SQL
+
+    refs = sorted(f"{new_ref('U')}-{k}" for k in range(300))
+    async with conn.transaction():
+        campaign = await conn.fetchval("INSERT INTO campaigns (name, status, params, seed, created_by)"
+                                       " VALUES ('u', 'draft', '{}', 's', 't') RETURNING id")
+        await conn.execute("INSERT INTO frozen_populations (campaign_id, filing_ids, refs, risks, flagged)"
+                           " VALUES ($1, $2, $3, $4, $5)", campaign, list(range(300)), refs, [0.0] * 300, [False] * 300)
+        for seed in ("2026-11 上海市 第1批", "plain", "a|b\\c'd"):
+            leading = await conn.fetchval(CONTROL_NUMBERS_SQL, campaign, seed)
+            assert np.array_equal(sampling.from_leading_bytes(leading), sampling.uniform(seed, refs, "control"))
+        # the frozen record itself cannot be changed afterwards
+        with pytest.raises(asyncpg.PostgresError, match="append-only"):
+            await conn.execute("UPDATE frozen_populations SET risks = risks WHERE campaign_id = $1", campaign)

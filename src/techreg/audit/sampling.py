@@ -26,7 +26,11 @@ def uniform(seed: str, refs, purpose: str) -> np.ndarray:
     refs = refs.tolist() if isinstance(refs, np.ndarray) else refs
     # one digest per ref is the whole cost at a million refs: a flat loop, the leading 8 bytes joined and
     # read as big-endian integers at once
-    leading = b"".join([sha256(f"{prefix}{ref}".encode()).digest()[:8] for ref in refs])
+    return from_leading_bytes(b"".join([sha256(f"{prefix}{ref}".encode()).digest()[:8] for ref in refs]))
+
+
+def from_leading_bytes(leading: bytes) -> np.ndarray:
+    """uniform()'s numbers from the leading 8 bytes of each digest, joined (as anyone may compute them)."""
     return (np.frombuffer(leading, dtype=">u8") >> 11) / float(1 << 53)
 
 
@@ -83,7 +87,12 @@ def _smallest(values: np.ndarray, n: int) -> np.ndarray:
     return candidates[np.argsort(values[candidates], kind="stable")][:n]
 
 
-def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams) -> Sample:
+def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams,
+         numbers: dict[str, np.ndarray] | None = None) -> Sample:
+    """The sample. `numbers`, when given, holds uniform(seed, refs, purpose) for 'pps' and 'control', computed
+    elsewhere (the service has the database compute one while it computes the other); the same numbers give
+    the same sample."""
+    numbers = numbers or {}
     refs = np.asarray(refs, dtype=object)
     risks = np.asarray(risks, dtype=np.float64)
     flagged = np.asarray(flagged, dtype=bool)
@@ -98,7 +107,7 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     weights = np.maximum(risks[rest], p.floor_weight)
     pi_rest = _pps_probabilities(weights, n_pps)
     if n_pps:
-        u_pps = uniform(seed, refs[rest], "pps")
+        u_pps = numbers["pps"][rest] if "pps" in numbers else uniform(seed, refs[rest], "pps")
         keys = np.where(pi_rest > 0, u_pps / np.maximum(pi_rest, 1e-300), np.inf)
         pps = rest[_smallest(keys, n_pps)]
     else:
@@ -110,7 +119,11 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     taken[pps] = True
     pool = np.nonzero(~flagged & ~taken & (risks < p.certainty_cutoff))[0]
     n_control = min(n_control, len(pool))
-    control = pool[_smallest(uniform(seed, refs[pool], "control"), n_control)] if n_control else np.zeros(0, np.int64)
+    if n_control:
+        u_ctrl = numbers["control"][pool] if "control" in numbers else uniform(seed, refs[pool], "control")
+        control = pool[_smallest(u_ctrl, n_control)]
+    else:
+        control = np.zeros(0, np.int64)
     # One unit, one inclusion probability: an unflagged filing comes in through the pps draw or, failing
     # that, the control draw, and its probability of being in the sample is the same whichever drew it:
     # π = π_pps + (1 − π_pps) · n_control / |pool| (docs/sampling.md). A flagged one only through pps.

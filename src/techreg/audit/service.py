@@ -1,5 +1,6 @@
 """Campaigns, queues and findings: the SQL and the rules, called by the API and the CLI alike."""
 
+import asyncio
 import datetime as dt
 import json
 from typing import NamedTuple
@@ -45,6 +46,15 @@ FREEZE_SQL = """
 """
 # A campaign's frozen population, as frozen.
 POPULATION_SQL = "SELECT filing_ids, refs, risks, flagged FROM frozen_populations WHERE campaign_id = $1"
+# The control draw's numbers for a frozen population, in its stored order: the leading 8 bytes of each
+# sha256('control|' || seed || '|' || ref), joined, as sampling.uniform takes them. The database computes
+# them while this process computes the pps numbers and the digest: the work of a million hashes on two cores.
+CONTROL_NUMBERS_SQL = """
+    SELECT string_agg(substr(sha256(convert_to('control|' || $2 || '|' || r.ref, 'UTF8')), 1, 8), ''::bytea
+                      ORDER BY r.k)
+    FROM frozen_populations p, unnest(p.refs) WITH ORDINALITY AS r(ref, k)
+    WHERE p.campaign_id = $1
+"""
 ITEM_COLUMNS = """i.id, f.ref, f.reg_no, i.stratum, i.inclusion_prob, i.risk, u.username AS inspector, i.due_on,
                   i.status, i.outcome"""
 ITEM_FROM = "audit_items i JOIN filings f ON f.id = i.filing_id LEFT JOIN users u ON u.id = i.inspector_id"
@@ -88,28 +98,40 @@ async def confirm_campaign(conn: asyncpg.Connection, user: CurrentUser, campaign
 
 
 class Population(NamedTuple):
-    """A frozen population in filing order, the order the draw reads it in, and its digest."""
+    """A frozen population in filing order, the order the draw reads it in, its digest and each filing's pps
+    and control numbers (sampling.uniform)."""
     ids: np.ndarray
     refs: np.ndarray
     risks: np.ndarray
     flagged: np.ndarray
     digest: str
+    numbers: dict[str, np.ndarray]
 
 
-def _population_of(row) -> Population:
+def _digest_and_pps_numbers(row, seed: str) -> tuple[str, np.ndarray]:
+    # stored in ref order: the digest sorts nothing
+    return sampling.population_digest(row["refs"], row["risks"]), sampling.uniform(seed, row["refs"], "pps")
+
+
+async def _population(conn: asyncpg.Connection, campaign_id: int, seed: str, row=None) -> Population:
+    """The frozen population of a campaign (`row`, just frozen, or read), digested and numbered."""
     if row is None:
-        return Population(np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0), np.zeros(0, bool),
-                          sampling.population_digest([], []))
-    digest = sampling.population_digest(row["refs"], row["risks"])     # stored in ref order: no sort
+        row = await conn.fetchrow(POPULATION_SQL, campaign_id)
+    if row is None or not row["filing_ids"]:
+        empty = np.zeros(0)
+        return Population(np.zeros(0, np.int64), np.zeros(0, object), empty, np.zeros(0, bool),
+                          sampling.population_digest([], []), {"pps": empty, "control": empty})
+    control = asyncio.ensure_future(conn.fetchval(CONTROL_NUMBERS_SQL, campaign_id, seed))
+    try:
+        digest, pps = await asyncio.to_thread(_digest_and_pps_numbers, row, seed)
+    finally:
+        leading = await control     # never leave the query running on the connection
     ids = np.array(row["filing_ids"], np.int64)
     in_filing_order = np.argsort(ids, kind="stable")
     return Population(ids[in_filing_order], np.array(row["refs"], object)[in_filing_order],
                       np.array(row["risks"], float)[in_filing_order], np.array(row["flagged"], bool)[in_filing_order],
-                      digest)
-
-
-async def _population(conn: asyncpg.Connection, campaign_id: int) -> Population:
-    return _population_of(await conn.fetchrow(POPULATION_SQL, campaign_id))
+                      digest, {"pps": pps[in_filing_order],
+                               "control": sampling.from_leading_bytes(leading)[in_filing_order]})
 
 
 def _strata(risks: np.ndarray, flagged: np.ndarray, cutoff: float) -> dict[str, int]:
@@ -122,9 +144,10 @@ def _strata(risks: np.ndarray, flagged: np.ndarray, cutoff: float) -> dict[str, 
 async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: str, settings: Settings) -> None:
     c = await conn.fetchrow("SELECT params, seed, created_at FROM campaigns WHERE id = $1", campaign_id)
     p = c["params"]
-    ids, refs, risks, flagged, digest = _population_of(await conn.fetchrow(
-        FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
-        dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"], p["software_only"]))
+    frozen = await conn.fetchrow(FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
+                                 dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"],
+                                 p["software_only"])
+    ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"], frozen)
     if len(ids) == 0:
         raise InvalidInput("抽查范围内没有已登记的合同", "the population is empty: no registered filing matches")
     certain = int((risks >= p["certainty_cutoff"]).sum())
@@ -132,7 +155,7 @@ async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: st
         raise InvalidInput(f"风险分不低于 {p['certainty_cutoff']} 的合同有 {certain} 份，超过样本量 {p['sample_size']}：请提高必查阈值或扩大样本",
                            f"{certain} filings have risk at or above the cut-off, more than the sample size:"
                            f" raise certainty_cutoff or the sample size", field="certainty_cutoff")
-    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p))
+    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p), numbers)
     await conn.execute("UPDATE campaigns SET status = 'open', population_size = $2, population_digest = $3,"
                        " population_strata = $4, frozen_at = now() WHERE id = $1", campaign_id, len(ids), digest,
                        _strata(risks, flagged, p["certainty_cutoff"]))
@@ -231,8 +254,8 @@ async def verify_campaign(conn: asyncpg.Connection, campaign_id: int) -> VerifyO
     c = await _campaign_row(conn, campaign_id)
     if c["status"] == "draft":
         raise Conflict("草稿尚未冻结抽查范围", "a draft has no frozen population yet", status="draft")
-    ids, refs, risks, flagged, digest = await _population(conn, campaign_id)
-    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(c["params"]))
+    ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"])
+    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(c["params"]), numbers)
     expected = {(refs[r], s) for r, s in zip(sample.rows, sample.stratum)}
     recorded = {(r["ref"], r["stratum"]) for r in await conn.fetch(
         "SELECT f.ref, i.stratum FROM audit_items i JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1",
