@@ -44,6 +44,8 @@ FREEZE_SQL = """
     FROM population
     RETURNING filing_ids, refs, risks, flagged
 """
+# Freezing and numbering sort a million rows: in memory, for the rest of this transaction only.
+SORT_IN_MEMORY_SQL = "SET LOCAL work_mem = '192MB'"
 # A campaign's frozen population, as frozen.
 POPULATION_SQL = "SELECT filing_ids, refs, risks, flagged FROM frozen_populations WHERE campaign_id = $1"
 # The control draw's numbers for a frozen population, in its stored order: the leading 8 bytes of each
@@ -108,30 +110,33 @@ class Population(NamedTuple):
     numbers: dict[str, np.ndarray]
 
 
-def _digest_and_pps_numbers(row, seed: str) -> tuple[str, np.ndarray]:
-    # stored in ref order: the digest sorts nothing
-    return sampling.population_digest(row["refs"], row["risks"]), sampling.uniform(seed, row["refs"], "pps")
+def _in_filing_order(row, seed: str) -> tuple[Population, np.ndarray]:
+    """The population of a frozen row, digested, with its pps numbers, in filing order (and that order)."""
+    digest = sampling.population_digest(row["refs"], row["risks"])    # stored in ref order: sorts nothing
+    pps = sampling.uniform(seed, row["refs"], "pps")
+    ids = np.array(row["filing_ids"], np.int64)
+    order = np.argsort(ids, kind="stable")
+    return Population(ids[order], np.array(row["refs"], object)[order], np.array(row["risks"], float)[order],
+                      np.array(row["flagged"], bool)[order], digest, {"pps": pps[order]}), order
 
 
 async def _population(conn: asyncpg.Connection, campaign_id: int, seed: str, row=None) -> Population:
-    """The frozen population of a campaign (`row`, just frozen, or read), digested and numbered."""
+    """The frozen population of a campaign (`row`, just frozen, or read), digested and numbered: the database
+    computes the control numbers while a thread of this process does the rest."""
     if row is None:
         row = await conn.fetchrow(POPULATION_SQL, campaign_id)
     if row is None or not row["filing_ids"]:
         empty = np.zeros(0)
         return Population(np.zeros(0, np.int64), np.zeros(0, object), empty, np.zeros(0, bool),
                           sampling.population_digest([], []), {"pps": empty, "control": empty})
+    await conn.execute(SORT_IN_MEMORY_SQL)
     control = asyncio.ensure_future(conn.fetchval(CONTROL_NUMBERS_SQL, campaign_id, seed))
     try:
-        digest, pps = await asyncio.to_thread(_digest_and_pps_numbers, row, seed)
+        population, order = await asyncio.to_thread(_in_filing_order, row, seed)
     finally:
         leading = await control     # never leave the query running on the connection
-    ids = np.array(row["filing_ids"], np.int64)
-    in_filing_order = np.argsort(ids, kind="stable")
-    return Population(ids[in_filing_order], np.array(row["refs"], object)[in_filing_order],
-                      np.array(row["risks"], float)[in_filing_order], np.array(row["flagged"], bool)[in_filing_order],
-                      digest, {"pps": pps[in_filing_order],
-                               "control": sampling.from_leading_bytes(leading)[in_filing_order]})
+    population.numbers["control"] = sampling.from_leading_bytes(leading)[order]
+    return population
 
 
 def _strata(risks: np.ndarray, flagged: np.ndarray, cutoff: float) -> dict[str, int]:
@@ -144,6 +149,7 @@ def _strata(risks: np.ndarray, flagged: np.ndarray, cutoff: float) -> dict[str, 
 async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: str, settings: Settings) -> None:
     c = await conn.fetchrow("SELECT params, seed, created_at FROM campaigns WHERE id = $1", campaign_id)
     p = c["params"]
+    await conn.execute(SORT_IN_MEMORY_SQL)
     frozen = await conn.fetchrow(FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
                                  dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"],
                                  p["software_only"])
