@@ -28,7 +28,10 @@ from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, Detect
 # order (bytes), the digest's order, so the digest does not sort a million refs again.
 FREEZE_SQL = """
     WITH population AS (
-        SELECT f.id, f.ref, round(coalesce(r.risk, 0)::numeric, 6)::float8 AS risk, r.filing_id IS NOT NULL AS flagged
+        -- rounded through numeric only where there is a risk: most filings have none
+        SELECT f.id, f.ref,
+               CASE WHEN r.filing_id IS NULL THEN 0 ELSE round(coalesce(r.risk, 0)::numeric, 6)::float8 END AS risk,
+               r.filing_id IS NOT NULL AS flagged
         FROM filings f LEFT JOIN filing_risk r ON r.filing_id = f.id
         -- imported history carries no registration date: its application date stands in
         WHERE f.status = 'registered' AND coalesce(f.registered_on, f.filed_on) BETWEEN $2 AND $3
