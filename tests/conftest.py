@@ -139,6 +139,10 @@ def filing_body(ref: str, point: str, **over) -> dict:
     return body
 
 
+# registering approves the technology amount (核定技术交易额): here as filing_body declares it, nothing deducted
+APPROVE = {"approved_amount": "1000000.00"}
+
+
 class Office:
     """A registration point with its staff, logged in through the real API."""
 

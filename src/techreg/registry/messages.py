@@ -20,7 +20,10 @@ FIELD_LABELS = {
     "amount": "合同成交额", "tech_amount": "技术交易额", "signed_on": "签订日期",
     "performance_start": "履行期限起", "performance_end": "履行期限止", "filed_on": "申请登记日期",
     "point": "登记点", "registrar": "登记员", "description": "主要技术内容", "status": "状态",
-    "reg_no": "登记号", "name": "名称", "credit_code": "统一社会信用代码", "region": "行政区划代码",
+    "reg_no": "登记号", "approved_amount": "核定技术交易额", "deductions": "核减项目", "item": "核减项目名称",
+    "category": "核减项目类别", "deductions.item": "核减项目名称", "deductions.category": "核减项目类别",
+    "deductions.amount": "核减金额", "received_amount": "实际技术性收入", "as_of": "收入截至日期", "note": "说明",
+    "name": "名称", "credit_code": "统一社会信用代码", "region": "行政区划代码",
     "seller.name": "卖方名称", "seller.credit_code": "卖方统一社会信用代码", "seller.region": "卖方行政区划代码",
     "buyer.name": "买方名称", "buyer.credit_code": "买方统一社会信用代码", "buyer.region": "买方行政区划代码",
     "$": "申请内容",
@@ -34,6 +37,10 @@ _PATTERN_HINTS = {
                "must be a decimal string with at most 2 decimals, e.g. \"1250000.00\""),
     "tech_amount": ("须为金额字符串，最多两位小数，如 \"1250000.00\"",
                     "must be a decimal string with at most 2 decimals, e.g. \"1250000.00\""),
+    "approved_amount": ("须为金额字符串，最多两位小数，如 \"1000000.00\"",
+                        "must be a decimal string with at most 2 decimals, e.g. \"1000000.00\""),
+    "received_amount": ("须为金额字符串，最多两位小数，如 \"950000.00\"",
+                        "must be a decimal string with at most 2 decimals, e.g. \"950000.00\""),
     "region": ("须为6位行政区划代码（GB/T 2260）", "must be a 6-digit GB/T 2260 division code"),
 }
 
@@ -47,6 +54,9 @@ SAFE_VALUE_CHARS = 200      # a refused value is echoed back only when it is thi
 
 def field_label(field: str) -> str:
     """The Chinese name of a field path: `seller.credit_code` -> 卖方统一社会信用代码."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    field = re.sub(r"\[\d+\]", "", field)            # deductions[2].amount -> deductions.amount
     if field in FIELD_LABELS:
         return FIELD_LABELS[field]
     last = field.rsplit(".", 1)[-1]

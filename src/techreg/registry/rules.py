@@ -22,7 +22,9 @@ from .schema import DOMAIN_ZH, KIND_ZH, STATUS_ZH, SUBKIND_ZH, FieldError, Filin
 __all__ = ["FIELD_LABELS", "FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",
            "translate_msgspec_error", "date_window", "subkind_choices"]
 
-PERFORMANCE_YEARS = 30     # the longest term of performance taken as plausible, counted from signing
+PERFORMANCE_YEARS = 30
+# the history statuses that were registered once, and so carry an approved amount (核定技术交易额)
+HISTORY_APPROVED = ("registered", "revoked", "cancelled")     # the longest term of performance taken as plausible, counted from signing
 
 
 @functools.lru_cache(maxsize=4)
@@ -110,6 +112,15 @@ def filing_rules(v: Mapping[str, Any], today: dt.date | None = None) -> list[Fie
     if amount is not None and v.get("tech_amount") is not None and (tech := Decimal(v["tech_amount"])) > amount:
         errors.append(FieldError("tech_amount", f"技术交易额（{tech}）不得超过合同成交额（{amount}）",
                                  f"tech_amount ({tech}) must not exceed amount ({amount})", v["tech_amount"]))
+    approved = Decimal(v["approved_amount"]) if v.get("approved_amount") is not None else None
+    if approved is not None and v.get("status") not in (None, *HISTORY_APPROVED):
+        errors.append(FieldError("approved_amount", "核定技术交易额只适用于已登记、已撤销或已注销的历史合同",
+                                 "approved_amount is only allowed for registered, revoked or cancelled history",
+                                 v["approved_amount"]))
+    elif approved is not None and v.get("tech_amount") is not None and approved > (tech := Decimal(v["tech_amount"])):
+        errors.append(FieldError("approved_amount", f"核定技术交易额（{approved}）不得超过申报的技术交易额（{tech}）",
+                                 f"approved_amount ({approved}) must not exceed the declared tech_amount ({tech})",
+                                 v["approved_amount"]))
     if start is not None and end is not None and end < start:
         errors.append(FieldError("performance_end", "履行期限止不得早于履行期限起",
                                  "performance_end must not be before performance_start", end.isoformat()))

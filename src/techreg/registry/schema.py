@@ -78,6 +78,9 @@ class FilingV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, k
     description: Annotated[str, Meta(max_length=4000)] | None = None
     status: FormatStatus = "submitted"
     reg_no: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
+    # history only (registered, revoked, cancelled): the amount the registrar approved (核定技术交易额);
+    # registered history without one is taken at its declared tech_amount
+    approved_amount: AmountStr | None = None
 
 
 class FieldError(msgspec.Struct, omit_defaults=True):
@@ -109,6 +112,8 @@ class FilingOut(msgspec.Struct, kw_only=True):
     buyer: PartyOut
     amount: Decimal
     tech_amount: Decimal
+    # 核定技术交易额: set when registered (None before; registrations older than the field count at tech_amount)
+    approved_amount: Decimal | None = None
     signed_on: dt.date
     performance_start: dt.date
     performance_end: dt.date
@@ -166,6 +171,87 @@ class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
     """Body for refuse / return / revoke / cancel: reason codes and free text."""
     reasons: list[str] = []
     note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+# the non-technical parts a registrar deducts from the declared technology amount (2000 办法 Art. 14, 2001 规则
+# ch. 7): purchased equipment and instruments, parts, raw materials, other non-technical costs. Carriers of
+# the technology in reasonable number (documents, media, one or two sets of equipment) stay in.
+DeductionCategory = Literal["equipment", "parts", "materials", "other"]
+DEDUCTION_ZH = {"equipment": "设备、仪器购置", "parts": "零部件", "materials": "原材料", "other": "其他非技术性费用"}
+
+
+class Deduction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One non-technical item deducted from the declared technology amount."""
+    item: Annotated[str, Meta(min_length=1, max_length=200, description="what is deducted, e.g. 服务器 3 台",
+                              examples=["服务器 3 台"])]
+    category: DeductionCategory
+    amount: AmountStr
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """登记: the approved technology transaction amount (核定技术交易额), required, and the items deducted from
+    the declared amount to reach it; the items add up to declared − approved."""
+    approved_amount: Annotated[str, Meta(pattern=AMOUNT_PATTERN, description="核定技术交易额, yuan: at most the "
+                                         "declared tech_amount", examples=["1000000.00"])]
+    deductions: Annotated[list[Deduction], Meta(max_length=100)] = []
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class IncomeCheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """技术性收入核定: the technical income actually received under a registered contract, up to a date."""
+    received_amount: Annotated[str, Meta(pattern=AMOUNT_PATTERN, description="technical income received, yuan",
+                                         examples=["950000.00"])]
+    as_of: Annotated[dt.date, Meta(description="receipts counted up to this day (收入截至日期)")]
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+IncomeVerdict = Literal["matches", "below", "above"]
+INCOME_VERDICT_ZH = {"matches": "与核定额相符", "below": "低于核定额", "above": "超过核定额"}
+
+
+class IncomeCheckOut(msgspec.Struct, kw_only=True):
+    seq: int
+    at: dt.datetime
+    actor: str
+    as_of: dt.date
+    received_amount: Decimal
+    approved_amount: Decimal
+    difference: Decimal              # received − approved
+    verdict: IncomeVerdict
+    note: str
+
+
+class DeductionOut(msgspec.Struct):
+    item: str
+    category: str
+    amount: Decimal
+
+
+class CertificateOut(msgspec.Struct, kw_only=True):
+    """登记证明: what the registered party receives, with the approved amount; `valid` only while registered."""
+    reg_no: str
+    registered_on: dt.date | None
+    status: Status
+    valid: bool
+    ref: str
+    contract_no: str
+    title: str
+    kind: Kind
+    subkind: str | None
+    software: bool
+    domain: str
+    seller: PartyOut
+    buyer: PartyOut
+    amount: Decimal
+    declared_tech_amount: Decimal
+    approved_amount: Decimal
+    deductions: list[DeductionOut]
+    signed_on: dt.date
+    performance_start: dt.date
+    performance_end: dt.date
+    point: str
+    point_name: str
+    registrar: str | None
 
 
 class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):

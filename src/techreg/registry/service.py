@@ -18,14 +18,15 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
+from .approval import approval_detail
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
-                     RefusalReason, RevocationReason, DecisionBody, STATUS_ZH)
+                     RefusalReason, RegisterBody, RevocationReason, DecisionBody, STATUS_ZH)
 from .users import CurrentUser
 
 FILING_COLUMNS = """
     f.id, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
     f.seller_code, f.seller_name, f.seller_region, f.buyer_code, f.buyer_name, f.buyer_region,
-    f.amount, f.tech_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
+    f.amount, f.tech_amount, f.approved_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
     f.point_code, f.registrar, f.description, f.status, f.reg_no, f.registered_on,
     f.created_by, f.created_at, f.updated_at
 """
@@ -40,7 +41,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "cancel": (frozenset({"registered"}), "cancelled"),
 }
 ACTION_ZH = {"register": "登记", "refuse": "不予登记", "return": "退回补正", "resubmit": "重新提交",
-             "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入"}
+             "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入",
+             "income_check": "技术性收入核定"}
 REFUSAL_REASONS = frozenset(RefusalReason.__args__)
 REVOCATION_REASONS = frozenset(RevocationReason.__args__)
 
@@ -405,11 +407,23 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     return {"reasons": list(body.reasons), "note": body.note}
 
 
+async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
+                   body: RegisterBody | None) -> FilingOut:
+    """登记 with the approved technology transaction amount (核定技术交易额): none given is a 400."""
+    if body is None:
+        raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
+                                         "registering needs the approved technology amount (approved_amount)")])
+    return await transition(conn, key, settings, user, ref, "register", DecisionBody(note=body.note),
+                            approval=body)
+
+
 async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
-                     action: str, body: DecisionBody, *, via: str | None = None) -> FilingOut:
+                     action: str, body: DecisionBody, *, via: str | None = None,
+                     approval: RegisterBody | None = None) -> FilingOut:
     """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
 
-    `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector.
+    `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector;
+    `approval` is what registering needs (register() above).
     """
     if action not in TRANSITIONS:
         raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
@@ -432,18 +446,23 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     detail = _check_reasons(action, body)
     if via:
         detail["via"] = via
-    reg_no, registered_on = row["reg_no"], row["registered_on"]
+    reg_no, registered_on, approved = row["reg_no"], row["registered_on"], row["approved_amount"]
     if action == "register":
+        if approval is None:
+            raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
+                                             "registering needs the approved technology amount (approved_amount)")])
+        detail.update(approval_detail(row["tech_amount"], approval))     # the items are on the event chain
+        approved = Decimal(approval.approved_amount)
         registered_on = today(settings)
         reg_no = await issue_number(conn, row["point_code"], registered_on.year)
         detail["reg_no"] = reg_no
     updated = await conn.fetchrow(
         f"""
         UPDATE filings AS f SET status = $2, reg_no = $3, registered_on = $4,
-            registrar = CASE WHEN $5 THEN $6 ELSE registrar END
+            registrar = CASE WHEN $5 THEN $6 ELSE registrar END, approved_amount = $7
         WHERE id = $1 RETURNING {FILING_COLUMNS}
         """,
-        row["id"], target, reg_no, registered_on, action == "register", user.username)
+        row["id"], target, reg_no, registered_on, action == "register", user.username, approved)
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=action,
                        from_status=row["status"], to_status=target, detail=detail)
