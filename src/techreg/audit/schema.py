@@ -111,6 +111,7 @@ class RelatedFiling(msgspec.Struct):
     signed_on: dt.date
     point_code: str
     status: str
+    approved_amount: str | None = None      # 核定技术交易额, once registered: what the lines are read against
 
 
 class HistoryOut(msgspec.Struct):

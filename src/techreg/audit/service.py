@@ -266,7 +266,8 @@ async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int)
     flags = await flags_for_filing(conn, row["filing_id"])
     related_refs = sorted({ref for f in flags if f.active for ref in f.related})
     related = await conn.fetch("""
-        SELECT ref, reg_no, title, seller_name, buyer_name, tech_amount::text, signed_on, point_code, status
+        SELECT ref, reg_no, title, seller_name, buyer_name, tech_amount::text, signed_on, point_code, status,
+               approved_amount::text
         FROM filings WHERE ref = any($1::text[]) ORDER BY signed_on, ref""", related_refs)
     history = await conn.fetch(ITEM_HISTORY, item_id)
     campaign = await conn.fetchval("SELECT name FROM campaigns WHERE id = $1", row["campaign_id"])

@@ -18,6 +18,11 @@ REGISTRATION_DETAIL = """
 POINT_NAME = "SELECT name FROM points WHERE code = $1"
 
 
+async def approval_of(conn: asyncpg.Connection, filing_id: int) -> dict:
+    """The register (or import) event's detail: approved_amount, declared_tech_amount, deductions when recorded."""
+    return await conn.fetchval(REGISTRATION_DETAIL, filing_id) or {}
+
+
 async def certificate(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> CertificateOut:
     """The certificate of a filing that was registered; `valid` only while it still is."""
     row = await _load(conn, user, ref, lock=False)
@@ -25,7 +30,7 @@ async def certificate(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> 
         raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，尚未登记，没有登记证明",
                        f"no certificate: the filing is not registered (status {row['status']})", status=row["status"])
     f = filing_from_row(row)
-    detail = await conn.fetchval(REGISTRATION_DETAIL, row["id"]) or {}
+    detail = await approval_of(conn, row["id"])
     approved = f.approved_amount if f.approved_amount is not None else f.tech_amount
     return CertificateOut(
         reg_no=f.reg_no, registered_on=f.registered_on, status=f.status, valid=f.status == "registered", ref=f.ref,

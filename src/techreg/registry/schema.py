@@ -207,6 +207,10 @@ class IncomeCheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 IncomeVerdict = Literal["matches", "below", "above"]
 INCOME_VERDICT_ZH = {"matches": "与核定额相符", "below": "低于核定额", "above": "超过核定额"}
+INCOME_VERDICT_EN = {"matches": "matches the approved amount", "below": "below the approved amount",
+                     "above": "above the approved amount"}
+DEDUCTION_EN = {"equipment": "equipment and instruments", "parts": "parts", "materials": "raw materials",
+                "other": "other non-technical costs"}
 
 
 class IncomeCheckOut(msgspec.Struct, kw_only=True):

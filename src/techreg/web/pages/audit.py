@@ -64,7 +64,9 @@ class AuditPages(Controller):
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await audit.item_detail(db, request.user, item_id)
         is_split = any(f.kind == "split" and f.active for f in detail.flags)
-        total = (detail.filing.tech_amount + sum((Decimal(r.tech_amount) for r in detail.related), Decimal(0))
+        # the lines are read against the approved amounts where there are any (核定技术交易额)
+        own = detail.filing.approved_amount if detail.filing.approved_amount is not None else detail.filing.tech_amount
+        total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
                  if is_split else None)
         cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
         return page(request, "item.html", d=detail, outcome_zh=OUTCOME_ZH, outcome_en=OUTCOME_EN,

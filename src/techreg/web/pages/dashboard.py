@@ -3,17 +3,28 @@
 import asyncpg
 
 from ...detection.detectors import label
+from ...registry.approval import COUNTED_AMOUNT_SQL
 from ...registry.schema import DOMAIN_ZH, KIND_ZH
+
+# Filings by month of application, and the technology amount of those registered: the approved amount
+# (核定技术交易额) as every statistic counts it, the declared one only for registrations older than it
+BY_MONTH = f"""
+    SELECT to_char(date_trunc('month', f.filed_on), 'YYYY-MM') AS month, count(*) AS n,
+           coalesce(round(sum({COUNTED_AMOUNT_SQL}) FILTER (WHERE f.status = 'registered') / 10000, 2), 0)::float8
+               AS tech_wan
+    FROM filings f GROUP BY 1 ORDER BY 1 DESC LIMIT 24
+"""
+BY_DOMAIN = f"""
+    SELECT f.domain, count(*) AS n,
+           coalesce(round(sum({COUNTED_AMOUNT_SQL}) FILTER (WHERE f.status = 'registered') / 10000, 2), 0)::float8 AS wan
+    FROM filings f GROUP BY f.domain ORDER BY n DESC
+"""
 
 
 async def dashboard_data(conn: asyncpg.Connection) -> dict:
-    by_month = await conn.fetch("""
-        SELECT to_char(date_trunc('month', filed_on), 'YYYY-MM') AS month, count(*) AS n,
-               round(sum(tech_amount) / 10000, 2)::float8 AS tech_wan
-        FROM filings GROUP BY 1 ORDER BY 1 DESC LIMIT 24""")
+    by_month = await conn.fetch(BY_MONTH)
     by_kind = await conn.fetch("SELECT kind, count(*) AS n FROM filings GROUP BY kind ORDER BY n DESC")
-    by_domain = await conn.fetch("SELECT domain, count(*) AS n, round(sum(tech_amount) / 10000, 2)::float8 AS wan"
-                                 " FROM filings GROUP BY domain ORDER BY n DESC")
+    by_domain = await conn.fetch(BY_DOMAIN)
     flags = await conn.fetch("""
         SELECT to_char(date_trunc('month', first_seen), 'YYYY-MM') AS month, kind, count(*) AS n
         FROM flags WHERE active GROUP BY 1, 2 ORDER BY 1""")

@@ -17,10 +17,12 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
-from ...registry import service, users
+from ...registry import certificate, income, service, users
+from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_filing, field_label
-from ...registry.schema import (DOMAIN_ZH, KIND_ZH, SUBKIND_ZH, DecisionBody, Domain, FieldError, Kind,
-                                RefusalReason, Status)
+from ...registry.schema import (DEDUCTION_EN, DEDUCTION_ZH, DOMAIN_ZH, INCOME_VERDICT_EN, INCOME_VERDICT_ZH, KIND_ZH,
+                                SUBKIND_ZH, DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason,
+                                RegisterBody, Status)
 from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
 from .common import EXPORT_FORMATS, LANG_COOKIE, back, choice, export, page
@@ -37,7 +39,8 @@ REQUIRED = {"ref", "contract_no", "title", "kind", "domain", "seller_name", "sel
             "filed_on"}
 LIST_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("title", "合同名称 title"),
                 ("kind", "类别 kind"), ("seller_name", "卖方 seller"), ("buyer_name", "买方 buyer"),
-                ("amount", "成交额 amount"), ("tech_amount", "技术交易额 tech_amount"),
+                ("amount", "成交额 amount"), ("tech_amount", "技术交易额（申报）tech_amount"),
+                ("approved_amount", "核定技术交易额 approved_amount"),
                 ("signed_on", "签订日期 signed_on"), ("status", "状态 status"), ("point_code", "登记点 point")]
 
 
@@ -85,6 +88,25 @@ def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool
             if not values[name]:
                 shown[name] = FormError(name, field_label(FIELD_PATHS[name]), "必填", "required")
     return [shown[n] for n in FILING_FIELDS if n in shown] + others
+
+
+def _register_body(form) -> RegisterBody:
+    """The register form as RegisterBody: the approved amount and the deduction rows a registrar filled in (a
+    row left blank is no row); decoded by the API's own checks, every bad field named."""
+    items, categories, amounts = (form.getall(name, []) for name in ("d_item", "d_category", "d_amount"))
+    rows = [{"item": (i or "").strip(), "category": c or "other", "amount": (a or "").strip().replace(",", "")}
+            for i, c, a in zip(items, categories, amounts) if (i or "").strip() or (a or "").strip()]
+    raw = {"deductions": rows, "note": form.get("note", "") or ""}
+    if (approved := (form.get("approved_amount") or "").strip().replace(",", "")):
+        raw["approved_amount"] = approved
+    return decode_checked(json.dumps(raw, ensure_ascii=False), RegisterBody)
+
+
+async def _approval(db: asyncpg.Connection, filing) -> dict | None:
+    """The approval as the register event recorded it (the items deducted), for the filing page."""
+    if filing.reg_no is None:
+        return None
+    return await certificate.approval_of(db, filing.id)
 
 
 # who may file (the service checks the point as well)
@@ -196,6 +218,29 @@ class RegistryPages(Controller):
             errors = [e for e in _form_errors(exc.errors, values, blank_required=False) if e.name and values[e.name]]
         return page(request, "filing_check.html", errors=errors)
 
+    @get("/filings/{ref:str}/certificate")
+    async def certificate_page(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+        cert = await certificate.certificate(db, request.user, ref)
+        return page(request, "certificate.html", c=cert, status_zh=STATUS_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH,
+                    domain_zh=DOMAIN_ZH, deduction_zh=DEDUCTION_ZH, deduction_en=DEDUCTION_EN)
+
+    @post("/filings/{ref:str}/income-check")
+    async def income_check(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                           settings: Settings) -> Redirect:
+        form = await request.form()
+        raw = {"received_amount": (form.get("received_amount") or "").strip().replace(",", ""),
+               "as_of": (form.get("as_of") or "").strip(), "note": form.get("note") or ""}
+        try:
+            body = decode_checked(json.dumps(raw), IncomeCheckIn)
+            async with db.transaction():
+                await income.record_income_check(db, audit_key, settings, request.user, ref, body)
+        except (Conflict, InvalidInput) as exc:
+            return back(f"/filings/{ref}", err=f"{exc.message} / {exc.message_en}")
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err="；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors)
+                        + " / " + "; ".join(f"{e.field}: {e.message_en}" for e in exc.errors))
+        return back(f"/filings/{ref}", msg="已记录技术性收入核定 / income check recorded")
+
     @get("/filings/{ref:str}")
     async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
         filing = await service.get_filing(db, request.user, ref)
@@ -209,7 +254,10 @@ class RegistryPages(Controller):
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domain_zh=DOMAIN_ZH,
-                    refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH)
+                    refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH,
+                    deduction_zh=DEDUCTION_ZH, deduction_en=DEDUCTION_EN, approval=await _approval(db, filing),
+                    income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
+                    verdict_zh=INCOME_VERDICT_ZH, verdict_en=INCOME_VERDICT_EN)
 
     @post("/filings/{ref:str}/act")
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
@@ -221,7 +269,13 @@ class RegistryPages(Controller):
                             note=form.get("note", "") or "")
         try:
             async with db.transaction():
-                await service.transition(db, audit_key, settings, request.user, ref, action, body)
+                if action == "register":
+                    await service.register(db, audit_key, settings, request.user, ref, _register_body(form))
+                else:
+                    await service.transition(db, audit_key, settings, request.user, ref, action, body)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/filings/{ref}", err=f"{exc.message} / {exc.message_en}")
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err="；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors)
+                        + " / " + "; ".join(f"{e.field}: {e.message_en}" for e in exc.errors))
         return back(f"/filings/{ref}", msg=f"已{ACTION_ZH.get(action, action)} / {action} done")

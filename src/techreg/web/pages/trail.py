@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from ...audit.schema import OUTCOME_EN, OUTCOME_ZH, HistoryOut
-from ...registry.schema import EventOut
+from ...registry.approval import deductions_text
+from ...registry.schema import INCOME_VERDICT_EN, INCOME_VERDICT_ZH, EventOut
 from ...registry.service import ACTION_ZH, STATUS_ZH
 
 ACTION_EN = {"register": "registered", "refuse": "refused", "return": "returned for correction",
              "resubmit": "resubmitted", "revoke": "revoked", "cancel": "cancelled", "create": "submitted",
-             "correct": "corrected", "import": "imported"}
+             "correct": "corrected", "import": "imported", "income_check": "technical income checked"}
 STATUS_EN = {"submitted": "awaiting review", "returned": "returned for correction", "registered": "registered",
              "refused": "refused", "revoked": "revoked", "cancelled": "cancelled"}
 REFUSAL_ZH = {"void_or_not_effective": "合同无效或尚未生效", "not_technology_contract": "不属于技术合同",
@@ -62,6 +63,19 @@ def event_text(e: EventOut) -> tuple[str, str]:
     if d.get("reg_no"):
         zh.append(f"登记号 {d['reg_no']}")
         en.append(f"registration no. {d['reg_no']}")
+    if d.get("approved_amount") and e.action == "register":
+        zh.append(f"核定技术交易额 {d['approved_amount']} 元（申报 {d.get('declared_tech_amount', '')} 元）")
+        en.append(f"approved technology amount {d['approved_amount']} yuan (declared {d.get('declared_tech_amount', '')})")
+        if d.get("deductions"):
+            items_zh, items_en = deductions_text(d["deductions"])
+            zh.append(f"核减：{items_zh}")
+            en.append(f"deducted: {items_en}")
+    if e.action == "income_check" and d.get("received_amount"):
+        verdict = d.get("verdict", "")
+        zh.append(f"截至 {d.get('as_of', '')} 实际技术性收入 {d['received_amount']} 元，核定额 {d.get('approved_amount', '')} 元，"
+                  f"差额 {d.get('difference', '')} 元：{INCOME_VERDICT_ZH.get(verdict, '')}")
+        en.append(f"received {d['received_amount']} yuan up to {d.get('as_of', '')} against {d.get('approved_amount', '')} "
+                  f"approved, difference {d.get('difference', '')}: {INCOME_VERDICT_EN.get(verdict, '')}")
     if d.get("via") in VIA_ZH:
         zh.append(VIA_ZH[d["via"]][0])
         en.append(VIA_ZH[d["via"]][1])
