@@ -46,6 +46,9 @@ TABLE = {
     ("POST", "/api/filings/{ref:str}/revoke"): {"supervisor"},
     ("POST", "/api/filings/{ref:str}/cancel"): {"registrar", "supervisor"},
     ("GET", "/api/filings/{ref:str}/flags"): {"registrar", "inspector", "supervisor", "admin"},
+    ("GET", "/api/filings/{ref:str}/certificate"): {"registrar", "inspector", "supervisor", "admin"},
+    ("GET", "/api/filings/{ref:str}/income-checks"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/filings/{ref:str}/income-checks"): {"registrar", "supervisor"},
     ("GET", "/api/filings/{ref:str}/risk"): {"registrar", "inspector", "supervisor", "admin"},
     ("GET", "/api/flags"): {"registrar", "other", "supervisor", "admin"},
     ("GET", "/api/points"): SIGNED_IN,
@@ -88,6 +91,8 @@ TABLE = {
     ("POST", "/filings/new/check"): {"registrar", "other", "admin"},
     ("GET", "/filings/{ref:str}"): {"registrar", "inspector", "supervisor", "admin"},
     ("POST", "/filings/{ref:str}/act"): {"registrar"},
+    ("GET", "/filings/{ref:str}/certificate"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/filings/{ref:str}/income-check"): {"registrar", "supervisor"},
     ("GET", "/queue"): {"inspector"},
     ("GET", "/queue/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/queue/{item_id:int}/finding"): {"inspector"},
@@ -104,7 +109,8 @@ TABLE = {
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
 }
 # page forms post url-encoded fields
-FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act", "/queue/{item_id:int}/finding",
+FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act",
+                                    "/filings/{ref:str}/income-check", "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
@@ -181,6 +187,8 @@ BODIES = {
     ("POST", "/api/filings/{ref:str}/return"): {"reasons": [], "note": "x"},
     ("POST", "/api/filings/{ref:str}/revoke"): {"reasons": ["other"], "note": "x"},
     ("POST", "/api/filings/{ref:str}/cancel"): {"reasons": [], "note": "x"},
+    ("POST", "/api/filings/{ref:str}/register"): {"approved_amount": "1000000.00"},
+    ("POST", "/api/filings/{ref:str}/income-checks"): {"received_amount": "1.00", "as_of": "2026-03-05"},
     ("POST", "/api/points"): {"code": "31011{n}", "name": "新登记点"},
     ("POST", "/api/users"): {"username": "new-{role}", "display_name": "n", "role": "inspector",
                              "password": "long-enough-password"},

@@ -407,14 +407,35 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     return {"reasons": list(body.reasons), "note": body.note}
 
 
+async def _require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, row: asyncpg.Record,
+                         action: str, via: str | None = None) -> None:
+    """Who may take `action` on this filing (403 otherwise); the caller has read it (404 when not visible)."""
+    if action in ("register", "refuse", "return", "resubmit"):
+        _require_point_registrar(user, row, ACTION_ZH[action], action)
+        if action != "resubmit":
+            await _require_qualified_registrar(conn, user, settings)
+    elif action == "revoke":
+        if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
+            raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")
+    elif action == "cancel":
+        if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
+            raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
+        await _require_qualified_registrar(conn, user, settings)
+
+
+async def require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str,
+                        action: str) -> None:
+    """404 or 403 unless this user may take `action` on the filing: a form that cannot be read says so only
+    to someone who may act on it."""
+    await _require_actor(conn, settings, user, await _load(conn, user, ref, lock=False), action)
+
+
 async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
                    body: RegisterBody | None) -> FilingOut:
-    """登记 with the approved technology transaction amount (核定技术交易额): none given is a 400."""
-    if body is None:
-        raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
-                                         "registering needs the approved technology amount (approved_amount)")])
-    return await transition(conn, key, settings, user, ref, "register", DecisionBody(note=body.note),
-                            approval=body)
+    """登记 with the approved technology transaction amount (核定技术交易额): none given is a 400 (once the user
+    is known to be allowed to register and the filing to be pending)."""
+    return await transition(conn, key, settings, user, ref, "register",
+                            DecisionBody(note=body.note if body else ""), approval=body)
 
 
 async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
@@ -428,17 +449,7 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     if action not in TRANSITIONS:
         raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
     row = await _load(conn, user, ref, lock=True)
-    if action in ("register", "refuse", "return", "resubmit"):
-        _require_point_registrar(user, row, ACTION_ZH[action], action)
-        if action != "resubmit":
-            await _require_qualified_registrar(conn, user, settings)
-    elif action == "revoke":
-        if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
-            raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")
-    elif action == "cancel":
-        if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
-            raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
-        await _require_qualified_registrar(conn, user, settings)
+    await _require_actor(conn, settings, user, row, action, via)
     sources, target = TRANSITIONS[action]
     if row["status"] not in sources:
         raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，不能{ACTION_ZH[action]}",

@@ -73,7 +73,7 @@ class FilingController(Controller):
           description="须给出核定技术交易额（approved_amount ≤ 申报的 tech_amount），核减项目（deductions）合计等于两者之差 / "
                       "needs approved_amount (at most the declared tech_amount); the deductions add up to the difference")
     async def register(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
-                       settings: Settings, data: RegisterBody) -> FilingOut:
+                       settings: Settings, data: RegisterBody | None = None) -> FilingOut:
         return await service.register(db, audit_key, settings, request.user, ref, data)
 
     @get("/{ref:str}/certificate", summary="登记证明 / the registration certificate (approved amount)")

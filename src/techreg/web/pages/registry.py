@@ -231,7 +231,11 @@ class RegistryPages(Controller):
         raw = {"received_amount": (form.get("received_amount") or "").strip().replace(",", ""),
                "as_of": (form.get("as_of") or "").strip(), "note": form.get("note") or ""}
         try:
-            body = decode_checked(json.dumps(raw), IncomeCheckIn)
+            try:
+                body = decode_checked(json.dumps(raw), IncomeCheckIn)
+            except FilingRejected:                  # the form's errors only for someone who may record
+                await income.require_recorder(db, request.user, ref)
+                raise
             async with db.transaction():
                 await income.record_income_check(db, audit_key, settings, request.user, ref, body)
         except (Conflict, InvalidInput) as exc:
@@ -270,7 +274,12 @@ class RegistryPages(Controller):
         try:
             async with db.transaction():
                 if action == "register":
-                    await service.register(db, audit_key, settings, request.user, ref, _register_body(form))
+                    try:
+                        approval = _register_body(form)
+                    except FilingRejected:          # the form's errors only for someone who may register
+                        await service.require_actor(db, settings, request.user, ref, "register")
+                        raise
+                    await service.register(db, audit_key, settings, request.user, ref, approval)
                 else:
                     await service.transition(db, audit_key, settings, request.user, ref, action, body)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
