@@ -30,9 +30,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # today; anything else is a typing error, and one 9999-12-31 must not stop every scan
     earliest_date: dt.date = dt.date(1980, 1, 1)
     latest_days_ahead: int = 366
-    # decision deadline in working days (2024 draft: 15, 30 for large contracts)
+    # decision deadline in working days (2024 draft: 15, 30 for large contracts), counted on the official
+    # calendar (registry/workdays.py): the package chinesecalendar, with this JSON file's years over it
     decision_days: int = 15
     large_decision_days: int = 30
+    holiday_calendar: Path | None = None
+    # a pending filing this many working days or fewer before its deadline is "due soon"
+    deadline_warn_days: int = 3
     session_hours: int = 12
     pool_min: int = 2
     pool_max: int = 20
@@ -57,6 +61,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_qualification_check: str = "0 7 * * *"
     schedule_retrain_check: str = "0 4 * * mon"
     schedule_audit_checkpoint: str = "10 * * * *"
+    schedule_deadline_check: str = "0 8 * * *"
     qualification_warn_days: int = 30
     retrain_min_findings: int = 200
     # template of the monthly campaign draft (the previous month's registrations)

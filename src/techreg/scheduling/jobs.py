@@ -112,6 +112,57 @@ async def audit_checkpoint(conn, settings, slot) -> dict:
     return {"checkpoint": sealed.seq, "events": sealed.count} if sealed else {"checkpoint": None, "events": 0}
 
 
+async def deadline_check(conn, settings, slot) -> dict:
+    """Decision deadlines: tell each point's registrars, and the supervisors, which filings run over their
+    deadline within TECHREG_DEADLINE_WARN_DAYS working days and which already have (one notice a day each)."""
+    from ..registry.deadlines import deadlines
+    from ..registry.users import CurrentUser
+
+    today = slot.astimezone(_zone(settings)).date()
+    everyone = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="supervisor", point_code=None,
+                           qualification_expires=None)
+    found = await deadlines(conn, settings, everyone, on=today)
+    late = [d for d in found.items if d.state in ("due_soon", "overdue")]
+    by_point: dict[str, list] = {}
+    for d in late:
+        by_point.setdefault(d.point, []).append(d)
+    notices = []
+    for point, items in sorted(by_point.items()):
+        message = _deadline_message(items, f"登记点 {point}：", f"point {point}: ")
+        for user_id in await conn.fetch(POINT_REGISTRARS, point):
+            notices.append((user_id["id"], message, today))
+    if late:
+        message = _deadline_message(late, "全部登记点：", "all points: ")
+        for user_id in await conn.fetch(SUPERVISORS):
+            notices.append((user_id["id"], message, today))
+    await conn.executemany(INSERT_DEADLINE_NOTICE, notices)
+    return {"pending": sum(found.counts.values()), "due_soon": found.counts["due_soon"],
+            "overdue": found.counts["overdue"], "notices": len(notices)}
+
+
+# the active registrars of one point, and the active supervisors: who hears of deadlines running over
+POINT_REGISTRARS = "SELECT id FROM users WHERE role = 'registrar' AND active AND point_code = $1 ORDER BY id"
+SUPERVISORS = "SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id"
+INSERT_DEADLINE_NOTICE = """
+    INSERT INTO notices (user_id, kind, message, about) VALUES ($1, 'deadline', $2, $3)
+    ON CONFLICT (user_id, kind, about) DO UPDATE SET message = excluded.message
+"""
+
+
+def _deadline_message(items: list, zh_prefix: str, en_prefix: str) -> str:
+    overdue = [d.ref for d in items if d.state == "overdue"]
+    soon = [d.ref for d in items if d.state == "due_soon"]
+
+    def refs(found: list[str]) -> str:
+        return "、".join(found[:10]) + (f" 等 {len(found)} 件" if len(found) > 10 else "")
+
+    zh = "；".join(part for part in (f"已逾期 {len(overdue)} 件：{refs(overdue)}" if overdue else "",
+                                     f"即将到期 {len(soon)} 件：{refs(soon)}" if soon else "") if part)
+    en = "; ".join(part for part in (f"{len(overdue)} overdue" if overdue else "",
+                                     f"{len(soon)} due soon" if soon else "") if part)
+    return f"办理期限 {zh_prefix}{zh} / decision deadlines, {en_prefix}{en}"
+
+
 def _zone(settings: Settings):
     from zoneinfo import ZoneInfo
     return ZoneInfo(settings.timezone)
@@ -128,6 +179,8 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
     Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint,
         isolation="repeatable_read"),
+    Job("deadline_check", "schedule_deadline_check", "办理期限提醒", "decision deadlines running over",
+        deadline_check),
 ]}
 # the job names as a type: a filter on any other name is refused, naming these
 JobName = Literal[tuple(JOBS)]

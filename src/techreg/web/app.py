@@ -24,6 +24,7 @@ from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
+from .controllers.deadlines import DeadlineController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
@@ -104,7 +105,8 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
-        route_handlers=[health, favicon, AuthController, FilingController, FlagController, AdminController,
+        route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
+                        AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, Parameter
 from litestar.response import Redirect, Response, Template
 
 from ..params import OptionalDbId
@@ -17,7 +17,8 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
-from ...registry import certificate, income, service, users
+from ...registry import certificate, deadlines, income, service, users
+from ...registry.deadlines import DEADLINE_STATE_EN, DEADLINE_STATE_ZH
 from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_filing, field_label
 from ...registry.schema import (DEDUCTION_EN, DEDUCTION_ZH, DOMAIN_ZH, INCOME_VERDICT_EN, INCOME_VERDICT_ZH, KIND_ZH,
@@ -111,6 +112,13 @@ async def _approval(db: asyncpg.Connection, filing) -> dict | None:
 
 # who may file (the service checks the point as well)
 MAY_FILE = requires("registrar", "admin")
+MAY_SEE_DEADLINES = requires("registrar", "supervisor", "admin")
+DEADLINE_COLUMNS = [("ref", "申请编号 ref"), ("title", "合同名称 title"), ("point", "登记点 point"),
+                    ("seller_name", "卖方 seller"), ("filed_on", "申请日期 filed_on"),
+                    ("clock_from", "起算日 clock_from"), ("restarted", "补正后重新起算 restarted"),
+                    ("large", "大额 large"), ("working_days", "期限（工作日）working_days"),
+                    ("due_on", "到期日 due_on"), ("working_days_left", "剩余工作日 working_days_left"),
+                    ("state", "状态 state"), ("provisional", "日历未覆盖 provisional")]
 
 
 def home_for(role: str) -> str:
@@ -181,6 +189,21 @@ class RegistryPages(Controller):
         return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
                     software=software or "", status_zh=STATUS_ZH, kind_zh=KIND_ZH, kinds=get_args(Kind))
 
+    @get("/deadlines", guards=[MAY_SEE_DEADLINES])
+    async def deadlines_page(self, request: Request, db: asyncpg.Connection, settings: Settings,
+                             deadline_state: Annotated[str | None, Parameter(query="state")] = None,
+                             point: str | None = None, format: str | None = None) -> Template | Response:
+        state = choice("state", "期限状态", deadline_state, DEADLINE_STATE_ZH)
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        found = await deadlines.deadlines(db, settings, request.user, point=point or None, state=state)
+        if format:
+            rows = [{**msgspec.to_builtins(d), "state": DEADLINE_STATE_ZH[d.state],
+                     "large": "大额" if d.large else "", "restarted": "重新起算" if d.restarted else "",
+                     "provisional": "暂按周末计" if d.provisional else ""} for d in found.items]
+            return export(rows, DEADLINE_COLUMNS, format, "deadlines")
+        return page(request, "deadlines.html", found=found, state=state or "", point=point or "",
+                    state_zh=DEADLINE_STATE_ZH, state_en=DEADLINE_STATE_EN)
+
     @get("/filings/new", guards=[MAY_FILE])
     async def new_filing(self, request: Request) -> Template:
         return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, [])
@@ -246,7 +269,7 @@ class RegistryPages(Controller):
         return back(f"/filings/{ref}", msg="已记录技术性收入核定 / income check recorded")
 
     @get("/filings/{ref:str}")
-    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+    async def filing(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings) -> Template:
         filing = await service.get_filing(db, request.user, ref)
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
@@ -261,7 +284,9 @@ class RegistryPages(Controller):
                     refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH,
                     deduction_zh=DEDUCTION_ZH, deduction_en=DEDUCTION_EN, approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
-                    verdict_zh=INCOME_VERDICT_ZH, verdict_en=INCOME_VERDICT_EN)
+                    verdict_zh=INCOME_VERDICT_ZH, verdict_en=INCOME_VERDICT_EN,
+                    deadline=await deadlines.deadline_of(db, settings, filing.id),
+                    state_zh=DEADLINE_STATE_ZH, state_en=DEADLINE_STATE_EN)
 
     @post("/filings/{ref:str}/act")
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
