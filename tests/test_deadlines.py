@@ -110,7 +110,7 @@ async def test_overdue_list_in_the_api_the_page_and_csv(app, office, other_offic
     # a filing applied for today is far from its deadline
     today = D((await app.get("/api/deadlines", headers=office.h("registrar"))).json()["today"])
     fresh_today = await _file(app, office, **{**_dates("2026-01-30"), "filed_on": today.isoformat()})
-    r = await app.get("/api/deadlines", params={"state": "overdue"}, headers=office.h("registrar"))
+    r = await app.get("/api/deadlines", params={"due": "overdue"}, headers=office.h("registrar"))
     overdue = {d["ref"] for d in r.json()["items"]}
     assert late in overdue and fresh_today not in overdue
     assert all(d["state"] == "overdue" for d in r.json()["items"])
@@ -120,18 +120,18 @@ async def test_overdue_list_in_the_api_the_page_and_csv(app, office, other_offic
     # another point's registrar sees none of them; a supervisor sees them, by point; inspectors none
     theirs = (await app.get("/api/deadlines", headers=other_office.h("registrar"))).json()["items"]
     assert not {late, fresh, fresh_today} & {d["ref"] for d in theirs}
-    sup = await app.get("/api/deadlines", params={"state": "overdue", "point": office.point},
+    sup = await app.get("/api/deadlines", params={"due": "overdue", "point": office.point},
                         headers=office.h("supervisor"))
     assert late in {d["ref"] for d in sup.json()["items"]} and {d["point"] for d in sup.json()["items"]} == {office.point}
     assert (await app.get("/api/deadlines", headers=office.h("inspector"))).status_code == 403
-    r = await app.get("/api/deadlines", params={"state": "late"}, headers=office.h("registrar"))
+    r = await app.get("/api/deadlines", params={"due": "late"}, headers=office.h("registrar"))
     assert r.status_code == 400 and "overdue" in r.text
     app.cookies.set("techreg_session", office.tokens["registrar"])
     try:
-        page_ = await app.get("/deadlines", params={"state": "overdue"})
+        page_ = await app.get("/deadlines", params={"due": "overdue"})
         assert page_.status_code == 200 and late in page_.text and fresh_today not in page_.text
         assert "已逾期" in page_.text and "2026-02-27" in page_.text
-        csv = await app.get("/deadlines", params={"state": "overdue", "format": "csv"})
+        csv = await app.get("/deadlines", params={"due": "overdue", "format": "csv"})
         lines = csv.content.decode("utf-8-sig").splitlines()
         assert "到期日" in lines[0] and any(late in line and "2026-02-27" in line and "已逾期" in line for line in lines)
         assert not any(fresh_today in line for line in lines)

@@ -11,7 +11,6 @@ is marked provisional.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -19,13 +18,11 @@ import msgspec
 
 from ..config import Settings
 from ..errors import Forbidden
+from .schema import DEADLINE_STATE_ZH, DeadlineState
 from .service import today
 from .users import CurrentUser
 from .workdays import WorkCalendar, work_calendar
 
-DeadlineState = Literal["pending", "due_soon", "overdue"]
-DEADLINE_STATE_ZH = {"pending": "办理中", "due_soon": "即将到期", "overdue": "已逾期"}
-DEADLINE_STATE_EN = {"pending": "in time", "due_soon": "due soon", "overdue": "overdue"}
 
 # The filings awaiting a decision (of one point, or all), with the moment each last came back from a
 # correction: the clock starts again then.

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from .schema import DOMAIN_ZH, KIND_ZH, STATUS_ZH, FieldError
+from .schema import DEADLINE_STATE_ZH, DOMAIN_ZH, KIND_ZH, STATUS_ZH, FieldError
 
 # a field's Chinese name by its path; a party's fields by their own name when the side does not matter
 FIELD_LABELS = {
@@ -100,7 +100,7 @@ def choice_error(field: str, value: Any, allowed: dict[str, str], *, within: tup
 
 def code_label(code: str) -> str:
     """A choice's code in Chinese where the registry names it (kinds, fields, statuses), else the code."""
-    for table in (KIND_ZH, DOMAIN_ZH, STATUS_ZH):
+    for table in (KIND_ZH, DOMAIN_ZH, STATUS_ZH, DEADLINE_STATE_ZH):
         if code in table:
             return table[code]
     return code

@@ -225,6 +225,12 @@ class IncomeCheckOut(msgspec.Struct, kw_only=True):
     note: str
 
 
+# where a filing awaiting a decision stands against its deadline (registry/deadlines.py)
+DeadlineState = Literal["pending", "due_soon", "overdue"]
+DEADLINE_STATE_ZH = {"pending": "办理中", "due_soon": "即将到期", "overdue": "已逾期"}
+DEADLINE_STATE_EN = {"pending": "in time", "due_soon": "due soon", "overdue": "overdue"}
+
+
 class DeductionOut(msgspec.Struct):
     item: str
     category: str

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from ..params import OptionalDbId
@@ -18,7 +18,7 @@ from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import certificate, deadlines, income, service, users
-from ...registry.deadlines import DEADLINE_STATE_EN, DEADLINE_STATE_ZH
+from ...registry.schema import DEADLINE_STATE_EN, DEADLINE_STATE_ZH
 from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_filing, field_label
 from ...registry.schema import (DEDUCTION_EN, DEDUCTION_ZH, DOMAIN_ZH, INCOME_VERDICT_EN, INCOME_VERDICT_ZH, KIND_ZH,
@@ -191,9 +191,9 @@ class RegistryPages(Controller):
 
     @get("/deadlines", guards=[MAY_SEE_DEADLINES])
     async def deadlines_page(self, request: Request, db: asyncpg.Connection, settings: Settings,
-                             deadline_state: Annotated[str | None, Parameter(query="state")] = None,
-                             point: str | None = None, format: str | None = None) -> Template | Response:
-        state = choice("state", "期限状态", deadline_state, DEADLINE_STATE_ZH)
+                             due: str | None = None, point: str | None = None,
+                             format: str | None = None) -> Template | Response:
+        state = choice("due", "期限状态", due, DEADLINE_STATE_ZH)
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         found = await deadlines.deadlines(db, settings, request.user, point=point or None, state=state)
         if format:
