@@ -22,6 +22,9 @@ from litestar.testing import AsyncTestClient
 # cheap password hashing for the suite (and the servers it starts); production keeps the strong profile,
 # which test_login_limits checks. Set before techreg.registry.users is imported.
 os.environ.setdefault("TECHREG_PASSWORD_HASHING", "test")
+# filings are scored on submission by a background scan (detection/prompt.py); tests that count scans
+# run them themselves, so the suite turns it off and the tests of prompt scoring turn it on
+os.environ.setdefault("TECHREG_SCORE_ON_SUBMIT", "no")
 
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.embedded import EmbeddedPostgres

@@ -48,6 +48,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     anonymous_requests_per_minute: int = 60
     # largest evidence file an inspector may upload (bytes; default 20 MiB)
     evidence_max_bytes: int = 20 * 1024 * 1024
+    # score a filing within seconds of its submission or correction (detection/prompt.py), so the registrar
+    # sees its flags before deciding; "no" leaves it to the scheduled incremental scan
+    score_on_submit: str = "yes"
     # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
     run_jobs: str = "auto"
