@@ -55,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_qualification_check: str = "0 7 * * *"
     schedule_retrain_check: str = "0 4 * * mon"
     schedule_audit_checkpoint: str = "10 * * * *"
+    # `techreg worker` touches this file after each successful database round trip (every 30 s): a container's
+    # health check reads its age; unset, no file is written
+    worker_heartbeat: Path | None = None
     qualification_warn_days: int = 30
     retrain_min_findings: int = 200
     # template of the monthly campaign draft (the previous month's registrations)

@@ -147,5 +147,7 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
         qualification_check),
     Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
-    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint),
+    # the checkpoint reads the trail on one snapshot (checkpoints.write asks for repeatable read)
+    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint,
+        "repeatable_read"),
 ]}
