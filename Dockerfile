@@ -64,6 +64,6 @@ WORKDIR /home/techreg
 EXPOSE 8000
 STOPSIGNAL SIGTERM
 # the service: /health answers; a worker: its heartbeat (a database round trip every 30 s) is fresh
-HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 CMD ["healthcheck"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 CMD ["healthcheck"]
 ENTRYPOINT ["tini", "--", "entrypoint"]
 CMD ["techreg", "serve"]
