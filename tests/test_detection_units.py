@@ -71,6 +71,13 @@ def test_backdated_sequence_inversion_flags_only_the_outlier():
     assert "倒挂" in f.reasons[0][0]
 
 
+def test_a_series_begun_again_is_no_backdating():
+    # numbers without a year: last year's run ended at 21, this year's starts again at 1
+    rows = [{"seq": q, "signed": d, "start": d + 5, "end": d + 200, "filed": d + 10}
+            for q, d in [(21, 0)] + [(k, 400 + 30 * k) for k in range(1, 9)]]
+    assert len(backdated.detect(Context(cols(rows)))) == 0
+
+
 def test_late_application_alone_is_no_backdating_but_strengthens_evidence():
     late = 400
     consistent = {"signed": 100, "start": 105, "end": 300, "filed": 100 + late}
@@ -113,6 +120,22 @@ def test_large_software_relative_to_peers_and_own_history():
 def test_big_seller_with_consistently_big_contracts_is_only_flagged_at_the_line():
     own = [{"software": True, "tech": 3_000_000.0 + k, "seller": 8} for k in range(6)]
     f = large_software.detect(Context(cols(_software_peers() + own)))
+    assert len(f) == 0
+
+
+def test_inflated_contracts_of_one_season_do_not_vouch_for_each_other():
+    own = [{"software": True, "tech": 150_000.0 + 1000 * k, "seller": 7, "signed": 10 * k} for k in range(12)]
+    burst = [{"software": True, "tech": t, "seller": 7, "signed": d}
+             for t, d in ((3_000_000.0, 200), (2_600_000.0, 201), (4_200_000.0, 290))]
+    rows = _software_peers() + own + burst
+    f = large_software.detect(Context(cols(rows)))
+    assert set(f.rows.tolist()) == set(range(len(rows) - 3, len(rows)))
+
+
+def test_a_big_deal_in_another_season_is_a_precedent():
+    own = [{"software": True, "tech": 150_000.0 + 1000 * k, "seller": 7, "signed": 10 * k} for k in range(12)]
+    apart = [{"software": True, "tech": t, "seller": 7, "signed": d} for t, d in ((3_000_000.0, 0), (2_600_000.0, 240))]
+    f = large_software.detect(Context(cols(_software_peers() + own + apart)))
     assert len(f) == 0
 
 

@@ -32,6 +32,8 @@ class Settings:
     weak_days: int = setting(14, "performance up to this many days before signing is ordinary")
     strong_days: int = setting(90, "performance this many days or more before signing is strong evidence")
     sequence_tolerance_days: int = setting(30, "a signing date this many days out of the seller's number order is ignored")
+    sequence_max_days: int = setting(365, "numbered among contracts signed more than this later: a series begun "
+                                          "again (numbers without a year), not a back-dated signing")
     sequence_min_contracts: int = setting(4, "numbering is evidence only for a series (seller, prefix) of this many contracts")
     sequence_max_drop_share: float = setting(0.1, "... whose dates, in number order, jump back beyond the tolerance at "
                                                   "most this share of steps (one jump always allowed)")
@@ -128,6 +130,7 @@ def detect(ctx: Context) -> Flags:
 
     s_before = np.where(before > s.weak_days, _ramp(before, s.weak_days, s.strong_days, 0.4, 0.95), 0.0)
     s_after = np.where(after_end > 0, 0.97, 0.0)
+    seq_gap = np.where(seq_gap > s.sequence_max_days, 0, seq_gap)
     s_seq = np.where(seq_gap > s.sequence_tolerance_days,
                      _ramp(seq_gap, s.sequence_tolerance_days, 180, 0.6, 0.95), 0.0)
     # independent signals from the contract's own dates and numbering reinforce each other (noisy-or)

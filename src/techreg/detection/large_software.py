@@ -46,6 +46,8 @@ class Settings:
     min_log_spread: float = setting(0.25, "floor for a seller's log spread with a long history")
     short_history: int = setting(10, "below this many other contracts the spread floor rises")
     short_log_spread: float = setting(0.5, "floor for a seller's log spread with a short history")
+    episode_days: int = setting(120, "big deals signed within this many days of each other are one episode, "
+                                     "not each other's precedent")
 
 
 def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,6 +82,30 @@ def largest_other(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.where(is_top, second[member], top[member])
 
 
+def _largest_outside_episode(seller: np.ndarray, signed: np.ndarray, x: np.ndarray, big: np.ndarray,
+                             days: int) -> np.ndarray:
+    """Per row: the largest `x` among the seller's other `big` rows signed more than `days` away (-inf if none).
+
+    Only rows whose seller has two or more big rows are looked at, a few per million.
+    """
+    out = np.full(len(x), -np.inf)
+    rows = np.nonzero(big)[0]
+    if len(rows) < 2:
+        return out
+    rows = rows[np.argsort(seller[rows], kind="stable")]
+    starts = np.nonzero(segment_starts(seller[rows]))[0]
+    for lo, hi in zip(starts, np.r_[starts[1:], len(rows)]):
+        if hi - lo < 2:
+            continue
+        group = rows[lo:hi]                       # one seller's big rows: a handful
+        apart = np.abs(signed[group][:, None] - signed[group][None, :]) > days
+        values = np.where(apart, x[group][None, :], -np.inf)
+        best = values.max(axis=1)
+        out[group] = best
+        # every row, big or not, may take another season's big deal as its precedent
+    return out
+
+
 def detect(ctx: Context) -> Flags:
     """Peers (quartiles per kind × field) come from the whole registry when the context is only part of it."""
     c, s = ctx.columns, ctx.settings_for(KIND, Settings)
@@ -103,13 +129,17 @@ def detect(ctx: Context) -> Flags:
     over_peers = x > fence[sw]
     has_history = others[sw] >= s.min_seller_history
     ratio = np.expm1(x) / np.maximum(np.expm1(m), 1.0)
+    z = (x - m) / spread[sw]
+    far_above = has_history & (ratio >= s.seller_ratio) & (z >= s.seller_z)
     # the seller's other software contracts only: a hardware-heavy deal is no precedent for software work,
     # and neither is one at or over the large line (flagged in its own right)
-    biggest = largest_other(c.seller[sw], np.where(tech[sw] >= s.large_line, -np.inf, x))
+    biggest = largest_other(c.seller[sw], np.where(over_line | far_above, -np.inf, x))
+    # a big deal far above the seller's history is a precedent only from another season: a few inflated
+    # contracts signed within weeks of each other are one episode and do not vouch for each other
+    biggest = np.maximum(biggest, _largest_outside_episode(c.seller[sw], c.signed[sw], x,
+                                                           far_above & ~over_line, s.episode_days))
     over_largest = np.expm1(x) / np.maximum(np.expm1(biggest), 1.0)
-    z = (x - m) / spread[sw]
-    over_own = (has_history & (ratio >= s.seller_ratio) & (z >= s.seller_z) & (over_largest >= s.over_largest)
-                & (x > peer_median[sw]))
+    over_own = far_above & (over_largest >= s.over_largest) & (x > peer_median[sw])
     score = np.where(over_line, 0.9, 0.0)
     score = np.maximum(score, np.where(over_peers & ~has_history, 0.7, 0.0))
     score = np.maximum(score, np.where(over_own, 0.8 + 0.1 * over_peers, 0.0))

@@ -38,10 +38,16 @@ TITLE_SUBJECT_SQL = ("regexp_replace(regexp_replace(regexp_replace(regexp_replac
 # dash (…-现场应用), a supplement or continuation (补充, 后续, （续四）); years are taken out first
 # (2025年度 is no part number)
 _ROMAN = "(i|ii|iii|iv|v|vi|vii|viii|ix|x)"
+_MODULE_WORD = "(子模块|模块|子系统|分系统|子项目)"
+# a module word marks a part when it is numbered (模块A, 子系统2, not 模块二次开发) or closes the part's name
+# (…可视化模块开发, …数据采集模块); followed by more of the subject (导航模块可行性研究, 光模块封装) it is
+# the subject's own word, and two tasks on one module are two contracts, not two parts
+_MODULE_MARK = (_MODULE_WORD + "(" + "[0-9一二三四五六七八九十]" + "|[a-z])+(?!次)|" + _MODULE_WORD
+                + "(?=技术|开发|研发|服务|咨询|转让|许可|合同|协议|项目|[^一-龥]|$)")
 _NUM = "[0-9一二三四五六七八九十]"
 _PART_MARK = ("第" + _NUM + "+[期阶段部分标段批包]|" + _NUM + "+期|"
               "[-—－–]?" + _NUM + "*(阶段|部分|标段|分包|批次)(" + _NUM + "|[a-z])*|" + _NUM + "+号?包|"
-              "(子模块|模块|子系统|分系统|子项目)(" + _NUM + "|[a-z])*|补充" + _NUM + "*|追加|增补|续签|续期|后续|"
+              + _MODULE_MARK + "|补充" + _NUM + "*|追加|增补|续签|续期|后续|"
               "[（(]续" + _NUM + "*[)）]|续$|"
               "(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]+|[（(](" + _NUM + "+|" + _ROMAN + ")[)）]|"
               "[[:space:]]" + _ROMAN + "$|^(" + _ROMAN + "|[0-9]+|[一二三四五六七八九十]+)[、.．:：—－-]|"

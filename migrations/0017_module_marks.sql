@@ -1,0 +1,5 @@
+-- A module word marks a part only where it closes the part's name (…可视化模块开发) or is numbered
+-- (模块A); followed by more of the subject (导航模块可行性研究) it is the subject's own word
+-- (techreg.detection.text.TITLE_PART_MARKS_SQL).
+ALTER TABLE filings DROP COLUMN title_part_marks;
+ALTER TABLE filings ADD COLUMN title_part_marks text GENERATED ALWAYS AS (regexp_replace(regexp_replace(lower(title), '(19|20)[0-9]{2}', '', 'g'), '(第[0-9一二三四五六七八九十]+[期阶段部分标段批包]|[0-9一二三四五六七八九十]+期|[-—－–]?[0-9一二三四五六七八九十]*(阶段|部分|标段|分包|批次)([0-9一二三四五六七八九十]|[a-z])*|[0-9一二三四五六七八九十]+号?包|(子模块|模块|子系统|分系统|子项目)([0-9一二三四五六七八九十]|[a-z])+(?!次)|(子模块|模块|子系统|分系统|子项目)(?=技术|开发|研发|服务|咨询|转让|许可|合同|协议|项目|[^一-龥]|$)|补充[0-9一二三四五六七八九十]*|追加|增补|续签|续期|后续|[（(]续[0-9一二三四五六七八九十]*[)）]|续$|(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]+|[（(]([0-9一二三四五六七八九十]+|(i|ii|iii|iv|v|vi|vii|viii|ix|x))[)）]|[[:space:]](i|ii|iii|iv|v|vi|vii|viii|ix|x)$|^((i|ii|iii|iv|v|vi|vii|viii|ix|x)|[0-9]+|[一二三四五六七八九十]+)[、.．:：—－-]|[-—－–][[:space:]]*[0-9]+[[:space:]]*$|[^[:space:]][-—－–][^0-9])|.', '\1', 'g')) STORED;
