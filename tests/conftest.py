@@ -36,6 +36,15 @@ from techreg.registry.users import UserIn, create_user
 PASSWORD = "correct-horse-battery"
 
 
+def cli_env(**variables: str) -> dict[str, str]:
+    """The environment of a `python -m techreg.cli …` subprocess: the variables given, PATH, and the code under
+    test on PYTHONPATH (this checkout's, not whichever copy is installed)."""
+    import techreg
+
+    code = Path(techreg.__file__).resolve().parents[1]
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(code), str(code.parent)]), **variables}
+
+
 def _swap_db(url: str, name: str) -> str:
     base, _, _ = url.rpartition("/")
     return f"{base}/{name}"

@@ -67,6 +67,9 @@ TABLE = {
     ("GET", "/api/audit/items/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"inspector"},
     ("POST", "/api/audit/items/{item_id:int}/conflict"): {"inspector"},
+    ("POST", "/api/audit/items/{item_id:int}/evidence"): {"inspector"},
+    ("GET", "/api/audit/items/{item_id:int}/evidence/{file_id:int}"): {"inspector", "supervisor", "admin"},
+    ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"inspector"},
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
@@ -88,6 +91,9 @@ TABLE = {
     ("GET", "/queue/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/queue/{item_id:int}/finding"): {"inspector"},
     ("POST", "/queue/{item_id:int}/conflict"): {"inspector"},
+    ("POST", "/queue/{item_id:int}/evidence"): {"inspector"},
+    ("GET", "/queue/{item_id:int}/evidence/{file_id:int}"): {"inspector", "supervisor", "admin"},
+    ("POST", "/queue/{item_id:int}/evidence/{file_id:int}/withdraw"): {"inspector"},
     ("GET", "/dashboard"): STAFF_ONLY,
     ("GET", "/campaigns"): STAFF_ONLY,
     ("POST", "/campaigns"): {"supervisor"},
@@ -98,7 +104,8 @@ TABLE = {
 }
 # page forms post url-encoded fields
 FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act", "/queue/{item_id:int}/finding",
-                                    "/queue/{item_id:int}/conflict", "/campaigns",
+                                    "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
+                                    "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
         "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
@@ -136,6 +143,12 @@ async def world(empty_database, data_dir):
                               json={"name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
                                     "sample_size": 3, "certainty_cutoff": 1.0, "control_share": 0.0, "seed": "s"})
         campaign = r.json()
+        # an evidence file on the first item, for the routes that name one
+        r = await client.post(f"/api/audit/items/{campaign['items'][0]['id']}/evidence",
+                              headers={"Authorization": f"Bearer {tokens['inspector']}"},
+                              files={"file": ("scan.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
+        assert r.status_code == 201, r.text
+        campaign["file_id"] = r.json()["id"]
         yield client, tokens, campaign, app_routes(client.app)
 
 
@@ -153,7 +166,8 @@ def concrete(path: str, campaign: dict) -> str:
     # declaring a conflict hands the item on, so it gets an item of its own
     item = campaign["items"][(2 if path.startswith("/queue") else 1) if path.endswith("/conflict") else 0]
     return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
-            .replace("{item_id:int}", str(item["id"])).replace("{username:str}", "registrar")
+            .replace("{item_id:int}", str(item["id"])).replace("{file_id:int}", str(campaign["file_id"]))
+            .replace("{username:str}", "registrar")
             .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
 
 
@@ -175,6 +189,7 @@ BODIES = {
                                  "sample_size": 1, "seed": "s-{role}"},
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"outcome": "cleared", "reasons": ["ok"]},
     ("POST", "/api/audit/items/{item_id:int}/conflict"): {"reason": "tie"},
+    ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"reason": "wrong file"},
 }
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import pytest
 import pytest_asyncio
 from litestar.testing import AsyncTestClient
 
-from conftest import PASSWORD, filing_body, party_code, app_url
+from conftest import PASSWORD, app_url, cli_env, filing_body, party_code
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.registry.events import verify_chain
@@ -172,7 +173,7 @@ async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
     c = await create(env, sample_size=9)
     item = (await env.client.get("/api/audit/queue", headers=env.h("di"))).json()[0]
     finding = {"outcome": "revoked", "reasons": ["拆分合同骗取登记 / split to evade the line"],
-               "notes": "现场核查", "evidence": ["scan/2026-11-22/contract.pdf"]}
+               "notes": "现场核查"}
     results = await asyncio.gather(*[env.client.post(f"/api/audit/items/{item['id']}/finding", json=finding,
                                                      headers=env.h("di")) for _ in range(2)])
     assert sorted(r.status_code for r in results) == [201, 409]
@@ -202,7 +203,7 @@ async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
 
 def test_cli_create_show_verify(env_cli):
     url, settings = env_cli
-    envvars = {"TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "test-audit-key", "PATH": "/usr/bin:/bin"}
+    envvars = cli_env(TECHREG_DATABASE_URL=url, TECHREG_AUDIT_KEY="test-audit-key")
     run = lambda *a: subprocess.run([sys.executable, "-m", "techreg.cli", *a], capture_output=True,  # noqa: E731
                                     text=True, env=envvars)
     r = run("campaign", "create", "--name", "CLI", "--from", "2000-01-01", "--to", "2100-01-01", "--point", "310101",

@@ -2,11 +2,12 @@
 
 import io
 import json
+import os
 
 import asyncpg
 import pytest
 
-from conftest import filing_body, new_ref, unique_point_code
+from conftest import cli_env, filing_body, new_ref, unique_point_code
 from techreg.registry.events import verify_chain
 from techreg.registry.importer import import_stream
 
@@ -128,7 +129,7 @@ def test_cli_verify_names_the_broken_row(settings, database_url):
         await _tamper(conn, "UPDATE filing_events SET at = at - interval '1 day' WHERE id = $1", event_id)
         await conn.close()
 
-    env = {"TECHREG_DATABASE_URL": database_url, "TECHREG_AUDIT_KEY": settings.audit_key, "PATH": "/usr/bin:/bin"}
+    env = cli_env(TECHREG_DATABASE_URL=database_url, TECHREG_AUDIT_KEY=settings.audit_key)
     ok = subprocess.run([sys.executable, "-m", "techreg.cli", "audit", "verify"], capture_output=True, text=True,
                         env=env)
     assert ok.returncode == 0, ok.stdout + ok.stderr

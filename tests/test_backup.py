@@ -6,9 +6,8 @@ import json
 import pytest
 
 from conftest import filing_body, new_ref
-from techreg.db.backup import BackupError, backup, restore
+from techreg.db.backup import BackupError, backup, restore, service_grants
 from techreg.db.embedded import EmbeddedPostgres
-from techreg.db.migrate import load_migrations
 from techreg.db.pool import connect
 from techreg.registry.events import verify_chain
 from techreg.registry.importer import import_stream
@@ -29,7 +28,7 @@ async def test_backup_restores_into_a_fresh_data_folder_and_verifies(empty_datab
     fresh = EmbeddedPostgres(tmp_path / "restored")           # another server, another data folder
     url = fresh.start()
     try:
-        grants = next(m.sql for m in load_migrations() if m.name == "app_role")
+        grants = service_grants()
         restored = await restore(dump, url, grants)
         assert restored.sha256 == manifest.sha256
         conn = await connect(url)
@@ -37,6 +36,10 @@ async def test_backup_restores_into_a_fresh_data_folder_and_verifies(empty_datab
             report = await verify_chain(conn, audit_key)
             assert report.ok and report.filings == 6 and report.events == 6
             assert await conn.fetchval("SELECT reg_no FROM filings WHERE status = 'registered'") == "2026310101000777"
+            # the service's role gets its grants back, and no more: the trails and evidence stay append-only
+            for table in ("filing_events", "audit_item_history", "evidence_files", "evidence_withdrawals"):
+                assert await conn.fetchval("SELECT has_table_privilege('techreg_app', $1, 'INSERT')", table)
+                assert not await conn.fetchval("SELECT has_table_privilege('techreg_app', $1, 'UPDATE')", table)
         finally:
             await conn.close()
         with pytest.raises(BackupError, match="not empty"):         # never over an existing registry

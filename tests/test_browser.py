@@ -141,6 +141,46 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     await context.close()
 
 
+async def test_one_submit_shows_every_error_and_the_subkind_follows_the_kind(site):
+    base, _ = site
+    context, page = await logged_in(site, "registrar")
+    await page.goto(base + "/filings/new")
+    subkind = page.locator("#f-subkind")
+    await expect(subkind.locator("option")).to_have_text(["不细分", "委托开发", "合作开发"])
+    await page.select_option("#f-kind", "transfer")
+    await expect(subkind.locator("option")).to_have_text(["不细分", "专利权转让", "专利申请权转让", "技术秘密转让",
+                                                          "其他技术转让"])
+    await page.select_option("#f-subkind", "patent_application")
+    await page.select_option("#f-kind", "license")          # not a license subkind: back to none
+    await expect(subkind.locator("option")).to_have_text(["不细分", "专利实施许可", "技术秘密使用许可", "其他技术许可"])
+    await expect(subkind).to_have_value("")
+    await page.select_option("#f-kind", "consulting")
+    await expect(subkind.locator("option")).to_have_text(["不细分"])
+    await expect(subkind).to_be_disabled()
+    await page.select_option("#f-kind", "development")
+    await page.select_option("#f-subkind", "cooperative")
+    good_code = make_code("91310101MA1FL8XQ1")
+    fields = {"ref": "WEB-ERR-1", "contract_no": "", "title": "", "seller_name": "上海华信信息技术有限公司",
+              "seller_credit_code": good_code[:-1] + ("0" if good_code[-1] != "0" else "1"),
+              "buyer_name": "上海东方装备制造有限公司", "buyer_credit_code": party_code(3), "amount": "12.345",
+              "tech_amount": "100.00", "signed_on": "2026-03-01", "performance_start": "2026-06-01",
+              "performance_end": "2026-05-01", "filed_on": "2026-03-05"}
+    for name, value in fields.items():
+        await page.fill(f"input[name={name}]", value)
+    await page.click("#filing-form button[type=submit]")      # once
+    bad = ["contract_no", "title", "seller_credit_code", "amount", "performance_end"]
+    await expect(page.locator(".error-summary li")).to_have_count(len(bad))
+    for name in bad:
+        await expect(page.locator(f".field-error[data-field={name}]")).to_be_visible()
+    await expect(page.locator(".error-summary li").nth(2)).to_contain_text("卖方统一社会信用代码：")
+    await expect(page.locator("#form-errors")).not_to_contain_text("seller_credit_code")
+    await expect(page.locator("input[name=seller_name]")).to_have_value(fields["seller_name"])   # kept
+    await expect(page.locator("input[name=amount]")).to_have_value("12.345")
+    await expect(subkind).to_have_value("cooperative")
+    await shot(page, "02b-registrar-every-error-at-once")
+    await context.close()
+
+
 async def test_inspector_records_a_revoking_finding(site):
     base, _ = site
     context, page = await logged_in(site, "inspector")
@@ -154,12 +194,30 @@ async def test_inspector_records_a_revoking_finding(site):
     await expect(page.locator("h1")).to_contain_text("检查事项")
     await shot(page, "06-inspector-item")
     await expect(page.locator("#split-total")).to_have_text("12,000,000.00")
+    # the evidence is a file, uploaded from the item page, and comes back as a download link
+    scan = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+    await page.set_input_files("#evidence-file", files=[{"name": "合同扫描件.pdf", "mimeType": "application/pdf",
+                                                          "buffer": scan}])
+    await page.fill("#evidence-form input[name=note]", "现场核查取得")
+    await page.click("#upload-evidence")
+    await expect(page.locator(".flash.ok[role=status]")).to_contain_text("已上传")
+    link = page.locator("#evidence-files a", has_text="合同扫描件.pdf")
+    await expect(link).to_be_visible()
+    async with page.expect_download() as download:
+        await link.click()
+    assert (await download.value).suggested_filename == "合同扫描件.pdf"
+    assert Path(await (await download.value).path()).read_bytes() == scan
     await page.select_option("#outcome", "revoked")
     await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
-    await page.fill("textarea[name=evidence]", "现场核查/2026-11-22/合同扫描件.pdf")
+    await page.fill("textarea[name=notes]", "卖方负责人确认按期拆分签订")
     await page.click("#record-finding")
     await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")
     await expect(page.locator("#filing-status")).to_have_text("已撤销")
+    # the finding comes back on the page: outcome, notes and the evidence it rests on
+    await expect(page.locator("#finding-outcome")).to_have_text("撤销登记")
+    await expect(page.locator("#finding-notes")).to_have_text("卖方负责人确认按期拆分签订")
+    await expect(page.locator("#finding-evidence")).to_contain_text("合同扫描件.pdf")
+    await expect(page.locator("#item-record")).to_contain_text("上传证据文件 合同扫描件.pdf")
     await shot(page, "07-inspector-finding-recorded")
     await context.close()
 

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from conftest import APP_PASSWORD, PASSWORD, app_url, filing_body, new_ref
+from conftest import APP_PASSWORD, PASSWORD, app_url, cli_env, filing_body, new_ref
 from techreg.db import roles
 from techreg.config import load_settings
 from techreg.db.embedded import EmbeddedPostgres
@@ -67,7 +67,7 @@ async def test_serve_refuses_an_outdated_schema(server, tmp_path):
             pass
     errors = info.value.exceptions if isinstance(info.value, BaseExceptionGroup) else [info.value]
     assert any(isinstance(e, SchemaOutdated) and "techreg migrate" in str(e) for e in errors)
-    env = {"TECHREG_DATABASE_URL": url, "TECHREG_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = cli_env(TECHREG_DATABASE_URL=url, TECHREG_DATA_DIR=str(tmp_path))
     result = subprocess.run([sys.executable, "-m", "techreg.cli", "serve", "--port", "0"], capture_output=True,
                             text=True, env=env, timeout=60)
     assert result.returncode != 0 and "techreg migrate" in result.stderr

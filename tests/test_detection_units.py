@@ -71,6 +71,18 @@ def test_backdated_sequence_inversion_flags_only_the_outlier():
     assert "倒挂" in f.reasons[0][0]
 
 
+def test_a_series_that_wobbles_accuses_only_a_step_far_beyond_its_wobble():
+    # numbers taken at drafting, one every 5 days; now and then a contract is signed ~45 days before its
+    # neighbours in number order: the series' own wobble, not back-dating
+    def series(early: dict[int, int]):
+        return [{"seq": k + 1, "signed": 5 * k - early.get(k, 0), "start": 5 * k - early.get(k, 0) + 5,
+                 "end": 5 * k + 200, "filed": 5 * k + 10} for k in range(50)]
+    wobble = {10: 45, 25: 45, 40: 45}
+    assert len(backdated.detect(Context(cols(series(wobble))))) == 0
+    # one contract claiming a date 150 days before its neighbours: far beyond the wobble
+    assert backdated.detect(Context(cols(series(wobble | {32: 150})))).rows.tolist() == [32]
+
+
 def test_a_series_begun_again_is_no_backdating():
     # numbers without a year: last year's run ended at 21, this year's starts again at 1
     rows = [{"seq": q, "signed": d, "start": d + 5, "end": d + 200, "filed": d + 10}

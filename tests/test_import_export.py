@@ -2,10 +2,11 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 
-from conftest import filing_body, new_ref, unique_point_code
+from conftest import cli_env, filing_body, new_ref, unique_point_code
 from techreg.registry.exporter import export_lines
 from techreg.registry.importer import import_stream
 
@@ -92,12 +93,12 @@ def test_cli_import_exit_status_and_messages(tmp_path, settings):
     path = tmp_path / "batch.jsonl"
     bad = filing_body(new_ref("C"), point, amount="-5")
     path.write_bytes(_lines(filing_body(new_ref("C"), point), bad))
-    env = {"TECHREG_DATABASE_URL": settings.database_url, "TECHREG_AUDIT_KEY": settings.audit_key,
-           "PATH": "/usr/bin:/bin"}
+    env = cli_env(TECHREG_DATABASE_URL=settings.database_url, TECHREG_AUDIT_KEY=settings.audit_key)
     result = subprocess.run([sys.executable, "-m", "techreg.cli", "import", str(path)], capture_output=True,
                             text=True, env=env)
     assert result.returncode == 1, result.stderr
     assert "line 2" in result.stderr and "amount" in result.stderr
+    assert "合同成交额" in result.stderr and '"-5"' in result.stderr      # the field's Chinese name, the value
     assert "1 imported" in result.stdout
     ok = tmp_path / "ok.jsonl"
     ok.write_bytes(_lines(filing_body(new_ref("C"), point)))

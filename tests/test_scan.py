@@ -2,10 +2,11 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 
-from conftest import filing_body, new_ref, party_code, unique_point_code
+from conftest import cli_env, filing_body, new_ref, party_code, unique_point_code
 from techreg.detection import backdated, duplicate, large_software, outlier, split
 from techreg.detection.scan import run_scan
 from techreg.detection.store import export_flags
@@ -48,8 +49,7 @@ async def test_full_and_incremental_scan_store_flags_with_evidence(conn, setting
 
 
 def test_cli_scan_and_flags_export(settings):
-    env = {"TECHREG_DATABASE_URL": settings.database_url, "TECHREG_AUDIT_KEY": settings.audit_key,
-           "PATH": "/usr/bin:/bin"}
+    env = cli_env(TECHREG_DATABASE_URL=settings.database_url, TECHREG_AUDIT_KEY=settings.audit_key)
     result = subprocess.run([sys.executable, "-m", "techreg.cli", "scan", "--full"], capture_output=True, text=True,
                             env=env)
     assert result.returncode == 0, result.stderr

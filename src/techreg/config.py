@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_attempts_per_minute: int = 10
     # requests per source address per minute on the public routes (no log-in)
     anonymous_requests_per_minute: int = 60
+    # largest evidence file an inspector may upload (bytes; default 20 MiB)
+    evidence_max_bytes: int = 20 * 1024 * 1024
     # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
     run_jobs: str = "auto"

@@ -36,3 +36,15 @@ class Conflict(DomainError):
 
 class TooManyRequests(DomainError):
     status_code = 429
+
+
+class TooLarge(DomainError):
+    status_code = 413
+
+
+class WrongContentType(DomainError):
+    status_code = 415
+
+
+class LengthRequired(DomainError):
+    status_code = 411

@@ -12,6 +12,9 @@ from ..registry.schema import EventOut, FilingOut, Kind
 Outcome = Literal["cleared", "rectification_ordered", "revoked", "deregistration_ordered", "referred"]
 OUTCOME_ZH = {"cleared": "未发现问题", "rectification_ordered": "责令整改", "revoked": "撤销登记",
               "deregistration_ordered": "责令注销", "referred": "移送查处"}
+OUTCOME_EN = {"cleared": "no problem found", "rectification_ordered": "rectification ordered",
+              "revoked": "registration revoked", "deregistration_ordered": "deregistration ordered",
+              "referred": "referred for investigation"}
 STRATUM_ZH = {"certainty": "必查（高风险）", "pps": "按风险加权抽取", "control": "对照组（随机）"}
 
 
@@ -110,11 +113,40 @@ class RelatedFiling(msgspec.Struct):
 class HistoryOut(msgspec.Struct):
     at: dt.datetime
     actor: str
-    action: str
+    action: str        # assigned | unassigned | conflict_declared | reassigned | evidence_added | evidence_withdrawn | finding
     detail: dict
+    inspector: str | None = None     # the user the detail's inspector_id names
 
 
-class ItemDetail(msgspec.Struct):
+class EvidenceOut(msgspec.Struct, kw_only=True):
+    """An evidence file on an item: what was uploaded, by whom and when, and whether it was withdrawn."""
+    id: int
+    file_name: str                   # as uploaded
+    media_type: str                  # from the content, not the name
+    size_bytes: int
+    sha256: str                      # hex, computed by the database from the stored bytes
+    note: str
+    uploaded_by: str
+    uploaded_at: dt.datetime
+    withdrawn: bool = False
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
+    withdraw_reason: str | None = None
+    download: str                    # the API address that returns the file (to those who may see the item)
+
+
+class FindingOut(msgspec.Struct, kw_only=True):
+    """The finding as recorded: outcome, reasons, notes, who decided and when, the evidence it rests on."""
+    outcome: Outcome
+    reasons: list[str]
+    notes: str
+    decided_by: str
+    decided_at: dt.datetime
+    evidence: list[int] = []         # the files (ids in `evidence`) not withdrawn when the finding was recorded
+    evidence_names: list[str] = []   # file names typed in before evidence was uploaded (older findings only)
+
+
+class ItemDetail(msgspec.Struct, kw_only=True):
     item: ItemOut
     campaign: str
     filing: FilingOut
@@ -122,13 +154,19 @@ class ItemDetail(msgspec.Struct):
     related: list[RelatedFiling]
     events: list[EventOut]
     history: list[HistoryOut]
+    finding: FindingOut | None = None
+    evidence: list[EvidenceOut] = []
 
 
 class FindingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     outcome: Outcome
     reasons: Annotated[list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(min_length=1, max_length=20)]
     notes: Annotated[str, Meta(max_length=4000)] = ""
-    evidence: Annotated[list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(max_length=50)] = []
+    # evidence files are uploaded to the item (POST /api/audit/items/{id}/evidence) before the finding
+
+
+class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
 
 
 class ConflictIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

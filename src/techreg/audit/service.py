@@ -9,12 +9,14 @@ import numpy as np
 
 from ..config import Settings
 from ..detection.store import flags_for_filing
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound
 from ..registry import service as registry
 from ..registry.schema import DecisionBody
 from ..registry.users import CurrentUser
-from . import sampling
+from . import evidence, sampling
+from .access import item_for, require as _require
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
+                     FindingOut,
                      StratumEstimate,
                      HistoryOut, ItemDetail, ItemOut, PublicCampaign, PublicItem, QueueItem, RelatedFiling, VerifyOut)
 
@@ -43,11 +45,6 @@ def _params(body: CampaignIn) -> dict:
 def _draw_params(params: dict) -> sampling.DrawParams:
     return sampling.DrawParams(params["sample_size"], params["certainty_cutoff"], params["control_share"],
                                params.get("floor_weight", 0.02))
-
-
-def _require(user: CurrentUser, *roles: str) -> None:
-    if user.role not in roles:
-        raise Forbidden("无权执行此操作", f"only {', '.join(roles)} may do this")
 
 
 async def create_campaign(conn: asyncpg.Connection, user: CurrentUser, body: CampaignIn, settings: Settings,
@@ -237,43 +234,54 @@ async def queue(conn: asyncpg.Connection, user: CurrentUser, *, status: str | No
     return [msgspec.convert(dict(r), QueueItem) for r in rows]
 
 
-async def _item_for(conn: asyncpg.Connection, user: CurrentUser, item_id: int, *, lock: bool = False):
-    row = await conn.fetchrow(f"SELECT i.*, f.ref FROM audit_items i JOIN filings f ON f.id = i.filing_id"
-                              f" WHERE i.id = $1{' FOR UPDATE OF i' if lock else ''}", item_id)
-    # an inspector sees only their own items; anything else is as if it did not exist
-    if row is None or not (user.role in ("supervisor", "admin") or
-                           (user.role == "inspector" and row["inspector_id"] == user.id)):
-        raise NotFound(f"检查事项 {item_id} 不存在或不在您的队列中", f"audit item {item_id} not found in your queue")
-    return row
-
-
 async def _item_out(conn: asyncpg.Connection, item_id: int) -> ItemOut:
     row = await conn.fetchrow(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE i.id = $1", item_id)
     return msgspec.convert(dict(row), ItemOut)
 
 
+# An item's record, each entry with the user its inspector_id names (assignments, conflicts, reassignments).
+ITEM_HISTORY = """
+    SELECT h.at, h.actor, h.action, h.detail, u.username AS inspector
+    FROM audit_item_history h LEFT JOIN users u ON u.id = (h.detail->>'inspector_id')::bigint
+    WHERE h.item_id = $1 ORDER BY h.id
+"""
+# The evidence files the recorded finding rests on, as its record entry names them.
+FINDING_EVIDENCE = """
+    SELECT detail->'evidence' FROM audit_item_history WHERE item_id = $1 AND action = 'finding' ORDER BY id DESC LIMIT 1
+"""
+
+
+async def _finding(conn: asyncpg.Connection, row) -> FindingOut | None:
+    if row["status"] != "done":
+        return None
+    return FindingOut(outcome=row["outcome"], reasons=list(row["reasons"] or []), notes=row["notes"] or "",
+                      decided_by=row["decided_by"], decided_at=row["decided_at"],
+                      evidence=list(await conn.fetchval(FINDING_EVIDENCE, row["id"]) or []),
+                      evidence_names=list(row["evidence"] or []))
+
+
 async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int) -> ItemDetail:
-    row = await _item_for(conn, user, item_id)
+    row = await item_for(conn, user, item_id)
     filing = await registry.get_filing(conn, user, row["ref"])
     flags = await flags_for_filing(conn, row["filing_id"])
     related_refs = sorted({ref for f in flags if f.active for ref in f.related})
     related = await conn.fetch("""
         SELECT ref, reg_no, title, seller_name, buyer_name, tech_amount::text, signed_on, point_code, status
         FROM filings WHERE ref = any($1::text[]) ORDER BY signed_on, ref""", related_refs)
-    history = await conn.fetch("SELECT at, actor, action, detail FROM audit_item_history WHERE item_id = $1"
-                               " ORDER BY id", item_id)
+    history = await conn.fetch(ITEM_HISTORY, item_id)
     campaign = await conn.fetchval("SELECT name FROM campaigns WHERE id = $1", row["campaign_id"])
-    return ItemDetail(await _item_out(conn, item_id), campaign, filing, flags,
-                      [msgspec.convert(dict(r), RelatedFiling) for r in related],
-                      await registry.filing_events(conn, user, row["ref"]),
-                      [msgspec.convert(dict(r), HistoryOut) for r in history])
+    return ItemDetail(item=await _item_out(conn, item_id), campaign=campaign, filing=filing, flags=flags,
+                      related=[msgspec.convert(dict(r), RelatedFiling) for r in related],
+                      events=await registry.filing_events(conn, user, row["ref"]),
+                      history=[msgspec.convert(dict(r), HistoryOut) for r in history],
+                      finding=await _finding(conn, row), evidence=await evidence.of_item(conn, item_id))
 
 
 async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser,
                          item_id: int, body: FindingIn) -> ItemOut:
     """The finding, and for 'revoked' the revocation, in one transaction; a second finding is a 409."""
     _require(user, "inspector")
-    row = await _item_for(conn, user, item_id, lock=True)
+    row = await item_for(conn, user, item_id, lock=True)
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"],
                        outcome=row["outcome"])
@@ -283,18 +291,20 @@ async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Setting
                                                note=f"检查事项 #{item_id}：" + "；".join(body.reasons)),
                                   via="finding")
     await conn.execute("""
-        UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4, evidence = $5,
-               decided_by = $6, decided_at = now()
-        WHERE id = $1""", item_id, body.outcome, body.reasons, body.notes, body.evidence, user.username)
+        UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4,
+               decided_by = $5, decided_at = now()
+        WHERE id = $1""", item_id, body.outcome, body.reasons, body.notes, user.username)
+    # the record names the evidence the finding rests on: the item's files not withdrawn at this moment
     await conn.execute("INSERT INTO audit_item_history (item_id, actor, action, detail) VALUES ($1, $2, 'finding', $3)",
-                       item_id, user.username, {"outcome": body.outcome, "reasons": body.reasons})
+                       item_id, user.username, {"outcome": body.outcome, "reasons": body.reasons,
+                                                "evidence": await evidence.standing(conn, item_id)})
     return await _item_out(conn, item_id)
 
 
 async def declare_conflict(conn: asyncpg.Connection, user: CurrentUser, item_id: int, body: ConflictIn) -> ItemOut:
     """回避: the item goes to another inspector by the same rule and seed, on the record."""
     _require(user, "inspector")
-    row = await _item_for(conn, user, item_id, lock=True)
+    row = await item_for(conn, user, item_id, lock=True)
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"])
     if body.party:

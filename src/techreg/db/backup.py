@@ -103,5 +103,17 @@ async def restore(dump: Path, url: str, grants_sql: str) -> Manifest:
     return manifest
 
 
+def service_grants() -> str:
+    """The service role's grants (roles live outside a database, so a restore gives them again): 0015's, then
+    the one-line grants and revocations of later migrations (0016 keeps evidence append-only by privilege)."""
+    from .migrate import load_migrations
+
+    migrations = load_migrations()
+    app_role = next(m for m in migrations if m.name == "app_role")
+    later = [line for m in migrations if m.version > app_role.version for line in m.sql.splitlines()
+             if line.startswith(("GRANT ", "REVOKE "))]
+    return "\n".join([app_role.sql, *later])
+
+
 def manifest_text(m: Manifest) -> str:
     return json.dumps(msgspec.to_builtins(m), ensure_ascii=False)

@@ -39,6 +39,8 @@ class Settings:
                                                   "most this share of steps (one jump always allowed)")
     sequence_max_step: float = setting(20, "... and whose consecutive numbers are at most this far apart (median): "
                                            "numbers handed out in turn, not drawn at random")
+    sequence_wobble_factor: float = setting(2.0, "... and out of order by more than this many times the series' own "
+                                                 "wobble (its third-largest backward step in number order)")
     late_filing_days: int = setting(180, "applied this long after signing: added to other evidence, never a flag alone")
     min_score: float = setting(0.3, "flag filings scoring at least this")
 
@@ -53,7 +55,7 @@ MIN_LATER_NEIGHBOURS = 2      # of them, signed after the tolerance, for a numbe
 
 
 def sequence_gap(c: Columns, tolerance_days: int = 30, min_contracts: int = 4,
-                 max_drop_share: float = 0.1, max_step: float = 20) -> np.ndarray:
+                 max_drop_share: float = 0.1, max_step: float = 20, wobble_factor: float = 2.0) -> np.ndarray:
     """Days by which a filing's signing date precedes the signing of at least two of the seller's nearest
     lower-numbered contracts in the same series (seller and number prefix); 0 where numbering says nothing."""
     n = len(c)
@@ -113,8 +115,27 @@ def sequence_gap(c: Columns, tolerance_days: int = 30, min_contracts: int = 4,
         med, _ = group_median(group_index[steps], step[steps].astype(float))
         median_step[group_index[steps]] = med
     trusted = (group_size >= min_contracts) & (drops <= allowed) & (median_step <= max_step)
+    # and out of place by more than the series' own wobble: numbers taken at drafting and signed weeks
+    # later make small backward steps all along; a back-dated contract makes one step far larger. The
+    # wobble is the series' third-largest backward step (the largest two may be back-dated themselves)
+    back = np.where(first, 0, np.maximum(np.r_[0, signed[:-1] - signed[1:]], 0))
+    wobble = _kth_largest(group_index, back, len(group_size), 3)
+    local_gap = np.where(local_gap > wobble_factor * wobble[group_index], local_gap, 0)
     gap[idx[order]] = np.where(trusted[group_index], local_gap, 0)
     return gap
+
+
+
+def _kth_largest(group: np.ndarray, values: np.ndarray, groups: int, k: int) -> np.ndarray:
+    """Per group: its k-th largest value (0 where it has fewer than k)."""
+    order = np.lexsort((-values, group))
+    g, v = group[order], values[order]
+    starts = np.r_[0, np.nonzero(g[1:] != g[:-1])[0] + 1]
+    counts = np.diff(np.r_[starts, len(g)])
+    out = np.zeros(groups)
+    enough = counts >= k
+    out[g[starts[enough]]] = v[starts[enough] + k - 1]
+    return out
 
 
 def detect(ctx: Context) -> Flags:
@@ -126,7 +147,7 @@ def detect(ctx: Context) -> Flags:
     after_end = (c.signed - c.perf_end).astype(np.int64)         # > 0: signed after the work ended
     late = (c.filed - c.signed).astype(np.int64)
     seq_gap = sequence_gap(c, s.sequence_tolerance_days, s.sequence_min_contracts, s.sequence_max_drop_share,
-                           s.sequence_max_step)
+                           s.sequence_max_step, s.sequence_wobble_factor)
 
     s_before = np.where(before > s.weak_days, _ramp(before, s.weak_days, s.strong_days, 0.4, 0.95), 0.0)
     s_after = np.where(after_end > 0, 0.97, 0.0)

@@ -106,11 +106,13 @@ INSERT_FILINGS = """
 """
 
 
-class LineError(msgspec.Struct):
+class LineError(msgspec.Struct, omit_defaults=True):
+    """One bad field of one line (a line with three bad fields has three)."""
     line: int
     field: str
     message: str
     message_en: str
+    value: str | int | float | bool | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class ImportReport(msgspec.Struct):
@@ -159,7 +161,7 @@ def parse_batch(batch: list[tuple[int, bytes | None]], key: bytes, actor: str, d
         try:
             f = decode_filing(raw)
         except FilingRejected as exc:
-            errors.extend(LineError(number, e.field, e.message, e.message_en) for e in exc.errors)
+            errors.extend(LineError(number, e.field, e.message, e.message_en, e.value) for e in exc.errors)
             continue
         status = f.status
         state = filing_state(f, status=status, registrar=f.registrar, reg_no=f.reg_no)

@@ -23,14 +23,20 @@ DOMAIN_ZH = {"electronic_information": "电子信息", "advanced_manufacturing":
              "environment": "环境保护", "nuclear": "核应用", "biomedicine": "生物医药", "urban_social": "城市建设与社会发展"}
 FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
 Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
+STATUS_ZH = {"submitted": "待审查", "returned": "退回补正", "registered": "已登记", "refused": "不予登记",
+             "revoked": "已撤销", "cancelled": "已注销"}
 
-SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {
-    "development": frozenset({"commissioned", "cooperative"}),
-    "transfer": frozenset({"patent", "patent_application", "technical_secret", "other"}),
-    "license": frozenset({"patent", "technical_secret", "other"}),
-    "consulting": frozenset(),
-    "service": frozenset({"service", "training", "intermediary"}),
+# the subkinds each kind allows, in the order a person picks from, with their names in the registration rules
+# (技术合同认定规则): the same code can read differently under two kinds (patent: 专利权转让 / 专利实施许可)
+SUBKIND_ZH: dict[str, dict[str, str]] = {
+    "development": {"commissioned": "委托开发", "cooperative": "合作开发"},
+    "transfer": {"patent": "专利权转让", "patent_application": "专利申请权转让", "technical_secret": "技术秘密转让",
+                 "other": "其他技术转让"},
+    "license": {"patent": "专利实施许可", "technical_secret": "技术秘密使用许可", "other": "其他技术许可"},
+    "consulting": {},
+    "service": {"service": "技术服务", "training": "技术培训", "intermediary": "技术中介"},
 }
+SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND_ZH.items()}
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$"
 REGION_PATTERN = r"^[0-9]{6}$"
@@ -74,10 +80,14 @@ class FilingV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, k
     reg_no: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
 
 
-class FieldError(msgspec.Struct):
+class FieldError(msgspec.Struct, omit_defaults=True):
+    """One bad field: its path (`seller.credit_code`), the reason in Chinese and English, the value that was
+    refused when it is short plain text or a number, and the allowed values (code -> Chinese name) of a choice."""
     field: str
     message: str
     message_en: str
+    value: str | int | float | bool | None | msgspec.UnsetType = msgspec.UNSET
+    allowed: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
 
 
 class PartyOut(msgspec.Struct):

@@ -19,7 +19,7 @@ from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
-                     RefusalReason, RevocationReason, DecisionBody)
+                     RefusalReason, RevocationReason, DecisionBody, STATUS_ZH)
 from .users import CurrentUser
 
 FILING_COLUMNS = """
@@ -41,8 +41,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 ACTION_ZH = {"register": "登记", "refuse": "不予登记", "return": "退回补正", "resubmit": "重新提交",
              "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入"}
-STATUS_ZH = {"submitted": "待审查", "returned": "退回补正", "registered": "已登记", "refused": "不予登记",
-             "revoked": "已撤销", "cancelled": "已注销"}
 REFUSAL_REASONS = frozenset(RefusalReason.__args__)
 REVOCATION_REASONS = frozenset(RevocationReason.__args__)
 
@@ -69,15 +67,42 @@ def _may_see(user: CurrentUser, point_code: str, inspector_ok: bool = False) -> 
     return inspector_ok
 
 
-async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int) -> bool:
-    """Inspectors read the filings in their own audit queue (see techreg.audit)."""
+# An inspector reads the filings of their own audit queue, and the filings the flags on those cite as evidence
+# (the other parts of a split, the seller's other contracts, the earlier filing of a duplicate).
+INSPECTOR_MAY_READ = """
+    SELECT EXISTS (SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2)
+        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
+                   WHERE i.inspector_id = $2 AND $3 = any(g.related))
+"""
+# Of the given refs, those an inspector may read by the rule above.
+INSPECTOR_READABLE = """
+    SELECT f.ref FROM filings f
+    WHERE f.ref = any($1::text[]) AND (
+        EXISTS (SELECT 1 FROM audit_items WHERE filing_id = f.id AND inspector_id = $2)
+        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
+                   WHERE i.inspector_id = $2 AND f.ref = any(g.related)))
+"""
+# Of the given refs, the filings that exist, with their point.
+POINTS_OF_REFS = "SELECT ref, point_code FROM filings WHERE ref = any($1::text[])"
+
+
+async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int, ref: str) -> bool:
+    """Inspectors read the filings in their own audit queue and the evidence those cite (see techreg.audit)."""
     if user.role != "inspector":
         return False
     has_audit = await conn.fetchval("SELECT to_regclass('audit_items') IS NOT NULL")
     if not has_audit:
         return False
-    return bool(await conn.fetchval(
-        "SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2 LIMIT 1", filing_id, user.id))
+    return bool(await conn.fetchval(INSPECTOR_MAY_READ, filing_id, user.id, ref))
+
+
+async def readable_refs(conn: asyncpg.Connection, user: CurrentUser, refs: list[str]) -> set[str]:
+    """Of `refs`, the filings this user may open (the same rule as reading one): evidence links only those."""
+    if not refs:
+        return set()
+    if user.role == "inspector":
+        return {r["ref"] for r in await conn.fetch(INSPECTOR_READABLE, sorted(set(refs)), user.id)}
+    return {r["ref"] for r in await conn.fetch(POINTS_OF_REFS, sorted(set(refs))) if _may_see(user, r["point_code"])}
 
 
 def _not_found(ref: str) -> NotFound:
@@ -90,7 +115,7 @@ async def _load(conn: asyncpg.Connection, user: CurrentUser, ref: str, *, lock: 
         + (" FOR UPDATE" if lock else ""), ref)
     if row is None:
         raise _not_found(ref)
-    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"])):
+    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"], ref)):
         raise _not_found(ref)
     return row
 
@@ -146,10 +171,7 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
     """Who handled the filing: the acting registrar, never a name the client sends; an administrator filing
     on a point's behalf may name one of that point's registrars."""
     if user.role == "registrar":
-        if f.registrar not in (None, user.username):
-            raise FilingRejected([FieldError("registrar", "登记员即当前登录的登记员，不能填写他人",
-                                             "the registrar is the registrar logged in; another cannot be named")])
-        return user.username
+        return user.username     # naming another is refused with the filing's other errors (create_filing)
     if f.registrar is None:
         return None
     if not await conn.fetchval("SELECT 1 FROM users WHERE username = $1 AND role = 'registrar' AND point_code = $2",
@@ -160,12 +182,15 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
 
 
 async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
-    errors = rule_errors(f)
+    errors = rule_errors(f)             # every error of the filing in one answer, these two included
+    if f.status != "submitted" or f.reg_no is not None:
+        errors.append(FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
+                                 "new filings are submitted; back-fill history with `techreg import`", f.status))
+    if user.role == "registrar" and f.registrar not in (None, user.username):
+        errors.append(FieldError("registrar", "登记员即当前登录的登记员，不能填写他人",
+                                 "the registrar is the registrar logged in; another cannot be named", f.registrar))
     if errors:
         raise FilingRejected(errors)
-    if f.status != "submitted" or f.reg_no is not None:
-        raise FilingRejected([FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
-                                         "new filings are submitted; back-fill history with `techreg import`")])
     if user.role == "registrar" and f.point != user.point_code:
         raise Forbidden(f"登记员只能为本登记点（{user.point_code}）提交申请",
                         f"a registrar can only file at their own point ({user.point_code})")

@@ -1,5 +1,6 @@
 """Bearer-token (or session-cookie) authentication on every route, and role guards."""
 
+import re
 import time
 
 from litestar.connection import ASGIConnection
@@ -57,6 +58,8 @@ class SessionCache:
 
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# the API routes that take a file (multipart/form-data) instead of JSON
+MULTIPART_ROUTES = re.compile(r"^/api/audit/items/[0-9]+/evidence$")
 
 
 def check_request_origin(connection: ASGIConnection) -> None:
@@ -80,7 +83,8 @@ def check_json_body(connection: ASGIConnection) -> None:
     if (connection.scope.get("method") in UNSAFE and connection.url.path.startswith("/api/")
             and connection.headers.get("content-length", "0") not in ("", "0")):
         kind = (connection.headers.get("content-type") or "").split(";")[0].strip().lower()
-        if kind != "application/json":
+        if kind != "application/json" and not (kind == "multipart/form-data"
+                                               and MULTIPART_ROUTES.match(connection.url.path)):
             raise UnsupportedMediaType()
 
 

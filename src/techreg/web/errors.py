@@ -1,9 +1,11 @@
 """Map every error to a clear, bilingual JSON answer with the right status. Never a bare 500."""
 
 import logging
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
+from msgspec import Meta
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -55,10 +57,10 @@ def domain_error(request: Request, exc: DomainError) -> Response:
 
 
 def filing_rejected(_: Request, exc: FilingRejected) -> Response:
-    return _json(400, {"detail": "申请内容有误 / the filing has errors", "message": "申请内容有误",
-                       "message_en": "the filing has errors",
-                       "errors": [{"field": e.field, "message": e.message, "message_en": e.message_en}
-                                  for e in exc.errors]})
+    count = len(exc.errors)
+    return _json(400, {"detail": f"申请内容有 {count} 处错误 / the filing has {count} error(s)",
+                       "message": f"申请内容有 {count} 处错误", "message_en": f"the filing has {count} error(s)",
+                       "errors": [msgspec.to_builtins(e) for e in exc.errors]})
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
@@ -146,6 +148,10 @@ class ErrorItem(msgspec.Struct):
     field: str
     message: str
     message_en: str
+    # the refused value as sent, when it is short plain text, a number, a boolean or null
+    value: Annotated[Any, Meta(description="被拒绝的值（简短时）/ the refused value, when short")] = msgspec.UNSET
+    allowed: Annotated[dict[str, str], Meta(description="可选值：代码 → 中文名 / a choice's codes -> Chinese names")
+                       ] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):

@@ -1,13 +1,15 @@
 import asyncpg
 from litestar import Controller, Request, get, post
-from litestar.response import Template
+from litestar.response import Response, Template
 
 from ..params import DbId
-from ...audit import service
+from ...audit import evidence, service
 from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
-                             Estimate, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem, VerifyOut)
+                             Estimate, EvidenceOut, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem,
+                             VerifyOut, WithdrawIn)
 from ...config import Settings
 from ..auth import anonymous_limit
+from ..files import UploadOperation, attachment, read_upload
 from ..pages.common import page
 
 
@@ -112,3 +114,28 @@ class AuditController(Controller):
           status_code=200)
     async def conflict(self, request: Request, item_id: DbId, data: ConflictIn, db: asyncpg.Connection) -> ItemOut:
         return await service.declare_conflict(db, request.user, item_id, data)
+
+    # the size limit is the setting's (TECHREG_EVIDENCE_MAX_BYTES), checked against Content-Length before reading
+    @post("/items/{item_id:int}/evidence", status_code=201, request_max_body_size=None, operation_class=UploadOperation,
+          summary="上传证据文件（multipart/form-data：file，可选 note）/ upload an evidence file "
+                  "(multipart/form-data: file, optional note)",
+          description="检查员在事项结论前上传；PDF、图片、Office 文档、纯文本/CSV、ZIP，按内容识别类型；上限见 "
+                      "TECHREG_EVIDENCE_MAX_BYTES（默认 20 MB）。The item's inspector, while it is open. The type is "
+                      "told from the content and must agree with the name's extension; programs and web pages are "
+                      "refused (400), files over the limit 413, a body that is not multipart 415.")
+    async def add_evidence(self, request: Request, item_id: DbId, db: asyncpg.Connection,
+                           settings: Settings) -> EvidenceOut:
+        await evidence.may_add(db, request.user, item_id)          # who may, before a byte is read
+        return await evidence.add(db, request.user, settings, item_id, await read_upload(request, settings))
+
+    @get("/items/{item_id:int}/evidence/{file_id:int}", media_type="application/octet-stream",
+         summary="下载证据文件（附件）/ download an evidence file (as an attachment)")
+    async def download_evidence(self, request: Request, item_id: DbId, file_id: DbId,
+                                db: asyncpg.Connection) -> Response:
+        return attachment(*await evidence.download(db, request.user, item_id, file_id))
+
+    @post("/items/{item_id:int}/evidence/{file_id:int}/withdraw", status_code=200,
+          summary="撤回证据文件（留档，不删除）/ withdraw an evidence file (kept on record, never deleted)")
+    async def withdraw_evidence(self, request: Request, item_id: DbId, file_id: DbId, data: WithdrawIn,
+                                db: asyncpg.Connection) -> EvidenceOut:
+        return await evidence.withdraw(db, request.user, item_id, file_id, data)

@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import HeaderParameter, Parameter
 from litestar.response import Response
 
+from ..bodies import Checked
 from ..params import OptionalDbId
 from ...config import Settings
 from ...registry import idempotency, service
@@ -18,7 +19,9 @@ class FilingController(Controller):
     path = "/api/filings"
     tags = ["filings 技术合同登记"]
 
-    @post("/", summary="提交登记申请 / file a contract (filing format v1)", status_code=201)
+    @post("/", summary="提交登记申请 / file a contract (filing format v1)", status_code=201,
+          description="一次答复列出申请中的全部错误（每个字段一条）/ a 400 lists every bad field of the filing at once",
+          dto=Checked[FilingV1], return_dto=None)
     async def create(self, request: Request, data: FilingV1, db: asyncpg.Connection, audit_key: bytes,
                      idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
                      ) -> Response[FilingOut]:
@@ -50,7 +53,8 @@ class FilingController(Controller):
     async def read(self, request: Request, ref: str, db: asyncpg.Connection) -> FilingOut:
         return await service.get_filing(db, request.user, ref)
 
-    @patch("/{ref:str}", summary="补正 / correct a submitted or returned filing")
+    @patch("/{ref:str}", summary="补正 / correct a submitted or returned filing", dto=Checked[FilingCorrection],
+           return_dto=None)
     async def correct(self, request: Request, ref: str, data: FilingCorrection, db: asyncpg.Connection,
                       audit_key: bytes) -> FilingOut:
         return await service.correct_filing(db, audit_key, request.user, ref, data)

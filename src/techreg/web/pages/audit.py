@@ -10,16 +10,19 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 
 from ..params import DbId
-from ...audit import service as audit
-from ...audit.schema import OUTCOME_ZH, STRATUM_ZH, CampaignIn, ConflictIn, FindingIn
+from ...audit import evidence, service as audit
+from ...audit.filetypes import ALLOWED_EXTENSIONS
+from ...audit.schema import OUTCOME_EN, OUTCOME_ZH, STRATUM_ZH, CampaignIn, ConflictIn, FindingIn, WithdrawIn
 from ...config import Settings
-from ...errors import Conflict, InvalidInput
+from ...errors import Conflict, DomainError, InvalidInput
 from ...registry.schema import KIND_ZH
-from ...registry.service import STATUS_ZH
+from ...registry.service import STATUS_ZH, readable_refs
 from ...scheduling.engine import history, job_list
 from ..auth import requires
+from ..files import attachment, read_upload
 from .common import back, export, page
 from .dashboard import dashboard_data
+from .trail import TRAIL
 
 STAFF = requires("supervisor", "admin")
 QUEUE_COLUMNS = [("id", "事项 item"), ("campaign", "抽查任务 campaign"), ("ref", "申请编号 ref"),
@@ -61,9 +64,13 @@ class AuditPages(Controller):
         is_split = any(f.kind == "split" and f.active for f in detail.flags)
         total = (detail.filing.tech_amount + sum((Decimal(r.tech_amount) for r in detail.related), Decimal(0))
                  if is_split else None)
-        return page(request, "item.html", d=detail, outcome_zh=OUTCOME_ZH, stratum_zh=STRATUM_ZH,
-                    status_zh=STATUS_ZH, kind_zh=KIND_ZH, split_total=total,
-                    lines=[settings.large_line, settings.delegation_line])
+        cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
+        return page(request, "item.html", d=detail, outcome_zh=OUTCOME_ZH, outcome_en=OUTCOME_EN,
+                    stratum_zh=STRATUM_ZH, status_zh=STATUS_ZH, kind_zh=KIND_ZH, split_total=total,
+                    lines=[settings.large_line, settings.delegation_line],
+                    readable=await readable_refs(db, request.user, cited),
+                    accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
+                    **TRAIL)
 
     @post("/queue/{item_id:int}/finding")
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
@@ -71,8 +78,7 @@ class AuditPages(Controller):
         form = await request.form()
         try:
             body = msgspec.convert({"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
-                                    "notes": form.get("notes", "") or "",
-                                    "evidence": _lines(form.get("evidence", ""))}, FindingIn)
+                                    "notes": form.get("notes", "") or ""}, FindingIn)
             async with db.transaction():
                 await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
         except msgspec.ValidationError as exc:
@@ -80,6 +86,40 @@ class AuditPages(Controller):
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
         return back(f"/queue/{item_id}", msg="检查结论已记录 / finding recorded")
+
+    # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
+    @post("/queue/{item_id:int}/evidence", request_max_body_size=None)
+    async def add_evidence(self, request: Request, item_id: DbId, db: asyncpg.Connection,
+                           settings: Settings) -> Redirect:
+        try:
+            await evidence.may_add(db, request.user, item_id)
+            upload = await read_upload(request, settings)
+            async with db.transaction():
+                added = await evidence.add(db, request.user, settings, item_id, upload)
+        except DomainError as exc:
+            if exc.status_code in (401, 403, 404):     # refusals propagate as error pages
+                raise
+            return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
+        return back(f"/queue/{item_id}", msg=f"证据文件 {added.file_name} 已上传 / evidence file uploaded")
+
+    @get("/queue/{item_id:int}/evidence/{file_id:int}")
+    async def download_evidence(self, request: Request, item_id: DbId, file_id: DbId,
+                                db: asyncpg.Connection) -> Response:
+        return attachment(*await evidence.download(db, request.user, item_id, file_id))
+
+    @post("/queue/{item_id:int}/evidence/{file_id:int}/withdraw")
+    async def withdraw_evidence(self, request: Request, item_id: DbId, file_id: DbId,
+                                db: asyncpg.Connection) -> Redirect:
+        form = await request.form()
+        try:
+            body = msgspec.convert({"reason": form.get("reason", "")}, WithdrawIn)
+            async with db.transaction():
+                withdrawn = await evidence.withdraw(db, request.user, item_id, file_id, body)
+        except msgspec.ValidationError:
+            return back(f"/queue/{item_id}", err="请说明撤回的理由 / say why the file is withdrawn")
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
+            return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
+        return back(f"/queue/{item_id}", msg=f"证据文件 {withdrawn.file_name} 已撤回（留档）/ evidence file withdrawn")
 
     @post("/queue/{item_id:int}/conflict")
     async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> Redirect:

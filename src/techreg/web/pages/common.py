@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.response import Redirect, Response, Template
 
 from ...detection.detectors import DETECTORS
+from .trail import local_time
 
 LANG_COOKIE = "techreg_lang"
 # flag kinds are named where the detectors are registered (detection.detectors.DETECTORS)
@@ -25,8 +26,13 @@ def page(request: Request, template: str, **context) -> Template:
     def t(zh: str, en: str) -> str:         # Chinese first; English when switched
         return en if language == "en" else zh
 
+    timezone = request.app.state.settings.timezone
+
+    def when(value: dt.datetime | None) -> str:      # times a person reads: the office's zone, labelled
+        return local_time(value, timezone)
+
     user = request.scope.get("user")
-    return Template(template, context={"user": user, "lang": language, "t": t, "flag_zh": FLAG_KIND_ZH,
+    return Template(template, context={"user": user, "lang": language, "t": t, "when": when, "flag_zh": FLAG_KIND_ZH,
                                        "flash": request.query_params.get("msg"),
                                        "error": request.query_params.get("err"), **context})
 

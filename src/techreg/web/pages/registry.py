@@ -18,20 +18,19 @@ from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import service, users
-from ...registry.rules import FilingRejected, decode_filing
-from ...registry.schema import DOMAIN_ZH, KIND_ZH, DecisionBody, Domain, Kind, RefusalReason
+from ...registry.rules import FilingRejected, decode_filing, field_label
+from ...registry.schema import DOMAIN_ZH, KIND_ZH, SUBKIND_ZH, DecisionBody, Domain, FieldError, Kind, RefusalReason
 from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
 from .common import LANG_COOKIE, back, export, page
+from .trail import REFUSAL_ZH, TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-REFUSAL_ZH = {"void_or_not_effective": "合同无效或尚未生效", "not_technology_contract": "不属于技术合同",
-              "unclear_terms": "当事人、标的或价款不明确", "approval_missing": "缺少须经批准的批准文件",
-              "title_mismatch": "合同名称与权利义务不符且未更正", "restrictive_clauses": "含有限制性条款",
-              "proofs_missing": "缺少证明文件", "seal_mismatch": "未盖章或印章与当事人不符", "other": "其他"}
 FILING_FIELDS = ["ref", "contract_no", "title", "kind", "subkind", "domain", "seller_name", "seller_credit_code",
                  "seller_region", "buyer_name", "buyer_credit_code", "buyer_region", "amount", "tech_amount",
                  "signed_on", "performance_start", "performance_end", "filed_on", "description"]
+# input name -> field path of format v1 (seller_credit_code -> seller.credit_code)
+FIELD_PATHS = {n: n.replace("_", ".", 1) if n.startswith(("seller_", "buyer_")) else n for n in FILING_FIELDS}
 REQUIRED = {"ref", "contract_no", "title", "kind", "domain", "seller_name", "seller_credit_code", "buyer_name",
             "buyer_credit_code", "amount", "tech_amount", "signed_on", "performance_start", "performance_end",
             "filed_on"}
@@ -47,35 +46,44 @@ def _values(data: dict) -> dict:
     return values
 
 
-def _by_field(exc: FilingRejected) -> dict[str, str]:
-    return {(e.field.replace(".", "_") if e.field else "form"): f"{e.message} / {e.message_en}" for e in exc.errors}
+def _body(values: dict, point: str | None) -> str:
+    """The form as a filing of format v1 (JSON), blank fields left out: the same decoder as the API and the
+    importer then names every missing or bad field at once."""
+    v = {k: value for k, value in values.items() if value}
+    party = {side: {name: v[f"{side}_{name}"].upper() if name == "credit_code" else v[f"{side}_{name}"]
+                    for name in ("name", "credit_code", "region") if f"{side}_{name}" in v}
+             for side in ("seller", "buyer")}
+    body = {k: v[k] for k in ("ref", "contract_no", "title", "kind", "subkind", "domain", "amount", "tech_amount",
+                              "signed_on", "performance_start", "performance_end", "filed_on", "description")
+            if k in v}
+    return json.dumps({**body, "software": bool(v.get("software")), **party, "point": point or ""},
+                      ensure_ascii=False)
 
 
-# stand-ins for fields not filled yet, so the live check can run the full rules on the others
-def _body(values: dict, point: str | None, *, placeholders: bool = False) -> dict:
-    v = dict(values)
-    if placeholders:
-        from ...registry.creditcode import make_code
-        signed = v["signed_on"] or "2000-01-01"
-        fill = {"ref": "check", "contract_no": "check", "title": "check", "seller_name": "卖方",
-                "buyer_name": "买方", "seller_credit_code": make_code("91310101AAAAAAAAA"),
-                "buyer_credit_code": make_code("91310101BBBBBBBBB"), "amount": v["tech_amount"] or "1.00",
-                "tech_amount": "0.00", "signed_on": signed, "performance_start": signed,
-                "performance_end": v["performance_start"] or signed, "filed_on": signed}
-        v.update({k: fill[k] for k in fill if not v.get(k)})
-    return {
-        "ref": v["ref"], "contract_no": v["contract_no"], "title": v["title"], "kind": v["kind"] or "development",
-        "software": bool(v["software"]), "domain": v["domain"] or "electronic_information",
-        "seller": {"name": v["seller_name"], "credit_code": v["seller_credit_code"].upper(),
-                   **({"region": v["seller_region"]} if v["seller_region"] else {})},
-        "buyer": {"name": v["buyer_name"], "credit_code": v["buyer_credit_code"].upper(),
-                  **({"region": v["buyer_region"]} if v["buyer_region"] else {})},
-        "amount": v["amount"], "tech_amount": v["tech_amount"], "signed_on": v["signed_on"],
-        "performance_start": v["performance_start"], "performance_end": v["performance_end"],
-        "filed_on": v["filed_on"], "point": point or "",
-        **({"subkind": v["subkind"]} if v["subkind"] else {}),
-        **({"description": v["description"]} if v["description"] else {}),
-    }
+class FormError(msgspec.Struct):
+    """One error as the form shows it: the input it belongs to (None: the filing as a whole), its Chinese
+    label, the reason."""
+    name: str | None
+    label: str
+    message: str
+    message_en: str
+
+
+def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool) -> list[FormError]:
+    """Errors by input in the form's order, each labelled in Chinese; a required input left blank says so."""
+    shown: dict[str, FormError] = {}
+    others: list[FormError] = []
+    for e in errors:
+        name = e.field.replace(".", "_", 1)
+        if name in FIELD_PATHS:
+            shown.setdefault(name, FormError(name, field_label(e.field), e.message, e.message_en))
+        else:
+            others.append(FormError(None, field_label(e.field), e.message, e.message_en))
+    if blank_required:
+        for name in REQUIRED:
+            if not values[name]:
+                shown[name] = FormError(name, field_label(FIELD_PATHS[name]), "必填", "required")
+    return [shown[n] for n in FILING_FIELDS if n in shown] + others
 
 
 # who may file (the service checks the point as well)
@@ -148,38 +156,39 @@ class RegistryPages(Controller):
 
     @get("/filings/new", guards=[MAY_FILE])
     async def new_filing(self, request: Request) -> Template:
-        return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, {})
+        return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, [])
 
-    def _form(self, request: Request, values: dict, errors: dict) -> Template:
-        return page(request, "filing_form.html", v=values, errors=errors, kinds=get_args(Kind), kind_zh=KIND_ZH,
-                    domains=get_args(Domain), domain_zh=DOMAIN_ZH)
+    def _form(self, request: Request, values: dict, errors: list[FormError], form_error: str | None = None
+              ) -> Template:
+        return page(request, "filing_form.html", v=values, errors=errors,
+                    by_name={e.name: e for e in errors if e.name}, form_error=form_error,
+                    kinds=get_args(Kind), kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domains=get_args(Domain),
+                    domain_zh=DOMAIN_ZH)
 
     @post("/filings/new", guards=[MAY_FILE])
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
                             audit_key: bytes) -> Template | Redirect:
         values = _values(data)
-        errors = {k: "必填 / required" for k in REQUIRED if not values[k]}
-        if not errors:
-            try:
-                filing = decode_filing(json.dumps(_body(values, request.user.point_code), ensure_ascii=False))
-                async with db.transaction():                                     # nothing half-written
-                    created = await service.create_filing(db, audit_key, request.user, filing)
-                return back(f"/filings/{created.ref}", msg="已提交登记申请 / filing submitted")
-            except FilingRejected as exc:
-                errors.update(_by_field(exc))
-            except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-                errors["form"] = f"{exc.message} / {exc.message_en}"
+        try:                                     # one submit names every bad field, never only the first
+            filing = decode_filing(_body(values, request.user.point_code))
+            async with db.transaction():                                     # nothing half-written
+                created = await service.create_filing(db, audit_key, request.user, filing)
+            return back(f"/filings/{created.ref}", msg="已提交登记申请 / filing submitted")
+        except FilingRejected as exc:
+            errors = _form_errors(exc.errors, values, blank_required=True)
+        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
+            return self._form(request, values, [], form_error=f"{exc.message} / {exc.message_en}")
         return self._form(request, values, errors)
 
     @post("/filings/new/check", guards=[MAY_FILE])
     async def check_filing(self, request: Request, data: FORM) -> Template:
         """htmx, as the registrar types: the API's own rules on the fields filled so far."""
         values = _values(data)
-        errors = {}
+        errors: list[FormError] = []
         try:
-            decode_filing(json.dumps(_body(values, request.user.point_code, placeholders=True), ensure_ascii=False))
+            decode_filing(_body(values, request.user.point_code))
         except FilingRejected as exc:
-            errors = {k: v for k, v in _by_field(exc).items() if values.get(k)}
+            errors = [e for e in _form_errors(exc.errors, values, blank_required=False) if e.name and values[e.name]]
         return page(request, "filing_check.html", errors=errors)
 
     @get("/filings/{ref:str}")
@@ -190,10 +199,11 @@ class RegistryPages(Controller):
         late_days = detector_settings()["backdated"].late_filing_days
         flags = await flags_for_filing(db, filing.id, request.user.point_code if request.user.role == "registrar"
                                        else None)
-        return page(request, "filing.html", f=filing, flags=flags,
+        readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
-                    status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, domain_zh=DOMAIN_ZH,
+                    status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domain_zh=DOMAIN_ZH,
                     refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH)
 
     @post("/filings/{ref:str}/act")

@@ -1,0 +1,171 @@
+"""Registry commands: import and export of format v1, users, registration points, synthetic filings."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import msgspec
+
+from ..config import audit_key
+from .common import CliError, Db, main, with_database
+
+
+def _refuse_unreadable_encoding(file: Path) -> None:
+    """One message for a file that is not UTF-8 or holds nothing, before the database is touched."""
+    from ..registry.encoding import check_file
+
+    check = check_file(file)
+    if check.empty:
+        raise CliError(f"文件 {file} 是空的，没有可导入的申请", f"{file} is empty: there is nothing to import")
+    if check.not_utf8:
+        source = check.convert_from or "原编码"
+        source_en = check.convert_from or "ITS-ENCODING"
+        seen = f"（看起来是 {check.looks_like}）" if check.looks_like else ""
+        seen_en = f" (it looks like {check.looks_like})" if check.looks_like else ""
+        target = file.with_name(f"{file.stem}.utf8{file.suffix}")
+        raise CliError(f"文件 {file} 不是 UTF-8 编码{seen}，未导入任何一行。请先转换，再导入转换后的文件："
+                       f"iconv -f {source} -t UTF-8 {file} > {target}",
+                       f"{file} is not UTF-8{seen_en}; nothing was imported. Convert it, then import the converted"
+                       f" file: iconv -f {source_en} -t UTF-8 {file} > {target}")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", type=int, default=20_000, show_default=True,
+              help="每批行数（每批一个事务）/ lines per batch (one transaction each)")
+@click.option("--actor", default=None, help="记录为操作人（默认：系统用户名）/ recorded as the actor (default: OS user)")
+@click.option("--errors-json", is_flag=True, help="错误以 JSON 行输出 / print errors as JSON lines")
+def import_(file: Path, batch_size: int, actor: str | None, errors_json: bool) -> None:
+    """导入格式第1版 JSONL / import filing format v1 (JSON Lines).
+
+    FILE 须为 UTF-8 编码；有被拒绝的行、文件为空或不是 UTF-8 时退出码为 1。/ FILE must be UTF-8; exit 1
+    when a line is rejected, the file is empty or it is not UTF-8."""
+    _refuse_unreadable_encoding(file)
+    report = _import(file, batch_size, actor or f"import:{os.environ.get('USER', 'cli')}")
+    for e in report.errors:
+        if errors_json:
+            click.echo(msgspec.json.encode(e).decode(), err=True)
+        else:
+            sent = "" if e.value is msgspec.UNSET else f"（值 / value: {msgspec.json.encode(e.value).decode()}）"
+            click.echo(f"第 {e.line} 行 / line {e.line}: {field_label(e.field)} {e.field}: {e.message} / "
+                       f"{e.message_en}{sent}", err=True)
+    click.echo(f"共 {report.lines} 行：导入 {report.imported}，已存在 {report.already_present}，拒绝 {report.rejected}"
+               f" / {report.lines} lines: {report.imported} imported, {report.already_present} already present,"
+               f" {report.rejected} rejected")
+    if not (report.imported or report.already_present or report.rejected):
+        raise CliError(f"文件 {file} 中没有申请记录（只有空行）", f"{file} holds no filings (blank lines only)")
+    if report.rejected:
+        sys.exit(1)
+
+
+@with_database()
+def _import(db: Db, file: Path, batch_size: int, actor: str):
+    from tqdm import tqdm
+
+    from ..registry.importer import import_file
+    from ..registry.messages import field_label
+
+    async def work(conn):
+        bar = tqdm(total=file.stat().st_size, unit="B", unit_scale=True, desc="导入 import", file=sys.stderr,
+                   disable=None)
+        done = 0
+
+        def progress(consumed: int) -> None:
+            nonlocal done
+            bar.update(consumed - done)
+            done = consumed
+
+        report = await import_file(conn, file, audit_key(db.settings), actor=actor, batch_size=batch_size,
+                                   progress=progress)
+        bar.close()
+        return report
+
+    return db.run(work)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="输出文件（默认标准输出）/ file to write (default: standard output)")
+@with_database()
+def export(db: Db, output: Path | None) -> None:
+    """导出为格式第1版 JSONL / export filings as format v1 JSON Lines."""
+    from ..registry.exporter import export_lines
+
+    async def work(conn) -> int:
+        out = open(output, "wb") if output else sys.stdout.buffer
+        count = 0
+        try:
+            async for line in export_lines(conn):
+                out.write(line)
+                count += 1
+        finally:
+            if output:
+                out.close()
+            else:
+                out.flush()
+        return count
+
+    count = db.run(work)
+    click.echo(f"导出 {count} 条 / exported {count} filings", err=True)
+
+
+@main.group()
+def user() -> None:
+    """用户 / users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["registrar", "inspector", "supervisor", "admin"]), required=True,
+              help="角色：登记员、检查员、监督员、管理员 / role")
+@click.option("--name", "display_name", default=None, help="显示名（默认用户名）/ display name (default: the username)")
+@click.option("--point", default=None, help="所属登记点代码（登记员必填）/ registration point (registrars)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="密码（不给出则提示输入）/ password (asked for when not given)")
+@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="资格有效期 YYYY-MM-DD / qualification expiry")
+@with_database()
+def user_add(db: Db, username, role, display_name, point, password, expires) -> None:
+    """新建用户 USERNAME / add the user USERNAME."""
+    from ..registry.users import UserIn, create_user
+
+    body = UserIn(username=username, display_name=display_name or username, role=role, point_code=point,
+                  password=password, qualification_expires=expires.date() if expires else None)
+    created = db.run(lambda conn: create_user(conn, body))
+    click.echo(f"created {created.username} ({created.role})")
+
+
+@main.group()
+def point() -> None:
+    """登记点 / registration points."""
+
+
+@point.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="登记点名称 / the point's name")
+@click.option("--prefix", default=None, help="登记号中的省市点6位代码 / 6-digit number prefix")
+@with_database()
+def point_add(db: Db, code, name, prefix) -> None:
+    """新建登记点 CODE / add the registration point CODE."""
+    from ..registry.points import PointIn, create_point
+
+    body = PointIn(code=code, name=name, number_prefix=prefix)
+    created = db.run(lambda conn: create_point(conn, body))
+    click.echo(f"created point {created.code} prefix {created.number_prefix}")
+
+
+@main.command()
+@click.argument("count", type=int)
+@click.option("--seed", type=int, default=1, show_default=True, help="随机种子 / random seed")
+@click.option("--status", default="submitted", show_default=True, type=click.Choice(["submitted", "registered"]),
+              help="申请状态：submitted 已提交，registered 已登记 / status of the filings")
+def synth(count: int, seed: int, status: str) -> None:
+    """生成演示数据 / synthetic demo filings.
+
+    COUNT 条格式第1版 JSONL，写到标准输出。/ COUNT filings as format v1 JSONL on standard output."""
+    from ..demo import generate, jsonl
+
+    out = sys.stdout.buffer
+    for line in jsonl(generate(count, seed=seed, status=status)):
+        out.write(line)
