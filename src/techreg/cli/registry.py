@@ -41,6 +41,8 @@ def import_(file: Path, batch_size: int, actor: str | None, errors_json: bool) -
 
     FILE 须为 UTF-8 编码；有被拒绝的行、文件为空或不是 UTF-8 时退出码为 1。/ FILE must be UTF-8; exit 1
     when a line is rejected, the file is empty or it is not UTF-8."""
+    from ..registry.messages import field_label
+
     _refuse_unreadable_encoding(file)
     report = _import(file, batch_size, actor or f"import:{os.environ.get('USER', 'cli')}")
     for e in report.errors:
@@ -64,7 +66,6 @@ def _import(db: Db, file: Path, batch_size: int, actor: str):
     from tqdm import tqdm
 
     from ..registry.importer import import_file
-    from ..registry.messages import field_label
 
     async def work(conn):
         bar = tqdm(total=file.stat().st_size, unit="B", unit_scale=True, desc="导入 import", file=sys.stderr,
