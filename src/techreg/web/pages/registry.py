@@ -197,8 +197,13 @@ class RegistryPages(Controller):
         return page(request, "filing_check.html", errors=errors)
 
     @get("/filings/{ref:str}")
-    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template | Response:
         filing = await service.get_filing(db, request.user, ref)
+        scored = await is_scored(db, filing.id)
+        if scored and request.headers.get("hx-request") == "true":
+            # the page was polling while the filing was scored: reload it whole (flags, and the decision
+            # form whose confirmation depends on them)
+            return Response(content="", headers={"HX-Refresh": "true"})
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
@@ -206,7 +211,7 @@ class RegistryPages(Controller):
                                        else None)
         readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
-                    scored=await is_scored(db, filing.id), active_flags=sum(g.active for g in flags),
+                    scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domain_zh=DOMAIN_ZH,
@@ -217,7 +222,7 @@ class RegistryPages(Controller):
                   ) -> Redirect:
         form = await request.form()
         action = form.get("action", "")
-        if action == "register" and not form.get("confirm_flags"):
+        if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
             # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
             filing = await service.get_filing(db, request.user, ref)
             flagged = sum(g.active for g in await flags_for_filing(db, filing.id, request.user.point_code))
