@@ -19,6 +19,7 @@ from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
 from ..scheduling.engine import Engine
+from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
@@ -95,9 +96,15 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         app.state.pool = pool
         app.state.engine = Engine(pool, settings)
         scheduler = start_scheduler(app.state.engine) if run_jobs else None
+        prompt = PromptScanner(pool, settings, database_url) if settings.score_on_submit == "yes" else None
+        app.state.prompt_scanner = prompt
+        if prompt:
+            await prompt.start()
         try:
             yield
         finally:
+            if prompt:
+                await prompt.stop()
             if scheduler:
                 scheduler.shutdown(wait=False)
             await close_pool(pool)

@@ -15,7 +15,7 @@ from ..params import OptionalDbId
 from ...config import Settings
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
-from ...detection.store import flags_for_filing
+from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import certificate, deadlines, income, service, users
 from ...registry.schema import DEADLINE_STATE_EN, DEADLINE_STATE_ZH
@@ -269,8 +269,14 @@ class RegistryPages(Controller):
         return back(f"/filings/{ref}", msg="已记录技术性收入核定 / income check recorded")
 
     @get("/filings/{ref:str}")
-    async def filing(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings) -> Template:
+    async def filing(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings
+                     ) -> Template | Response:
         filing = await service.get_filing(db, request.user, ref)
+        scored = await is_scored(db, filing.id)
+        if scored and request.headers.get("hx-request") == "true":
+            # the page was polling while the filing was scored: reload it whole (flags, and the decision
+            # form whose confirmation depends on them)
+            return Response(content="", headers={"HX-Refresh": "true"})
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
@@ -278,6 +284,7 @@ class RegistryPages(Controller):
                                        else None)
         readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
+                    scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domain_zh=DOMAIN_ZH,
@@ -293,6 +300,15 @@ class RegistryPages(Controller):
                   ) -> Redirect:
         form = await request.form()
         action = form.get("action", "")
+        if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
+            # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
+            filing = await service.get_filing(db, request.user, ref)
+            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, request.user.point_code))
+            if flagged or not await is_scored(db, filing.id):
+                why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
+                why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
+                return back(f"/filings/{ref}", err=f"{why_zh}，请勾选确认后再登记 / {why_en}: tick the confirmation "
+                                                   f"to register it")
         reasons = form.getall("reasons", [])
         body = DecisionBody(reasons=list(reasons) if isinstance(reasons, list) else [reasons],
                             note=form.get("note", "") or "")
