@@ -7,7 +7,8 @@ CREATE FUNCTION public.filing_facts_sync() RETURNS trigger
 BEGIN
     INSERT INTO filing_facts AS x
     SELECT f.id, f.status = 'refused', s.party_no, b.party_no, s.brand_key, f.kind, f.domain, f.software,
-           f.amount, f.tech_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
+           f.amount, coalesce(f.approved_amount, f.tech_amount), f.signed_on, f.performance_start,
+           f.performance_end, f.filed_on,
            hashtext(f.contract_prefix), f.contract_seq,
            CASE WHEN f.contract_key = '' THEN 0 ELSE hashtext(f.contract_key) END, hashtext(f.title_core)
     FROM written_filings f
@@ -281,13 +282,15 @@ CASE
     WHEN ((length("substring"(contract_no, '([0-9]+)[^0-9]*$'::text)) >= 10) AND (length("substring"(contract_no, '([0-9]+)[^0-9]*$'::text)) <= 15)) THEN ("substring"(contract_no, '([0-9]+)[^0-9]*$'::text))::bigint
     ELSE ('-1'::integer)::bigint
 END) STORED,
-    state_digest bytea GENERATED ALWAYS AS (sha256(public.utf8_bytes(((((((((((((((((((((((((((((((((((((((((((((((((ref || chr(31)) || contract_no) || chr(31)) || title) || chr(31)) || kind) || chr(31)) || COALESCE(subkind, ''::text)) || chr(31)) || (software)::text) || chr(31)) || domain) || chr(31)) || (seller_code)::text) || chr(31)) || seller_name) || chr(31)) || COALESCE((seller_region)::text, ''::text)) || chr(31)) || (buyer_code)::text) || chr(31)) || buyer_name) || chr(31)) || COALESCE((buyer_region)::text, ''::text)) || chr(31)) || (amount)::text) || chr(31)) || (tech_amount)::text) || chr(31)) || ((signed_on - '2000-01-01'::date))::text) || chr(31)) || ((performance_start - '2000-01-01'::date))::text) || chr(31)) || ((performance_end - '2000-01-01'::date))::text) || chr(31)) || ((filed_on - '2000-01-01'::date))::text) || chr(31)) || point_code) || chr(31)) || COALESCE(registrar, ''::text)) || chr(31)) || COALESCE(description, ''::text)) || chr(31)) || status) || chr(31)) || COALESCE(reg_no, ''::text)) || chr(31)) || COALESCE(((registered_on - '2000-01-01'::date))::text, ''::text))))) STORED,
     title_part_marks text GENERATED ALWAYS AS (regexp_replace(regexp_replace(lower(title), '(19|20)[0-9]{2}'::text, ''::text, 'g'::text), '(第[0-9一二三四五六七八九十]+[期阶段部分标段批包]|[0-9一二三四五六七八九十]+期|[-—－–]?[0-9一二三四五六七八九十]*(阶段|部分|标段|分包|批次)([0-9一二三四五六七八九十]|[a-z])*|[0-9一二三四五六七八九十]+号?包|(子模块|模块|子系统|分系统|子项目)([0-9一二三四五六七八九十]|[a-z])+(?!次)|(子模块|模块|子系统|分系统|子项目)(?=技术|开发|研发|服务|咨询|转让|许可|合同|协议|项目|[^一-龥]|$)|补充[0-9一二三四五六七八九十]*|追加|增补|续签|续期|后续|[（(]续[0-9一二三四五六七八九十]*[)）]|续$|(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]+|[（(]([0-9一二三四五六七八九十]+|(i|ii|iii|iv|v|vi|vii|viii|ix|x))[)）]|[[:space:]](i|ii|iii|iv|v|vi|vii|viii|ix|x)$|^((i|ii|iii|iv|v|vi|vii|viii|ix|x)|[0-9]+|[一二三四五六七八九十]+)[、.．:：—－-]|[-—－–][[:space:]]*[0-9]+[[:space:]]*$|[^[:space:]][-—－–][^0-9])|.'::text, '\1'::text, 'g'::text)) STORED,
+    approved_amount numeric(16,2),
+    state_digest bytea GENERATED ALWAYS AS (sha256(public.utf8_bytes((((((((((((((((((((((((((((((((((((((((((((((((((ref || chr(31)) || contract_no) || chr(31)) || title) || chr(31)) || kind) || chr(31)) || COALESCE(subkind, ''::text)) || chr(31)) || (software)::text) || chr(31)) || domain) || chr(31)) || (seller_code)::text) || chr(31)) || seller_name) || chr(31)) || COALESCE((seller_region)::text, ''::text)) || chr(31)) || (buyer_code)::text) || chr(31)) || buyer_name) || chr(31)) || COALESCE((buyer_region)::text, ''::text)) || chr(31)) || (amount)::text) || chr(31)) || (tech_amount)::text) || chr(31)) || ((signed_on - '2000-01-01'::date))::text) || chr(31)) || ((performance_start - '2000-01-01'::date))::text) || chr(31)) || ((performance_end - '2000-01-01'::date))::text) || chr(31)) || ((filed_on - '2000-01-01'::date))::text) || chr(31)) || point_code) || chr(31)) || COALESCE(registrar, ''::text)) || chr(31)) || COALESCE(description, ''::text)) || chr(31)) || status) || chr(31)) || COALESCE(reg_no, ''::text)) || chr(31)) || COALESCE(((registered_on - '2000-01-01'::date))::text, ''::text)) || COALESCE((chr(31) || (approved_amount)::text), ''::text))))) STORED,
     CONSTRAINT filings_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT filings_check CHECK (((tech_amount >= (0)::numeric) AND (tech_amount <= amount))),
     CONSTRAINT filings_check1 CHECK ((performance_end >= performance_start)),
     CONSTRAINT filings_check2 CHECK ((filed_on >= signed_on)),
     CONSTRAINT filings_check3 CHECK ((seller_code <> buyer_code)),
+    CONSTRAINT filings_check4 CHECK (((approved_amount >= (0)::numeric) AND (approved_amount <= tech_amount))),
     CONSTRAINT filings_kind_check CHECK ((kind = ANY (ARRAY['development'::text, 'transfer'::text, 'license'::text, 'consulting'::text, 'service'::text]))),
     CONSTRAINT filings_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'returned'::text, 'registered'::text, 'refused'::text, 'revoked'::text, 'cancelled'::text])))
 );
@@ -631,6 +634,8 @@ CREATE INDEX evidence_files_item ON public.evidence_files USING btree (item_id, 
 
 CREATE INDEX filing_events_corrections ON public.filing_events USING btree (filing_id) WHERE (action = 'correct'::text);
 
+CREATE INDEX filing_events_resubmits ON public.filing_events USING btree (filing_id, at) WHERE (action = 'resubmit'::text);
+
 CREATE INDEX filing_facts_buyer ON public.filing_facts USING btree (buyer_no);
 
 CREATE INDEX filing_facts_seller ON public.filing_facts USING btree (seller_no);
@@ -640,6 +645,8 @@ CREATE INDEX filing_facts_unreadable ON public.filing_facts USING btree (id) WHE
 CREATE INDEX filings_buyer ON public.filings USING btree (buyer_code, signed_on);
 
 CREATE INDEX filings_change ON public.filings USING btree (change_seq);
+
+CREATE INDEX filings_pending ON public.filings USING btree (point_code, filed_on) WHERE (status = 'submitted'::text);
 
 CREATE INDEX filings_point_status ON public.filings USING btree (point_code, status, id);
 

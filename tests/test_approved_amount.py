@@ -103,12 +103,13 @@ async def test_the_page_registers_with_the_approved_amount_and_shows_both(app, o
     try:
         page = await app.get(f"/filings/{ref}")
         assert 'name="approved_amount"' in page.text and "登记时核定" in page.text
-        r = await app.post(f"/filings/{ref}/act", data={"action": "register"}, headers=ORIGIN,
+        r = await app.post(f"/filings/{ref}/act", data={"action": "register", "confirm_flags": "yes"}, headers=ORIGIN,
                            follow_redirects=False)
         assert r.status_code == 303 and "err=" in r.headers["location"]
         assert (await _status(app, office, ref))["status"] == "submitted"
         form = {"action": "register", "approved_amount": "800,000.00", "d_item": ["服务器 3 台", "传感器元件", ""],
-                "d_category": ["equipment", "parts", "other"], "d_amount": ["150000", "50000", ""], "note": "核减"}
+                "d_category": ["equipment", "parts", "other"], "d_amount": ["150000", "50000", ""], "note": "核减",
+                "confirm_flags": "yes"}
         r = await app.post(f"/filings/{ref}/act", data=form, headers=ORIGIN, follow_redirects=False)
         assert r.status_code == 303 and "err=" not in r.headers["location"], r.headers["location"]
         page = await app.get(f"/filings/{ref}")
