@@ -132,9 +132,16 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     # scored within seconds of the submission, off the request path: the page stops saying so by itself
     await expect(page.locator("#scoring")).to_have_count(0, timeout=30_000)
     await expect(page.locator("#flags .empty")).to_be_visible()          # nothing to confirm: no flags
+    await expect(page.locator("#deadline")).to_contain_text("办理期限")      # the decision deadline, working days
     await shot(page, "03-registrar-filing-submitted")
+    # registering approves the technology amount: the servers bought for the client are deducted, item by item
+    await page.fill("#approved_amount", "900000.00")
+    await page.locator("input[name=d_item]").first.fill("服务器 2 台")
+    await page.locator("input[name=d_amount]").first.fill("100000.00")
     await page.click("#register")
     await expect(page.locator("#status")).to_have_text("已登记")
+    await expect(page.locator("#approved-amount")).to_contain_text("900,000.00")
+    await expect(page.locator("#deductions")).to_contain_text("服务器 2 台")
     await expect(page.locator("#reg-no")).to_have_text(f"{YEAR}310101000013")
     await shot(page, "04-registrar-registered")
     # the list exports as CSV and Excel
