@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import filing_body, new_ref
+from conftest import filing_body, new_ref, party_code
 from techreg.config import load_settings
 from techreg.registry.deadlines import deadlines
 from techreg.registry.users import CurrentUser
@@ -51,9 +51,17 @@ def test_due_dates_equal_the_hand_computed_2026_table(settings, start, days, due
     assert work_calendar(settings).add_workdays(D(start), days) == (D(due), False)
 
 
+def _parties(point: str) -> dict:
+    """Parties of this office's own: the many dates filed here must not look like parts of another test's deal."""
+    n = int(point) * 10
+    return {"seller": {"name": "期限测试卖方有限公司", "credit_code": party_code(n + 1), "region": "310101"},
+            "buyer": {"name": "期限测试买方有限公司", "credit_code": party_code(n + 2), "region": "310104"}}
+
+
 async def _file(app, office, **over) -> str:
     ref = new_ref("DL")
-    r = await app.post("/api/filings", json=filing_body(ref, office.point, **over), headers=office.h("registrar"))
+    body = filing_body(ref, office.point, **{**_parties(office.point), **over})
+    r = await app.post("/api/filings", json=body, headers=office.h("registrar"))
     assert r.status_code == 201, r.text
     return ref
 
@@ -188,7 +196,7 @@ async def test_a_holiday_file_lays_down_a_year_the_package_does_not_know(tmp_pat
     assert work_calendar(with_file).add_workdays(start, 5) == (D("2030-10-11"), False)
     # the registry uses it: a filing counted through the file's year
     ref = new_ref("DL")
-    body = filing_body(ref, office.point, **_dates("2026-01-30"))
+    body = filing_body(ref, office.point, **_dates("2026-01-30"), **_parties(office.point))
     assert (await app.post("/api/filings", json=body, headers=office.h("registrar"))).status_code == 201
     registrar = CurrentUser(id=0, username=office.usernames["registrar"], display_name="r", role="registrar",
                             point_code=office.point, qualification_expires=None)
