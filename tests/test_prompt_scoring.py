@@ -44,7 +44,8 @@ async def test_a_submitted_duplicate_is_flagged_without_waiting_for_the_nightly_
         assert r.status_code == 303 and "err=" in r.headers["location"]
         assert (await client.get(f"/api/filings/{again['ref']}", headers=office.h("registrar"))).json()["status"] \
             == "submitted"
-        r = await client.post(f"/filings/{again['ref']}/act", data={"action": "register", "confirm_flags": "yes"},
+        r = await client.post(f"/filings/{again['ref']}/act", data={"action": "register", "confirm_flags": "yes",
+                                                                  "approved_amount": "1000000.00"},
                               headers=office.h("registrar"), follow_redirects=False)
         assert r.status_code == 303 and "err=" not in r.headers["location"]
         assert (await client.get(f"/api/filings/{again['ref']}", headers=office.h("registrar"))).json()["status"] \
