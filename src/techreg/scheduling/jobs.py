@@ -17,10 +17,8 @@ from ..config import Settings
 
 @dataclass(frozen=True)
 class Job:
-    name: str
+    name: str                          # its words: techreg.labels, "job"
     setting: str                       # the Settings field holding its cron expression
-    zh: str
-    en: str
     run: Callable[[asyncpg.Connection, Settings, dt.datetime], Awaitable[dict]]
     isolation: str = "read_committed"    # scans read one consistent snapshot
 
@@ -92,7 +90,7 @@ async def retrain_check(conn, settings, slot) -> dict:
         return {"new_findings": findings, "trained": False}
     repo = Path(__file__).resolve().parents[3]
     if not (repo / "ml" / "train.py").exists():
-        return {"new_findings": findings, "trained": False, "note": "ml/ not installed here"}
+        return {"new_findings": findings, "trained": False, "note": "ml_not_installed"}
     url = settings.database_url or os.environ.get("TECHREG_DATABASE_URL")
     done = subprocess.run([sys.executable, "-m", "ml.train", "--candidate", "--database-url", url,
                            "--labels-from-findings"], cwd=repo,
@@ -117,13 +115,10 @@ def _zone(settings: Settings):
 
 
 JOBS: dict[str, Job] = {j.name: j for j in [
-    Job("scan_incremental", "schedule_scan_incremental", "增量检测", "incremental scan", scan_incremental,
-        "repeatable_read"),
-    Job("scan_full", "schedule_scan_full", "全量重新检测", "full rescan with the current models", scan_full,
-        "repeatable_read"),
-    Job("campaign_draft", "schedule_campaign_draft", "月度抽查草稿", "monthly campaign draft", campaign_draft),
-    Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
-        qualification_check),
-    Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
-    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint),
+    Job("scan_incremental", "schedule_scan_incremental", scan_incremental, "repeatable_read"),
+    Job("scan_full", "schedule_scan_full", scan_full, "repeatable_read"),
+    Job("campaign_draft", "schedule_campaign_draft", campaign_draft),
+    Job("qualification_check", "schedule_qualification_check", qualification_check),
+    Job("retrain_check", "schedule_retrain_check", retrain_check),
+    Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint),
 ]}

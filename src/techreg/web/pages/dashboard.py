@@ -2,11 +2,11 @@
 
 import asyncpg
 
-from ...detection.detectors import label
-from ...registry.schema import DOMAIN_ZH, KIND_ZH
+from ...labels import label
 
 
-async def dashboard_data(conn: asyncpg.Connection) -> dict:
+async def dashboard_data(conn: asyncpg.Connection, language: str = "zh") -> dict:
+    """The charts' figures, every category and series named in `language` (techreg.labels)."""
     by_month = await conn.fetch("""
         SELECT to_char(date_trunc('month', filed_on), 'YYYY-MM') AS month, count(*) AS n,
                round(sum(tech_amount) / 10000, 2)::float8 AS tech_wan
@@ -38,17 +38,17 @@ async def dashboard_data(conn: asyncpg.Connection) -> dict:
         "months": months,
         "month_counts": [r["n"] for r in reversed(by_month)],
         "month_amounts": [r["tech_wan"] for r in reversed(by_month)],
-        "kinds": [{"name": KIND_ZH.get(r["kind"], r["kind"]), "value": r["n"]} for r in by_kind],
-        "domains": [DOMAIN_ZH.get(r["domain"], r["domain"]) for r in by_domain],
+        "kinds": [{"name": label("kind", r["kind"], language), "value": r["n"]} for r in by_kind],
+        "domains": [label("domain", r["domain"], language) for r in by_domain],
         "domain_counts": [r["n"] for r in by_domain],
         "flag_months": flag_months,
-        "flag_series": [{"name": label(k), "type": "line", "stack": "flags", "areaStyle": {},
+        "flag_series": [{"name": label("flag", k, language), "type": "line", "stack": "flags", "areaStyle": {},
                          "data": [flag_count.get((m, k), 0) for m in flag_months]} for k in flag_kinds],
         "campaigns": [r["name"] for r in campaigns],
         "campaign_done": [r["done"] for r in campaigns],
         "campaign_open": [r["items"] - r["done"] for r in campaigns],
         "campaign_violations": [r["violations"] for r in campaigns],
-        "detectors": [label(r["detector"]) for r in confirmation],
+        "detectors": [label("flag", r["detector"], language) for r in confirmation],
         "confirmation_rates": [round(100 * r["confirmed"] / r["audited"], 1) if r["audited"] else 0
                                for r in confirmation],
     }

@@ -18,12 +18,13 @@ from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import service, users
+from ...labels import SUBKIND, pair
 from ...registry.rules import FilingRejected, decode_filing, field_label
-from ...registry.schema import DOMAIN_ZH, KIND_ZH, SUBKIND_ZH, DecisionBody, Domain, FieldError, Kind, RefusalReason
-from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
+from ...registry.schema import DecisionBody, Domain, FieldError, Kind, RefusalReason, Status
+from ...registry.service import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import LANG_COOKIE, back, export, page
-from .trail import REFUSAL_ZH, TRAIL
+from .common import LANG_COOKIE, Column, back, export, page
+from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FILING_FIELDS = ["ref", "contract_no", "title", "kind", "subkind", "domain", "seller_name", "seller_credit_code",
@@ -34,10 +35,12 @@ FIELD_PATHS = {n: n.replace("_", ".", 1) if n.startswith(("seller_", "buyer_")) 
 REQUIRED = {"ref", "contract_no", "title", "kind", "domain", "seller_name", "seller_credit_code", "buyer_name",
             "buyer_credit_code", "amount", "tech_amount", "signed_on", "performance_start", "performance_end",
             "filed_on"}
-LIST_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("title", "合同名称 title"),
-                ("kind", "类别 kind"), ("seller_name", "卖方 seller"), ("buyer_name", "买方 buyer"),
-                ("amount", "成交额 amount"), ("tech_amount", "技术交易额 tech_amount"),
-                ("signed_on", "签订日期 signed_on"), ("status", "状态 status"), ("point_code", "登记点 point")]
+LIST_COLUMNS = [Column("ref"), Column("reg_no"), Column("title"), Column("kind", "kind"),
+                Column("subkind", "subkind"), Column("software"), Column("domain", "domain"),
+                Column("seller_name", header="seller"), Column("buyer_name", header="buyer"), Column("amount"),
+                Column("tech_amount"), Column("signed_on"), Column("filed_on"), Column("status", "status"),
+                Column("point_code", header="point"), Column("registered_on", header="registered_on"),
+                Column("updated_at", "time")]
 
 
 def _values(data: dict) -> dict:
@@ -61,10 +64,11 @@ def _body(values: dict, point: str | None) -> str:
 
 
 class FormError(msgspec.Struct):
-    """One error as the form shows it: the input it belongs to (None: the filing as a whole), its Chinese
-    label, the reason."""
+    """One error as the form shows it: the input it belongs to (None: the filing as a whole), its name in
+    Chinese and English, the reason."""
     name: str | None
     label: str
+    label_en: str
     message: str
     message_en: str
 
@@ -76,13 +80,15 @@ def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool
     for e in errors:
         name = e.field.replace(".", "_", 1)
         if name in FIELD_PATHS:
-            shown.setdefault(name, FormError(name, field_label(e.field), e.message, e.message_en))
+            shown.setdefault(name, FormError(name, field_label(e.field), field_label(e.field, "en"), e.message,
+                                             e.message_en))
         else:
-            others.append(FormError(None, field_label(e.field), e.message, e.message_en))
+            others.append(FormError(None, field_label(e.field), field_label(e.field, "en"), e.message, e.message_en))
     if blank_required:
         for name in REQUIRED:
             if not values[name]:
-                shown[name] = FormError(name, field_label(FIELD_PATHS[name]), "必填", "required")
+                shown[name] = FormError(name, field_label(FIELD_PATHS[name]), field_label(FIELD_PATHS[name], "en"),
+                                        "必填", "required")
     return [shown[n] for n in FILING_FIELDS if n in shown] + others
 
 
@@ -111,7 +117,8 @@ class RegistryPages(Controller):
                                        attempts_per_minute=settings.login_attempts_per_minute,
                                        acquire_timeout=settings.acquire_timeout)
         except (DomainError, msgspec.ValidationError) as exc:  # a wrong password is a message on the form
-            message = f"{exc.message} / {exc.message_en}" if isinstance(exc, DomainError) else "用户名或密码格式不正确"
+            message = ((exc.message, exc.message_en) if isinstance(exc, DomainError)
+                       else ("用户名或密码格式不正确", "the user name or password is not in a valid form"))
             return page(request, "login.html", next=data.get("next", ""), login_error=message,
                         username=data.get("username", ""))
         target = data.get("next") or home_for(result.user.role)
@@ -147,23 +154,24 @@ class RegistryPages(Controller):
         flt = FilingFilter(q=q or None, status=status or None, kind=kind or None,
                            software={"yes": True, "no": False}.get(software or ""), limit=50, cursor=cursor)
         if format in ("csv", "xlsx"):               # everything the filter matches, not one page of it
-            rows = [{**msgspec.to_builtins(f), "seller_name": f.seller.name, "buyer_name": f.buyer.name,
-                     "point_code": f.point} async for f in service.all_filings(db, request.user, flt)]
-            return export(rows, LIST_COLUMNS, format, "filings")
+            rows = [{**msgspec.structs.asdict(f), "subkind": (f.kind, f.subkind), "seller_name": f.seller.name,
+                     "buyer_name": f.buyer.name, "point_code": f.point}
+                    async for f in service.all_filings(db, request.user, flt)]
+            return export(request, rows, LIST_COLUMNS, format, "filings")
         result = await service.list_filings(db, request.user, flt)
         return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
-                    software=software or "", status_zh=STATUS_ZH, kind_zh=KIND_ZH, kinds=get_args(Kind))
+                    software=software or "", statuses=get_args(Status), kinds=get_args(Kind))
 
     @get("/filings/new", guards=[MAY_FILE])
     async def new_filing(self, request: Request) -> Template:
         return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, [])
 
-    def _form(self, request: Request, values: dict, errors: list[FormError], form_error: str | None = None
+    def _form(self, request: Request, values: dict, errors: list[FormError],
+              form_error: tuple[str, str] | None = None
               ) -> Template:
         return page(request, "filing_form.html", v=values, errors=errors,
                     by_name={e.name: e for e in errors if e.name}, form_error=form_error,
-                    kinds=get_args(Kind), kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domains=get_args(Domain),
-                    domain_zh=DOMAIN_ZH)
+                    kinds=get_args(Kind), subkinds=SUBKIND, domains=get_args(Domain))
 
     @post("/filings/new", guards=[MAY_FILE])
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
@@ -173,11 +181,11 @@ class RegistryPages(Controller):
             filing = decode_filing(_body(values, request.user.point_code))
             async with db.transaction():                                     # nothing half-written
                 created = await service.create_filing(db, audit_key, request.user, filing)
-            return back(f"/filings/{created.ref}", msg="已提交登记申请 / filing submitted")
+            return back(f"/filings/{created.ref}", msg=("已提交登记申请", "filing submitted"))
         except FilingRejected as exc:
             errors = _form_errors(exc.errors, values, blank_required=True)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return self._form(request, values, [], form_error=f"{exc.message} / {exc.message_en}")
+            return self._form(request, values, [], form_error=(exc.message, exc.message_en))
         return self._form(request, values, errors)
 
     @post("/filings/new/check", guards=[MAY_FILE])
@@ -203,8 +211,7 @@ class RegistryPages(Controller):
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
-                    status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domain_zh=DOMAIN_ZH,
-                    refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH)
+                    refusal_reasons=get_args(RefusalReason))
 
     @post("/filings/{ref:str}/act")
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
@@ -216,7 +223,9 @@ class RegistryPages(Controller):
                             note=form.get("note", "") or "")
         try:
             async with db.transaction():
-                await service.transition(db, audit_key, settings, request.user, ref, action, body)
+                done = await service.transition(db, audit_key, settings, request.user, ref, action, body)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/filings/{ref}", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/filings/{ref}", msg=f"已{ACTION_ZH.get(action, action)} / {action} done")
+            return back(f"/filings/{ref}", err=exc)
+        action_zh = pair("action", action)[0]
+        status_zh, status_en = pair("status", done.status)
+        return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))
