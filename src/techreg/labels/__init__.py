@@ -18,7 +18,7 @@ from .catalogue import CATALOGUE, SUBKIND
 from .times import local_time, zone_label
 
 __all__ = ["CATALOGUE", "LANGUAGES", "SUBKIND", "both", "choices", "codes", "detector_text", "is_known", "label",
-           "local_time",
+           "local_time", "recorded",
            "pair", "subkind", "subkind_choices", "value_text", "values_text", "zone_label"]
 
 LANGUAGES = ("zh", "en")
@@ -74,10 +74,22 @@ def subkind(kind: str | None, code: str | None, language: str = "zh") -> str:
 
 
 def detector_text(detector: str, language: str = "zh") -> str:
-    """A flag's detector as a person reads it: its flag kind's word and its version (`split/2.0` -> 合同拆分 2.0)."""
+    """A flag's detector as a person reads it: its flag kind's word and its version (`split/2.0` -> 合同拆分 2.0;
+    the outlier detector without a trusted model: 异常值（模型） 未启用模型)."""
     kind, _, version = detector.partition("/")
     name = label(_FLAG, kind, language)
-    return f"{name} {version}" if version else name
+    if not version:
+        return name
+    return f"{name} {label('detector_version', version, language, default=version)}"
+
+
+def recorded(text: str | None) -> tuple[str, str]:
+    """A reason the system recorded — a code of "system_reason", or the same words stored in both languages
+    ("中文 / English") — as (Chinese, English); anything else (a person's text, an error) as written."""
+    code = _STORED.get(text or "", text)
+    if is_known("system_reason", code):
+        return pair("system_reason", code)
+    return text or "", text or ""
 
 
 def codes(group: str) -> tuple[str, ...]:
@@ -128,6 +140,9 @@ def value_text(value, language: str = "zh", *, group: str | None = None, timezon
     return str(value)
 
 
+# system reasons as they were stored in both languages before (or besides) their codes
+_STORED = {f"{zh} / {en}": code for code, (zh, en) in CATALOGUE["system_reason"].items()}
+
 # within a stored dictionary, the table a key's value is a code of
 VALUE_GROUPS = {
     "count": {"status": "campaign_status"},
@@ -135,11 +150,23 @@ VALUE_GROUPS = {
 }
 
 
+# within a stored dictionary, what an empty value means
+EMPTY_MEANS = {"campaign_param": {"kinds": ("全部", "all"), "points": ("全部", "all")}}
+
+
 def values_text(group: str, values: Mapping | None, language: str = "zh", *, timezone: str | None = None) -> str:
-    """A stored dictionary in words, each key by `group`'s word for it: 扫描编号 12，检测申请数 300."""
+    """A stored dictionary in words, each key by `group`'s word for it, in the catalogue's order:
+    扫描编号 12，检测申请数 300."""
     if not values:
         return "—"
-    groups = VALUE_GROUPS.get(group, {})
-    parts = [f"{label(group, key, language)} {value_text(value, language, group=groups.get(key), timezone=timezone)}"
-             for key, value in values.items()]
-    return (", " if language == "en" else "，").join(parts)
+    groups, empty = VALUE_GROUPS.get(group, {}), EMPTY_MEANS.get(group, {})
+    order = {code: k for k, code in enumerate(codes(group))}
+    parts = []
+    for key in sorted(values, key=lambda k: (order.get(k, len(order)), k)):
+        value = values[key]
+        if value in ([], "", None) and key in empty:
+            shown = empty[key][1 if language == "en" else 0]
+        else:
+            shown = value_text(value, language, group=groups.get(key), timezone=timezone)
+        parts.append(f"{label(group, key, language)} {shown}")
+    return ("; " if language == "en" else "，").join(parts)

@@ -133,6 +133,9 @@ SYSTEM_REASON: Words = {
     "ml_not_installed": ("此处未安装训练程序（ml/）", "the training code (ml/) is not installed here"),
 }
 
+# a detector's version where it is not a number
+DETECTOR_VERSION: Words = {"none": ("未启用模型", "no model")}
+
 # the scheduled jobs (scheduling.jobs.JOBS)
 JOB: Words = {
     "scan_incremental": ("增量检测", "incremental scan"),
@@ -227,7 +230,7 @@ CATALOGUE: dict[str, Words] = {
     "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
     "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
-    "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "job": JOB, "run_status": RUN_STATUS,
+    "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,
     "trigger": TRIGGER, "scan_mode": SCAN_MODE, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
     "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO,
 }

@@ -120,5 +120,6 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     Job("campaign_draft", "schedule_campaign_draft", campaign_draft),
     Job("qualification_check", "schedule_qualification_check", qualification_check),
     Job("retrain_check", "schedule_retrain_check", retrain_check),
-    Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint),
+    # the seal reads one snapshot (repeatable read, as checkpoints.write asks): the run's own transaction is it
+    Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint, "repeatable_read"),
 ]}

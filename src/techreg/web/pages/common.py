@@ -103,6 +103,8 @@ def _cell(value, words: str | None, language: str, timezone: str):
         return labels.local_time(value, timezone)
     if words == "counts":
         return labels.values_text("count", value, language)
+    if words == "system_reason":
+        return labels.recorded(value)[1 if language == "en" else 0]
     if words == "subkind":
         return labels.subkind(value[0], value[1], language) if value[1] else ""
     if isinstance(value, (list, tuple)):

@@ -18,6 +18,7 @@ from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import service, users
+from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.rules import FilingRejected, decode_filing, field_label
 from ...registry.schema import DecisionBody, Domain, FieldError, Kind, RefusalReason, Status
@@ -73,11 +74,33 @@ class FormError(msgspec.Struct):
     message_en: str
 
 
+def _choice_words(e: FieldError, values: dict) -> tuple[str, str]:
+    """A refused choice as the form says it: the words of the allowed values, never their codes (the form's
+    own select offers them)."""
+    if e.field == "subkind":
+        kind = values.get("kind") or ""
+        allowed_zh, allowed_en = labels.subkind_choices(kind), labels.subkind_choices(kind, "en")
+        kind_zh, kind_en = labels.pair("kind", kind)
+        if not allowed_zh:
+            return f"{kind_zh}合同没有细分类别，请选择“不细分”", f"a {kind_en} contract has no subkinds: choose none"
+        return (f"不适用于{kind_zh}合同；可选：{'、'.join(allowed_zh.values())}",
+                f"not one of a {kind_en} contract's subkinds: {'; '.join(allowed_en.values())}")
+    group = e.field if labels.is_known("field", e.field) and e.field in ("kind", "domain") else None
+    if group is None:
+        return e.message, e.message_en
+    return (f"请从列表中选择：{'、'.join(labels.choices(group).values())}",
+            f"choose one of: {'; '.join(labels.choices(group, 'en').values())}")
+
+
 def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool) -> list[FormError]:
-    """Errors by input in the form's order, each labelled in Chinese; a required input left blank says so."""
+    """Errors by input in the form's order, each named in Chinese and English; a required input left blank says so;
+    a refused choice names the allowed values in words."""
     shown: dict[str, FormError] = {}
     others: list[FormError] = []
     for e in errors:
+        if e.allowed is not msgspec.UNSET:
+            message, message_en = _choice_words(e, values)
+            e = msgspec.structs.replace(e, message=message, message_en=message_en)
         name = e.field.replace(".", "_", 1)
         if name in FIELD_PATHS:
             shown.setdefault(name, FormError(name, field_label(e.field), field_label(e.field, "en"), e.message,

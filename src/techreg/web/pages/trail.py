@@ -7,22 +7,14 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from ...audit.schema import HistoryOut
-from ...labels import is_known, pair
+from ...labels import is_known, pair, recorded
 from ...registry.messages import field_label
 from ...registry.schema import EventOut
 
-# text the system stored in both languages before it stored codes ("中文 / English"), by the code it means
-_STORED_TEXTS = {f"{zh} / {en}": code for code, (zh, en) in
-                 [(c, pair("system_reason", c)) for c in ("no_eligible_inspector", "interrupted")]}
-
-
 def system_reason(text: str | None) -> tuple[str, str]:
-    """A reason the system recorded (a code, or the same words as stored before codes), in both languages;
+    """A reason the system recorded (a code, or the same words stored in both languages), in both languages;
     anything else is a person's own text, shown as written."""
-    code = _STORED_TEXTS.get(text or "", text)
-    if is_known("system_reason", code):
-        return pair("system_reason", code)
-    return text or "", text or ""
+    return recorded(text)
 
 
 def _reason_pair(code: str) -> tuple[str, str]:
