@@ -17,14 +17,15 @@ def scan(db: Db, full: bool) -> None:
 
     report = db.run(lambda conn: run_scan(conn, db.settings, full=full,
                                           progress=lambda m: click.echo(f"  … {m}", err=True)))
-    from ..labels import detector_text, label
+    from ..labels import label
 
     mode_zh, mode_en = label("scan_mode", report.mode), label("scan_mode", report.mode, "en")
     click.echo(f"扫描 #{report.run_id}（{mode_zh}）：读取 {report.filings_read}，检测 {report.filings_scored}，"
                f"有效标记 {report.flags_active} / scan #{report.run_id} ({mode_en}): read {report.filings_read},"
                f" scored {report.filings_scored}, active flags {report.flags_active}")
     for d in report.detectors:
-        click.echo(f"  {detector_text(d.detector)} / {detector_text(d.detector, 'en')}: 适用 / applied {d.applied}，"
+        click.echo(f"  {label('flag', d.detector.partition('/')[0])} / {label('flag', d.detector.partition('/')[0], 'en')}"
+                   f" ({d.detector}): 适用 / applied {d.applied}，"
                    f"标记 / flagged {d.flagged}，排除 / excluded {d.excluded}" + (f"  ⚠ {d.warning}" if d.warning else ""))
 
 
@@ -81,11 +82,12 @@ def flags_evaluate(db: Db, as_json: bool) -> None:
     if as_json:
         click.echo(to_json(rows))
         return
-    from ..labels import detector_text
+    from ..labels import label
 
     for r in rows:
         rate = "—" if r.confirmation_rate is None else f"{r.confirmation_rate:.0%}"
-        click.echo(f"{detector_text(r.detector)} / {detector_text(r.detector, 'en')}: 已检查 / audited {r.audited}，"
+        kind = r.detector.partition("/")[0]
+        click.echo(f"{label('flag', kind)} / {label('flag', kind, 'en')} ({r.detector}): 已检查 / audited {r.audited}，"
                    f"确认 / confirmed {r.confirmed}，排除 / cleared {r.cleared}，确认率 / rate {rate}")
 
 

@@ -67,7 +67,8 @@ def _zone(timezone: str) -> ZoneInfo:
     return ZoneInfo(timezone)
 
 
-async def _init_connection(conn: asyncpg.Connection, timezone: str) -> None:
+async def _init_connection(conn: asyncpg.Connection, timezone: str | None = None) -> None:
+    timezone = timezone or load_settings().timezone
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("timestamptz", encoder=_encode_moment, decoder=_moment_decoder(_zone(timezone)),
@@ -94,7 +95,7 @@ async def create_pool(url: str, settings: Settings, *, min_size: int | None = No
 async def connect(url: str, timezone: str | None = None) -> asyncpg.Connection:
     """One connection; its moments in `timezone` (default TECHREG_TIMEZONE)."""
     conn = await asyncpg.connect(url, server_settings={"timezone": "UTC", "application_name": "techreg"})
-    await _init_connection(conn, timezone or load_settings().timezone)
+    await _init_connection(conn, timezone)
     return conn
 
 

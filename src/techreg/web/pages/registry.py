@@ -83,7 +83,7 @@ def _choice_words(e: FieldError, values: dict) -> tuple[str, str]:
         kind_zh, kind_en = labels.pair("kind", kind)
         if not allowed_zh:
             return f"{kind_zh}合同没有细分类别，请选择“不细分”", f"a {kind_en} contract has no subkinds: choose none"
-        return (f"不适用于{kind_zh}合同；可选：{'、'.join(allowed_zh.values())}",
+        return (f"不适用于{kind_zh}合同；{kind_zh}合同可选：{'、'.join(allowed_zh.values())}",
                 f"not one of a {kind_en} contract's subkinds: {'; '.join(allowed_en.values())}")
     group = e.field if labels.is_known("field", e.field) and e.field in ("kind", "domain") else None
     if group is None:
