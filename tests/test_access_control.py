@@ -30,6 +30,7 @@ STAFF_ONLY = {"supervisor", "admin"}
 # (method, route template) -> roles allowed through
 TABLE = {
     ("GET", "/health"): ALL,
+    ("GET", "/favicon.ico"): ALL,
     ("POST", "/api/auth/login"): ALL,
     ("POST", "/api/auth/logout"): SIGNED_IN,
     ("GET", "/api/auth/me"): SIGNED_IN,

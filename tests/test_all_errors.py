@@ -12,7 +12,7 @@ from conftest import filing_body, new_ref, unique_point_code
 from techreg.registry.creditcode import make_code
 from techreg.registry.importer import import_stream
 from techreg.registry.rules import FilingRejected, decode_filing
-from techreg.web.errors import ErrorBody
+from techreg.web.apidoc import ErrorBody
 
 DEVELOPMENT_SUBKINDS = {"commissioned": "委托开发", "cooperative": "合作开发"}
 HAS_CHINESE = re.compile(r"[\u4e00-\u9fff]")

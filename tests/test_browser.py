@@ -72,7 +72,8 @@ async def prepare(url: str, key: bytes) -> None:
 async def site(server, data_dir):
     url = await create_database(server[1], "techreg_browser")
     await prepare(url, b"browser-key")
-    async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key") as base:
+    async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key",
+                              TECHREG_SCORE_ON_SUBMIT="yes") as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
@@ -130,6 +131,9 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
                                    "&msg_en=filing+submitted")
     await expect(page.locator(".flash.ok[role=status]")).to_have_text("已提交登记申请")     # the page's language only
     await expect(page.locator("#status")).to_have_text("待审查")
+    # scored within seconds of the submission, off the request path: the page stops saying so by itself
+    await expect(page.locator("#scoring")).to_have_count(0, timeout=30_000)
+    await expect(page.locator("#flags .empty")).to_be_visible()          # nothing to confirm: no flags
     await shot(page, "03-registrar-filing-submitted")
     await page.click("#register")
     await expect(page.locator("#status")).to_have_text("已登记")

@@ -286,7 +286,8 @@ def test_a_fresh_embedded_database_gets_its_schema_from_the_first_command(tmp_pa
             proc.terminate()
             proc.wait(timeout=30)
         assert "first start: creating the database schema" in log.read_text()
-        url = EmbeddedPostgres(first).url()
+        assert proc.returncode == 0                  # SIGTERM is a clean exit: the embedded server was stopped
+        url = EmbeddedPostgres(first).start()        # with it, as on the next start
         assert _count(url, "SELECT count(*) FROM schema_migrations") == everything
         # the next command finds it there
         path = tmp_path / "one.jsonl"

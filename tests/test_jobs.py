@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import msgspec
+
 import pytest_asyncio
 
 from conftest import PASSWORD, filing_body, app_url
@@ -63,12 +65,42 @@ async def test_two_workers_on_the_same_slot_run_it_once(pool):
     assert await engine(pool, now + dt.timedelta(minutes=5), "w3").tick() == []
 
 
+class Gate:
+    """The order of a job's start and finish is the test's to set, not the clock's."""
+
+    def __init__(self):
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+
+    async def job(self, conn, settings, slot):
+        await conn.execute(EFFECTS_DDL)
+        await conn.execute("INSERT INTO job_effects (slot) VALUES ($1)", slot)
+        self.started.set()
+        await self.release.wait()
+        await conn.execute("INSERT INTO job_effects (slot, phase) VALUES ($1, 'end')", slot)
+        return {"slot": slot.isoformat()}
+
+
+async def _until_a_lock_is_awaited(p) -> None:
+    async with p.acquire() as conn:
+        for _ in range(500):
+            if await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"):
+                return
+            await asyncio.sleep(0.01)
+    raise AssertionError("the second run never queued for the job's lock")
+
+
 async def test_later_slots_wait_for_the_running_one(pool):
-    e = engine(pool, SLOT, "w1")
+    p, settings = pool
+    gate = Gate()
+    e = Engine(p, settings, jobs={"hourly": Job("hourly", "schedule_scan_incremental", gate.job)},
+               clock=lambda: SLOT, worker="w1")
     first = asyncio.create_task(e.run("hourly", SLOT))
-    await asyncio.sleep(0.05)
-    second = await e.run("hourly", SLOT + dt.timedelta(hours=1))
+    await gate.started.wait()                       # the first run holds the job's lock
+    queued = asyncio.create_task(e.run("hourly", SLOT + dt.timedelta(hours=1)))
+    await _until_a_lock_is_awaited(p)               # the second is queued behind it
+    gate.release.set()
     await first
+    second = await queued
     async with pool[0].acquire() as conn:
         rows = [tuple(r) for r in await conn.fetch("SELECT slot, phase FROM job_effects ORDER BY id")]
     later = SLOT + dt.timedelta(hours=1)
@@ -198,3 +230,12 @@ async def test_scheduled_scans_run_inside_the_job_transaction(pool):
     incremental = await Engine(p, settings, clock=lambda: now).run("scan_incremental", now)
     assert full.status == "succeeded" and "scan_run" in full.counts, full.error
     assert incremental.status == "succeeded", incremental.error
+
+
+async def test_the_scheduled_checkpoint_job_runs_inside_the_job_transaction(pool, tmp_path):
+    # the job runs inside the engine's transaction: the checkpoint must not open one of its own
+    p, settings = pool
+    settings = msgspec.structs.replace(settings, audit_checkpoints=tmp_path / "checkpoints.jsonl")
+    now = dt.datetime.now(UTC)
+    run = await Engine(p, settings, clock=lambda: now).run("audit_checkpoint", now)
+    assert run.status == "succeeded", run.error

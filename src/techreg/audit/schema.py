@@ -9,6 +9,8 @@ from msgspec import Meta
 from ..detection.store import FlagOut
 from ..registry.schema import EventOut, FilingOut, Kind
 
+# the audit queue's filter: open items, decided ones, or all
+QueueStatus = Literal["open", "done", "all"]
 Outcome = Literal["cleared", "rectification_ordered", "revoked", "deregistration_ordered", "referred"]
 # the words for outcomes, strata and states: techreg.labels
 

@@ -3,12 +3,15 @@ and exports, and ml.evaluate read this tuple; adding a detector touches its modu
 docs/detectors/ and its fixture in tests/fixtures/detectors/, and this line."""
 
 from collections.abc import Mapping
+from typing import Literal
 
 from . import backdated, duplicate, large_software, outlier, split
 from .base import settings_from_env
 
 DETECTORS = (split, large_software, backdated, duplicate, outlier)
 BY_KIND = {d.KIND: d for d in DETECTORS}
+# the flag kinds as a type: a filter on any other kind is refused, naming these
+FlagKind = Literal[tuple(BY_KIND)]
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> dict:

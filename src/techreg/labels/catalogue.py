@@ -130,7 +130,7 @@ ITEM_ACTION: Words = {
 SYSTEM_REASON: Words = {
     "no_eligible_inspector": ("没有符合回避规则的检查员", "no eligible inspector"),
     "interrupted": ("运行中断（进程被终止或崩溃）", "the worker stopped before the run finished"),
-    "ml_not_installed": ("此处未安装训练程序（ml/）", "the training code (ml/) is not installed here"),
+    "trainer_missing": ("训练程序 ml.train 未安装", "the trainer ml.train is not installed with techreg"),
 }
 
 # a detector's version where it is not a number

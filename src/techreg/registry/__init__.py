@@ -1,1 +1,5 @@
-"""Filings, parties, the registration workflow, registration numbers, the event trail."""
+"""Filings, parties, the registration workflow, registration numbers, the event trail.
+
+Owns filings, parties, points, users, sessions, events and checkpoints. May import: db, config,
+errors, labels.
+"""

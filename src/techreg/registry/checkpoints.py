@@ -63,7 +63,10 @@ async def write(conn: asyncpg.Connection, key: bytes, path: Path, settle: dt.tim
     """Seal the events written since the last checkpoint; None when there is nothing new to seal."""
     done = read(path)
     last = done[-1] if done else Checkpoint(0, "", 0, 0, 0, "00" * 32, "")
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
+    # one snapshot for the range and its events; inside a caller's transaction (the scheduled job, which
+    # runs it under repeatable read) a savepoint of that one
+    nested = conn.is_in_transaction()
+    async with conn.transaction(isolation=None if nested else "repeatable_read", readonly=not nested):
         up_to = await conn.fetchval(SEAL_UP_TO, last.to_id, settle)
         if up_to <= last.to_id:
             return None

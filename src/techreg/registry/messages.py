@@ -5,6 +5,8 @@ the importer and the form all say the same thing about the same mistake.
 """
 
 import re
+import types
+import typing
 from typing import Any
 
 import msgspec
@@ -81,11 +83,69 @@ def choice_error(field: str, value: Any, allowed: dict[str, str], *, within: tup
                       shown, dict(allowed))
 
 
-def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.UNSET) -> FieldError:
-    """Turn a msgspec validation message into a field-named, bilingual error."""
+# the catalogue groups a choice's code is looked up in (techreg.labels), first match
+CODE_GROUPS = ("kind", "domain", "status", "outcome", "item_status", "campaign_status", "reason", "flag", "job",
+               "run_status", "trigger", "scan_mode", "role")
+
+
+def code_label(code: str, language: str = "zh") -> str:
+    """A choice's code in words where the catalogue names it (kinds, fields, statuses …), else the code."""
+    for group in CODE_GROUPS:
+        if is_known(group, code):
+            return label(group, code, language)
+    return code
+
+
+def literal_values(annotation) -> tuple[str, ...] | None:
+    """The values a `Literal[...]` annotation allows (through Annotated and `| None`), or None if it is no enum."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return literal_values(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return tuple(str(v) for v in typing.get_args(annotation))
+    if origin in (typing.Union, types.UnionType):
+        for member in typing.get_args(annotation):
+            if (values := literal_values(member)) is not None:
+                return values
+    return None
+
+
+def allowed_values(root, path: str) -> tuple[str, ...] | None:
+    """The enum values allowed at `path` (`seller.region`, `reasons[0]`) of the msgspec type `root`."""
+    annotation = root
+    for step in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        annotation = _member(annotation, step)
+        if annotation is None:
+            return None
+    return literal_values(annotation)
+
+
+def _member(annotation, step: str):
+    """The annotation of one field (or list element) inside `annotation`, through Annotated and `| None`."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _member(typing.get_args(annotation)[0], step)
+    if origin in (typing.Union, types.UnionType):
+        found = [m for m in (_member(a, step) for a in typing.get_args(annotation)) if m is not None]
+        return found[0] if found else None
+    if step.startswith("["):
+        return typing.get_args(annotation)[0] if origin in (list, tuple, set, frozenset) else None
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        hints = typing.get_type_hints(annotation, include_extras=True)
+        return next((hints[f.name] for f in msgspec.structs.fields(annotation) if step in (f.name, f.encode_name)),
+                    None)
+    return None
+
+
+def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.UNSET,
+                            allowed: tuple[str, ...] | None = None, root=None) -> FieldError:
+    """Turn a msgspec validation message into a field-named, bilingual error. An enum error lists the allowed
+    values: `allowed` as given, or looked up at the error's path in the msgspec type `root`."""
     m = _AT.match(message.strip())
     msg = m.group("msg") if m else message
     field = (m.group("path") or "").lstrip(".") if m else ""       # `$.seller.name` -> seller.name
+    if allowed is None and root is not None and field:
+        allowed = allowed_values(root, field)
     if base:
         field = f"{base}.{field}" if field else base
     shown = safe_value(value) if value is not msgspec.UNSET else msgspec.UNSET
@@ -121,6 +181,10 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
                           f"{en}: expected {' or '.join(_type_name(t, 'en') for t in wanted)},"
                           f" got {_type_name(mm.group(2), 'en')}", shown)
     if mm := re.match(r"Invalid enum value (.*)", msg):
+        if allowed:
+            return choice_error(field, value if value is not msgspec.UNSET else mm.group(1).strip("'\""),
+                                {code: code_label(code) for code in allowed},
+                                allowed_en={code: code_label(code, "en") for code in allowed})
         return FieldError(field, f"{field_label(field)}取值无效：{mm.group(1)}", f"{en}: invalid value {mm.group(1)}",
                           shown)
     if "RFC3339" in msg or "date" in msg.lower():

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from .creditcode import credit_code_problem
 from .fieldcheck import decode_checked, flatten, one_per_field
 from .. import labels
-from .messages import FilingRejected, choice_error, field_label, safe_value, translate_msgspec_error
+from .messages import (FilingRejected, allowed_values, choice_error, field_label,  # noqa: F401
+                       literal_values, safe_value, translate_msgspec_error)
 from .schema import SUBKINDS_BY_KIND, FieldError, FilingCorrection, FilingV1, FormatStatus
 
 __all__ = ["FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",

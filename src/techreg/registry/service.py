@@ -16,6 +16,7 @@ from msgspec import Meta
 from ..config import Settings, load_settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..labels import label, pair
+from .changes import notify_changed
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
@@ -207,6 +208,7 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
         raise
     if row is None:
         raise Conflict(f"申请编号 {f.ref} 已存在", f"a filing with ref {f.ref} already exists", ref=f.ref)
+    await notify_changed(conn)              # scored within seconds, before the registrar decides
     return filing_from_row(row)
 
 
@@ -344,6 +346,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action="correct",
                        from_status=row["status"], to_status=row["status"], detail={"changes": changes})
+    await notify_changed(conn)
     return filing_from_row(updated)
 
 
@@ -455,4 +458,6 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=action,
                        from_status=row["status"], to_status=target, detail=detail)
+    if action in ("resubmit", "refuse"):    # back in the queue, or out of every comparison
+        await notify_changed(conn)
     return filing_from_row(updated)

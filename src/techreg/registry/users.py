@@ -153,14 +153,6 @@ async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt
     return msgspec.convert(dict(row), UserOut)
 
 
-async def set_password(conn: asyncpg.Connection, username: str, password: str) -> None:
-    _check_password(password, username)
-    done = await conn.execute("UPDATE users SET password_hash = $2 WHERE username = $1",
-                              username, await hash_password(password))
-    if done.endswith(" 0"):
-        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
-
-
 # -- log-in --------------------------------------------------------------------------------------------
 
 # One attempt at a time per account and per source address: the count and the new attempt's row are

@@ -82,6 +82,7 @@ class Engine:
         self.stale_after = stale_after
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.zone = ZoneInfo(settings.timezone)
+        self._background: set[asyncio.Task] = set()      # runs started by "run now", until they finish
 
     def trigger(self, job: Job) -> CronTrigger:
         return CronTrigger.from_crontab(getattr(self.settings, job.setting), timezone=self.zone)
@@ -184,7 +185,10 @@ class Engine:
             from ..errors import NotFound
             raise NotFound(f"没有任务 {job_name}", f"no such job: {job_name}")
         run_id = await self.claim(job_name, self.clock(), trigger="manual", requested_by=requested_by)
-        asyncio.get_running_loop().create_task(self.run_claimed(run_id))
+        # keep a reference until it is done: the event loop holds tasks only weakly
+        task = asyncio.get_running_loop().create_task(self.run_claimed(run_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             return await get_run(conn, run_id)
 

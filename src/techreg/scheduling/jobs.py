@@ -1,18 +1,21 @@
 """The jobs: what each does, under which schedule setting. Each takes one connection, already inside
 the run's transaction, and returns counts for the record."""
 
+import asyncio
 import datetime as dt
+import importlib.util
 import os
 import secrets
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Literal
 
 import asyncpg
 
 from ..config import Settings
+from ..labels import pair
 
 
 @dataclass(frozen=True)
@@ -79,25 +82,46 @@ async def qualification_check(conn, settings, slot) -> dict:
 
 
 async def retrain_check(conn, settings, slot) -> dict:
-    """Enough new findings since the model was trained: train a candidate for a supervisor to promote."""
-    from ..detection.outlier import models_dir
+    """Enough new findings since the model was trained: train a candidate for a supervisor to promote.
 
-    meta = models_dir() / "outlier.json"
+    Training runs as its own process (`python -m ml.train`, installed with the package, the container included)
+    so a long fit neither holds the scheduler's event loop nor shares its memory; it reads the registry as the
+    service's role and writes the candidate beside the current model. A missing trainer is an error, never a
+    quiet no-op."""
+    from ..detection.outlier import MODEL_NAME, models_dir
+
+    folder = models_dir()
+    meta = folder / f"{MODEL_NAME}.json"
     since = dt.datetime.fromisoformat(__import__("json").loads(meta.read_text())["created"]) if meta.exists() \
         else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
     findings = await conn.fetchval("SELECT count(*) FROM audit_items WHERE status = 'done' AND decided_at > $1", since)
     if findings < settings.retrain_min_findings:
         return {"new_findings": findings, "trained": False}
-    repo = Path(__file__).resolve().parents[3]
-    if not (repo / "ml" / "train.py").exists():
-        return {"new_findings": findings, "trained": False, "note": "ml_not_installed"}
-    url = settings.database_url or os.environ.get("TECHREG_DATABASE_URL")
-    done = subprocess.run([sys.executable, "-m", "ml.train", "--candidate", "--database-url", url,
-                           "--labels-from-findings"], cwd=repo,
-                          capture_output=True, text=True, timeout=3600)
+    if importlib.util.find_spec("ml.train") is None:
+        raise RuntimeError(" / ".join(pair("system_reason", "trainer_missing")))
+    # the URL travels in the environment, not on a command line every process can read
+    environment = {**os.environ, TRAIN_DATABASE_URL: _training_database_url(settings)}
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "ml.train", "--candidate", "--labels-from-findings", "--out", str(folder)],
+        env=environment, capture_output=True, text=True, timeout=3600)
     if done.returncode:
         raise RuntimeError(f"training failed: {done.stderr[-500:]}")
-    return {"new_findings": findings, "trained": True, "candidate": "models/outlier-candidate.skops"}
+    return {"new_findings": findings, "trained": True, "candidate": str(folder / f"{MODEL_NAME}-candidate.skops")}
+
+
+# read by ml.train when no --database-url is given
+TRAIN_DATABASE_URL = "TECHREG_TRAIN_DATABASE_URL"
+
+
+def _training_database_url(settings: Settings) -> str:
+    """The registry the worker reads, as the service's role: the configured URL, or the embedded server's."""
+    if settings.database_url:
+        return settings.database_url
+    from ..db.embedded import EmbeddedPostgres
+    from ..db.roles import app_url
+
+    server = EmbeddedPostgres(settings.data_dir)
+    return app_url(server.url(), server.app_password_file.read_text().strip())
 
 
 async def audit_checkpoint(conn, settings, slot) -> dict:
@@ -123,3 +147,5 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     # the seal reads one snapshot (repeatable read, as checkpoints.write asks): the run's own transaction is it
     Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint, "repeatable_read"),
 ]}
+# the job names as a type: a filter on any other name is refused, naming these
+JobName = Literal[tuple(JOBS)]

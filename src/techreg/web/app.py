@@ -8,9 +8,8 @@ from litestar import Litestar, get
 from litestar.datastructures import State, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.response import File
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -20,6 +19,7 @@ from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
 from ..scheduling.engine import Engine
+from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
@@ -32,7 +32,8 @@ from .controllers.models import ModelController
 from .pages.audit import AuditPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
-from .errors import EXCEPTION_HANDLERS, document_errors
+from .apidoc import document_api, openapi_config
+from .errors import EXCEPTION_HANDLERS
 
 log = logging.getLogger("techreg")
 WEB = Path(__file__).parent
@@ -66,6 +67,12 @@ def health(state: State) -> dict:
     return {"status": "ok", "version": __version__}
 
 
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
+def favicon() -> File:
+    """For clients that ask the old way; pages link /static/favicon.svg."""
+    return File(WEB / "static" / "favicon.ico", media_type="image/x-icon", content_disposition_type="inline")
+
+
 def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
@@ -88,9 +95,15 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         app.state.pool = pool
         app.state.engine = Engine(pool, settings)
         scheduler = start_scheduler(app.state.engine) if run_jobs else None
+        prompt = PromptScanner(pool, settings, database_url) if settings.score_on_submit == "yes" else None
+        app.state.prompt_scanner = prompt
+        if prompt:
+            await prompt.start()
         try:
             yield
         finally:
+            if prompt:
+                await prompt.stop()
             if scheduler:
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
@@ -98,7 +111,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
-        route_handlers=[health, AuthController, FilingController, FlagController, AdminController,
+        route_handlers=[health, favicon, AuthController, FilingController, FlagController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
@@ -114,12 +127,8 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         response_headers=SECURITY_HEADERS,
         lifespan=[lifespan],
         state=state,
-        openapi_config=OpenAPIConfig(
-            title="techreg 技术合同登记与稽查 API", version=__version__, path="/schema",
-            description="技术合同认定登记、异常检测与双随机抽查。Registry and audit of technology contracts.",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi_config(__version__),
         debug=False,
     )
-    document_errors(app)
+    document_api(app, AUTH_EXCLUDE)
     return app

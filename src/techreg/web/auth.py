@@ -9,9 +9,13 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from ..db.pool import unit_of_work
 from ..errors import Forbidden, NotAuthenticated
+from ..labels import label
 from ..registry.users import CurrentUser, user_for_token
 
 SESSION_COOKIE = "techreg_session"
+# the two ways a request is turned away unauthenticated (the API description shows the first as its example)
+NO_CREDENTIALS = ("请先登录", "log in first")
+SESSION_INVALID = ("登录已过期或无效，请重新登录", "session expired or invalid; log in again")
 
 
 def token_from(connection: ASGIConnection) -> str | None:
@@ -97,7 +101,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         check_json_body(connection)
         token = token_from(connection)
         if not token:
-            raise NotAuthenticated("请先登录", "log in first")
+            raise NotAuthenticated(*NO_CREDENTIALS)
         check_request_origin(connection)
         state = connection.app.state
         cache: SessionCache = state.session_cache
@@ -109,20 +113,26 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         if user is not None:
             cache.put(token, user)
         if user is None:
-            raise NotAuthenticated("登录已过期或无效，请重新登录", "session expired or invalid; log in again")
+            raise NotAuthenticated(*SESSION_INVALID)
         return AuthenticationResult(user=user, auth=token)
 
 
+def role_refusal(roles) -> Forbidden:
+    allowed = sorted(roles)
+    return Forbidden(f"此操作需要以下角色之一：{'、'.join(label('role', r) for r in allowed)}",
+                     f"this needs one of the roles: {', '.join(label('role', r, 'en') for r in allowed)}")
+
+
 def requires(*roles: str):
-    """Guard: the user must hold one of `roles`."""
+    """Guard: the user must hold one of `roles` (kept on the guard, for the API description)."""
     allowed = frozenset(roles)
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user: CurrentUser = connection.user
         if user.role not in allowed:
-            raise Forbidden(f"此操作需要角色：{'、'.join(sorted(allowed))}",
-                            f"this needs one of the roles: {', '.join(sorted(allowed))}")
+            raise role_refusal(allowed)
 
+    guard.roles = allowed
     return guard
 
 

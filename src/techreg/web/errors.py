@@ -1,18 +1,17 @@
 """Map every error to a clear, bilingual JSON answer with the right status. Never a bare 500."""
 
 import logging
-from typing import Annotated, Any
 
 import asyncpg
 import msgspec
-from msgspec import Meta
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from ..db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
 from ..errors import DomainError
 from ..labels import label
-from ..registry.rules import FilingRejected, translate_msgspec_error
+from ..registry.messages import code_label
+from ..registry.rules import FilingRejected, allowed_values, literal_values, translate_msgspec_error
 from .auth import UnsupportedMediaType
 
 log = logging.getLogger("techreg.web")
@@ -47,37 +46,74 @@ def page_error(request: Request, exc: DomainError) -> Response:
     return response
 
 
+def domain_body(exc: DomainError) -> dict:
+    return {"status_code": exc.status_code, "detail": f"{exc.message} / {exc.message_en}", "message": exc.message,
+            "message_en": exc.message_en, **exc.extra}
+
+
 def domain_error(request: Request, exc: DomainError) -> Response:
     if _is_page(request):
         return page_error(request, exc)
     headers = {"Retry-After": "60"} if exc.status_code == 429 else None
-    return _json(exc.status_code, {"detail": f"{exc.message} / {exc.message_en}", "message": exc.message,
-                                   "message_en": exc.message_en, **exc.extra}, headers)
+    return _json(exc.status_code, domain_body(exc), headers)
+
+
+def rejected_body(exc: FilingRejected) -> dict:
+    count = len(exc.errors)
+    return {"status_code": 400, "detail": f"申请内容有 {count} 处错误 / the filing has {count} error(s)",
+            "message": f"申请内容有 {count} 处错误", "message_en": f"the filing has {count} error(s)",
+            "errors": [msgspec.to_builtins(e) for e in exc.errors]}
 
 
 def filing_rejected(_: Request, exc: FilingRejected) -> Response:
-    count = len(exc.errors)
-    return _json(400, {"detail": f"申请内容有 {count} 处错误 / the filing has {count} error(s)",
-                       "message": f"申请内容有 {count} 处错误", "message_en": f"the filing has {count} error(s)",
-                       "errors": [msgspec.to_builtins(e) for e in exc.errors]})
+    return _json(400, rejected_body(exc))
 
 
-def validation_error(_: Request, exc: ValidationException) -> Response:
+def _input_type(handler, key: str, source: str | None):
+    """The annotation of the handler's input an error names: the body's type, or the parameter's own."""
+    parameters = getattr(getattr(handler, "parsed_fn_signature", None), "parameters", {})
+    name = "data" if source == "body" else key
+    field = parameters.get(name)
+    if field is None and source != "body":        # a parameter renamed by `query=` / `header=`
+        field = next((f for f in parameters.values() if getattr(f.kwarg_definition, "query", None) == key
+                      or getattr(f.kwarg_definition, "header", None) == key), None)
+    return getattr(field, "annotation", None)
+
+
+def validation_body(items: list, handler=None, detail: str = "") -> dict:
+    """The answer to input Litestar refused before the handler ran: each item named by its field, an enum's
+    allowed values listed (looked up in the handler's own annotations)."""
     errors = []
-    for item in exc.extra or []:
+    for item in items or []:
         if isinstance(item, dict):
             key = item.get("key") or ""
             source = item.get("source")
             message = str(item.get("message", ""))
             # a body error names its field in the message's own path, or (at the top level) only in `key`
             located = source == "body" and " - at `$" in message
-            fe = translate_msgspec_error(message, "" if located else key)
-            errors.append({"field": fe.field, "message": fe.message, "message_en": fe.message_en})
+            annotation = _input_type(handler, key, source) if handler is not None else None
+            if located:
+                fe = translate_msgspec_error(message, root=annotation)
+                allowed = allowed_values(annotation, fe.field) if annotation is not None else None
+            else:
+                allowed = literal_values(annotation) if source != "body" else allowed_values(annotation, key)
+                # `data` is the body itself: a missing field is named by itself, not as data.field
+                base = "" if source == "body" and key == "data" else key
+                fe = translate_msgspec_error(message, base, allowed=allowed)
+            error = {"field": fe.field, "message": fe.message, "message_en": fe.message_en}
+            if allowed and message.startswith("Invalid enum value"):
+                error["allowed"] = {code: code_label(code) for code in allowed}
+            errors.append(error)
     if not errors:
-        fe = translate_msgspec_error(exc.detail or "")
+        fe = translate_msgspec_error(detail)
         errors.append({"field": fe.field, "message": fe.message, "message_en": fe.message_en})
-    return _json(400, {"detail": "请求内容有误 / invalid request", "message": "请求内容有误",
-                       "message_en": "invalid request", "errors": errors})
+    return {"status_code": 400, "detail": "请求内容有误 / invalid request", "message": "请求内容有误",
+            "message_en": "invalid request", "errors": errors}
+
+
+def validation_error(request: Request, exc: ValidationException) -> Response:
+    handler = request.scope.get("route_handler")
+    return _json(400, validation_body(exc.extra or [], handler, exc.detail or ""))
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
@@ -87,11 +123,13 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     return _json(status, {"detail": f"{zh} / {exc.detail}", "message": zh, "message_en": exc.detail}, headers)
 
 
+UNAVAILABLE_BODY = {"status_code": 503, "detail": "数据库暂时不可用，请稍后重试 / database unavailable, retry shortly",
+                    "message": "数据库暂时不可用，请稍后重试", "message_en": "database unavailable, retry shortly"}
+
+
 def unavailable(_: Request, exc: Exception) -> Response:
     log.warning("database unavailable: %s", exc)
-    return _json(503, {"detail": "数据库暂时不可用，请稍后重试 / database unavailable, retry shortly",
-                       "message": "数据库暂时不可用，请稍后重试", "message_en": "database unavailable, retry shortly"},
-                 {"Retry-After": RETRY_AFTER_SECONDS})
+    return _json(503, UNAVAILABLE_BODY, {"Retry-After": RETRY_AFTER_SECONDS})
 
 
 def unique_violation(_: Request, exc: asyncpg.UniqueViolationError) -> Response:
@@ -107,20 +145,29 @@ def internal_error(request: Request, exc: Exception) -> Response:
                        "message_en": "internal error"})
 
 
+UNSTORABLE_BODY = {
+    "status_code": 400,
+    "detail": "请求含有无法保存的字符（如空字符 NUL）或嵌套过深 / the request holds a character that cannot be stored "
+              "(such as NUL) or nests too deep",
+    "message": "请求含有无法保存的字符（如空字符 NUL）或嵌套过深",
+    "message_en": "the request holds a character that cannot be stored (such as NUL) or nests too deep"}
+
+
 def unstorable_text(_: Request, exc: Exception) -> Response:
     """Text PostgreSQL cannot hold (a NUL character, a broken byte sequence) or JSON nested past any
     reason: the request is at fault, and nothing was written (its transaction rolls back)."""
-    return _json(400, {"detail": "请求含有无法保存的字符（如空字符 NUL）或嵌套过深 / the request holds a character that "
-                                 "cannot be stored (such as NUL) or nests too deep",
-                       "message": "请求含有无法保存的字符（如空字符 NUL）或嵌套过深",
-                       "message_en": "the request holds a character that cannot be stored (such as NUL) or nests too deep"})
+    return _json(400, UNSTORABLE_BODY)
+
+
+UNSUPPORTED_MEDIA_BODY = {
+    "status_code": 415,
+    "detail": "接口只接受 JSON（Content-Type: application/json）/ the API takes JSON only (Content-Type: application/json)",
+    "message": "接口只接受 JSON（Content-Type: application/json）",
+    "message_en": "the API takes JSON only (Content-Type: application/json)"}
 
 
 def unsupported_media_type(_: Request, exc: Exception) -> Response:
-    return _json(415, {"detail": "接口只接受 JSON（Content-Type: application/json）/ the API takes JSON only "
-                                 "(Content-Type: application/json)",
-                       "message": "接口只接受 JSON（Content-Type: application/json）",
-                       "message_en": "the API takes JSON only (Content-Type: application/json)"})
+    return _json(415, UNSUPPORTED_MEDIA_BODY)
 
 
 EXCEPTION_HANDLERS = {
@@ -141,48 +188,3 @@ EXCEPTION_HANDLERS = {
     OSError: unavailable,
     Exception: internal_error,
 }
-
-
-class ErrorItem(msgspec.Struct):
-    field: str
-    message: str
-    message_en: str
-    # the refused value as sent, when it is short plain text, a number, a boolean or null
-    value: Annotated[Any, Meta(description="被拒绝的值（简短时）/ the refused value, when short")] = msgspec.UNSET
-    allowed: Annotated[dict[str, str], Meta(description="可选值：代码 → 中文名 / a choice's codes -> Chinese names")
-                       ] | msgspec.UnsetType = msgspec.UNSET
-
-
-class ErrorBody(msgspec.Struct, kw_only=True):
-    """Every error answer: the status, the reason in Chinese and English, the field(s) when known."""
-    status_code: int
-    detail: str
-    message: str
-    message_en: str
-    errors: list[ErrorItem] | None = None
-    field: str | None = None
-    status: str | None = None
-
-
-ERROR_RESPONSES = {
-    400: "请求有误（指明字段）/ bad input, naming the field",
-    401: "未登录或登录已过期 / not logged in",
-    403: "无权执行此操作 / not allowed for this user",
-    404: "不存在或无权查看 / not found or not visible to this user",
-    409: "与当前状态冲突 / conflicts with the current state",
-    429: "请求过于频繁 / too many requests",
-    503: "数据库暂不可用，请按 Retry-After 重试 / database unavailable, retry after Retry-After",
-}
-
-
-def document_errors(app) -> None:
-    """Declare the error answers on every API operation, so the schema says what clients may get."""
-    from litestar.openapi.datastructures import ResponseSpec
-
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            if getattr(handler, "include_in_schema", True) is False:
-                continue
-            extra = {code: ResponseSpec(data_container=ErrorBody, description=text)
-                     for code, text in ERROR_RESPONSES.items()}
-            handler.responses = {**extra, **(handler.responses or {})}

@@ -6,7 +6,7 @@ from ..params import DbId
 from ...audit import evidence, service
 from ...audit.schema import (CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
                              Estimate, EvidenceOut, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem,
-                             VerifyOut, WithdrawIn)
+                             QueueStatus, VerifyOut, WithdrawIn)
 from ...config import Settings
 from ..auth import anonymous_limit
 from ..files import UploadOperation, attachment, read_upload
@@ -98,8 +98,8 @@ class AuditController(Controller):
     tags = ["audit 检查"]
 
     @get("/queue", summary="我的检查队列 / my audit queue (by due date, then risk)")
-    async def queue(self, request: Request, db: asyncpg.Connection, status: str | None = "open") -> list[QueueItem]:
-        return await service.queue(db, request.user, status=status or None)
+    async def queue(self, request: Request, db: asyncpg.Connection, status: QueueStatus = "open") -> list[QueueItem]:
+        return await service.queue(db, request.user, status=None if status == "all" else status)
 
     @get("/items/{item_id:int}", summary="检查事项 / an item: filing, flags with evidence, related filings, trail")
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> ItemDetail:

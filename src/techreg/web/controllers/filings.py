@@ -11,7 +11,8 @@ from ..bodies import Checked
 from ..params import OptionalDbId
 from ...config import Settings
 from ...registry import idempotency, service
-from ...registry.schema import DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage, FilingV1
+from ...registry.schema import (DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage, FilingV1, Kind,
+                                Status)
 from ...registry.service import FilingFilter
 
 
@@ -40,7 +41,7 @@ class FilingController(Controller):
 
     @get("/", summary="查询申请列表 / list filings")
     async def list_filings(self, request: Request, db: asyncpg.Connection,
-                   status: str | None = None, kind: str | None = None, point: str | None = None,
+                   status: Status | None = None, kind: Kind | None = None, point: str | None = None,
                    software: bool | None = None, seller: str | None = None, buyer: str | None = None,
                    q: str | None = None, signed_from: dt.date | None = None, signed_to: dt.date | None = None,
                    limit: Annotated[int, Parameter(ge=1, le=500)] = 50,

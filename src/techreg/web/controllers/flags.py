@@ -4,6 +4,7 @@ import asyncpg
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from ...detection.detectors import FlagKind
 from ...detection.risk import RiskOut, risk_for_filing
 from ...detection.store import FlagOut, flags_for_filing, list_flags
 from ...errors import Forbidden
@@ -30,7 +31,7 @@ class FlagController(Controller):
         return await risk_for_filing(db, filing.id, ref)
 
     @get("/flags", summary="异常标记列表 / active flags, filtered")
-    async def flags(self, request: Request, db: asyncpg.Connection, kind: str | None = None,
+    async def flags(self, request: Request, db: asyncpg.Connection, kind: FlagKind | None = None,
                     min_score: Annotated[float, Parameter(ge=0, le=1)] = 0.0,
                     limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> list[FlagOut]:
         user = request.user

@@ -8,6 +8,7 @@ from litestar.params import Parameter
 from ...config import Settings
 from ..auth import requires
 from ...scheduling.engine import JobInfo, RunOut, history, job_list
+from ...scheduling.jobs import JobName
 
 
 
@@ -22,7 +23,7 @@ class JobController(Controller):
         return await job_list(db, settings)
 
     @get("/runs", summary="运行记录 / job runs, newest first")
-    async def runs(self, request: Request, db: asyncpg.Connection, job: str | None = None,
+    async def runs(self, request: Request, db: asyncpg.Connection, job: JobName | None = None,
                    limit: Annotated[int, Parameter(ge=1, le=500)] = 50) -> list[RunOut]:
         return await history(db, job, limit)
 

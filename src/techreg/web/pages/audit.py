@@ -22,7 +22,7 @@ from ...registry.service import readable_refs, today
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
-from .common import Column, back, export, lang, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
 from .dashboard import dashboard_data
 from .trail import TRAIL, system_reason
 
@@ -52,8 +52,10 @@ class AuditPages(Controller):
     @get("/queue")
     async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = "open",
                     format: str | None = None) -> Template | Response:
-        items = await audit.queue(db, request.user, status=status or None)
-        if format in ("csv", "xlsx"):
+        status = choice("status", "状态", status, ("open", "done"))          # empty: all
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        items = await audit.queue(db, request.user, status=status)
+        if format:
             return export(request, [msgspec.structs.asdict(i) for i in items], QUEUE_COLUMNS, format, "audit-queue")
         return page(request, "queue.html", items=items, status=status or "", today=today(settings))
 
@@ -144,8 +146,9 @@ class AuditPages(Controller):
     @get("/campaigns")
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
                         format: str | None = None) -> Template | Response:
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
         rows = await audit.list_campaigns(db, request.user)
-        if format in ("csv", "xlsx"):
+        if format:
             return export(request, rows, CAMPAIGN_COLUMNS, format, "campaigns")
         return page(request, "campaigns.html", campaigns=rows, kinds=get_args(Kind), today=today(settings))
 
@@ -174,8 +177,9 @@ class AuditPages(Controller):
     @get("/campaigns/{campaign_id:int}")
     async def campaign(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,
                        format: str | None = None) -> Template | Response:
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
         c = await audit.get_campaign(db, request.user, campaign_id)
-        if format in ("csv", "xlsx"):
+        if format:
             return export(request, [msgspec.structs.asdict(i) for i in c.items], ITEM_COLUMNS, format,
                           f"campaign-{campaign_id}")
         estimate = await audit.estimate(db, campaign_id) if c.status != "draft" else None
@@ -193,8 +197,9 @@ class AuditPages(Controller):
     @get("/jobs", guards=[STAFF])
     async def jobs(self, request: Request, db: asyncpg.Connection, settings: Settings,
                    format: str | None = None) -> Template | Response:
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
         runs = await history(db, None, 200)
-        if format in ("csv", "xlsx"):
+        if format:
             return export(request, [msgspec.structs.asdict(r) for r in runs], RUN_COLUMNS, format, "job-runs")
         scans = await db.fetch("""
             SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,

@@ -12,7 +12,8 @@ from litestar import Request
 from litestar.response import Redirect, Response, Template
 
 from ... import labels
-from ...errors import DomainError
+from ...errors import DomainError, InvalidInput
+from ...registry.messages import code_label
 
 LANG_COOKIE = "techreg_lang"
 
@@ -71,6 +72,27 @@ def _halves(message: Message | None) -> tuple[str, str] | None:
     if isinstance(message, DomainError):
         return message.message, message.message_en
     return message
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def choice(name: str, label: str, value: str | None, allowed) -> str | None:
+    """A page's filter as a select sends it: empty means any; anything else must be one of `allowed`, or the
+    page answers 400 naming the parameter and the values it takes, each with its word (as the API does)."""
+    if not value:
+        return None
+    allowed = tuple(allowed)
+    if value not in allowed:
+        def named(language: str) -> str:
+            words = [(code, code_label(code, language)) for code in allowed]
+            sep, open_, close = ("、", "（", "）") if language == "zh" else (", ", " (", ")")
+            return sep.join(f"{code}{open_}{word}{close}" if word != code else code for code, word in words)
+        raise InvalidInput(f"{label}（{name}）取值无效：'{value}'，可选值：{named('zh')}",
+                           f"{name}: invalid value '{value}'; allowed: {named('en')}",
+                           errors=[{"field": name, "message": f"{label}取值无效", "message_en": "invalid value",
+                                    "allowed": list(allowed)}])
+    return value
 
 
 def back(url: str, msg: Message | None = None, err: Message | None = None) -> Redirect:

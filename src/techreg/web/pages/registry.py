@@ -15,7 +15,7 @@ from ..params import OptionalDbId
 from ...config import Settings
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
-from ...detection.store import flags_for_filing
+from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import service, users
 from ... import labels
@@ -24,7 +24,7 @@ from ...registry.rules import FilingRejected, decode_filing, field_label
 from ...registry.schema import DecisionBody, Domain, FieldError, Kind, RefusalReason, Status
 from ...registry.service import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import LANG_COOKIE, Column, back, export, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, page
 from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -174,9 +174,13 @@ class RegistryPages(Controller):
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       cursor: OptionalDbId = None, format: str | None = None) -> Template | Response:
-        flt = FilingFilter(q=q or None, status=status or None, kind=kind or None,
+        status = choice("status", "状态", status, get_args(Status))
+        kind = choice("kind", "类别", kind, get_args(Kind))
+        software = choice("software", "软件类", software, ("yes", "no"))
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        flt = FilingFilter(q=q or None, status=status, kind=kind,
                            software={"yes": True, "no": False}.get(software or ""), limit=50, cursor=cursor)
-        if format in ("csv", "xlsx"):               # everything the filter matches, not one page of it
+        if format:               # everything the filter matches, not one page of it
             rows = [{**msgspec.structs.asdict(f), "subkind": (f.kind, f.subkind), "seller_name": f.seller.name,
                      "buyer_name": f.buyer.name, "point_code": f.point}
                     async for f in service.all_filings(db, request.user, flt)]
@@ -223,8 +227,13 @@ class RegistryPages(Controller):
         return page(request, "filing_check.html", errors=errors)
 
     @get("/filings/{ref:str}")
-    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template | Response:
         filing = await service.get_filing(db, request.user, ref)
+        scored = await is_scored(db, filing.id)
+        if scored and request.headers.get("hx-request") == "true":
+            # the page was polling while the filing was scored: reload it whole (flags, and the decision
+            # form whose confirmation depends on them)
+            return Response(content="", headers={"HX-Refresh": "true"})
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
@@ -232,6 +241,7 @@ class RegistryPages(Controller):
                                        else None)
         readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
+                    scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     refusal_reasons=get_args(RefusalReason))
@@ -241,6 +251,15 @@ class RegistryPages(Controller):
                   ) -> Redirect:
         form = await request.form()
         action = form.get("action", "")
+        if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
+            # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
+            filing = await service.get_filing(db, request.user, ref)
+            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, request.user.point_code))
+            if flagged or not await is_scored(db, filing.id):
+                why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
+                why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
+                return back(f"/filings/{ref}", err=f"{why_zh}，请勾选确认后再登记 / {why_en}: tick the confirmation "
+                                                   f"to register it")
         reasons = form.getall("reasons", [])
         body = DecisionBody(reasons=list(reasons) if isinstance(reasons, list) else [reasons],
                             note=form.get("note", "") or "")
