@@ -71,7 +71,10 @@ def _halves(message: Message | None) -> tuple[str, str] | None:
         return None
     if isinstance(message, DomainError):
         return message.message, message.message_en
-    return message
+    if isinstance(message, str):          # always both languages: a page shows the one it speaks
+        raise TypeError("a page message is (Chinese, English), not one string")
+    zh, en = message
+    return zh, en
 
 
 EXPORT_FORMATS = ("csv", "xlsx")

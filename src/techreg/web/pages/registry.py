@@ -258,8 +258,8 @@ class RegistryPages(Controller):
             if flagged or not await is_scored(db, filing.id):
                 why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
                 why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
-                return back(f"/filings/{ref}", err=f"{why_zh}，请勾选确认后再登记 / {why_en}: tick the confirmation "
-                                                   f"to register it")
+                return back(f"/filings/{ref}", err=(f"{why_zh}，请勾选确认后再登记",
+                                                    f"{why_en}: tick the confirmation to register it"))
         reasons = form.getall("reasons", [])
         body = DecisionBody(reasons=list(reasons) if isinstance(reasons, list) else [reasons],
                             note=form.get("note", "") or "")
