@@ -8,6 +8,9 @@
 - `local_time(moment, timezone)`: a moment in TECHREG_TIMEZONE with its offset named (times.py).
 
 Pages, CSV/Excel exports and the CLI all take their words from here, so they say the same thing.
+
+Owns no table; every package may import it (tests/test_import_rules.py: SHARED). It imports nothing of the
+domain packages but the detector registry, late and only for the flag kinds' words, which stay there.
 """
 
 import datetime as dt
