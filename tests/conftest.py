@@ -45,7 +45,9 @@ def cli_env(**variables: str) -> dict[str, str]:
     import techreg
 
     code = Path(techreg.__file__).resolve().parents[1]
-    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(code), str(code.parent)]), **variables}
+    # a run on a moved clock (faketime: test_clock_ahead) moves its subprocesses' clocks too
+    clock = {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(code), str(code.parent)]), **clock, **variables}
 
 
 def _swap_db(url: str, name: str) -> str:

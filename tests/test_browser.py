@@ -127,7 +127,9 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     await shot(page, "02-registrar-validation-error")
     await page.fill("input[name=seller_credit_code]", good_code)
     await page.click("#filing-form button[type=submit]")
-    await expect(page).to_have_url(base + "/filings/WEB-0001?msg=%E5%B7%B2%E6%8F%90%E4%BA%A4%E7%99%BB%E8%AE%B0%E7%94%B3%E8%AF%B7+%2F+filing+submitted")
+    await expect(page).to_have_url(base + "/filings/WEB-0001?msg=%E5%B7%B2%E6%8F%90%E4%BA%A4%E7%99%BB%E8%AE%B0%E7%94%B3%E8%AF%B7"
+                                   "&msg_en=filing+submitted")
+    await expect(page.locator(".flash.ok[role=status]")).to_have_text("已提交登记申请")     # the page's language only
     await expect(page.locator("#status")).to_have_text("待审查")
     # scored within seconds of the submission, off the request path: the page stops saying so by itself
     await expect(page.locator("#scoring")).to_have_count(0, timeout=30_000)
@@ -200,7 +202,7 @@ async def test_inspector_records_a_revoking_finding(site):
     await expect(rows.first).to_be_visible()
     await shot(page, "05-inspector-queue")
     # the three-part split of the set-up is drawn for certain (risk above the cut-off)
-    split_row = page.locator("#queue tbody tr", has=page.locator(".tag[title=split]")).first
+    split_row = page.locator("#queue tbody tr", has=page.locator(".tag[data-kind=split]")).first
     await split_row.locator("a").click()
     await expect(page.locator("h1")).to_contain_text("检查事项")
     await shot(page, "06-inspector-item")

@@ -37,7 +37,7 @@ async def slow_counter(conn, settings, slot):
     return {"slot": slot.isoformat()}
 
 
-TEST_JOBS = {"hourly": Job("hourly", "schedule_scan_incremental", "测试", "test", slow_counter)}
+TEST_JOBS = {"hourly": Job("hourly", "schedule_scan_incremental", slow_counter)}
 
 
 @pytest_asyncio.fixture
@@ -92,7 +92,7 @@ async def _until_a_lock_is_awaited(p) -> None:
 async def test_later_slots_wait_for_the_running_one(pool):
     p, settings = pool
     gate = Gate()
-    e = Engine(p, settings, jobs={"hourly": Job("hourly", "schedule_scan_incremental", "测试", "test", gate.job)},
+    e = Engine(p, settings, jobs={"hourly": Job("hourly", "schedule_scan_incremental", gate.job)},
                clock=lambda: SLOT, worker="w1")
     first = asyncio.create_task(e.run("hourly", SLOT))
     await gate.started.wait()                       # the first run holds the job's lock
@@ -134,7 +134,7 @@ async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_
         async def main():
             s = load_settings(database_url={empty_database!r})
             p = await create_pool({empty_database!r}, s)
-            e = Engine(p, s, jobs={{"hourly": Job("hourly", "schedule_scan_incremental", "t", "t", forever)}})
+            e = Engine(p, s, jobs={{"hourly": Job("hourly", "schedule_scan_incremental", forever)}})
             await e.run("hourly", dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc))
         asyncio.run(main())
     """)

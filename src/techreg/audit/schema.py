@@ -9,16 +9,10 @@ from msgspec import Meta
 from ..detection.store import FlagOut
 from ..registry.schema import EventOut, FilingOut, Kind
 
-CAMPAIGN_STATUS_ZH = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
 # the audit queue's filter: open items, decided ones, or all
 QueueStatus = Literal["open", "done", "all"]
 Outcome = Literal["cleared", "rectification_ordered", "revoked", "deregistration_ordered", "referred"]
-OUTCOME_ZH = {"cleared": "未发现问题", "rectification_ordered": "责令整改", "revoked": "撤销登记",
-              "deregistration_ordered": "责令注销", "referred": "移送查处"}
-OUTCOME_EN = {"cleared": "no problem found", "rectification_ordered": "rectification ordered",
-              "revoked": "registration revoked", "deregistration_ordered": "deregistration ordered",
-              "referred": "referred for investigation"}
-STRATUM_ZH = {"certainty": "必查（高风险）", "pps": "按风险加权抽取", "control": "对照组（随机）"}
+# the words for outcomes, strata and states: techreg.labels
 
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -156,7 +156,7 @@ async def _record_assignments(conn, pairs: list[tuple[int, int | None]], actor: 
     await conn.executemany(
         "INSERT INTO audit_item_history (item_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
         [(item_id, actor, action if who else "unassigned",
-          {"inspector_id": who, **(extra or {})} if who else {"reason": "没有符合回避规则的检查员 / no eligible inspector",
+          {"inspector_id": who, **(extra or {})} if who else {"reason": "no_eligible_inspector",
                                                              **(extra or {})})
          for item_id, who in pairs])
 

@@ -154,7 +154,9 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
         await _demo_scan_and_campaign(conn, settings)
     finally:
         await conn.close()
-    return "\n".join(f"  {role:<10} {username:<12} 密码/password: {password}"
+    from ..labels import both
+
+    return "\n".join(f"  {both('role', role)}: {username}  密码 / password: {password}"
                      for username, _, role, _, password in DEMO_USERS)
 
 

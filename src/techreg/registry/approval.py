@@ -10,7 +10,8 @@ register event's detail, so they are on the event chain with the approved amount
 from decimal import Decimal
 
 from .messages import FilingRejected
-from .schema import DEDUCTION_EN, DEDUCTION_ZH, FieldError, RegisterBody
+from ..labels import label
+from .schema import FieldError, RegisterBody
 
 # the amount the registry counts for a filing: the approved one once there is one, else the declared one
 # (registrations older than migrations/0018, and history imported without one, count as declared)
@@ -53,6 +54,6 @@ def approval_detail(declared: Decimal, body: RegisterBody) -> dict:
 
 def deductions_text(deductions: list[dict]) -> tuple[str, str]:
     """The items of an approval in words, Chinese and English."""
-    zh = "、".join(f"{d['item']}（{DEDUCTION_ZH.get(d['category'], '其他')}）{d['amount']} 元" for d in deductions)
-    en = ", ".join(f"{d['item']} ({DEDUCTION_EN.get(d['category'], 'other')}) {d['amount']} yuan" for d in deductions)
+    zh = "、".join(f"{d['item']}（{label('deduction', d['category'])}）{d['amount']} 元" for d in deductions)
+    en = ", ".join(f"{d['item']} ({label('deduction', d['category'], 'en')}) {d['amount']} yuan" for d in deductions)
     return zh, en

@@ -7,7 +7,8 @@ import asyncpg
 import msgspec
 
 from ..errors import Conflict
-from .schema import STATUS_ZH, CertificateOut, DeductionOut
+from ..labels import pair
+from .schema import CertificateOut, DeductionOut
 from .service import _load, filing_from_row
 from .users import CurrentUser
 
@@ -27,8 +28,9 @@ async def certificate(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> 
     """The certificate of a filing that was registered; `valid` only while it still is."""
     row = await _load(conn, user, ref, lock=False)
     if row["reg_no"] is None or row["status"] not in ("registered", "revoked", "cancelled"):
-        raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，尚未登记，没有登记证明",
-                       f"no certificate: the filing is not registered (status {row['status']})", status=row["status"])
+        status_zh, status_en = pair("status", row["status"])
+        raise Conflict(f"当前状态为「{status_zh}」，尚未登记，没有登记证明",
+                       f"no certificate: the filing is not registered (it is {status_en})", status=row["status"])
     f = filing_from_row(row)
     detail = await approval_of(conn, row["id"])
     approved = f.approved_amount if f.approved_amount is not None else f.tech_amount

@@ -18,7 +18,8 @@ import msgspec
 
 from ..config import Settings
 from ..errors import Forbidden
-from .schema import DEADLINE_STATE_ZH, DeadlineState
+from ..labels import codes
+from .schema import DeadlineState
 from .service import today
 from .users import CurrentUser
 from .workdays import WorkCalendar, work_calendar
@@ -108,7 +109,7 @@ async def deadlines(conn: asyncpg.Connection, settings: Settings, user: CurrentU
     now = on or today(settings)
     rows = await conn.fetch(PENDING_SQL, _point_of(user, point))
     every = [_deadline(r, calendar, settings, zone, now) for r in rows]
-    counts = {s: 0 for s in DEADLINE_STATE_ZH}
+    counts = {s: 0 for s in codes("deadline_state")}
     for d in every:
         counts[d.state] += 1
     items = sorted((d for d in every if state is None or d.state == state), key=lambda d: (d.due_on, d.ref))

@@ -11,7 +11,8 @@ from ..config import Settings
 from ..errors import Conflict, Forbidden
 from .events import append_event
 from .messages import FilingRejected
-from .schema import STATUS_ZH, FieldError, IncomeCheckIn, IncomeCheckOut
+from ..labels import pair
+from .schema import FieldError, IncomeCheckIn, IncomeCheckOut
 from .service import _load, _require_qualified_registrar, today
 from .users import CurrentUser
 
@@ -50,8 +51,9 @@ async def record_income_check(conn: asyncpg.Connection, key: bytes, settings: Se
     _require_recorder(user, row)
     await _require_qualified_registrar(conn, user, settings)
     if row["status"] != "registered":
-        raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，只有已登记的合同可以核定技术性收入",
-                       f"only a registered contract gets an income check; status is {row['status']}",
+        status_zh, status_en = pair("status", row["status"])
+        raise Conflict(f"当前状态为「{status_zh}」，只有已登记的合同可以核定技术性收入",
+                       f"only a registered contract gets an income check; the filing is {status_en}",
                        status=row["status"])
     errors = []
     if body.as_of > today(settings):

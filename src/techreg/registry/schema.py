@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from ..labels import SUBKIND
+
 Kind = Literal["development", "transfer", "license", "consulting", "service"]
 Subkind = Literal[
     "commissioned", "cooperative", "patent", "patent_application", "technical_secret", "other",
@@ -16,27 +18,11 @@ Domain = Literal[
     "electronic_information", "advanced_manufacturing", "aerospace", "modern_transport", "agriculture",
     "new_materials", "new_energy", "environment", "nuclear", "biomedicine", "urban_social",
 ]
-KIND_ZH = {"development": "技术开发", "transfer": "技术转让", "license": "技术许可", "consulting": "技术咨询",
-           "service": "技术服务"}
-DOMAIN_ZH = {"electronic_information": "电子信息", "advanced_manufacturing": "先进制造", "aerospace": "航空航天",
-             "modern_transport": "现代交通", "agriculture": "农业", "new_materials": "新材料", "new_energy": "新能源",
-             "environment": "环境保护", "nuclear": "核应用", "biomedicine": "生物医药", "urban_social": "城市建设与社会发展"}
 FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
 Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
-STATUS_ZH = {"submitted": "待审查", "returned": "退回补正", "registered": "已登记", "refused": "不予登记",
-             "revoked": "已撤销", "cancelled": "已注销"}
 
-# the subkinds each kind allows, in the order a person picks from, with their names in the registration rules
-# (技术合同认定规则): the same code can read differently under two kinds (patent: 专利权转让 / 专利实施许可)
-SUBKIND_ZH: dict[str, dict[str, str]] = {
-    "development": {"commissioned": "委托开发", "cooperative": "合作开发"},
-    "transfer": {"patent": "专利权转让", "patent_application": "专利申请权转让", "technical_secret": "技术秘密转让",
-                 "other": "其他技术转让"},
-    "license": {"patent": "专利实施许可", "technical_secret": "技术秘密使用许可", "other": "其他技术许可"},
-    "consulting": {},
-    "service": {"service": "技术服务", "training": "技术培训", "intermediary": "技术中介"},
-}
-SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND_ZH.items()}
+# the subkinds each kind allows (their words: techreg.labels, SUBKIND)
+SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND.items()}
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$"
 REGION_PATTERN = r"^[0-9]{6}$"
@@ -177,7 +163,6 @@ class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
 # ch. 7): purchased equipment and instruments, parts, raw materials, other non-technical costs. Carriers of
 # the technology in reasonable number (documents, media, one or two sets of equipment) stay in.
 DeductionCategory = Literal["equipment", "parts", "materials", "other"]
-DEDUCTION_ZH = {"equipment": "设备、仪器购置", "parts": "零部件", "materials": "原材料", "other": "其他非技术性费用"}
 
 
 class Deduction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -206,11 +191,6 @@ class IncomeCheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 IncomeVerdict = Literal["matches", "below", "above"]
-INCOME_VERDICT_ZH = {"matches": "与核定额相符", "below": "低于核定额", "above": "超过核定额"}
-INCOME_VERDICT_EN = {"matches": "matches the approved amount", "below": "below the approved amount",
-                     "above": "above the approved amount"}
-DEDUCTION_EN = {"equipment": "equipment and instruments", "parts": "parts", "materials": "raw materials",
-                "other": "other non-technical costs"}
 
 
 class IncomeCheckOut(msgspec.Struct, kw_only=True):
@@ -227,8 +207,6 @@ class IncomeCheckOut(msgspec.Struct, kw_only=True):
 
 # where a filing awaiting a decision stands against its deadline (registry/deadlines.py)
 DeadlineState = Literal["pending", "due_soon", "overdue"]
-DEADLINE_STATE_ZH = {"pending": "办理中", "due_soon": "即将到期", "overdue": "已逾期"}
-DEADLINE_STATE_EN = {"pending": "in time", "due_soon": "due soon", "overdue": "overdue"}
 
 
 class DeductionOut(msgspec.Struct):

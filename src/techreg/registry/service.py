@@ -15,13 +15,14 @@ from msgspec import Meta
 
 from ..config import Settings, load_settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..labels import label, pair
 from .changes import notify_changed
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
-                     RefusalReason, RegisterBody, RevocationReason, DecisionBody, STATUS_ZH)
+                     RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
 FILING_COLUMNS = """
@@ -41,9 +42,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "revoke": (frozenset({"registered"}), "revoked"),
     "cancel": (frozenset({"registered"}), "cancelled"),
 }
-ACTION_ZH = {"register": "登记", "refuse": "不予登记", "return": "退回补正", "resubmit": "重新提交",
-             "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入",
-             "income_check": "技术性收入核定"}
 REFUSAL_REASONS = frozenset(RefusalReason.__args__)
 REVOCATION_REASONS = frozenset(RevocationReason.__args__)
 
@@ -306,12 +304,13 @@ _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain",
 async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
                          body: FilingCorrection) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
-    _require_point_registrar(user, row, "补正", "correct")
+    _require_point_registrar(user, row, "correct")
     await _require_qualified_registrar(conn, user)
     if row["status"] not in ("submitted", "returned"):
-        raise Conflict(f"当前状态为{STATUS_ZH[row['status']]}，只有待审查或退回补正的申请可以补正",
-                       f"only submitted or returned filings can be corrected; status is {row['status']}",
-                       status=row["status"])
+        status_zh, status_en = pair("status", row["status"])
+        raise Conflict(f"当前状态为{status_zh}，只有待审查或退回补正的申请可以补正",
+                       f"only filings awaiting review or returned for correction can be corrected; this one is"
+                       f" {status_en}", status=row["status"])
     current = filing_from_row(row)
     merged = msgspec.structs.asdict(_as_v1(current))
     changes: dict[str, dict] = {}
@@ -364,8 +363,9 @@ def _as_v1(f: FilingOut) -> FilingV1:
 
 # -- workflow ------------------------------------------------------------------
 
-def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, zh: str, en: str) -> None:
+def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, action: str) -> None:
     if user.role != "registrar" or user.point_code != row["point_code"]:
+        zh, en = pair("action", action)
         raise Forbidden(f"只有本登记点的登记员可以{zh}", f"only a registrar of this point may {en} this filing")
 
 
@@ -395,17 +395,22 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     elif action == "revoke":
         allowed, zh = REVOCATION_REASONS, "撤销"
     else:
-        allowed, zh = None, ACTION_ZH[action]
+        allowed, zh = None, label("action", action)
+    en = label("action", action, "en")
     if allowed is not None:
         unknown = [r for r in body.reasons if r not in allowed]
         if not body.reasons or unknown:
+            codes = sorted(allowed)          # the codes in the error's `allowed`; the sentence names their words
             raise InvalidInput(
-                f"{zh}须给出理由代码：{', '.join(sorted(allowed))}",
-                f"{action} needs reason codes from: {', '.join(sorted(allowed))}",
-                errors=[{"field": "reasons", "message": f"理由代码无效或缺失：{unknown or '（空）'}",
-                         "message_en": f"unknown or missing reason codes: {unknown or '(none)'}"}])
+                f"{zh}须给出理由：{'、'.join(label('reason', c) for c in codes)}",
+                f"{en} needs reasons from: {'; '.join(label('reason', c, 'en') for c in codes)}",
+                errors=[{"field": "reasons",
+                         "message": f"理由代码无效：{'、'.join(unknown)}" if unknown else "请至少选择一项理由",
+                         "message_en": f"unknown reason codes: {', '.join(unknown)}" if unknown
+                         else "choose at least one reason",
+                         "allowed": {c: label("reason", c) for c in codes}}])
     elif action in ("return", "cancel") and not (body.note.strip() or body.reasons):
-        raise InvalidInput(f"{zh}须说明理由", f"{action} needs a note saying why",
+        raise InvalidInput(f"{zh}须说明理由", f"{en} needs a note saying why",
                            errors=[{"field": "note", "message": "请说明理由", "message_en": "say why"}])
     return {"reasons": list(body.reasons), "note": body.note}
 
@@ -414,7 +419,7 @@ async def _require_actor(conn: asyncpg.Connection, settings: Settings, user: Cur
                          action: str, via: str | None = None) -> None:
     """Who may take `action` on this filing (403 otherwise); the caller has read it (404 when not visible)."""
     if action in ("register", "refuse", "return", "resubmit"):
-        _require_point_registrar(user, row, ACTION_ZH[action], action)
+        _require_point_registrar(user, row, action)
         if action != "resubmit":
             await _require_qualified_registrar(conn, user, settings)
     elif action == "revoke":
@@ -455,8 +460,10 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     await _require_actor(conn, settings, user, row, action, via)
     sources, target = TRANSITIONS[action]
     if row["status"] not in sources:
-        raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，不能{ACTION_ZH[action]}",
-                       f"cannot {action} a filing whose status is {row['status']}", status=row["status"])
+        status_zh, status_en = pair("status", row["status"])
+        action_zh, action_en = pair("action", action)
+        raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
+                       f"cannot {action_en}: the filing is {status_en}", status=row["status"])
     detail = _check_reasons(action, body)
     if via:
         detail["via"] = via

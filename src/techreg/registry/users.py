@@ -17,7 +17,6 @@ from ..db.pool import unit_of_work
 from ..errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 
 Role = Literal["registrar", "inspector", "supervisor", "admin"]
-ROLE_ZH = {"registrar": "登记员", "inspector": "检查员", "supervisor": "监督员", "admin": "管理员"}
 # Argon2id, 64 MiB, 3 passes (argon2-cffi's RFC 9106 low-memory profile). The test suite alone sets
 # TECHREG_PASSWORD_HASHING=test for a cheap profile: a stored hash names its own parameters, so either
 # profile verifies the other's hashes; tests check that the default is the strong one.

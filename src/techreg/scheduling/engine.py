@@ -29,6 +29,7 @@ import msgspec
 from apscheduler.triggers.cron import CronTrigger
 
 from ..config import Settings
+from ..labels import pair
 from .jobs import JOBS, Job
 
 log = logging.getLogger("techreg.jobs")
@@ -38,6 +39,8 @@ TRY_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('techreg-job:'
 STALE_AFTER = dt.timedelta(seconds=30)
 # a job waits this long for a connection, then fails loudly instead of hanging its worker
 ACQUIRE_TIMEOUT = 30.0
+# what an interrupted run's record says (both languages: the API gives it as stored; pages pick theirs)
+INTERRUPTED = " / ".join(pair("system_reason", "interrupted"))
 # on a database that never ran a job, a slot this recent still runs (a fresh install waits otherwise)
 FIRST_RUN_GRACE = dt.timedelta(hours=1)
 
@@ -63,7 +66,7 @@ class RunOut(msgspec.Struct):
 
 class JobInfo(msgspec.Struct):
     name: str
-    zh: str
+    zh: str                  # its words (techreg.labels)
     en: str
     schedule: str
     timezone: str
@@ -112,7 +115,7 @@ class Engine:
                         recovered += int(await conn.fetchval(
                             "UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2"
                             " WHERE id = $1 AND status = 'running' RETURNING 1", row["id"],
-                            "运行中断（进程被终止或崩溃）/ the worker stopped before the run finished") or 0)
+                            INTERRUPTED) or 0)
         if recovered:
             log.warning("marked %d interrupted run(s) failed", recovered)
         return recovered
@@ -210,5 +213,11 @@ async def job_list(conn: asyncpg.Connection, settings: Settings, now: dt.datetim
     now = now or utc_now()
     last = {r["job"]: msgspec.convert(dict(r), RunOut) for r in await conn.fetch(
         f"SELECT DISTINCT ON (job) {RUN_COLUMNS} FROM job_runs ORDER BY job, started_at DESC, id DESC")}
-    return [JobInfo(job.name, job.zh, job.en, getattr(settings, job.setting), settings.timezone,
-                    engine.next_run(job, now), last.get(job.name)) for job in JOBS.values()]
+    zone = ZoneInfo(settings.timezone)
+    return [JobInfo(job.name, *pair("job", job.name), getattr(settings, job.setting), settings.timezone,
+                    _in_zone(engine.next_run(job, now), zone), last.get(job.name)) for job in JOBS.values()]
+
+
+def _in_zone(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    """A moment a person reads (and the API gives) in the office's zone, like every stored one."""
+    return moment.astimezone(zone) if moment else None

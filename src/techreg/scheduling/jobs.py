@@ -15,14 +15,13 @@ from typing import Literal
 import asyncpg
 
 from ..config import Settings
+from ..labels import pair
 
 
 @dataclass(frozen=True)
 class Job:
-    name: str
+    name: str                          # its words: techreg.labels, "job"
     setting: str                       # the Settings field holding its cron expression
-    zh: str
-    en: str
     run: Callable[[asyncpg.Connection, Settings, dt.datetime], Awaitable[dict]]
     isolation: str = "read_committed"    # scans read one consistent snapshot
 
@@ -99,7 +98,7 @@ async def retrain_check(conn, settings, slot) -> dict:
     if findings < settings.retrain_min_findings:
         return {"new_findings": findings, "trained": False}
     if importlib.util.find_spec("ml.train") is None:
-        raise RuntimeError("训练程序 ml.train 未安装 / the trainer ml.train is not installed with techreg")
+        raise RuntimeError(" / ".join(pair("system_reason", "trainer_missing")))
     # the URL travels in the environment, not on a command line every process can read
     environment = {**os.environ, TRAIN_DATABASE_URL: _training_database_url(settings)}
     done = await asyncio.to_thread(
@@ -191,18 +190,14 @@ def _zone(settings: Settings):
 
 
 JOBS: dict[str, Job] = {j.name: j for j in [
-    Job("scan_incremental", "schedule_scan_incremental", "增量检测", "incremental scan", scan_incremental,
-        "repeatable_read"),
-    Job("scan_full", "schedule_scan_full", "全量重新检测", "full rescan with the current models", scan_full,
-        "repeatable_read"),
-    Job("campaign_draft", "schedule_campaign_draft", "月度抽查草稿", "monthly campaign draft", campaign_draft),
-    Job("qualification_check", "schedule_qualification_check", "登记员资格检查", "registrar qualification check",
-        qualification_check),
-    Job("retrain_check", "schedule_retrain_check", "模型再训练检查", "retrain when enough findings", retrain_check),
-    Job("audit_checkpoint", "schedule_audit_checkpoint", "事件链检查点", "seal the event trail", audit_checkpoint,
-        isolation="repeatable_read"),
-    Job("deadline_check", "schedule_deadline_check", "办理期限提醒", "decision deadlines running over",
-        deadline_check),
+    Job("scan_incremental", "schedule_scan_incremental", scan_incremental, "repeatable_read"),
+    Job("scan_full", "schedule_scan_full", scan_full, "repeatable_read"),
+    Job("campaign_draft", "schedule_campaign_draft", campaign_draft),
+    Job("qualification_check", "schedule_qualification_check", qualification_check),
+    Job("retrain_check", "schedule_retrain_check", retrain_check),
+    # the seal reads one snapshot (repeatable read, as checkpoints.write asks): the run's own transaction is it
+    Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint, "repeatable_read"),
+    Job("deadline_check", "schedule_deadline_check", deadline_check),
 ]}
 # the job names as a type: a filter on any other name is refused, naming these
 JobName = Literal[tuple(JOBS)]

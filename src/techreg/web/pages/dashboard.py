@@ -2,9 +2,8 @@
 
 import asyncpg
 
-from ...detection.detectors import label
+from ...labels import label
 from ...registry.approval import COUNTED_AMOUNT_SQL
-from ...registry.schema import DOMAIN_ZH, KIND_ZH
 
 # Filings by month of application, and the technology amount of those registered: the approved amount
 # (核定技术交易额) as every statistic counts it, the declared one only for registrations older than it
@@ -21,7 +20,8 @@ BY_DOMAIN = f"""
 """
 
 
-async def dashboard_data(conn: asyncpg.Connection) -> dict:
+async def dashboard_data(conn: asyncpg.Connection, language: str = "zh") -> dict:
+    """The charts' figures, every category and series named in `language` (techreg.labels)."""
     by_month = await conn.fetch(BY_MONTH)
     by_kind = await conn.fetch("SELECT kind, count(*) AS n FROM filings GROUP BY kind ORDER BY n DESC")
     by_domain = await conn.fetch(BY_DOMAIN)
@@ -49,17 +49,17 @@ async def dashboard_data(conn: asyncpg.Connection) -> dict:
         "months": months,
         "month_counts": [r["n"] for r in reversed(by_month)],
         "month_amounts": [r["tech_wan"] for r in reversed(by_month)],
-        "kinds": [{"name": KIND_ZH.get(r["kind"], r["kind"]), "value": r["n"]} for r in by_kind],
-        "domains": [DOMAIN_ZH.get(r["domain"], r["domain"]) for r in by_domain],
+        "kinds": [{"name": label("kind", r["kind"], language), "value": r["n"]} for r in by_kind],
+        "domains": [label("domain", r["domain"], language) for r in by_domain],
         "domain_counts": [r["n"] for r in by_domain],
         "flag_months": flag_months,
-        "flag_series": [{"name": label(k), "type": "line", "stack": "flags", "areaStyle": {},
+        "flag_series": [{"name": label("flag", k, language), "type": "line", "stack": "flags", "areaStyle": {},
                          "data": [flag_count.get((m, k), 0) for m in flag_months]} for k in flag_kinds],
         "campaigns": [r["name"] for r in campaigns],
         "campaign_done": [r["done"] for r in campaigns],
         "campaign_open": [r["items"] - r["done"] for r in campaigns],
         "campaign_violations": [r["violations"] for r in campaigns],
-        "detectors": [label(r["detector"]) for r in confirmation],
+        "detectors": [label("flag", r["detector"], language) for r in confirmation],
         "confirmation_rates": [round(100 * r["confirmed"] / r["audited"], 1) if r["audited"] else 0
                                for r in confirmation],
     }
