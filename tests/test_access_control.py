@@ -88,6 +88,8 @@ TABLE = {
     ("POST", "/filings/new/check"): {"registrar", "other", "admin"},
     ("GET", "/filings/{ref:str}"): {"registrar", "inspector", "supervisor", "admin"},
     ("POST", "/filings/{ref:str}/act"): {"registrar"},
+    ("GET", "/filings/{ref:str}/correct"): {"registrar"},
+    ("POST", "/filings/{ref:str}/correct"): {"registrar"},
     ("GET", "/queue"): {"inspector"},
     ("GET", "/queue/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/queue/{item_id:int}/finding"): {"inspector"},
@@ -104,7 +106,8 @@ TABLE = {
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
 }
 # page forms post url-encoded fields
-FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act", "/queue/{item_id:int}/finding",
+FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act",
+                                    "/filings/{ref:str}/correct", "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}

@@ -16,7 +16,7 @@ from ...config import Settings
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
-from ...errors import Conflict, DomainError, InvalidInput
+from ...errors import Conflict, DomainError, InvalidInput, Forbidden
 from ...registry import service, users
 from ... import labels
 from ...labels import SUBKIND, pair
@@ -219,6 +219,8 @@ class RegistryPages(Controller):
     @get("/filings/{ref:str}/correct", guards=[MAY_FILE])
     async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
         """补正: the filing's own values in the filing form, to change and send back."""
+        if request.user.role != "registrar":      # as the service decides: the point's registrar corrects
+            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
         f = await service.get_filing(db, request.user, ref)
         values = {"ref": f.ref, "contract_no": f.contract_no, "title": f.title, "kind": f.kind,
                   "subkind": f.subkind or "", "domain": f.domain, "software": "on" if f.software else "",
@@ -234,6 +236,9 @@ class RegistryPages(Controller):
     @post("/filings/{ref:str}/correct", guards=[MAY_FILE])
     async def correct(self, request: Request, ref: str, data: FORM, db: asyncpg.Connection,
                       audit_key: bytes, settings: Settings) -> Template | Redirect:
+        if request.user.role != "registrar":
+            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        await service.get_filing(db, request.user, ref)       # another point's filing is not found
         values = _values(data)
         values["ref"] = ref
         try:                                     # every bad field at once, as for a new filing
