@@ -95,6 +95,8 @@ TABLE = {
     ("POST", "/filings/{ref:str}/act"): {"registrar"},
     ("GET", "/filings/{ref:str}/certificate"): {"registrar", "inspector", "supervisor", "admin"},
     ("POST", "/filings/{ref:str}/income-check"): {"registrar", "supervisor"},
+    ("GET", "/filings/{ref:str}/correct"): {"registrar"},
+    ("POST", "/filings/{ref:str}/correct"): {"registrar"},
     ("GET", "/queue"): {"inspector"},
     ("GET", "/queue/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/queue/{item_id:int}/finding"): {"inspector"},
@@ -112,7 +114,8 @@ TABLE = {
 }
 # page forms post url-encoded fields
 FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act",
-                                    "/filings/{ref:str}/income-check", "/queue/{item_id:int}/finding",
+                                    "/filings/{ref:str}/income-check", "/filings/{ref:str}/correct",
+                                    "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}

@@ -59,3 +59,35 @@ async def test_without_prompt_scoring_the_page_says_the_filing_is_not_scored_yet
     page = await app.get(f"/filings/{ref}", headers=office.h("registrar"))
     assert 'id="scoring"' in page.text and 'hx-trigger="every 2s"' in page.text
     assert "评分尚未完成，仍予登记" in page.text
+
+
+async def test_a_returned_filing_is_corrected_and_resubmitted_from_the_page(app, office):
+    ref = new_ref()
+    body = filing_body(ref, office.point)
+    assert (await app.post("/api/filings", json=body, headers=office.h("registrar"))).status_code == 201
+    r = await app.post(f"/api/filings/{ref}/return", json={"reasons": [], "note": "合同名称有误"},
+                       headers=office.h("registrar"))
+    assert r.status_code == 200, r.text
+    page = await app.get(f"/filings/{ref}", headers=office.h("registrar"))
+    assert f'href="/filings/{ref}/correct"' in page.text and "补正并重新提交" in page.text
+    form = await app.get(f"/filings/{ref}/correct", headers=office.h("registrar"))
+    assert form.status_code == 200 and body["title"] in form.text and f'action="/filings/{ref}/correct"' in form.text
+    fields = {"contract_no": body["contract_no"], "title": "工业互联网平台软件开发合同（修订）", "kind": "development",
+              "subkind": "commissioned", "software": "on", "domain": "electronic_information",
+              "seller_name": body["seller"]["name"], "seller_credit_code": body["seller"]["credit_code"],
+              "seller_region": "310101", "buyer_name": body["buyer"]["name"],
+              "buyer_credit_code": body["buyer"]["credit_code"], "buyer_region": "310104",
+              "amount": "-5", "tech_amount": body["tech_amount"], "signed_on": body["signed_on"],
+              "performance_start": body["performance_start"], "performance_end": body["performance_end"],
+              "filed_on": body["filed_on"]}
+    bad = await app.post(f"/filings/{ref}/correct", data=fields, headers=office.h("registrar"))
+    assert bad.status_code == 200 and 'data-field="amount"' in bad.text       # named, nothing changed
+    assert (await app.get(f"/api/filings/{ref}", headers=office.h("registrar"))).json()["status"] == "returned"
+    fields["amount"] = body["amount"]
+    done = await app.post(f"/filings/{ref}/correct", data=fields, headers=office.h("registrar"),
+                          follow_redirects=False)
+    assert done.status_code == 303 and "err=" not in done.headers["location"]
+    now = (await app.get(f"/api/filings/{ref}", headers=office.h("registrar"))).json()
+    assert now["status"] == "submitted" and now["title"].endswith("（修订）")
+    events = (await app.get(f"/api/filings/{ref}/events", headers=office.h("registrar"))).json()
+    assert [e["action"] for e in events][-2:] == ["correct", "resubmit"]

@@ -29,6 +29,10 @@ class CampaignIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     due_days: Annotated[int, Meta(ge=1, le=365)] = 30
     draft: bool = False
 
+    def __post_init__(self):
+        if self.registered_from > self.registered_to:
+            raise ValueError("registered_from (登记日期起) must not be after registered_to (登记日期止)")
+
 
 class ItemOut(msgspec.Struct):
     id: int

@@ -178,6 +178,10 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
             return FieldError(field, f"{field_label(field)}不能为空", f"{en} must not be empty", shown)
         return FieldError(field, f"{field_label(field)}长度至少为{mm.group(2)}个字符",
                           f"{en} must be at least {mm.group(2)} characters", shown)
+    if mm := re.match(r"Expected `(int|float|decimal)` (>=|<=|>|<) (\S+)$", msg):
+        zh = {">=": "不得小于", "<=": "不得大于", ">": "须大于", "<": "须小于"}[mm.group(2)]
+        return FieldError(field or "$", f"{field_label(field) if field else '数值'}{zh} {mm.group(3)}",
+                          f"{en} must be {mm.group(2)} {mm.group(3)}", shown)
     if mm := re.match(r"Expected `([\w |]+)`, got `(\w+)`", msg):
         wanted = mm.group(1).split("|")
         return FieldError(field or "$", f"{field_label(field) if field else '内容'}类型错误：应为"

@@ -487,6 +487,5 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=action,
                        from_status=row["status"], to_status=target, detail=detail)
-    if action in ("resubmit", "refuse"):    # back in the queue, or out of every comparison
-        await notify_changed(conn)
+    await notify_changed(conn)              # rescored: back in the queue, out of every comparison, registered
     return filing_from_row(updated)

@@ -16,12 +16,12 @@ from ...config import Settings
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
-from ...errors import Conflict, DomainError, InvalidInput
+from ...errors import Conflict, DomainError, InvalidInput, Forbidden
 from ...registry import certificate, deadlines, income, service, users
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
-from ...registry.rules import FilingRejected, decode_filing, field_label
+from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
                                 Status)
 from ...registry.service import FilingFilter
@@ -239,11 +239,12 @@ class RegistryPages(Controller):
         return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, [])
 
     def _form(self, request: Request, values: dict, errors: list[FormError],
-              form_error: tuple[str, str] | None = None
+              form_error: tuple[str, str] | None = None, correcting: str | None = None
               ) -> Template:
         return page(request, "filing_form.html", v=values, errors=errors,
                     by_name={e.name: e for e in errors if e.name}, form_error=form_error,
-                    kinds=get_args(Kind), subkinds=SUBKIND, domains=get_args(Domain))
+                    kinds=get_args(Kind), subkinds=SUBKIND, domains=get_args(Domain),
+                    correcting=correcting)
 
     @post("/filings/new", guards=[MAY_FILE])
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
@@ -259,6 +260,48 @@ class RegistryPages(Controller):
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return self._form(request, values, [], form_error=(exc.message, exc.message_en))
         return self._form(request, values, errors)
+
+    @get("/filings/{ref:str}/correct", guards=[MAY_FILE])
+    async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+        """补正: the filing's own values in the filing form, to change and send back."""
+        if request.user.role != "registrar":      # as the service decides: the point's registrar corrects
+            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        f = await service.get_filing(db, request.user, ref)
+        values = {"ref": f.ref, "contract_no": f.contract_no, "title": f.title, "kind": f.kind,
+                  "subkind": f.subkind or "", "domain": f.domain, "software": "on" if f.software else "",
+                  "amount": str(f.amount), "tech_amount": str(f.tech_amount), "signed_on": str(f.signed_on),
+                  "performance_start": str(f.performance_start), "performance_end": str(f.performance_end),
+                  "filed_on": str(f.filed_on), "description": f.description or ""}
+        for side in ("seller", "buyer"):
+            party = getattr(f, side)
+            values.update({f"{side}_name": party.name, f"{side}_credit_code": party.credit_code,
+                           f"{side}_region": party.region or ""})
+        return self._form(request, values, [], correcting=ref)
+
+    @post("/filings/{ref:str}/correct", guards=[MAY_FILE])
+    async def correct(self, request: Request, ref: str, data: FORM, db: asyncpg.Connection,
+                      audit_key: bytes, settings: Settings) -> Template | Redirect:
+        if request.user.role != "registrar":
+            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        await service.get_filing(db, request.user, ref)       # another point's filing is not found
+        values = _values(data)
+        values["ref"] = ref
+        try:                                     # every bad field at once, as for a new filing
+            full = json.loads(_body(values, request.user.point_code))
+            correction = decode_correction(json.dumps({k: v for k, v in full.items()
+                                                       if k not in ("ref", "point")}, ensure_ascii=False))
+            async with db.transaction():         # corrected and, when it was returned, back in the queue
+                filing = await service.correct_filing(db, audit_key, request.user, ref, correction)
+                if filing.status == "returned":
+                    await service.transition(db, audit_key, settings, request.user, ref, "resubmit",
+                                             DecisionBody(reasons=[], note=""))
+            return back(f"/filings/{ref}", msg=("已补正并重新提交", "corrected and resubmitted")
+                        if filing.status == "returned" else ("已补正", "corrected"))
+        except FilingRejected as exc:
+            errors = _form_errors(exc.errors, values, blank_required=True)
+        except (Conflict, InvalidInput) as exc:
+            return self._form(request, values, [], form_error=(exc.message, exc.message_en), correcting=ref)
+        return self._form(request, values, errors, correcting=ref)
 
     @post("/filings/new/check", guards=[MAY_FILE])
     async def check_filing(self, request: Request, data: FORM) -> Template:
