@@ -125,9 +125,10 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
     # a record altered behind the system's back no longer verifies
     conn = await connect(env.url)
     try:
-        await conn.execute("""UPDATE audit_items SET filing_id = (SELECT filing_id FROM campaign_population p
-                              WHERE p.campaign_id = $1 AND p.filing_id NOT IN
-                                  (SELECT filing_id FROM audit_items WHERE campaign_id = $1) LIMIT 1)
+        await conn.execute("""UPDATE audit_items SET filing_id = (
+                                  SELECT filing_id FROM frozen_populations p, unnest(p.filing_ids) AS filing_id
+                                  WHERE p.campaign_id = $1 AND filing_id NOT IN
+                                      (SELECT filing_id FROM audit_items WHERE campaign_id = $1) LIMIT 1)
                               WHERE id = (SELECT min(id) FROM audit_items WHERE campaign_id = $1 AND stratum = 'pps')""",
                            a["id"])
     finally:

@@ -1,6 +1,7 @@
 """The two seeded draws as pure functions: reproducible, stratified, fair to every filing, balanced."""
 
 import collections
+import hashlib
 
 import numpy as np
 
@@ -21,6 +22,20 @@ def _drawn(seed, refs=REFS, risks=RISKS, flagged=FLAGGED, params=PARAMS):
 def test_same_seed_same_sample_other_seed_other_sample():
     assert _drawn("2026-11 上海") == _drawn("2026-11 上海")
     assert set(_drawn("2026-11 上海")) != set(_drawn("2026-12 上海"))
+
+
+def test_published_numbers_digest_and_draw_do_not_change():
+    # a campaign's seed is published: whoever reruns the draw, with this code or a later version of it, must
+    # get the same numbers, digest and sample (values from the first implementation)
+    assert sampling.uniform("2026-11 上海", REFS[:3], "pps").tolist() == [0.9114826118142653, 0.963319549323906,
+                                                                         0.4621197250498107]
+    assert sampling.population_digest(REFS, RISKS) == "30596f9e97c9b517cb53be2238a623ad6a0773fe58cb433511b97b54199f2866"
+    assert sampling.population_digest(REFS[::-1].tolist(), RISKS[::-1].tolist()) == sampling.population_digest(REFS, RISKS)
+    s = sampling.draw("2026-11 上海", REFS, RISKS, FLAGGED, PARAMS)
+    record = ",".join(f"{REFS[r]}:{st}:{pi!r}" for r, st, pi in zip(s.rows, s.stratum, s.inclusion))
+    assert hashlib.sha256(record.encode()).hexdigest() == (
+        "645091e9f627faa0d3e0814c0afc17874b922831076adc57582e115fe62eee1d")
+    assert len(sampling.uniform("s", [], "pps")) == 0 and sampling.population_digest([], []) == hashlib.sha256(b"").hexdigest()
 
 
 def test_each_filings_number_depends_only_on_seed_and_identity():
@@ -104,3 +119,11 @@ def test_population_digest_depends_on_members_and_scores_not_order():
     changed = RISKS.copy()
     changed[5] += 0.01
     assert sampling.population_digest(REFS, changed) != d
+
+
+def test_the_smallest_keys_are_taken_as_a_full_stable_sort_would():
+    rng = np.random.default_rng(8)
+    for values in (np.array([0.5] * 50 + [0.1] * 3 + [0.5] * 50 + [np.inf] * 5), rng.random(1000).round(2),
+                   np.full(7, np.inf)):
+        for n in (1, 3, 4, 10, 53, 103, len(values), len(values) + 5):
+            assert np.array_equal(sampling._smallest(values, n), np.argsort(values, kind="stable")[:n])

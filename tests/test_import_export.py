@@ -73,6 +73,32 @@ async def test_history_with_registration_numbers_raises_the_counter(conn, audit_
     assert r.json()["reg_no"] == f"{year}{office.point}000042"
 
 
+async def test_registration_number_clashes_within_and_across_batches(conn, audit_key):
+    point = unique_point_code()
+    number = lambda k: f"2025{point}{k:06d}"  # noqa: E731
+    a, b, c, d, e, f = (new_ref("N") for _ in range(6))
+    line = lambda ref, k: filing_body(ref, point, status="registered", reg_no=number(k))  # noqa: E731
+    data = _lines(line(a, 1), line(b, 1), line(a, 1),      # batch 1: b gives a's number; a again is the same filing
+                  line(c, 2), line(d, 1), line(e, 2),      # batch 2: d clashes with a (written), e with c (same batch)
+                  line(f, 3), line(a, 1))                  # batch 3: a once more, the number its own
+    first = await import_stream(conn, io.BytesIO(data), audit_key, actor="test", source="n", batch_size=3)
+    assert [(x.line, x.field) for x in first.errors] == [(2, "reg_no"), (5, "reg_no"), (6, "reg_no")]
+    assert [x.message_en for x in first.errors] == [f"reg_no {number(1)} is already used by {a}",
+                                                    f"reg_no {number(1)} is already used by {a}",
+                                                    f"reg_no {number(2)} is already used by {c}"]
+    assert first.errors[0].message == f"登记号 {number(1)} 已被 {a} 使用"
+    assert (first.imported, first.rejected, first.already_present) == (3, 3, 2)
+    assert dict(await conn.fetch("SELECT ref, reg_no FROM filings WHERE point_code = $1", point)) == {
+        a: number(1), c: number(2), f: number(3)}
+    assert await conn.fetchval("SELECT last_seq FROM reg_counters WHERE point_code = $1 AND year = 2025", point) == 3
+    # the same file again: nothing new, the same lines refused, now against the filings written the first time
+    again = await import_stream(conn, io.BytesIO(data), audit_key, actor="test", source="n", batch_size=3)
+    assert [(x.line, x.message_en) for x in again.errors] == [(2, f"reg_no {number(1)} is already used by {a}"),
+                                                             (5, f"reg_no {number(1)} is already used by {a}"),
+                                                             (6, f"reg_no {number(2)} is already used by {c}")]
+    assert (again.imported, again.rejected, again.already_present) == (0, 3, 5)
+
+
 async def test_export_round_trips_in_meaning(conn, audit_key):
     point = unique_point_code()
     rows = [filing_body(new_ref("X"), point, description="说明", subkind=None) for _ in range(3)]

@@ -22,19 +22,24 @@ import numpy as np
 
 def uniform(seed: str, refs, purpose: str) -> np.ndarray:
     """A number in [0, 1) per ref: the first 53 bits of sha256(purpose|seed|ref)."""
-    values = np.fromiter(
-        (int.from_bytes(hashlib.sha256(f"{purpose}|{seed}|{ref}".encode()).digest()[:8], "big") >> 11
-         for ref in refs), dtype=np.float64, count=len(refs))
-    return values / float(1 << 53)
+    sha256, prefix = hashlib.sha256, f"{purpose}|{seed}|"
+    refs = refs.tolist() if isinstance(refs, np.ndarray) else refs
+    # one digest per ref is the whole cost at a million refs: a flat loop, the leading 8 bytes joined and
+    # read as big-endian integers at once
+    return from_leading_bytes(b"".join([sha256(f"{prefix}{ref}".encode()).digest()[:8] for ref in refs]))
+
+
+def from_leading_bytes(leading: bytes) -> np.ndarray:
+    """uniform()'s numbers from the leading 8 bytes of each digest, joined (as anyone may compute them)."""
+    return (np.frombuffer(leading, dtype=">u8") >> 11) / float(1 << 53)
 
 
 def population_digest(refs, risks) -> str:
     """sha256 over the population sorted by ref, one `ref<TAB>risk` line each (risk to 6 decimals)."""
-    order = np.argsort(np.asarray(refs, dtype=object), kind="stable")
-    h = hashlib.sha256()
-    for i in order:
-        h.update(f"{refs[i]}\t{risks[i]:.6f}\n".encode())
-    return h.hexdigest()
+    refs = refs.tolist() if isinstance(refs, np.ndarray) else list(refs)
+    risks = risks.tolist() if isinstance(risks, np.ndarray) else list(risks)
+    order = sorted(range(len(refs)), key=refs.__getitem__)    # stable; linear on refs already in order
+    return hashlib.sha256("".join([f"{refs[i]}\t{risks[i]:.6f}\n" for i in order]).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,22 @@ def _pps_probabilities(weights: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(pi, 1.0)
 
 
-def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams) -> Sample:
+def _smallest(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n smallest values, equal values by position: np.argsort(values, kind="stable")[:n]
+    without sorting a million values to take a few hundred."""
+    if n >= len(values):
+        return np.argsort(values, kind="stable")
+    kth = np.partition(values, n - 1)[n - 1]
+    candidates = np.nonzero(values <= kth)[0]
+    return candidates[np.argsort(values[candidates], kind="stable")][:n]
+
+
+def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams,
+         numbers: dict[str, np.ndarray] | None = None) -> Sample:
+    """The sample. `numbers`, when given, holds uniform(seed, refs, purpose) for 'pps' and 'control', computed
+    elsewhere (the service has the database compute one while it computes the other); the same numbers give
+    the same sample."""
+    numbers = numbers or {}
     refs = np.asarray(refs, dtype=object)
     risks = np.asarray(risks, dtype=np.float64)
     flagged = np.asarray(flagged, dtype=bool)
@@ -86,9 +106,12 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     # pps: sequential Poisson sampling, the n smallest u/π
     weights = np.maximum(risks[rest], p.floor_weight)
     pi_rest = _pps_probabilities(weights, n_pps)
-    u_pps = uniform(seed, refs[rest], "pps")
-    keys = np.where(pi_rest > 0, u_pps / np.maximum(pi_rest, 1e-300), np.inf)
-    pps = rest[np.argsort(keys, kind="stable")[:n_pps]] if n_pps else np.zeros(0, np.int64)
+    if n_pps:
+        u_pps = numbers["pps"][rest] if "pps" in numbers else uniform(seed, refs[rest], "pps")
+        keys = np.where(pi_rest > 0, u_pps / np.maximum(pi_rest, 1e-300), np.inf)
+        pps = rest[_smallest(keys, n_pps)]
+    else:
+        pps = np.zeros(0, np.int64)
 
     # control: the smallest uniform numbers among unflagged filings not already taken
     taken = np.zeros(n_total, bool)
@@ -96,8 +119,11 @@ def draw(seed: str, refs, risks: np.ndarray, flagged: np.ndarray, p: DrawParams)
     taken[pps] = True
     pool = np.nonzero(~flagged & ~taken & (risks < p.certainty_cutoff))[0]
     n_control = min(n_control, len(pool))
-    u_ctrl = uniform(seed, refs[pool], "control")
-    control = pool[np.argsort(u_ctrl, kind="stable")[:n_control]] if n_control else np.zeros(0, np.int64)
+    if n_control:
+        u_ctrl = numbers["control"][pool] if "control" in numbers else uniform(seed, refs[pool], "control")
+        control = pool[_smallest(u_ctrl, n_control)]
+    else:
+        control = np.zeros(0, np.int64)
     # One unit, one inclusion probability: an unflagged filing comes in through the pps draw or, failing
     # that, the control draw, and its probability of being in the sample is the same whichever drew it:
     # π = π_pps + (1 − π_pps) · n_control / |pool| (docs/sampling.md). A flagged one only through pps.

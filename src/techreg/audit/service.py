@@ -1,7 +1,9 @@
 """Campaigns, queues and findings: the SQL and the rules, called by the API and the CLI alike."""
 
+import asyncio
 import datetime as dt
 import json
+from typing import NamedTuple
 
 import asyncpg
 import msgspec
@@ -20,15 +22,40 @@ from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, Detect
                      StratumEstimate,
                      HistoryOut, ItemDetail, ItemOut, PublicCampaign, PublicItem, QueueItem, RelatedFiling, VerifyOut)
 
+# The registered filings in a campaign's period and filter, with their risk to 6 decimals and whether a
+# detector flagged them, frozen as one row of parallel arrays (migrations/0019) and handed back in the same
+# statement to draw from: one pass over the filings, no row per filing written or read again. Kept in ref
+# order (bytes), the digest's order, so the digest does not sort a million refs again.
 FREEZE_SQL = """
-    INSERT INTO campaign_population (campaign_id, filing_id, ref, risk, flagged)
-    SELECT $1, f.id, f.ref, round(coalesce(r.risk, 0)::numeric, 6)::float8, r.filing_id IS NOT NULL
-    FROM filings f LEFT JOIN filing_risk r ON r.filing_id = f.id
-    -- imported history carries no registration date: its application date stands in
-    WHERE f.status = 'registered' AND coalesce(f.registered_on, f.filed_on) BETWEEN $2 AND $3
-      AND (cardinality($4::text[]) = 0 OR f.kind = any($4::text[]))
-      AND (cardinality($5::text[]) = 0 OR f.point_code = any($5::text[]))
-      AND (NOT $6 OR f.software)
+    WITH population AS (
+        SELECT f.id, f.ref, round(coalesce(r.risk, 0)::numeric, 6)::float8 AS risk, r.filing_id IS NOT NULL AS flagged
+        FROM filings f LEFT JOIN filing_risk r ON r.filing_id = f.id
+        -- imported history carries no registration date: its application date stands in
+        WHERE f.status = 'registered' AND coalesce(f.registered_on, f.filed_on) BETWEEN $2 AND $3
+          AND (cardinality($4::text[]) = 0 OR f.kind = any($4::text[]))
+          AND (cardinality($5::text[]) = 0 OR f.point_code = any($5::text[]))
+          AND (NOT $6 OR f.software)
+    )
+    INSERT INTO frozen_populations (campaign_id, filing_ids, refs, risks, flagged)
+    SELECT $1, coalesce(array_agg(id ORDER BY ref COLLATE "C"), '{}'),
+           coalesce(array_agg(ref ORDER BY ref COLLATE "C"), '{}'),
+           coalesce(array_agg(risk ORDER BY ref COLLATE "C"), '{}'),
+           coalesce(array_agg(flagged ORDER BY ref COLLATE "C"), '{}')
+    FROM population
+    RETURNING filing_ids, refs, risks, flagged
+"""
+# Freezing and numbering sort a million rows: in memory, for the rest of this transaction only.
+SORT_IN_MEMORY_SQL = "SET LOCAL work_mem = '192MB'"
+# A campaign's frozen population, as frozen.
+POPULATION_SQL = "SELECT filing_ids, refs, risks, flagged FROM frozen_populations WHERE campaign_id = $1"
+# The control draw's numbers for a frozen population, in its stored order: the leading 8 bytes of each
+# sha256('control|' || seed || '|' || ref), joined, as sampling.uniform takes them. The database computes
+# them while this process computes the pps numbers and the digest: the work of a million hashes on two cores.
+CONTROL_NUMBERS_SQL = """
+    SELECT string_agg(substr(sha256(convert_to('control|' || $2 || '|' || r.ref, 'UTF8')), 1, 8), ''::bytea
+                      ORDER BY r.k)
+    FROM frozen_populations p, unnest(p.refs) WITH ORDINALITY AS r(ref, k)
+    WHERE p.campaign_id = $1
 """
 ITEM_COLUMNS = """i.id, f.ref, f.reg_no, i.stratum, i.inclusion_prob, i.risk, u.username AS inspector, i.due_on,
                   i.status, i.outcome"""
@@ -72,21 +99,61 @@ async def confirm_campaign(conn: asyncpg.Connection, user: CurrentUser, campaign
     return await get_campaign(conn, user, campaign_id)
 
 
-async def _population(conn: asyncpg.Connection, campaign_id: int):
-    rows = await conn.fetch("SELECT filing_id, ref, risk, flagged FROM campaign_population WHERE campaign_id = $1"
-                            " ORDER BY filing_id", campaign_id)
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0), np.zeros(0, bool)
-    ids, refs, risks, flagged = zip(*rows)
-    return np.array(ids, np.int64), np.array(refs, object), np.array(risks, float), np.array(flagged, bool)
+class Population(NamedTuple):
+    """A frozen population in filing order, the order the draw reads it in, its digest and each filing's pps
+    and control numbers (sampling.uniform)."""
+    ids: np.ndarray
+    refs: np.ndarray
+    risks: np.ndarray
+    flagged: np.ndarray
+    digest: str
+    numbers: dict[str, np.ndarray]
+
+
+def _in_filing_order(row, seed: str) -> tuple[Population, np.ndarray]:
+    """The population of a frozen row, digested, with its pps numbers, in filing order (and that order)."""
+    digest = sampling.population_digest(row["refs"], row["risks"])    # stored in ref order: sorts nothing
+    pps = sampling.uniform(seed, row["refs"], "pps")
+    ids = np.array(row["filing_ids"], np.int64)
+    order = np.argsort(ids, kind="stable")
+    return Population(ids[order], np.array(row["refs"], object)[order], np.array(row["risks"], float)[order],
+                      np.array(row["flagged"], bool)[order], digest, {"pps": pps[order]}), order
+
+
+async def _population(conn: asyncpg.Connection, campaign_id: int, seed: str, row=None) -> Population:
+    """The frozen population of a campaign (`row`, just frozen, or read), digested and numbered: the database
+    computes the control numbers while a thread of this process does the rest."""
+    if row is None:
+        row = await conn.fetchrow(POPULATION_SQL, campaign_id)
+    if row is None or not row["filing_ids"]:
+        empty = np.zeros(0)
+        return Population(np.zeros(0, np.int64), np.zeros(0, object), empty, np.zeros(0, bool),
+                          sampling.population_digest([], []), {"pps": empty, "control": empty})
+    await conn.execute(SORT_IN_MEMORY_SQL)
+    control = asyncio.ensure_future(conn.fetchval(CONTROL_NUMBERS_SQL, campaign_id, seed))
+    try:
+        population, order = await asyncio.to_thread(_in_filing_order, row, seed)
+    finally:
+        leading = await control     # never leave the query running on the connection
+    population.numbers["control"] = sampling.from_leading_bytes(leading)[order]
+    return population
+
+
+def _strata(risks: np.ndarray, flagged: np.ndarray, cutoff: float) -> dict[str, int]:
+    """The frozen population's sizes by estimate stratum (sampling.stratified_estimate)."""
+    certain = risks >= cutoff
+    return {"certainty": int(certain.sum()), "flagged": int((flagged & ~certain).sum()),
+            "unflagged": int((~flagged & ~certain).sum())}
 
 
 async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: str, settings: Settings) -> None:
     c = await conn.fetchrow("SELECT params, seed, created_at FROM campaigns WHERE id = $1", campaign_id)
     p = c["params"]
-    await conn.execute(FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
-                       dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"], p["software_only"])
-    ids, refs, risks, flagged = await _population(conn, campaign_id)
+    await conn.execute(SORT_IN_MEMORY_SQL)
+    frozen = await conn.fetchrow(FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
+                                 dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"],
+                                 p["software_only"])
+    ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"], frozen)
     if len(ids) == 0:
         raise InvalidInput("抽查范围内没有已登记的合同", "the population is empty: no registered filing matches")
     certain = int((risks >= p["certainty_cutoff"]).sum())
@@ -94,17 +161,18 @@ async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: st
         raise InvalidInput(f"风险分不低于 {p['certainty_cutoff']} 的合同有 {certain} 份，超过样本量 {p['sample_size']}：请提高必查阈值或扩大样本",
                            f"{certain} filings have risk at or above the cut-off, more than the sample size:"
                            f" raise certainty_cutoff or the sample size", field="certainty_cutoff")
-    digest = sampling.population_digest(refs, risks)
-    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p))
+    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p), numbers)
     await conn.execute("UPDATE campaigns SET status = 'open', population_size = $2, population_digest = $3,"
-                       " frozen_at = now() WHERE id = $1", campaign_id, len(ids), digest)
+                       " population_strata = $4, frozen_at = now() WHERE id = $1", campaign_id, len(ids), digest,
+                       _strata(risks, flagged, p["certainty_cutoff"]))
     due = registry.today(settings) + dt.timedelta(days=p["due_days"])
     filing_ids = ids[sample.rows].tolist()
     await conn.executemany(
-        "INSERT INTO audit_items (campaign_id, filing_id, stratum, inclusion_prob, risk, due_on)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        [(campaign_id, fid, s, float(pi), float(r)) + (due,)
-         for fid, s, pi, r in zip(filing_ids, sample.stratum, sample.inclusion, risks[sample.rows])])
+        "INSERT INTO audit_items (campaign_id, filing_id, stratum, inclusion_prob, risk, flagged, due_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [(campaign_id, fid, s, float(pi), float(r), bool(f)) + (due,)
+         for fid, s, pi, r, f in zip(filing_ids, sample.stratum, sample.inclusion, risks[sample.rows],
+                                     flagged[sample.rows])])
     await _assign(conn, campaign_id, c["seed"], actor)
 
 
@@ -192,9 +260,8 @@ async def verify_campaign(conn: asyncpg.Connection, campaign_id: int) -> VerifyO
     c = await _campaign_row(conn, campaign_id)
     if c["status"] == "draft":
         raise Conflict("草稿尚未冻结抽查范围", "a draft has no frozen population yet", status="draft")
-    ids, refs, risks, flagged = await _population(conn, campaign_id)
-    digest = sampling.population_digest(refs, risks)
-    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(c["params"]))
+    ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"])
+    sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(c["params"]), numbers)
     expected = {(refs[r], s) for r, s in zip(sample.rows, sample.stratum)}
     recorded = {(r["ref"], r["stratum"]) for r in await conn.fetch(
         "SELECT f.ref, i.stratum FROM audit_items i JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1",
@@ -339,17 +406,12 @@ async def evaluate_flags(conn: asyncpg.Connection) -> list[DetectorEvaluation]:
                                round(r["confirmed"] / r["audited"], 4) if r["audited"] else None) for r in rows]
 
 
-# Each sampled item with the stratum of the frozen population it belongs to, and whether it is decided.
+# Each sampled item with the stratum of the frozen population it belongs to (its risk and flag as frozen),
+# and whether it is decided.
 ESTIMATE_ITEMS = """
     SELECT i.inclusion_prob, i.outcome, i.status = 'done' AS decided, i.stratum,
-           CASE WHEN p.risk >= $2 THEN 'certainty' WHEN p.flagged THEN 'flagged' ELSE 'unflagged' END AS category
-    FROM audit_items i JOIN campaign_population p ON p.campaign_id = i.campaign_id AND p.filing_id = i.filing_id
-    WHERE i.campaign_id = $1
-"""
-# The frozen population's strata sizes.
-ESTIMATE_STRATA = """
-    SELECT CASE WHEN risk >= $2 THEN 'certainty' WHEN flagged THEN 'flagged' ELSE 'unflagged' END, count(*)
-    FROM campaign_population WHERE campaign_id = $1 GROUP BY 1
+           CASE WHEN i.risk >= $2 THEN 'certainty' WHEN i.flagged THEN 'flagged' ELSE 'unflagged' END AS category
+    FROM audit_items i WHERE i.campaign_id = $1
 """
 
 
@@ -382,7 +444,7 @@ async def estimate(conn: asyncpg.Connection, campaign_id: int) -> Estimate:
     undecided = len(rows) - len(decided)
     if not decided or not n_pop:
         return Estimate(campaign_id, n_pop, 0, None, None, None, 0, None, undecided)
-    population = dict(await conn.fetch(ESTIMATE_STRATA, campaign_id, cutoff))
+    population = c["population_strata"] or {}
     category = np.array([r["category"] for r in decided], dtype=object)
     pi = np.array([r["inclusion_prob"] for r in decided])
     y = np.array([r["outcome"] != "cleared" for r in decided])
