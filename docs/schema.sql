@@ -73,6 +73,7 @@ CREATE TABLE public.audit_items (
     evidence text[],
     decided_by text,
     decided_at timestamp with time zone,
+    flagged boolean NOT NULL,
     CONSTRAINT audit_items_inclusion_prob_check CHECK (((inclusion_prob > (0)::double precision) AND (inclusion_prob <= (1)::double precision))),
     CONSTRAINT audit_items_outcome_check CHECK ((outcome = ANY (ARRAY['cleared'::text, 'rectification_ordered'::text, 'revoked'::text, 'deregistration_ordered'::text, 'referred'::text]))),
     CONSTRAINT audit_items_status_check CHECK ((status = ANY (ARRAY['open'::text, 'done'::text]))),
@@ -88,14 +89,6 @@ CREATE SEQUENCE public.audit_items_id_seq
 
 ALTER SEQUENCE public.audit_items_id_seq OWNED BY public.audit_items.id;
 
-CREATE TABLE public.campaign_population (
-    campaign_id bigint NOT NULL,
-    filing_id bigint NOT NULL,
-    ref text NOT NULL,
-    risk double precision NOT NULL,
-    flagged boolean NOT NULL
-);
-
 CREATE TABLE public.campaigns (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -107,6 +100,7 @@ CREATE TABLE public.campaigns (
     frozen_at timestamp with time zone,
     created_by text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    population_strata jsonb,
     CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'open'::text, 'closed'::text])))
 );
 
@@ -312,6 +306,19 @@ CREATE SEQUENCE public.flags_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.flags_id_seq OWNED BY public.flags.id;
+
+CREATE TABLE public.frozen_populations (
+    campaign_id bigint NOT NULL,
+    filing_ids bigint[] NOT NULL,
+    refs text[] NOT NULL,
+    risks double precision[] NOT NULL,
+    flagged boolean[] NOT NULL,
+    CONSTRAINT frozen_populations_check CHECK (((cardinality(refs) = cardinality(filing_ids)) AND (cardinality(risks) = cardinality(filing_ids)) AND (cardinality(flagged) = cardinality(filing_ids))))
+);
+ALTER TABLE ONLY public.frozen_populations ALTER COLUMN filing_ids SET STORAGE EXTERNAL;
+ALTER TABLE ONLY public.frozen_populations ALTER COLUMN refs SET STORAGE EXTERNAL;
+ALTER TABLE ONLY public.frozen_populations ALTER COLUMN risks SET STORAGE EXTERNAL;
+ALTER TABLE ONLY public.frozen_populations ALTER COLUMN flagged SET STORAGE EXTERNAL;
 
 CREATE TABLE public.idempotency_keys (
     user_id bigint NOT NULL,
@@ -533,9 +540,6 @@ ALTER TABLE ONLY public.audit_items
 ALTER TABLE ONLY public.audit_items
     ADD CONSTRAINT audit_items_pkey PRIMARY KEY (id);
 
-ALTER TABLE ONLY public.campaign_population
-    ADD CONSTRAINT campaign_population_pkey PRIMARY KEY (campaign_id, filing_id);
-
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
 
@@ -574,6 +578,9 @@ ALTER TABLE ONLY public.flags
 
 ALTER TABLE ONLY public.flags
     ADD CONSTRAINT flags_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.frozen_populations
+    ADD CONSTRAINT frozen_populations_pkey PRIMARY KEY (campaign_id);
 
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (user_id, key);
@@ -668,8 +675,6 @@ CREATE INDEX sessions_user ON public.sessions USING btree (user_id);
 
 CREATE TRIGGER audit_item_history_append_only BEFORE DELETE OR UPDATE ON public.audit_item_history FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
-CREATE TRIGGER campaign_population_frozen BEFORE DELETE OR UPDATE ON public.campaign_population FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
-
 CREATE TRIGGER evidence_files_append_only BEFORE DELETE OR UPDATE ON public.evidence_files FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER evidence_files_no_truncate BEFORE TRUNCATE ON public.evidence_files FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
@@ -688,6 +693,8 @@ CREATE TRIGGER filing_facts_on_update AFTER UPDATE ON public.filings REFERENCING
 
 CREATE TRIGGER filings_no_delete BEFORE DELETE ON public.filings FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
+CREATE TRIGGER frozen_populations_frozen BEFORE DELETE OR UPDATE ON public.frozen_populations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
 CREATE TRIGGER parties_insert_only BEFORE DELETE OR UPDATE ON public.parties FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 ALTER TABLE ONLY public.audit_item_history
@@ -701,12 +708,6 @@ ALTER TABLE ONLY public.audit_items
 
 ALTER TABLE ONLY public.audit_items
     ADD CONSTRAINT audit_items_inspector_id_fkey FOREIGN KEY (inspector_id) REFERENCES public.users(id);
-
-ALTER TABLE ONLY public.campaign_population
-    ADD CONSTRAINT campaign_population_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id);
-
-ALTER TABLE ONLY public.campaign_population
-    ADD CONSTRAINT campaign_population_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
 
 ALTER TABLE ONLY public.evidence_files
     ADD CONSTRAINT evidence_files_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);
@@ -737,6 +738,9 @@ ALTER TABLE ONLY public.flags
 
 ALTER TABLE ONLY public.flags
     ADD CONSTRAINT flags_last_run_fkey FOREIGN KEY (last_run) REFERENCES public.scan_runs(id);
+
+ALTER TABLE ONLY public.frozen_populations
+    ADD CONSTRAINT frozen_populations_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id);
 
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
