@@ -29,7 +29,7 @@ from techreg.db.pool import connect, create_pool  # noqa: E402
 from techreg.demo import generate, jsonl  # noqa: E402
 from techreg.registry import service as registry  # noqa: E402
 from techreg.registry.importer import import_stream  # noqa: E402
-from techreg.registry.schema import DecisionBody  # noqa: E402
+from techreg.registry.schema import RegisterBody  # noqa: E402
 from techreg.registry.users import user_named  # noqa: E402
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
@@ -83,7 +83,7 @@ async def drive(clients: int, refs: list[str], fresh, send) -> Level:
             latencies.append(time.perf_counter() - t)
             errors += not ok
             if ok and action == "create":
-                mine.append(argument.ref)
+                mine.append((argument.ref, argument.tech_amount))      # registered at its declared amount
 
     t0 = time.perf_counter()
     await asyncio.gather(*[client(k) for k in range(clients)])
@@ -101,7 +101,9 @@ async def http_level(base: str, token: str, clients: int, refs: list[str], fresh
             elif action == "create":
                 request, expected = http.post("/api/filings", data=encoder.encode(argument), headers=headers), 201
             else:
-                request, expected = http.post(f"/api/filings/{argument}/register", headers=headers), 200
+                ref, approved = argument
+                request, expected = http.post(f"/api/filings/{ref}/register", headers=headers,
+                                              data=encoder.encode({"approved_amount": approved})), 200
             async with request as r:
                 await r.read()
                 return r.status == expected
@@ -125,7 +127,8 @@ async def direct_level(url: str, clients: int, refs: list[str], fresh, key: byte
             elif action == "create":
                 await registry.create_filing(conn, key, user, argument)
             else:
-                await registry.transition(conn, key, settings, user, argument, "register", DecisionBody())
+                ref, approved = argument
+                await registry.register(conn, key, settings, user, ref, RegisterBody(approved_amount=approved))
         return True
 
     try:

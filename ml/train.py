@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+import os
 import platform
 import sys
 import time
@@ -93,7 +94,9 @@ def save(model, meta: dict, folder: Path, name: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="train on this registry's filings instead of synthetic data")
+    parser.add_argument("--database-url", default=os.environ.get("TECHREG_TRAIN_DATABASE_URL") or None,
+                        help="train on this registry's filings instead of synthetic data"
+                             " (default: TECHREG_TRAIN_DATABASE_URL, which the scheduled retraining sets)")
     parser.add_argument("--filings", type=int, default=60_000, help="synthetic filings to generate")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--share", type=float, default=0.002, help="share of filings the threshold lets through")

@@ -22,6 +22,9 @@ from litestar.testing import AsyncTestClient
 # cheap password hashing for the suite (and the servers it starts); production keeps the strong profile,
 # which test_login_limits checks. Set before techreg.registry.users is imported.
 os.environ.setdefault("TECHREG_PASSWORD_HASHING", "test")
+# filings are scored on submission by a background scan (detection/prompt.py); tests that count scans
+# run them themselves, so the suite turns it off and the tests of prompt scoring turn it on
+os.environ.setdefault("TECHREG_SCORE_ON_SUBMIT", "no")
 
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.embedded import EmbeddedPostgres
@@ -42,7 +45,9 @@ def cli_env(**variables: str) -> dict[str, str]:
     import techreg
 
     code = Path(techreg.__file__).resolve().parents[1]
-    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(code), str(code.parent)]), **variables}
+    # a run on a moved clock (faketime: test_clock_ahead) moves its subprocesses' clocks too
+    clock = {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(code), str(code.parent)]), **clock, **variables}
 
 
 def _swap_db(url: str, name: str) -> str:
@@ -139,6 +144,10 @@ def filing_body(ref: str, point: str, **over) -> dict:
     return body
 
 
+# registering approves the technology amount (核定技术交易额): here as filing_body declares it, nothing deducted
+APPROVE = {"approved_amount": "1000000.00"}
+
+
 class Office:
     """A registration point with its staff, logged in through the real API."""
 
@@ -222,3 +231,29 @@ def pytest_terminal_summary(terminalreporter):
     """Say where the browser tests left their screenshots."""
     if SCREENSHOTS:
         terminalreporter.write_line(f"screenshots ({len(SCREENSHOTS)}): {SCREENSHOTS[0].parent.resolve()}")
+
+
+# Three kinds of test, marked by what they use, so each can be run alone (README, Tests):
+#   pytest -m unit          no database, no server (detectors on arrays, parsers, files)
+#   pytest -m integration   a real PostgreSQL (the embedded one or TECHREG_DATABASE_URL), servers, the CLI
+#   pytest -m browser       Chromium through Playwright against a served site
+DATABASE_FIXTURES = {"server", "database_url", "empty_database", "settings", "conn", "app", "office",
+                     "other_office", "pool", "data_dir", "site"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        source = item.module.__name__
+        if source.startswith("test_browser"):
+            item.add_marker(pytest.mark.browser)
+        elif DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or _runs_processes(item.module):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+def _runs_processes(module) -> bool:
+    """Modules that start the CLI, a server or PostgreSQL themselves count as integration tests."""
+    text = getattr(module, "__doc__", "") or ""
+    names = vars(module)
+    return "subprocess" in names or "running_server" in names or "EmbeddedPostgres" in names or "server" in text

@@ -52,7 +52,7 @@ async def test_api_names_five_bad_fields_in_one_answer_and_writes_nothing(app, o
     msgspec.convert(r.json(), ErrorBody)              # the answer is what the schema documents
     subkind = next(e for e in errors if e["field"] == "subkind")
     assert subkind["allowed"] == DEVELOPMENT_SUBKINDS
-    assert "commissioned（委托开发）" in subkind["message"] and "cooperative (合作开发)" in subkind["message_en"]
+    assert "commissioned（委托开发）" in subkind["message"] and "cooperative (cooperative development)" in subkind["message_en"]
     assert next(e for e in errors if e["field"] == "seller.credit_code")["message"].startswith("卖方统一社会信用代码")
     assert await conn.fetchval("SELECT count(*) FROM filings WHERE ref = $1", ref) == 0
     assert await conn.fetchval("SELECT count(*) FROM parties WHERE credit_code = $1", sent["seller.credit_code"]) == 0
@@ -100,7 +100,7 @@ async def test_subkind_error_names_the_allowed_values_of_the_kind(app, office):
     assert error["field"] == "subkind" and error["value"] == "training"
     assert error["allowed"] == {"patent": "专利权转让", "patent_application": "专利申请权转让",
                                 "technical_secret": "技术秘密转让", "other": "其他技术转让"}
-    assert "技术转让合同可选" in error["message"] and "for kind transfer" in error["message_en"]
+    assert "技术转让合同可选" in error["message"] and "for a technology transfer contract" in error["message_en"]
     r = await app.post("/api/filings", json=filing_body(new_ref("SK"), office.point, kind="consulting",
                                                         subkind="commissioned"), headers=h)
     [error] = r.json()["errors"]

@@ -253,3 +253,24 @@ async def test_public_verification_is_reused_and_anonymous_calls_are_limited(env
     codes = [(await env.client.get(f"/api/public/campaigns/{a['id']}")).status_code for _ in range(8)]
     assert 429 in codes and codes[0] == 200
     limit.per_minute = 60
+
+
+async def test_the_campaign_form_names_every_bad_field_at_once(app, office):
+    from urllib.parse import parse_qs, urlparse
+
+    r = await app.post("/campaigns", data={"name": "", "registered_from": "2026-05-01", "registered_to": "2026-01-01",
+                                           "sample_size": "0", "seed": "", "due_days": "400"},
+                       headers=office.h("supervisor"), follow_redirects=False)
+    assert r.status_code == 303
+    message = parse_qs(urlparse(r.headers["location"]).query)["err"][0]
+    for words in ("任务名称：必填", "样本量：不得小于 1", "随机种子：必填", "检查期限（天）：不得大于 365",
+                  "登记日期起不能晚于登记日期止"):
+        assert words in message, message
+    assert "Expected" not in message and "$." not in message
+
+
+async def test_a_campaign_cannot_end_before_it_begins(app, office):
+    r = await app.post("/api/campaigns", json={"name": "倒置", "registered_from": "2026-05-01",
+                                               "registered_to": "2026-01-01", "sample_size": 5, "seed": "s"},
+                       headers=office.h("supervisor"))
+    assert r.status_code == 400 and "registered_from" in r.text, r.text

@@ -7,7 +7,7 @@ import os
 import asyncpg
 import pytest
 
-from conftest import cli_env, filing_body, new_ref, unique_point_code
+from conftest import APPROVE, cli_env, filing_body, new_ref, unique_point_code
 from techreg.registry.events import verify_chain
 from techreg.registry.importer import import_stream
 
@@ -80,7 +80,7 @@ async def test_altered_row_is_named(database_url, audit_key):
 async def test_deleted_and_inserted_rows_are_named(conn, app, office, audit_key):
     ref = new_ref()
     await app.post("/api/filings", json=filing_body(ref, office.point), headers=office.h("registrar"))
-    await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     await app.post(f"/api/filings/{ref}/cancel", json={"note": "解除"}, headers=office.h("registrar"))
     middle = await _event_id(conn, ref, 2)
     saved = await conn.fetchrow("SELECT * FROM filing_events WHERE id = $1", middle)

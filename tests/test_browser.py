@@ -72,7 +72,8 @@ async def prepare(url: str, key: bytes) -> None:
 async def site(server, data_dir):
     url = await create_database(server[1], "techreg_browser")
     await prepare(url, b"browser-key")
-    async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key") as base:
+    async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key",
+                              TECHREG_SCORE_ON_SUBMIT="yes") as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
@@ -126,11 +127,23 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     await shot(page, "02-registrar-validation-error")
     await page.fill("input[name=seller_credit_code]", good_code)
     await page.click("#filing-form button[type=submit]")
-    await expect(page).to_have_url(base + "/filings/WEB-0001?msg=%E5%B7%B2%E6%8F%90%E4%BA%A4%E7%99%BB%E8%AE%B0%E7%94%B3%E8%AF%B7+%2F+filing+submitted")
+    await expect(page).to_have_url(base + "/filings/WEB-0001?msg=%E5%B7%B2%E6%8F%90%E4%BA%A4%E7%99%BB%E8%AE%B0%E7%94%B3%E8%AF%B7"
+                                   "&msg_en=filing+submitted")
+    await expect(page.locator(".flash.ok[role=status]")).to_have_text("已提交登记申请")     # the page's language only
     await expect(page.locator("#status")).to_have_text("待审查")
+    # scored within seconds of the submission, off the request path: the page stops saying so by itself
+    await expect(page.locator("#scoring")).to_have_count(0, timeout=30_000)
+    await expect(page.locator("#flags .empty")).to_be_visible()          # nothing to confirm: no flags
+    await expect(page.locator("#deadline")).to_contain_text("办理期限")      # the decision deadline, working days
     await shot(page, "03-registrar-filing-submitted")
+    # registering approves the technology amount: the servers bought for the client are deducted, item by item
+    await page.fill("#approved_amount", "900000.00")
+    await page.locator("input[name=d_item]").first.fill("服务器 2 台")
+    await page.locator("input[name=d_amount]").first.fill("100000.00")
     await page.click("#register")
     await expect(page.locator("#status")).to_have_text("已登记")
+    await expect(page.locator("#approved-amount")).to_contain_text("900,000.00")
+    await expect(page.locator("#deductions")).to_contain_text("服务器 2 台")
     await expect(page.locator("#reg-no")).to_have_text(f"{YEAR}310101000013")
     await shot(page, "04-registrar-registered")
     # the list exports as CSV and Excel
@@ -189,7 +202,7 @@ async def test_inspector_records_a_revoking_finding(site):
     await expect(rows.first).to_be_visible()
     await shot(page, "05-inspector-queue")
     # the three-part split of the set-up is drawn for certain (risk above the cut-off)
-    split_row = page.locator("#queue tbody tr", has=page.locator(".tag[title=split]")).first
+    split_row = page.locator("#queue tbody tr", has=page.locator(".tag[data-kind=split]")).first
     await split_row.locator("a").click()
     await expect(page.locator("h1")).to_contain_text("检查事项")
     await shot(page, "06-inspector-item")

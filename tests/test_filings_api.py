@@ -2,7 +2,7 @@
 
 import asyncio
 
-from conftest import filing_body, new_ref
+from conftest import APPROVE, filing_body, new_ref
 
 
 async def test_create_read_and_list(app, office):
@@ -71,7 +71,7 @@ async def test_registrar_cannot_see_or_touch_another_points_filing(app, office, 
     stranger = other_office.h("registrar")
     assert (await app.get(f"/api/filings/{ref}", headers=stranger)).status_code == 404
     assert (await app.get(f"/api/filings/{ref}/events", headers=stranger)).status_code == 404
-    assert (await app.post(f"/api/filings/{ref}/register", headers=stranger)).status_code == 404
+    assert (await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=stranger)).status_code == 404
     assert (await app.patch(f"/api/filings/{ref}", json={"title": "改"}, headers=stranger)).status_code == 404
     listed = (await app.get("/api/filings", params={"q": ref}, headers=stranger)).json()["items"]
     assert listed == []

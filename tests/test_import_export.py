@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import cli_env, filing_body, new_ref, unique_point_code
+from conftest import APPROVE, cli_env, filing_body, new_ref, unique_point_code
 from techreg.registry.exporter import export_lines
 from techreg.registry.importer import import_stream
 
@@ -69,7 +69,7 @@ async def test_history_with_registration_numbers_raises_the_counter(conn, audit_
     assert not await conn.fetchval("SELECT count(*) FROM users WHERE username = 'no-such-registrar'")
     ref = new_ref()
     r = await app.post("/api/filings", json=filing_body(ref, office.point), headers=office.h("registrar"))
-    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     assert r.json()["reg_no"] == f"{year}{office.point}000042"
 
 

@@ -37,7 +37,7 @@ async def slow_counter(conn, settings, slot):
     return {"slot": slot.isoformat()}
 
 
-TEST_JOBS = {"hourly": Job("hourly", "schedule_scan_incremental", "测试", "test", slow_counter)}
+TEST_JOBS = {"hourly": Job("hourly", "schedule_scan_incremental", slow_counter)}
 
 
 @pytest_asyncio.fixture
@@ -65,12 +65,42 @@ async def test_two_workers_on_the_same_slot_run_it_once(pool):
     assert await engine(pool, now + dt.timedelta(minutes=5), "w3").tick() == []
 
 
+class Gate:
+    """The order of a job's start and finish is the test's to set, not the clock's."""
+
+    def __init__(self):
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+
+    async def job(self, conn, settings, slot):
+        await conn.execute(EFFECTS_DDL)
+        await conn.execute("INSERT INTO job_effects (slot) VALUES ($1)", slot)
+        self.started.set()
+        await self.release.wait()
+        await conn.execute("INSERT INTO job_effects (slot, phase) VALUES ($1, 'end')", slot)
+        return {"slot": slot.isoformat()}
+
+
+async def _until_a_lock_is_awaited(p) -> None:
+    async with p.acquire() as conn:
+        for _ in range(500):
+            if await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"):
+                return
+            await asyncio.sleep(0.01)
+    raise AssertionError("the second run never queued for the job's lock")
+
+
 async def test_later_slots_wait_for_the_running_one(pool):
-    e = engine(pool, SLOT, "w1")
+    p, settings = pool
+    gate = Gate()
+    e = Engine(p, settings, jobs={"hourly": Job("hourly", "schedule_scan_incremental", gate.job)},
+               clock=lambda: SLOT, worker="w1")
     first = asyncio.create_task(e.run("hourly", SLOT))
-    await asyncio.sleep(0.05)
-    second = await e.run("hourly", SLOT + dt.timedelta(hours=1))
+    await gate.started.wait()                       # the first run holds the job's lock
+    queued = asyncio.create_task(e.run("hourly", SLOT + dt.timedelta(hours=1)))
+    await _until_a_lock_is_awaited(p)               # the second is queued behind it
+    gate.release.set()
     await first
+    second = await queued
     async with pool[0].acquire() as conn:
         rows = [tuple(r) for r in await conn.fetch("SELECT slot, phase FROM job_effects ORDER BY id")]
     later = SLOT + dt.timedelta(hours=1)
@@ -104,7 +134,7 @@ async def test_a_killed_run_is_marked_failed_and_the_next_slot_runs(pool, empty_
         async def main():
             s = load_settings(database_url={empty_database!r})
             p = await create_pool({empty_database!r}, s)
-            e = Engine(p, s, jobs={{"hourly": Job("hourly", "schedule_scan_incremental", "t", "t", forever)}})
+            e = Engine(p, s, jobs={{"hourly": Job("hourly", "schedule_scan_incremental", forever)}})
             await e.run("hourly", dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.timezone.utc))
         asyncio.run(main())
     """)

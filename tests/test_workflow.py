@@ -3,7 +3,7 @@
 import asyncio
 import datetime as dt
 
-from conftest import filing_body, make_office, new_ref
+from conftest import APPROVE, filing_body, make_office, new_ref
 
 
 async def _file(app, office, **over) -> str:
@@ -15,7 +15,7 @@ async def _file(app, office, **over) -> str:
 
 async def test_register_issues_a_16_digit_number(app, office):
     ref = await _file(app, office)
-    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     assert r.status_code == 200, r.text
     f = r.json()
     year = dt.date.today().year
@@ -31,7 +31,7 @@ async def test_register_issues_a_16_digit_number(app, office):
 
 async def test_expired_registrar_is_refused_with_the_reason(app, office):
     ref = await _file(app, office)
-    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("expired"))
+    r = await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("expired"))
     assert r.status_code == 403
     assert "过期" in r.json()["message"] and "expired" in r.json()["message_en"]
     r = await app.get(f"/api/filings/{ref}", headers=office.h("registrar"))
@@ -48,7 +48,7 @@ async def test_refuse_needs_known_reason_codes(app, office):
                        headers=office.h("registrar"))
     assert r.status_code == 200 and r.json()["status"] == "refused"
     # refused is final here: registering now is a 409 naming the current state
-    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     assert r.status_code == 409 and r.json()["status"] == "refused"
 
 
@@ -64,7 +64,8 @@ async def test_return_correct_resubmit_register(app, office):
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "tech_amount"
     r = await app.post(f"/api/filings/{ref}/resubmit", headers=office.h("registrar"))
     assert r.status_code == 200 and r.json()["status"] == "submitted"
-    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/register", json={"approved_amount": "800000.00"},
+                       headers=office.h("registrar"))
     assert r.status_code == 200
     events = (await app.get(f"/api/filings/{ref}/events", headers=office.h("registrar"))).json()
     assert [e["action"] for e in events] == ["create", "return", "correct", "resubmit", "register"]
@@ -73,7 +74,7 @@ async def test_return_correct_resubmit_register(app, office):
 
 async def test_revoke_is_for_supervisors_and_cancel_for_the_point(app, office):
     ref = await _file(app, office)
-    await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"]}, headers=office.h("registrar"))
     assert r.status_code == 403
     r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"], "note": "虚假合同"},
@@ -83,7 +84,7 @@ async def test_revoke_is_for_supervisors_and_cancel_for_the_point(app, office):
     assert r.status_code == 409 and r.json()["status"] == "revoked"
 
     ref2 = await _file(app, office)
-    await app.post(f"/api/filings/{ref2}/register", headers=office.h("registrar"))
+    await app.post(f"/api/filings/{ref2}/register", json=APPROVE, headers=office.h("registrar"))
     r = await app.post(f"/api/filings/{ref2}/cancel", json={"note": "合同已解除"}, headers=office.h("registrar"))
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
 
@@ -99,7 +100,7 @@ async def test_invalid_transitions_are_409_with_current_state(app, office):
 
 async def test_registered_filing_cannot_be_corrected(app, office):
     ref = await _file(app, office)
-    await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     r = await app.patch(f"/api/filings/{ref}", json={"title": "新名称"}, headers=office.h("registrar"))
     assert r.status_code == 409
 
@@ -109,7 +110,7 @@ async def test_concurrent_registrations_get_distinct_gap_free_numbers(app, datab
     refs = [await _file(app, office) for _ in range(20)]
     registrars = ["registrar", "registrar2"]
     results = await asyncio.gather(*[
-        app.post(f"/api/filings/{ref}/register", headers=office.h(registrars[i % 2])) for i, ref in enumerate(refs)])
+        app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h(registrars[i % 2])) for i, ref in enumerate(refs)])
     assert all(r.status_code == 200 for r in results), [r.text for r in results if r.status_code != 200]
     numbers = sorted(r.json()["reg_no"] for r in results)
     seqs = [int(n[-6:]) for n in numbers]
@@ -131,6 +132,6 @@ async def test_rolled_back_registration_does_not_burn_a_number(app, database_url
             raise RuntimeError("registration failed after drawing a number")
     except RuntimeError:
         pass
-    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     assert int(first[-6:]) == 1
     assert int(r.json()["reg_no"][-6:]) == 2

@@ -30,9 +30,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # today; anything else is a typing error, and one 9999-12-31 must not stop every scan
     earliest_date: dt.date = dt.date(1980, 1, 1)
     latest_days_ahead: int = 366
-    # decision deadline in working days (2024 draft: 15, 30 for large contracts)
+    # decision deadline in working days (2024 draft: 15, 30 for large contracts), counted on the official
+    # calendar (registry/workdays.py): the package chinesecalendar, with this JSON file's years over it
     decision_days: int = 15
     large_decision_days: int = 30
+    holiday_calendar: Path | None = None
+    # a pending filing this many working days or fewer before its deadline is "due soon"
+    deadline_warn_days: int = 3
     session_hours: int = 12
     pool_min: int = 2
     pool_max: int = 20
@@ -48,6 +52,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     anonymous_requests_per_minute: int = 60
     # largest evidence file an inspector may upload (bytes; default 20 MiB)
     evidence_max_bytes: int = 20 * 1024 * 1024
+    # score a filing within seconds of its submission or correction (detection/prompt.py), so the registrar
+    # sees its flags before deciding; "no" leaves it to the scheduled incremental scan
+    score_on_submit: str = "yes"
     # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
     run_jobs: str = "auto"
@@ -57,6 +64,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_qualification_check: str = "0 7 * * *"
     schedule_retrain_check: str = "0 4 * * mon"
     schedule_audit_checkpoint: str = "10 * * * *"
+    schedule_deadline_check: str = "0 8 * * *"
+    # `techreg worker` touches this file after each successful database round trip (every 30 s): a container's
+    # health check reads its age; unset, no file is written
+    worker_heartbeat: Path | None = None
     qualification_warn_days: int = 30
     retrain_min_findings: int = 200
     # template of the monthly campaign draft (the previous month's registrations)
@@ -79,10 +90,30 @@ def _cast(annotation):
 _ENV_FIELDS = {f.name: _cast(f.type) for f in msgspec.structs.fields(Settings)}
 
 
+class SettingsError(ValueError):
+    pass
+
+
+def _from_file(variable: str, path: str) -> str:
+    """A setting kept in a file (a mounted secret): its text without the trailing newline."""
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise SettingsError(f"{variable}_FILE={path}: 无法读取 / cannot be read ({exc.strerror})") from None
+
+
 def load_settings(**overrides) -> Settings:
+    """Each setting from TECHREG_<NAME>, or from the file TECHREG_<NAME>_FILE names (docker and compose secrets,
+    so a key or a password is never an environment literal); naming both is a mistake worth stopping for."""
     values = {}
     for name, cast in _ENV_FIELDS.items():
-        raw = os.environ.get(f"TECHREG_{name.upper()}")
+        variable = f"TECHREG_{name.upper()}"
+        raw, file = os.environ.get(variable), os.environ.get(f"{variable}_FILE")
+        if file not in (None, ""):
+            if raw not in (None, ""):
+                raise SettingsError(f"{variable} 与 {variable}_FILE 只能设置一个 / set {variable} or {variable}_FILE,"
+                                    " not both")
+            raw = _from_file(variable, file)
         if raw not in (None, ""):
             values[name] = cast(raw)
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -9,16 +9,10 @@ from msgspec import Meta
 from ..detection.store import FlagOut
 from ..registry.schema import EventOut, FilingOut, Kind
 
-CAMPAIGN_STATUS_ZH = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
 # the audit queue's filter: open items, decided ones, or all
 QueueStatus = Literal["open", "done", "all"]
 Outcome = Literal["cleared", "rectification_ordered", "revoked", "deregistration_ordered", "referred"]
-OUTCOME_ZH = {"cleared": "未发现问题", "rectification_ordered": "责令整改", "revoked": "撤销登记",
-              "deregistration_ordered": "责令注销", "referred": "移送查处"}
-OUTCOME_EN = {"cleared": "no problem found", "rectification_ordered": "rectification ordered",
-              "revoked": "registration revoked", "deregistration_ordered": "deregistration ordered",
-              "referred": "referred for investigation"}
-STRATUM_ZH = {"certainty": "必查（高风险）", "pps": "按风险加权抽取", "control": "对照组（随机）"}
+# the words for outcomes, strata and states: techreg.labels
 
 
 class CampaignIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -34,6 +28,10 @@ class CampaignIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     seed: Annotated[str, Meta(min_length=1, max_length=200)]
     due_days: Annotated[int, Meta(ge=1, le=365)] = 30
     draft: bool = False
+
+    def __post_init__(self):
+        if self.registered_from > self.registered_to:
+            raise ValueError("registered_from (登记日期起) must not be after registered_to (登记日期止)")
 
 
 class ItemOut(msgspec.Struct):
@@ -111,6 +109,7 @@ class RelatedFiling(msgspec.Struct):
     signed_on: dt.date
     point_code: str
     status: str
+    approved_amount: str | None = None      # 核定技术交易额, once registered: what the lines are read against
 
 
 class HistoryOut(msgspec.Struct):

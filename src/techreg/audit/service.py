@@ -227,7 +227,7 @@ async def _record_assignments(conn, pairs: list[tuple[int, int | None]], actor: 
     await conn.executemany(
         "INSERT INTO audit_item_history (item_id, actor, action, detail) VALUES ($1, $2, $3, $4)",
         [(item_id, actor, action if who else "unassigned",
-          {"inspector_id": who, **(extra or {})} if who else {"reason": "没有符合回避规则的检查员 / no eligible inspector",
+          {"inspector_id": who, **(extra or {})} if who else {"reason": "no_eligible_inspector",
                                                              **(extra or {})})
          for item_id, who in pairs])
 
@@ -336,7 +336,8 @@ async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int)
     flags = await flags_for_filing(conn, row["filing_id"])
     related_refs = sorted({ref for f in flags if f.active for ref in f.related})
     related = await conn.fetch("""
-        SELECT ref, reg_no, title, seller_name, buyer_name, tech_amount::text, signed_on, point_code, status
+        SELECT ref, reg_no, title, seller_name, buyer_name, tech_amount::text, signed_on, point_code, status,
+               approved_amount::text
         FROM filings WHERE ref = any($1::text[]) ORDER BY signed_on, ref""", related_refs)
     history = await conn.fetch(ITEM_HISTORY, item_id)
     campaign = await conn.fetchval("SELECT name FROM campaigns WHERE id = $1", row["campaign_id"])

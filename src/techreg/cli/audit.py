@@ -140,11 +140,20 @@ def campaign_show(db: Db, campaign_id: int, as_json: bool) -> None:
     if as_json:
         click.echo(to_json(out))
         return
-    click.echo(f"#{out.id} {out.name} [{out.status}] seed={out.seed} population={out.population_size}"
-               f" digest={out.population_digest}")
+    from ..labels import both, local_time, values_text
+
+    zone = db.settings.timezone
+    click.echo(f"#{out.id} {out.name}（{both('campaign_status', out.status)}）\n"
+               f"  随机种子 / seed: {out.seed}\n"
+               f"  参数：{values_text('campaign_param', out.params, 'zh')}\n"
+               f"  parameters: {values_text('campaign_param', out.params, 'en')}\n"
+               f"  抽查范围 / population: {out.population_size if out.population_size is not None else '—'}，"
+               f"摘要 / digest {out.population_digest or '—'}\n"
+               f"  冻结时间 / frozen at: {local_time(out.frozen_at, zone) or '—'}")
     for i in out.items:
-        click.echo(f"  {i.ref:<24} {i.reg_no or '':<17} {i.stratum:<9} π={i.inclusion_prob:.4f}"
-                   f" {i.inspector or '—':<12} {i.status} {i.outcome or ''}")
+        decided = both("outcome", i.outcome) if i.outcome else both("item_status", i.status)
+        click.echo(f"  {i.ref:<24} {i.reg_no or '—':<17} {both('stratum', i.stratum)}  π={i.inclusion_prob:.4f}"
+                   f"  {i.inspector or '—'}  {decided}")
 
 
 @campaign.command("verify")
@@ -163,6 +172,6 @@ def campaign_verify(db: Db, campaign_id: int) -> None:
                    f" digest {out.recomputed_digest}")
         return
     click.echo(f"不一致 / MISMATCH: campaign #{campaign_id}: digest {'ok' if out.digest_matches else 'differs'},"
-               f" sample {'ok' if out.sample_matches else 'differs'}; missing {out.missing[:10]},"
-               f" unexpected {out.unexpected[:10]}")
+               f" sample {'ok' if out.sample_matches else 'differs'}; missing {', '.join(out.missing[:10]) or '—'},"
+               f" unexpected {', '.join(out.unexpected[:10]) or '—'}")
     sys.exit(2)

@@ -89,5 +89,18 @@ def restore(db: Db, dump: Path) -> None:
         m = run(put_back(dump, db.url, grants))
     except BackupError as exc:
         raise CliError("恢复失败", f"restore failed: {exc}") from None
-    click.echo(f"已恢复 / restored: {m.filings} filings, {m.events} events, as backed up at {m.taken_at};"
-               f" now run `techreg audit verify`")
+    click.echo(f"已恢复 / restored: {m.filings} filings, {m.events} events, as backed up at"
+               f" {_backed_up_at(m.taken_at, db.settings.timezone)}; now run `techreg audit verify`")
+
+
+def _backed_up_at(stamp: str, timezone: str) -> str:
+    """The manifest's UTC stamp (20261124T122542Z, as in the dump's name) in the office's zone, labelled."""
+    import datetime as dt
+
+    from ..labels import local_time
+
+    try:
+        moment = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return stamp
+    return local_time(moment, timezone, seconds=True)

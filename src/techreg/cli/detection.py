@@ -17,12 +17,16 @@ def scan(db: Db, full: bool) -> None:
 
     report = db.run(lambda conn: run_scan(conn, db.settings, full=full,
                                           progress=lambda m: click.echo(f"  … {m}", err=True)))
-    click.echo(f"扫描 #{report.run_id}（{report.mode}）：读取 {report.filings_read}，检测 {report.filings_scored}，"
-               f"有效标记 {report.flags_active} / scan #{report.run_id} ({report.mode}): read {report.filings_read},"
+    from ..labels import label
+
+    mode_zh, mode_en = label("scan_mode", report.mode), label("scan_mode", report.mode, "en")
+    click.echo(f"扫描 #{report.run_id}（{mode_zh}）：读取 {report.filings_read}，检测 {report.filings_scored}，"
+               f"有效标记 {report.flags_active} / scan #{report.run_id} ({mode_en}): read {report.filings_read},"
                f" scored {report.filings_scored}, active flags {report.flags_active}")
     for d in report.detectors:
-        click.echo(f"  {d.detector:<22} applied {d.applied:>8}  flagged {d.flagged:>7}  excluded {d.excluded:>6}"
-                   + (f"  ⚠ {d.warning}" if d.warning else ""))
+        click.echo(f"  {label('flag', d.detector.partition('/')[0])} / {label('flag', d.detector.partition('/')[0], 'en')}"
+                   f" ({d.detector}): 适用 / applied {d.applied}，"
+                   f"标记 / flagged {d.flagged}，排除 / excluded {d.excluded}" + (f"  ⚠ {d.warning}" if d.warning else ""))
 
 
 @main.command()
@@ -78,10 +82,13 @@ def flags_evaluate(db: Db, as_json: bool) -> None:
     if as_json:
         click.echo(to_json(rows))
         return
-    click.echo(f"{'detector':<24}{'audited':>9}{'confirmed':>11}{'cleared':>9}{'rate':>8}")
+    from ..labels import label
+
     for r in rows:
         rate = "—" if r.confirmation_rate is None else f"{r.confirmation_rate:.0%}"
-        click.echo(f"{r.detector:<24}{r.audited:>9}{r.confirmed:>11}{r.cleared:>9}{rate:>8}")
+        kind = r.detector.partition("/")[0]
+        click.echo(f"{label('flag', kind)} / {label('flag', kind, 'en')} ({r.detector}): 已检查 / audited {r.audited}，"
+                   f"确认 / confirmed {r.confirmed}，排除 / cleared {r.cleared}，确认率 / rate {rate}")
 
 
 @main.group()
@@ -110,7 +117,7 @@ def model_promote(by: str) -> None:
     try:
         meta = promote(by)
     except ModelError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(exc.message, exc.message_en) from None
     click.echo(f"已启用 / promoted: outlier/{meta['version']} (sha256 {meta['sha256'][:12]}…)")
 
 

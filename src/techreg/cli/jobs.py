@@ -1,11 +1,10 @@
 """Scheduled-job commands: the worker, the job list, recorded runs, a run now."""
 
 import sys
-import zoneinfo
 
 import click
 
-from .common import CliError, Db, main, run, with_database
+from .common import CliError, Db, current_settings, main, run, with_database
 
 
 @main.command()
@@ -35,17 +34,18 @@ def jobs(ctx: click.Context) -> None:
 
 @with_database()
 def _list_jobs(db: Db) -> None:
+    from ..labels import both, local_time
     from ..scheduling.engine import job_list
 
     settings = db.settings
     rows = db.run(lambda conn: job_list(conn, settings))
-    click.echo(f"{'job':<22}{'schedule':<16}{'next run (' + settings.timezone + ')':<30}last run")
-    zone = zoneinfo.ZoneInfo(settings.timezone)
     for j in rows:
         last = j.last_run
-        last_text = f"{last.status} {last.scheduled_for.astimezone(zone):%Y-%m-%d %H:%M}" if last else "—"
-        nxt = f"{j.next_run.astimezone(zone):%Y-%m-%d %H:%M}" if j.next_run else "—"
-        click.echo(f"{j.name:<22}{j.schedule:<16}{nxt:<30}{last_text}   {j.zh} / {j.en}")
+        last_text = f"{both('run_status', last.status)} {local_time(last.started_at, settings.timezone)}" if last else "—"
+        click.echo(f"{j.name}  {both('job', j.name)}\n"
+                   f"    计划 / schedule: {j.schedule} ({settings.timezone})\n"
+                   f"    下次运行 / next run: {local_time(j.next_run, settings.timezone) or '—'}\n"
+                   f"    上次运行 / last run: {last_text}")
 
 
 @jobs.command("history")
@@ -58,9 +58,23 @@ def jobs_history(db: Db, job: str | None, limit: int) -> None:
 
     rows = db.run(lambda conn: history(conn, job, limit))
     for r in rows:
-        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "…"
-        click.echo(f"#{r.id:<5} {r.job:<20} slot {r.scheduled_for:%Y-%m-%d %H:%M} {r.trigger:<8} x{r.coalesced}"
-                   f" {r.status:<9} {took:>7}  {r.counts or ''} {r.error or ''}")
+        click.echo(run_text(r, db.settings.timezone))
+
+
+def run_text(r, timezone: str) -> str:
+    """One recorded run in words, both languages, times in the office's zone: the same words as the jobs page."""
+    from ..labels import both, local_time, values_text
+
+    took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "…"
+    lines = [f"#{r.id} {both('job', r.job)}: {both('run_status', r.status)}（{both('trigger', r.trigger)}）",
+             f"    时段 / slot: {local_time(r.scheduled_for, timezone)}"
+             + (f"（合并 {r.coalesced} 个时段 / {r.coalesced} slots coalesced）" if r.coalesced > 1 else ""),
+             f"    开始 / started: {local_time(r.started_at, timezone, seconds=True)}，用时 / took {took}"]
+    if r.counts:
+        lines.append(f"    计数：{values_text('count', r.counts, 'zh')} / counts: {values_text('count', r.counts, 'en')}")
+    if r.error:
+        lines.append(f"    错误 / error: {r.error}")
+    return "\n".join(lines)
 
 
 @jobs.command("run")
@@ -72,9 +86,12 @@ def jobs_run(name: str) -> None:
     from ..scheduling.jobs import JOBS
 
     if name not in JOBS:
-        raise CliError(f"没有任务 {name}；可用：{', '.join(JOBS)}", f"no such job {name}; jobs: {', '.join(JOBS)}")
+        from ..labels import label
+        named = {j: (label("job", j), label("job", j, "en")) for j in JOBS}
+        raise CliError(f"没有任务 {name}；可用：{'、'.join(f'{j}（{zh}）' for j, (zh, _) in named.items())}",
+                       f"no such job {name}; jobs: {', '.join(f'{j} ({en})' for j, (_, en) in named.items())}")
     out = _run_job(name)
-    click.echo(f"{out.job}: {out.status} {out.counts} {out.error or ''}")
+    click.echo(run_text(out, current_settings().timezone))
     sys.exit(0 if out.status == "succeeded" else 1)
 
 

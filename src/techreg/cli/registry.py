@@ -50,8 +50,8 @@ def import_(file: Path, batch_size: int, actor: str | None, errors_json: bool) -
             click.echo(msgspec.json.encode(e).decode(), err=True)
         else:
             sent = "" if e.value is msgspec.UNSET else f"（值 / value: {msgspec.json.encode(e.value).decode()}）"
-            click.echo(f"第 {e.line} 行 / line {e.line}: {field_label(e.field)} {e.field}: {e.message} / "
-                       f"{e.message_en}{sent}", err=True)
+            click.echo(f"第 {e.line} 行 / line {e.line}: {field_label(e.field)} / {field_label(e.field, 'en')}"
+                       f" ({e.field}): {e.message} / {e.message_en}{sent}", err=True)
     click.echo(f"共 {report.lines} 行：导入 {report.imported}，已存在 {report.already_present}，拒绝 {report.rejected}"
                f" / {report.lines} lines: {report.imported} imported, {report.already_present} already present,"
                f" {report.rejected} rejected")
@@ -134,7 +134,9 @@ def user_add(db: Db, username, role, display_name, point, password, expires) -> 
     body = UserIn(username=username, display_name=display_name or username, role=role, point_code=point,
                   password=password, qualification_expires=expires.date() if expires else None)
     created = db.run(lambda conn: create_user(conn, body))
-    click.echo(f"created {created.username} ({created.role})")
+    from ..labels import both
+
+    click.echo(f"已创建用户 / created {created.username}（{both('role', created.role)}）")
 
 
 @main.group()
@@ -160,7 +162,7 @@ def point_add(db: Db, code, name, prefix) -> None:
 @click.argument("count", type=int)
 @click.option("--seed", type=int, default=1, show_default=True, help="随机种子 / random seed")
 @click.option("--status", default="submitted", show_default=True, type=click.Choice(["submitted", "registered"]),
-              help="申请状态：submitted 已提交，registered 已登记 / status of the filings")
+              help="申请状态：submitted 待审查，registered 已登记 / status of the filings")
 def synth(count: int, seed: int, status: str) -> None:
     """生成演示数据 / synthetic demo filings.
 

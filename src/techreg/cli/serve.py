@@ -9,6 +9,7 @@ import datetime as dt
 import errno
 import io
 import json
+import signal
 import socket
 import sys
 
@@ -77,6 +78,9 @@ def serve_app(db: Db, sock: socket.socket, banner: str = "") -> None:
     if banner:
         click.echo(banner)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    # uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found: make that a
+    # clean exit, so the embedded PostgreSQL is stopped properly on the way out (no recovery on next start)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     if not server.started:                       # the application's start-up failed; uvicorn said why
@@ -150,7 +154,9 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
         await _demo_scan_and_campaign(conn, settings)
     finally:
         await conn.close()
-    return "\n".join(f"  {role:<10} {username:<12} 密码/password: {password}"
+    from ..labels import both
+
+    return "\n".join(f"  {both('role', role)}: {username}  密码 / password: {password}"
                      for username, _, role, _, password in DEMO_USERS)
 
 

@@ -1,1 +1,4 @@
-"""Database plumbing: embedded server, pool, migrations, unit-of-work."""
+"""Database plumbing: the embedded server, the pool, migrations, roles, backups.
+
+Owns no domain table. May import: config, errors, labels (nothing of the domain packages).
+"""

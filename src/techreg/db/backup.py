@@ -12,6 +12,7 @@ grants again (roles live outside a database), and compares the restored counts w
 import datetime as dt
 import hashlib
 import json
+import re
 import os
 import subprocess
 from pathlib import Path
@@ -92,8 +93,10 @@ async def restore(dump: Path, url: str, grants_sql: str) -> Manifest:
           f"--dbname={url}", str(dump)], url)
     conn = await asyncpg.connect(url)
     try:
-        # sql-lint: the grants are the migration file migrations/0015_app_role.sql, no value of anyone's in it
-        await conn.execute(grants_sql)            # roles live outside a database: give techreg_app its grants
+        # roles live outside a database: give techreg_app its grants, statement by statement; a table a later
+        # migration dropped (0019: campaign_population) is taken out of its statement, the rest still applies
+        for statement in _statements(grants_sql):
+            await _apply_grant(conn, statement)
         head = dict(await conn.fetchrow(HEAD_SQL))
     finally:
         await conn.close()
@@ -101,6 +104,37 @@ async def restore(dump: Path, url: str, grants_sql: str) -> Manifest:
         if head[name] != getattr(manifest, name):
             raise BackupError(f"restored {name} {head[name]} differs from the backup's {getattr(manifest, name)}")
     return manifest
+
+
+async def _apply_grant(conn: asyncpg.Connection, statement: str) -> None:
+    for _ in range(8):
+        try:
+            async with conn.transaction():
+                # sql-lint: the statements are the migration files' own grants, no value of anyone's in them
+                await conn.execute(statement)
+            return
+        except asyncpg.UndefinedTableError as exc:
+            gone = re.search(r'relation "([^"]+)" does not exist', str(exc))
+            if not gone:
+                raise
+            name = re.escape(gone.group(1))
+            shorter = re.sub(rf"(,\s*{name}\b|\b{name}\s*,\s*)", "", statement, count=1)
+            if shorter == statement:           # the statement names only that table: nothing left to grant
+                return
+            statement = shorter
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a migration's grants: `;` at a line's end closes one (a DO block's body has none)."""
+    out, current = [], []
+    for line in sql.splitlines():
+        current.append(line)
+        if line.rstrip().endswith(";") and not line.startswith((" ", "\t")):
+            out.append("\n".join(current))
+            current = []
+    if "".join(current).strip():
+        out.append("\n".join(current))
+    return [s for s in out if s.strip() and not all(l.strip().startswith("--") or not l.strip() for l in s.splitlines())]
 
 
 def service_grants() -> str:

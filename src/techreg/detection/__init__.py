@@ -1,1 +1,5 @@
-"""Anomaly detection: pure functions over column arrays in, flags out."""
+"""Anomaly detection: pure functions over column arrays in, flags out.
+
+Owns flags, scan runs, detector kinds and the outlier model. May import: registry, db, config, errors,
+labels.
+"""

@@ -14,13 +14,7 @@ NAMES = [
     "filing_lag_days", "log_seller_filings", "tech_vs_seller_median", "tech_vs_peer_median",
     "log_pair_filings", "log_buyer_filings", "software",
 ]
-LABELS_ZH = {
-    "log_amount": "合同成交额", "log_tech_amount": "技术交易额", "tech_share": "技术交易额占比",
-    "log_duration_days": "履行期限长度", "start_minus_signed_days": "履行开始与签订日期之差",
-    "filing_lag_days": "签订到申请登记的天数", "log_seller_filings": "卖方合同数",
-    "tech_vs_seller_median": "相对卖方中位数", "tech_vs_peer_median": "相对同类合同中位数",
-    "log_pair_filings": "同一买卖双方合同数", "log_buyer_filings": "买方合同数", "software": "软件类",
-}
+# their words (the outlier model's evidence names them): techreg.labels, "feature"
 
 
 def _group_counts(keys: np.ndarray) -> np.ndarray:

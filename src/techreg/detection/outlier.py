@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import Conflict
+from ..labels import label
 from .base import Context, setting
-from .features import LABELS_ZH, NAMES, engineered
+from .features import NAMES, engineered
 from .flags import Flags, empty
 
 KIND = "outlier"
@@ -41,8 +43,8 @@ TRUSTED_TYPES = [
 ]
 
 
-class ModelError(Exception):
-    pass
+class ModelError(Conflict):
+    """A model that cannot be used or promoted (409 where a request asked for it)."""
 
 
 def models_dir() -> Path:
@@ -90,12 +92,12 @@ def _load_checked(path: Path, meta_path: Path) -> OutlierModel:
 
     meta = json.loads(meta_path.read_text())
     if file_sha256(path) != meta.get("sha256"):
-        raise ModelError(f"模型文件校验和不符 / {path} does not match the sha256 in {meta_path}")
+        raise ModelError("模型文件校验和不符", f"{path} does not match the sha256 in {meta_path}")
     untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
     if untrusted:
-        raise ModelError(f"模型含未经审查的类型 / {path} holds types outside the reviewed list: {sorted(untrusted)}")
+        raise ModelError("模型含未经审查的类型", f"{path} holds types outside the reviewed list: {', '.join(sorted(untrusted))}")
     if meta.get("features") != NAMES:
-        raise ModelError(f"模型特征与代码不一致 / {path} was trained on other features; retrain with ml/train.py")
+        raise ModelError("模型特征与代码不一致", f"{path} was trained on other features; retrain with ml/train.py")
     model = sio.load(path, trusted=TRUSTED_TYPES)
     model.n_jobs = os.cpu_count()               # scoring splits the trees over threads
     return OutlierModel(model, meta, path)
@@ -136,9 +138,9 @@ def detect(ctx: Context) -> Flags:
     for i in over:                                # flagged rows only
         z = (features[i] - median) / iqr
         top = np.argsort(-np.abs(z))[:3]
-        parts_zh = "、".join(f"{LABELS_ZH[NAMES[k]]}（{'高' if z[k] > 0 else '低'}于常见 {abs(z[k]):.1f} 个四分位距）"
+        parts_zh = "、".join(f"{label('feature', NAMES[k])}（{'高' if z[k] > 0 else '低'}于常见 {abs(z[k]):.1f} 个四分位距）"
                             for k in top)
-        parts_en = ", ".join(f"{NAMES[k]} {z[k]:+.1f} IQR" for k in top)
+        parts_en = ", ".join(f"{label('feature', NAMES[k], 'en')} {z[k]:+.1f} IQR" for k in top)
         reasons.append([f"异常度模型评分 {raw[i]:.3f}（阈值 {threshold:.3f}）；主要因素：{parts_zh} / "
                         f"outlier model score {raw[i]:.3f} (threshold {threshold:.3f}); driven by {parts_en}"])
     return Flags("outlier", m.detector, over.astype(np.int64), score, reasons,
@@ -163,7 +165,7 @@ def promote(by: str, folder: Path | None = None) -> dict:
     folder = folder or models_dir()
     path, meta_path = folder / f"{MODEL_NAME}-candidate.skops", folder / f"{MODEL_NAME}-candidate.json"
     if not path.exists():
-        raise ModelError("没有待审核的候选模型 / there is no candidate model to promote")
+        raise ModelError("没有待审核的候选模型", "there is no candidate model to promote")
     _load_checked(path, meta_path)                       # hash, reviewed types, features
     meta = json.loads(meta_path.read_text())
     meta.update(promoted_by=by, promoted_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))

@@ -12,13 +12,15 @@ from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
 
 PEER_SQL = f"""
     SELECT {PEER_GROUP_SQL} AS key, count(*) AS n,
-           percentile_cont(array[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY ln(1 + tech_amount::float8)) AS q
+           percentile_cont(array[0.25, 0.5, 0.75])
+               WITHIN GROUP (ORDER BY ln(1 + coalesce(approved_amount, tech_amount)::float8)) AS q
     FROM filings WHERE status <> 'refused' GROUP BY 1
 """
 
 
 class PeerTable(dict):
-    """peer group code -> (count, q1, median, q3) of log(1 + technology amount)."""
+    """peer group code -> (count, q1, median, q3) of log(1 + technology amount), the approved one where there is
+    one (as filing_facts gives it to a full scan)."""
 
     def per_row(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         uniq, inverse = np.unique(keys, return_inverse=True)

@@ -98,16 +98,30 @@ def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable
     return results
 
 
+# One scan at a time across the registry (scheduled, manual, prompt, CLI): two scans writing the same
+# flags would undo each other's work. Inside a caller's transaction (a scheduled job) the lock is the
+# transaction's; otherwise it is held for the scan and released, before the scan's own snapshot is taken.
+SCAN_LOCK_XACT = "SELECT pg_advisory_xact_lock(hashtextextended('techreg-scan', 0))"
+SCAN_LOCK = "SELECT pg_advisory_lock(hashtextextended('techreg-scan', 0))"
+SCAN_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('techreg-scan', 0))"
+
+
 async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
                    progress: Callable[[str], None] = lambda _: None) -> ScanReport:
-    mode = "full" if full else "incremental"
-    run_id = await conn.fetchval(START_RUN, mode)
+    nested = conn.is_in_transaction()
+    await conn.execute(SCAN_LOCK_XACT if nested else SCAN_LOCK)
     try:
-        report = await _scan(conn, settings, run_id, full, progress)
-    except BaseException as exc:
-        await conn.execute(FAIL_RUN, run_id, f"{type(exc).__name__}: {exc}"[:2000])
-        raise
-    return report
+        mode = "full" if full else "incremental"
+        run_id = await conn.fetchval(START_RUN, mode)
+        try:
+            report = await _scan(conn, settings, run_id, full, progress)
+        except BaseException as exc:
+            await conn.execute(FAIL_RUN, run_id, f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+        return report
+    finally:
+        if not nested:
+            await conn.execute(SCAN_UNLOCK)
 
 
 def _scopes(loaded: Loaded, changed: np.ndarray,

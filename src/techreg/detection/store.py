@@ -160,6 +160,17 @@ async def for_point(conn: asyncpg.Connection, flags: list[FlagOut], point: str |
     return out
 
 
+# Has a scan judged the filing as it stands now? Its last change is at or under the last scan's high water.
+SCORED = """
+    SELECT f.change_seq <= (SELECT coalesce(max(high_water), 0) FROM scan_runs WHERE status = 'succeeded')
+    FROM filings f WHERE f.id = $1
+"""
+
+
+async def is_scored(conn: asyncpg.Connection, filing_id: int) -> bool:
+    return bool(await conn.fetchval(SCORED, filing_id))
+
+
 async def flags_for_filing(conn: asyncpg.Connection, filing_id: int, point: str | None = None) -> list[FlagOut]:
     flags = [msgspec.convert(dict(r), FlagOut) for r in await conn.fetch(OF_FILING, filing_id)]
     return await for_point(conn, flags, point)

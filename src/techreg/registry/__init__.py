@@ -1,1 +1,6 @@
-"""Filings, parties, the registration workflow, registration numbers, the event trail."""
+"""Filings, parties, the registration workflow, registration numbers, the event trail, the approved
+technology amount and income checks, decision deadlines on the official working-day calendar.
+
+Owns filings, parties, points, users, sessions, events and checkpoints. May import: db, config,
+errors, labels.
+"""

@@ -15,17 +15,19 @@ def check_character(first17: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def credit_code_problem(code: str) -> str | None:
-    """None when valid, else a reason in Chinese / English."""
+def credit_code_problem(code: str) -> tuple[str, str] | None:
+    """None when valid, else the reason (Chinese, English)."""
     if len(code) != 18:
-        return f"统一社会信用代码应为18位，实际{len(code)}位 / must be 18 characters, got {len(code)}"
+        return f"统一社会信用代码应为18位，实际{len(code)}位", f"must be 18 characters, got {len(code)}"
     bad = [c for c in code if c not in _VALUE]
     if bad:
-        return (f"统一社会信用代码含非法字符 {bad[0]!r}（不得使用 I、O、Z、S、V 及小写）"
-                f" / contains invalid character {bad[0]!r}")
+        shown = bad[0] if bad[0].isprintable() and not bad[0].isspace() else f"U+{ord(bad[0]):04X}"
+        return (f"统一社会信用代码含非法字符“{shown}”（不得使用 I、O、Z、S、V 及小写）",
+                f"contains the invalid character \"{shown}\"")
     expected = check_character(code[:17])
     if code[17] != expected:
-        return f"统一社会信用代码校验位错误，应为 {expected} / check character should be {expected}, got {code[17]}"
+        return (f"统一社会信用代码校验位错误，应为 {expected}",
+                f"the check character should be {expected}, not {code[17]}")
     return None
 
 

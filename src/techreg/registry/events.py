@@ -27,8 +27,9 @@ def _iso(at: dt.datetime) -> str:
 
 
 # The digest of a filing's fields, kept by PostgreSQL as the generated column filings.state_digest
-# (migrations/0014) and computed the same way here for events written before the row exists (create,
+# (migrations/0014, 0018) and computed the same way here for events written before the row exists (create,
 # import). Dates as days since 2000-01-01 and amounts with two decimals keep the SQL expression immutable.
+# The approved amount (0018) is appended only when there is one: digests written before it stay valid.
 STATE_DIGEST_SQL = ("sha256(utf8_bytes(" + 'ref || chr(31) || contract_no || chr(31) || title || chr(31) || kind || chr(31) || coalesce(subkind,'
                     " '') || chr(31) || software::text || chr(31) || domain || chr(31) || seller_code::text || chr(31) ||"
                     " seller_name || chr(31) || coalesce(seller_region::text, '') || chr(31) || buyer_code::text || chr(3"
@@ -37,7 +38,8 @@ STATE_DIGEST_SQL = ("sha256(utf8_bytes(" + 'ref || chr(31) || contract_no || chr
                     "e_start - DATE '2000-01-01')::text || chr(31) || (performance_end - DATE '2000-01-01')::text || chr("
                     "31) || (filed_on - DATE '2000-01-01')::text || chr(31) || point_code || chr(31) || coalesce(registra"
                     "r, '') || chr(31) || coalesce(description, '') || chr(31) || status || chr(31) || coalesce(reg_no, '"
-                    "') || chr(31) || coalesce((registered_on - DATE '2000-01-01')::text, '')" + "))")
+                    "') || chr(31) || coalesce((registered_on - DATE '2000-01-01')::text, '') || coalesce(chr(31) || appr"
+                    "oved_amount::text, '')" + "))")
 _EPOCH = dt.date(2000, 1, 1)
 
 
@@ -46,7 +48,7 @@ def state_digest(*, ref: str, contract_no: str, title: str, kind: str, subkind: 
                  buyer_name: str, buyer_region: str | None, amount, tech_amount, signed_on: dt.date,
                  performance_start: dt.date, performance_end: dt.date, filed_on: dt.date, point_code: str,
                  registrar: str | None, description: str | None, status: str, reg_no: str | None,
-                 registered_on: dt.date | None) -> bytes:
+                 registered_on: dt.date | None, approved_amount=None) -> bytes:
     """The same digest as STATE_DIGEST_SQL, for a filing about to be written."""
     parts = [ref, contract_no, title, kind, subkind or "", "true" if software else "false", domain, seller_code,
              seller_name, seller_region or "", buyer_code, buyer_name, buyer_region or "", f"{amount:.2f}",
@@ -54,11 +56,13 @@ def state_digest(*, ref: str, contract_no: str, title: str, kind: str, subkind: 
                                                                       performance_end, filed_on)),
              point_code, registrar or "", description or "", status, reg_no or "",
              str((registered_on - _EPOCH).days) if registered_on else ""]
+    if approved_amount is not None:
+        parts.append(f"{approved_amount:.2f}")
     return hashlib.sha256("\x1f".join(parts).encode()).digest()
 
 
 def filing_state(f, *, status: str, registrar: str | None, reg_no: str | None = None,
-                 registered_on=None) -> bytes:
+                 registered_on=None, approved_amount=None) -> bytes:
     """The digest of the row this filing becomes (events.STATE_DIGEST_SQL computes the same in SQL)."""
     return state_digest(ref=f.ref, contract_no=f.contract_no, title=f.title, kind=f.kind, subkind=f.subkind,
                         software=f.software, domain=f.domain, seller_code=f.seller.credit_code,
@@ -67,7 +71,7 @@ def filing_state(f, *, status: str, registrar: str | None, reg_no: str | None = 
                         tech_amount=Decimal(f.tech_amount), signed_on=f.signed_on,
                         performance_start=f.performance_start, performance_end=f.performance_end,
                         filed_on=f.filed_on, point_code=f.point, registrar=registrar, description=f.description,
-                        status=status, reg_no=reg_no, registered_on=registered_on)
+                        status=status, reg_no=reg_no, registered_on=registered_on, approved_amount=approved_amount)
 
 
 def event_hash(key: bytes, ref: str, seq: int, at: dt.datetime, actor: str, action: str,

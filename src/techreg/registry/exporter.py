@@ -16,7 +16,7 @@ EXPORT_SQL = """
     SELECT ref, contract_no, title, kind, subkind, software, domain,
            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-           point_code, registrar, description, status, reg_no
+           point_code, registrar, description, status, reg_no, approved_amount
     FROM filings ORDER BY id
 """
 
@@ -30,7 +30,8 @@ def row_to_v1(r: asyncpg.Record) -> FilingV1:
         amount=str(r["amount"]), tech_amount=str(r["tech_amount"]), signed_on=r["signed_on"],
         performance_start=r["performance_start"], performance_end=r["performance_end"], filed_on=r["filed_on"],
         point=r["point_code"], registrar=r["registrar"], description=r["description"],
-        status=_FORMAT_STATUS.get(r["status"], r["status"]), reg_no=r["reg_no"])
+        status=_FORMAT_STATUS.get(r["status"], r["status"]), reg_no=r["reg_no"],
+        approved_amount=str(r["approved_amount"]) if r["approved_amount"] is not None else None)
 
 
 async def export_lines(conn: asyncpg.Connection, batch: int = 5000) -> AsyncIterator[bytes]:

@@ -114,7 +114,7 @@ def _check_object(obj: dict[str, msgspec.Raw], cls: type[msgspec.Struct], prefix
         path = prefix + f.encode_name
         if f.encode_name not in obj:
             if f.required:
-                errors.append(FieldError(path, f"缺少必填字段（{field_label(path)}）", f"required field `{path}` is missing"))
+                errors.append(FieldError(path, f"缺少必填字段（{field_label(path)}）", f"the required field {field_label(path, 'en')} is missing"))
             else:
                 values[path] = f.default if f.default is not msgspec.NODEFAULT else f.default_factory()
             continue
@@ -135,13 +135,13 @@ def _check_object(obj: dict[str, msgspec.Raw], cls: type[msgspec.Struct], prefix
             codes = _literal_in(f.type)
             if codes and isinstance(sent, str):          # a choice: say which values are allowed
                 narrowed = choices(path, values) if choices else None
-                allowed, within = narrowed or ({c: "" for c in codes}, None)
-                errors.append(choice_error(path, sent, allowed, within=within))
+                allowed, within, allowed_en = narrowed or ({c: "" for c in codes}, None, None)
+                errors.append(choice_error(path, sent, allowed, within=within, allowed_en=allowed_en))
             else:
                 errors.append(translate_msgspec_error(str(exc), path, sent))
             continue
         except RecursionError:
-            errors.append(FieldError(path, f"{field_label(path)}嵌套过深", f"{path} nests too deep"))
+            errors.append(FieldError(path, f"{field_label(path)}嵌套过深", f"{field_label(path, 'en')} nests too deep"))
             continue
         if isinstance(value, msgspec.Struct):
             values.update(flatten(value, path + "."))

@@ -20,7 +20,7 @@ import msgspec
 
 from .events import event_hash, filing_state, now
 from .regno import RAISE_COUNTERS_SQL
-from .rules import FilingRejected, decode_filing
+from .rules import HISTORY_APPROVED, FilingRejected, decode_filing
 
 MAX_LINE_BYTES = 1 << 20  # a filing is a few KiB; anything past 1 MiB is not a filing
 
@@ -28,7 +28,8 @@ STAGE_COLUMNS = (
     "line", "ref", "contract_no", "title", "kind", "subkind", "software", "domain",
     "seller_code", "seller_name", "seller_region", "buyer_code", "buyer_name", "buyer_region",
     "amount", "tech_amount", "signed_on", "performance_start", "performance_end", "filed_on",
-    "point_code", "registrar", "description", "status", "reg_no", "registered_on", "event_at", "event_hash", "event_state",
+    "point_code", "registrar", "description", "status", "reg_no", "registered_on", "approved_amount",
+    "event_at", "event_hash", "event_state",
 )
 
 CREATE_STAGE = """
@@ -37,8 +38,8 @@ CREATE_STAGE = """
         domain text, seller_code text, seller_name text, seller_region text, buyer_code text, buyer_name text,
         buyer_region text, amount numeric(16,2), tech_amount numeric(16,2), signed_on date,
         performance_start date, performance_end date, filed_on date, point_code text, registrar text,
-        description text, status text, reg_no text, registered_on date, event_at timestamptz, event_hash bytea,
-        event_state bytea
+        description text, status text, reg_no text, registered_on date, approved_amount numeric(16,2),
+        event_at timestamptz, event_hash bytea, event_state bytea
     )
 """
 
@@ -97,12 +98,12 @@ INSERT_FILINGS = """
         INSERT INTO filings (ref, contract_no, title, kind, subkind, software, domain,
             seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
             amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, reg_no, registered_on, created_by,
+            point_code, registrar, description, status, reg_no, registered_on, approved_amount, created_by,
             event_count, last_event_hash)
         SELECT ref, contract_no, title, kind, subkind, software, domain,
             seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
             amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, reg_no, registered_on, $1,
+            point_code, registrar, description, status, reg_no, registered_on, approved_amount, $1,
             1, event_hash
         FROM firsts
         ON CONFLICT (ref) DO NOTHING
@@ -113,6 +114,14 @@ INSERT_FILINGS = """
     SELECT ins.id, 1, s.event_at, $1, 'import', NULL, s.status, $2::jsonb, NULL, s.event_hash, s.event_state
     FROM ins JOIN firsts s USING (ref)
 """
+
+
+def history_approved_amount(f) -> Decimal | None:
+    """Registered history carries its approved amount (核定技术交易额); without one it is taken at the declared
+    tech_amount (docs/filing-format.md). Pending and refused history has none."""
+    if f.status not in HISTORY_APPROVED:
+        return None
+    return Decimal(f.approved_amount if f.approved_amount is not None else f.tech_amount)
 
 
 class LineError(msgspec.Struct, omit_defaults=True):
@@ -173,13 +182,14 @@ def parse_batch(batch: list[tuple[int, bytes | None]], key: bytes, actor: str, d
             errors.extend(LineError(number, e.field, e.message, e.message_en, e.value) for e in exc.errors)
             continue
         status = f.status
-        state = filing_state(f, status=status, registrar=f.registrar, reg_no=f.reg_no)
+        approved = history_approved_amount(f)
+        state = filing_state(f, status=status, registrar=f.registrar, reg_no=f.reg_no, approved_amount=approved)
         digest = event_hash(key, f.ref, 1, at, actor, "import", None, status, detail, None, state)
         records.append((
             number, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
             f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
             Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
-            f.filed_on, f.point, f.registrar, f.description, status, f.reg_no, None, at, digest, state,
+            f.filed_on, f.point, f.registrar, f.description, status, f.reg_no, None, approved, at, digest, state,
         ))
     return records, errors
 

@@ -15,14 +15,17 @@ from zoneinfo import ZoneInfo
 
 from .creditcode import credit_code_problem
 from .fieldcheck import decode_checked, flatten, one_per_field
-from .messages import (FIELD_LABELS, FilingRejected, allowed_values, choice_error, field_label,  # noqa: F401
+from .. import labels
+from .messages import (FilingRejected, allowed_values, choice_error, field_label,  # noqa: F401
                        literal_values, safe_value, translate_msgspec_error)
-from .schema import DOMAIN_ZH, KIND_ZH, STATUS_ZH, SUBKIND_ZH, FieldError, FilingCorrection, FilingV1, FormatStatus
+from .schema import SUBKINDS_BY_KIND, FieldError, FilingCorrection, FilingV1, FormatStatus
 
-__all__ = ["FIELD_LABELS", "FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",
+__all__ = ["FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",
            "translate_msgspec_error", "date_window", "subkind_choices"]
 
 PERFORMANCE_YEARS = 30     # the longest term of performance taken as plausible, counted from signing
+# the history statuses that were registered once, and so carry an approved amount (核定技术交易额)
+HISTORY_APPROVED = ("registered", "revoked", "cancelled")
 
 
 @functools.lru_cache(maxsize=4)
@@ -49,27 +52,38 @@ TEXT_FIELDS = ("ref", "contract_no", "title", "point", "registrar", "description
                "seller.name", "seller.credit_code", "seller.region", "buyer.name", "buyer.credit_code", "buyer.region")
 
 
-def subkind_choices(kind: str | None) -> tuple[dict[str, str], tuple[str, str] | None]:
-    """The subkinds a kind allows (code -> Chinese name); every subkind when the kind is not known."""
-    if kind in SUBKIND_ZH:
-        return SUBKIND_ZH[kind], (f"{KIND_ZH[kind]}合同", f"for kind {kind}")
+# a choice's allowed values: code -> Chinese name, the context they are narrowed to, code -> English name
+Allowed = tuple[dict[str, str], tuple[str, str] | None, dict[str, str]]
+
+
+def subkind_choices(kind: str | None) -> Allowed:
+    """The subkinds a kind allows (techreg.labels); every subkind when the kind is not known."""
+    if kind in SUBKINDS_BY_KIND:
+        kind_zh, kind_en = labels.pair("kind", kind)
+        return (labels.subkind_choices(kind), (f"{kind_zh}合同", f"for a {kind_en} contract"),
+                labels.subkind_choices(kind, "en"))
     every: dict[str, str] = {}
-    for names in SUBKIND_ZH.values():
-        for code, zh in names.items():
+    every_en: dict[str, str] = {}
+    for other in SUBKINDS_BY_KIND:
+        for code, zh in labels.subkind_choices(other).items():
             every[code] = f"{every[code]}/{zh}" if code in every else zh
-    return every, None
+        for code, en in labels.subkind_choices(other, "en").items():
+            every_en[code] = f"{every_en[code]}/{en}" if code in every_en else en
+    return every, None, every_en
 
 
-_CHOICE_LABELS = {"kind": KIND_ZH, "domain": DOMAIN_ZH,
-                  "status": {s: STATUS_ZH[s] for s in FormatStatus.__args__}}
+# the other choices of format v1, named by the catalogue
+_CHOICE_GROUPS = {"kind": ("kind", None), "domain": ("domain", None), "status": ("status", FormatStatus.__args__)}
 
 
-def filing_choices(path: str, values: Mapping[str, Any]) -> tuple[dict[str, str], tuple[str, str] | None] | None:
-    """The allowed values of a choice field, named in Chinese; a subkind's follow the kind."""
+def filing_choices(path: str, values: Mapping[str, Any]) -> Allowed | None:
+    """The allowed values of a choice field with their names; a subkind's follow the kind."""
     if path == "subkind":
         return subkind_choices(values.get("kind"))
-    if path in _CHOICE_LABELS:
-        return _CHOICE_LABELS[path], None
+    if path in _CHOICE_GROUPS:
+        group, only = _CHOICE_GROUPS[path]
+        codes = only or labels.codes(group)
+        return ({c: labels.label(group, c) for c in codes}, None, {c: labels.label(group, c, "en") for c in codes})
     return None
 
 
@@ -80,49 +94,59 @@ def filing_rules(v: Mapping[str, Any], today: dt.date | None = None) -> list[Fie
     errors: list[FieldError] = []
     for name in TEXT_FIELDS:            # PostgreSQL text cannot hold NUL: one bad line, not a failed batch
         if isinstance(text := v.get(name), str) and "\x00" in text:
-            errors.append(FieldError(name, f"{field_label(name)}不得包含空字符（NUL）", f"{name} must not contain NUL"))
+            errors.append(FieldError(name, f"{field_label(name)}不得包含空字符（NUL）", f"{field_label(name, 'en')} must not contain NUL"))
     earliest, latest = date_window(today)
     signed, filed = v.get("signed_on"), v.get("filed_on")
     start, end = v.get("performance_start"), v.get("performance_end")
     for name, day in (("signed_on", signed), ("filed_on", filed)):   # what has happened: not before 1980, nor far ahead
         if day is not None and not earliest <= day <= latest:
             errors.append(FieldError(name, f"{field_label(name)} {day} 不在合理范围（{earliest} 至 {latest}）",
-                                     f"{name} {day} is outside the plausible range {earliest} to {latest}",
+                                     f"{field_label(name, 'en')} {day} is outside the plausible range {earliest} to {latest}",
                                      day.isoformat()))
     # the term of performance may run for years after signing, but not for ever
     last = min(signed or latest, latest) + dt.timedelta(days=round(365.25 * PERFORMANCE_YEARS))
     for name, day in (("performance_start", start), ("performance_end", end)):
         if day is not None and not earliest <= day <= last:
             errors.append(FieldError(name, f"{field_label(name)} {day} 不在合理范围（{earliest} 至 {last}）",
-                                     f"{name} {day} is outside the plausible range {earliest} to {last}",
+                                     f"{field_label(name, 'en')} {day} is outside the plausible range {earliest} to {last}",
                                      day.isoformat()))
     seller, buyer = v.get("seller.credit_code"), v.get("buyer.credit_code")
     for name, code in (("seller.credit_code", seller), ("buyer.credit_code", buyer)):
         if code is not None and (problem := credit_code_problem(code)):
-            zh, _, en = problem.partition(" / ")
-            errors.append(FieldError(name, f"{field_label(name.split('.')[0])}{zh}", f"{name}: {en}", safe_value(code)))
+            zh, en = problem
+            errors.append(FieldError(name, f"{field_label(name.split('.')[0])}{zh}", f"{field_label(name, 'en')}: {en}",
+                                     safe_value(code)))
     if seller is not None and seller == buyer:
         errors.append(FieldError("buyer.credit_code", "买方与卖方不能是同一当事人",
                                  "seller and buyer must be different parties", safe_value(buyer)))
     amount = Decimal(v["amount"]) if v.get("amount") is not None else None
     if amount is not None and amount <= 0:
-        errors.append(FieldError("amount", "合同成交额必须大于0", "amount must be greater than 0", v["amount"]))
+        errors.append(FieldError("amount", "合同成交额必须大于0", "the contract amount must be greater than 0", v["amount"]))
     if amount is not None and v.get("tech_amount") is not None and (tech := Decimal(v["tech_amount"])) > amount:
         errors.append(FieldError("tech_amount", f"技术交易额（{tech}）不得超过合同成交额（{amount}）",
-                                 f"tech_amount ({tech}) must not exceed amount ({amount})", v["tech_amount"]))
+                                 f"the technology amount ({tech}) must not exceed the contract amount ({amount})", v["tech_amount"]))
+    approved = Decimal(v["approved_amount"]) if v.get("approved_amount") is not None else None
+    if approved is not None and v.get("status") not in (None, *HISTORY_APPROVED):
+        errors.append(FieldError("approved_amount", "核定技术交易额只适用于已登记、已撤销或已注销的历史合同",
+                                 "an approved technology amount is only allowed for registered, revoked or cancelled history",
+                                 v["approved_amount"]))
+    elif approved is not None and v.get("tech_amount") is not None and approved > (tech := Decimal(v["tech_amount"])):
+        errors.append(FieldError("approved_amount", f"核定技术交易额（{approved}）不得超过申报的技术交易额（{tech}）",
+                                 f"the approved technology amount ({approved}) must not exceed the declared technology amount ({tech})",
+                                 v["approved_amount"]))
     if start is not None and end is not None and end < start:
         errors.append(FieldError("performance_end", "履行期限止不得早于履行期限起",
-                                 "performance_end must not be before performance_start", end.isoformat()))
+                                 "the performance end must not be before the performance start", end.isoformat()))
     if signed is not None and filed is not None and filed < signed:
-        errors.append(FieldError("filed_on", "申请登记日期不得早于签订日期", "filed_on must not be before signed_on",
+        errors.append(FieldError("filed_on", "申请登记日期不得早于签订日期", "the application date must not be before the signing date",
                                  filed.isoformat()))
     kind, subkind = v.get("kind"), v.get("subkind")
-    if kind is not None and subkind is not None and subkind not in SUBKIND_ZH[kind]:
-        allowed, within = subkind_choices(kind)
-        errors.append(choice_error("subkind", subkind, allowed, within=within))
+    if kind is not None and subkind is not None and subkind not in SUBKINDS_BY_KIND[kind]:
+        allowed, within, allowed_en = subkind_choices(kind)
+        errors.append(choice_error("subkind", subkind, allowed, within=within, allowed_en=allowed_en))
     if v.get("reg_no") is not None and v.get("status") == "submitted":
         errors.append(FieldError("reg_no", "只有已登记、已撤销或已注销的历史合同才能带登记号",
-                                 "reg_no is only allowed for registered, revoked or cancelled history"))
+                                 "a registration no. is only allowed for registered, revoked or cancelled history"))
     return errors
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from ..labels import SUBKIND
+
 Kind = Literal["development", "transfer", "license", "consulting", "service"]
 Subkind = Literal[
     "commissioned", "cooperative", "patent", "patent_application", "technical_secret", "other",
@@ -16,27 +18,11 @@ Domain = Literal[
     "electronic_information", "advanced_manufacturing", "aerospace", "modern_transport", "agriculture",
     "new_materials", "new_energy", "environment", "nuclear", "biomedicine", "urban_social",
 ]
-KIND_ZH = {"development": "技术开发", "transfer": "技术转让", "license": "技术许可", "consulting": "技术咨询",
-           "service": "技术服务"}
-DOMAIN_ZH = {"electronic_information": "电子信息", "advanced_manufacturing": "先进制造", "aerospace": "航空航天",
-             "modern_transport": "现代交通", "agriculture": "农业", "new_materials": "新材料", "new_energy": "新能源",
-             "environment": "环境保护", "nuclear": "核应用", "biomedicine": "生物医药", "urban_social": "城市建设与社会发展"}
 FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
 Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
-STATUS_ZH = {"submitted": "待审查", "returned": "退回补正", "registered": "已登记", "refused": "不予登记",
-             "revoked": "已撤销", "cancelled": "已注销"}
 
-# the subkinds each kind allows, in the order a person picks from, with their names in the registration rules
-# (技术合同认定规则): the same code can read differently under two kinds (patent: 专利权转让 / 专利实施许可)
-SUBKIND_ZH: dict[str, dict[str, str]] = {
-    "development": {"commissioned": "委托开发", "cooperative": "合作开发"},
-    "transfer": {"patent": "专利权转让", "patent_application": "专利申请权转让", "technical_secret": "技术秘密转让",
-                 "other": "其他技术转让"},
-    "license": {"patent": "专利实施许可", "technical_secret": "技术秘密使用许可", "other": "其他技术许可"},
-    "consulting": {},
-    "service": {"service": "技术服务", "training": "技术培训", "intermediary": "技术中介"},
-}
-SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND_ZH.items()}
+# the subkinds each kind allows (their words: techreg.labels, SUBKIND)
+SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND.items()}
 
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$"
 REGION_PATTERN = r"^[0-9]{6}$"
@@ -78,6 +64,9 @@ class FilingV1(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, k
     description: Annotated[str, Meta(max_length=4000)] | None = None
     status: FormatStatus = "submitted"
     reg_no: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
+    # history only (registered, revoked, cancelled): the amount the registrar approved (核定技术交易额);
+    # registered history without one is taken at its declared tech_amount
+    approved_amount: AmountStr | None = None
 
 
 class FieldError(msgspec.Struct, omit_defaults=True):
@@ -109,6 +98,8 @@ class FilingOut(msgspec.Struct, kw_only=True):
     buyer: PartyOut
     amount: Decimal
     tech_amount: Decimal
+    # 核定技术交易额: set when registered (None before; registrations older than the field count at tech_amount)
+    approved_amount: Decimal | None = None
     signed_on: dt.date
     performance_start: dt.date
     performance_end: dt.date
@@ -166,6 +157,89 @@ class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
     """Body for refuse / return / revoke / cancel: reason codes and free text."""
     reasons: list[str] = []
     note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+# the non-technical parts a registrar deducts from the declared technology amount (2000 办法 Art. 14, 2001 规则
+# ch. 7): purchased equipment and instruments, parts, raw materials, other non-technical costs. Carriers of
+# the technology in reasonable number (documents, media, one or two sets of equipment) stay in.
+DeductionCategory = Literal["equipment", "parts", "materials", "other"]
+
+
+class Deduction(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One non-technical item deducted from the declared technology amount."""
+    item: Annotated[str, Meta(min_length=1, max_length=200, description="what is deducted, e.g. 服务器 3 台",
+                              examples=["服务器 3 台"])]
+    category: DeductionCategory
+    amount: AmountStr
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """登记: the approved technology transaction amount (核定技术交易额), required, and the items deducted from
+    the declared amount to reach it; the items add up to declared − approved."""
+    approved_amount: Annotated[str, Meta(pattern=AMOUNT_PATTERN, description="核定技术交易额, yuan: at most the "
+                                         "declared tech_amount", examples=["1000000.00"])]
+    deductions: Annotated[list[Deduction], Meta(max_length=100)] = []
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class IncomeCheckIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """技术性收入核定: the technical income actually received under a registered contract, up to a date."""
+    received_amount: Annotated[str, Meta(pattern=AMOUNT_PATTERN, description="technical income received, yuan",
+                                         examples=["950000.00"])]
+    as_of: Annotated[dt.date, Meta(description="receipts counted up to this day (收入截至日期)")]
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+IncomeVerdict = Literal["matches", "below", "above"]
+
+
+class IncomeCheckOut(msgspec.Struct, kw_only=True):
+    seq: int
+    at: dt.datetime
+    actor: str
+    as_of: dt.date
+    received_amount: Decimal
+    approved_amount: Decimal
+    difference: Decimal              # received − approved
+    verdict: IncomeVerdict
+    note: str
+
+
+# where a filing awaiting a decision stands against its deadline (registry/deadlines.py)
+DeadlineState = Literal["pending", "due_soon", "overdue"]
+
+
+class DeductionOut(msgspec.Struct):
+    item: str
+    category: str
+    amount: Decimal
+
+
+class CertificateOut(msgspec.Struct, kw_only=True):
+    """登记证明: what the registered party receives, with the approved amount; `valid` only while registered."""
+    reg_no: str
+    registered_on: dt.date | None
+    status: Status
+    valid: bool
+    ref: str
+    contract_no: str
+    title: str
+    kind: Kind
+    subkind: str | None
+    software: bool
+    domain: str
+    seller: PartyOut
+    buyer: PartyOut
+    amount: Decimal
+    declared_tech_amount: Decimal
+    approved_amount: Decimal
+    deductions: list[DeductionOut]
+    signed_on: dt.date
+    performance_start: dt.date
+    performance_end: dt.date
+    point: str
+    point_name: str
+    registrar: str | None
 
 
 class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):

@@ -15,17 +15,20 @@ from msgspec import Meta
 
 from ..config import Settings, load_settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..labels import label, pair
+from .changes import notify_changed
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
+from .approval import approval_detail
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
-                     RefusalReason, RevocationReason, DecisionBody, STATUS_ZH)
+                     RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
 FILING_COLUMNS = """
     f.id, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
     f.seller_code, f.seller_name, f.seller_region, f.buyer_code, f.buyer_name, f.buyer_region,
-    f.amount, f.tech_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
+    f.amount, f.tech_amount, f.approved_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
     f.point_code, f.registrar, f.description, f.status, f.reg_no, f.registered_on,
     f.created_by, f.created_at, f.updated_at
 """
@@ -39,8 +42,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "revoke": (frozenset({"registered"}), "revoked"),
     "cancel": (frozenset({"registered"}), "cancelled"),
 }
-ACTION_ZH = {"register": "登记", "refuse": "不予登记", "return": "退回补正", "resubmit": "重新提交",
-             "revoke": "撤销登记", "cancel": "注销", "create": "提交", "correct": "补正", "import": "导入"}
 REFUSAL_REASONS = frozenset(RefusalReason.__args__)
 REVOCATION_REASONS = frozenset(RevocationReason.__args__)
 
@@ -208,6 +209,7 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
         raise
     if row is None:
         raise Conflict(f"申请编号 {f.ref} 已存在", f"a filing with ref {f.ref} already exists", ref=f.ref)
+    await notify_changed(conn)              # scored within seconds, before the registrar decides
     return filing_from_row(row)
 
 
@@ -302,12 +304,13 @@ _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain",
 async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
                          body: FilingCorrection) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
-    _require_point_registrar(user, row, "补正", "correct")
+    _require_point_registrar(user, row, "correct")
     await _require_qualified_registrar(conn, user)
     if row["status"] not in ("submitted", "returned"):
-        raise Conflict(f"当前状态为{STATUS_ZH[row['status']]}，只有待审查或退回补正的申请可以补正",
-                       f"only submitted or returned filings can be corrected; status is {row['status']}",
-                       status=row["status"])
+        status_zh, status_en = pair("status", row["status"])
+        raise Conflict(f"当前状态为{status_zh}，只有待审查或退回补正的申请可以补正",
+                       f"only filings awaiting review or returned for correction can be corrected; this one is"
+                       f" {status_en}", status=row["status"])
     current = filing_from_row(row)
     merged = msgspec.structs.asdict(_as_v1(current))
     changes: dict[str, dict] = {}
@@ -344,6 +347,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action="correct",
                        from_status=row["status"], to_status=row["status"], detail={"changes": changes})
+    await notify_changed(conn)
     return filing_from_row(updated)
 
 
@@ -359,8 +363,9 @@ def _as_v1(f: FilingOut) -> FilingV1:
 
 # -- workflow ------------------------------------------------------------------
 
-def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, zh: str, en: str) -> None:
+def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, action: str) -> None:
     if user.role != "registrar" or user.point_code != row["point_code"]:
+        zh, en = pair("action", action)
         raise Forbidden(f"只有本登记点的登记员可以{zh}", f"only a registrar of this point may {en} this filing")
 
 
@@ -390,32 +395,31 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     elif action == "revoke":
         allowed, zh = REVOCATION_REASONS, "撤销"
     else:
-        allowed, zh = None, ACTION_ZH[action]
+        allowed, zh = None, label("action", action)
+    en = label("action", action, "en")
     if allowed is not None:
         unknown = [r for r in body.reasons if r not in allowed]
         if not body.reasons or unknown:
+            codes = sorted(allowed)          # the codes in the error's `allowed`; the sentence names their words
             raise InvalidInput(
-                f"{zh}须给出理由代码：{', '.join(sorted(allowed))}",
-                f"{action} needs reason codes from: {', '.join(sorted(allowed))}",
-                errors=[{"field": "reasons", "message": f"理由代码无效或缺失：{unknown or '（空）'}",
-                         "message_en": f"unknown or missing reason codes: {unknown or '(none)'}"}])
+                f"{zh}须给出理由：{'、'.join(label('reason', c) for c in codes)}",
+                f"{en} needs reasons from: {'; '.join(label('reason', c, 'en') for c in codes)}",
+                errors=[{"field": "reasons",
+                         "message": f"理由代码无效：{'、'.join(unknown)}" if unknown else "请至少选择一项理由",
+                         "message_en": f"unknown reason codes: {', '.join(unknown)}" if unknown
+                         else "choose at least one reason",
+                         "allowed": {c: label("reason", c) for c in codes}}])
     elif action in ("return", "cancel") and not (body.note.strip() or body.reasons):
-        raise InvalidInput(f"{zh}须说明理由", f"{action} needs a note saying why",
+        raise InvalidInput(f"{zh}须说明理由", f"{en} needs a note saying why",
                            errors=[{"field": "note", "message": "请说明理由", "message_en": "say why"}])
     return {"reasons": list(body.reasons), "note": body.note}
 
 
-async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
-                     action: str, body: DecisionBody, *, via: str | None = None) -> FilingOut:
-    """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
-
-    `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector.
-    """
-    if action not in TRANSITIONS:
-        raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
-    row = await _load(conn, user, ref, lock=True)
+async def _require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, row: asyncpg.Record,
+                         action: str, via: str | None = None) -> None:
+    """Who may take `action` on this filing (403 otherwise); the caller has read it (404 when not visible)."""
     if action in ("register", "refuse", "return", "resubmit"):
-        _require_point_registrar(user, row, ACTION_ZH[action], action)
+        _require_point_registrar(user, row, action)
         if action != "resubmit":
             await _require_qualified_registrar(conn, user, settings)
     elif action == "revoke":
@@ -425,26 +429,63 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
             raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
         await _require_qualified_registrar(conn, user, settings)
+
+
+async def require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str,
+                        action: str) -> None:
+    """404 or 403 unless this user may take `action` on the filing: a form that cannot be read says so only
+    to someone who may act on it."""
+    await _require_actor(conn, settings, user, await _load(conn, user, ref, lock=False), action)
+
+
+async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
+                   body: RegisterBody | None) -> FilingOut:
+    """登记 with the approved technology transaction amount (核定技术交易额): none given is a 400 (once the user
+    is known to be allowed to register and the filing to be pending)."""
+    return await transition(conn, key, settings, user, ref, "register",
+                            DecisionBody(note=body.note if body else ""), approval=body)
+
+
+async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
+                     action: str, body: DecisionBody, *, via: str | None = None,
+                     approval: RegisterBody | None = None) -> FilingOut:
+    """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
+
+    `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector;
+    `approval` is what registering needs (register() above).
+    """
+    if action not in TRANSITIONS:
+        raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
+    row = await _load(conn, user, ref, lock=True)
+    await _require_actor(conn, settings, user, row, action, via)
     sources, target = TRANSITIONS[action]
     if row["status"] not in sources:
-        raise Conflict(f"当前状态为「{STATUS_ZH[row['status']]}」，不能{ACTION_ZH[action]}",
-                       f"cannot {action} a filing whose status is {row['status']}", status=row["status"])
+        status_zh, status_en = pair("status", row["status"])
+        action_zh, action_en = pair("action", action)
+        raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
+                       f"cannot {action_en}: the filing is {status_en}", status=row["status"])
     detail = _check_reasons(action, body)
     if via:
         detail["via"] = via
-    reg_no, registered_on = row["reg_no"], row["registered_on"]
+    reg_no, registered_on, approved = row["reg_no"], row["registered_on"], row["approved_amount"]
     if action == "register":
+        if approval is None:
+            raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
+                                             "registering needs the approved technology amount (approved_amount)")])
+        detail.update(approval_detail(row["tech_amount"], approval))     # the items are on the event chain
+        approved = Decimal(approval.approved_amount)
         registered_on = today(settings)
         reg_no = await issue_number(conn, row["point_code"], registered_on.year)
         detail["reg_no"] = reg_no
     updated = await conn.fetchrow(
         f"""
         UPDATE filings AS f SET status = $2, reg_no = $3, registered_on = $4,
-            registrar = CASE WHEN $5 THEN $6 ELSE registrar END
+            registrar = CASE WHEN $5 THEN $6 ELSE registrar END, approved_amount = $7
         WHERE id = $1 RETURNING {FILING_COLUMNS}
         """,
-        row["id"], target, reg_no, registered_on, action == "register", user.username)
+        row["id"], target, reg_no, registered_on, action == "register", user.username, approved)
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=action,
                        from_status=row["status"], to_status=target, detail=detail)
+    await notify_changed(conn)              # rescored: back in the queue, out of every comparison, registered
     return filing_from_row(updated)

@@ -17,7 +17,6 @@ from ..db.pool import unit_of_work
 from ..errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 
 Role = Literal["registrar", "inspector", "supervisor", "admin"]
-ROLE_ZH = {"registrar": "登记员", "inspector": "检查员", "supervisor": "监督员", "admin": "管理员"}
 # Argon2id, 64 MiB, 3 passes (argon2-cffi's RFC 9106 low-memory profile). The test suite alone sets
 # TECHREG_PASSWORD_HASHING=test for a cheap profile: a stored hash names its own parameters, so either
 # profile verifies the other's hashes; tests check that the default is the strong one.
@@ -152,14 +151,6 @@ async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt
     if row is None:
         raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
     return msgspec.convert(dict(row), UserOut)
-
-
-async def set_password(conn: asyncpg.Connection, username: str, password: str) -> None:
-    _check_password(password, username)
-    done = await conn.execute("UPDATE users SET password_hash = $2 WHERE username = $1",
-                              username, await hash_password(password))
-    if done.endswith(" 0"):
-        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
 
 
 # -- log-in --------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import msgspec
 from apscheduler.triggers.cron import CronTrigger
 
 from ..config import Settings
+from ..labels import pair
 from .jobs import JOBS, Job
 
 log = logging.getLogger("techreg.jobs")
@@ -38,6 +39,8 @@ TRY_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('techreg-job:'
 STALE_AFTER = dt.timedelta(seconds=30)
 # a job waits this long for a connection, then fails loudly instead of hanging its worker
 ACQUIRE_TIMEOUT = 30.0
+# what an interrupted run's record says (both languages: the API gives it as stored; pages pick theirs)
+INTERRUPTED = " / ".join(pair("system_reason", "interrupted"))
 # on a database that never ran a job, a slot this recent still runs (a fresh install waits otherwise)
 FIRST_RUN_GRACE = dt.timedelta(hours=1)
 
@@ -63,7 +66,7 @@ class RunOut(msgspec.Struct):
 
 class JobInfo(msgspec.Struct):
     name: str
-    zh: str
+    zh: str                  # its words (techreg.labels)
     en: str
     schedule: str
     timezone: str
@@ -79,6 +82,7 @@ class Engine:
         self.stale_after = stale_after
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.zone = ZoneInfo(settings.timezone)
+        self._background: set[asyncio.Task] = set()      # runs started by "run now", until they finish
 
     def trigger(self, job: Job) -> CronTrigger:
         return CronTrigger.from_crontab(getattr(self.settings, job.setting), timezone=self.zone)
@@ -111,7 +115,7 @@ class Engine:
                         recovered += int(await conn.fetchval(
                             "UPDATE job_runs SET status = 'failed', finished_at = now(), error = $2"
                             " WHERE id = $1 AND status = 'running' RETURNING 1", row["id"],
-                            "运行中断（进程被终止或崩溃）/ the worker stopped before the run finished") or 0)
+                            INTERRUPTED) or 0)
         if recovered:
             log.warning("marked %d interrupted run(s) failed", recovered)
         return recovered
@@ -181,7 +185,10 @@ class Engine:
             from ..errors import NotFound
             raise NotFound(f"没有任务 {job_name}", f"no such job: {job_name}")
         run_id = await self.claim(job_name, self.clock(), trigger="manual", requested_by=requested_by)
-        asyncio.get_running_loop().create_task(self.run_claimed(run_id))
+        # keep a reference until it is done: the event loop holds tasks only weakly
+        task = asyncio.get_running_loop().create_task(self.run_claimed(run_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         async with self.pool.acquire(timeout=ACQUIRE_TIMEOUT) as conn:
             return await get_run(conn, run_id)
 
@@ -206,5 +213,11 @@ async def job_list(conn: asyncpg.Connection, settings: Settings, now: dt.datetim
     now = now or utc_now()
     last = {r["job"]: msgspec.convert(dict(r), RunOut) for r in await conn.fetch(
         f"SELECT DISTINCT ON (job) {RUN_COLUMNS} FROM job_runs ORDER BY job, started_at DESC, id DESC")}
-    return [JobInfo(job.name, job.zh, job.en, getattr(settings, job.setting), settings.timezone,
-                    engine.next_run(job, now), last.get(job.name)) for job in JOBS.values()]
+    zone = ZoneInfo(settings.timezone)
+    return [JobInfo(job.name, *pair("job", job.name), getattr(settings, job.setting), settings.timezone,
+                    _in_zone(engine.next_run(job, now), zone), last.get(job.name)) for job in JOBS.values()]
+
+
+def _in_zone(moment: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    """A moment a person reads (and the API gives) in the office's zone, like every stored one."""
+    return moment.astimezone(zone) if moment else None

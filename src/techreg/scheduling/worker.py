@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import signal
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -31,10 +32,24 @@ def start_scheduler(engine: Engine) -> AsyncIOScheduler:
     return scheduler
 
 
+HEARTBEAT_SECONDS = 30
+
+
+async def heartbeat(pool, path: Path) -> None:
+    """Touch `path` once the database has answered: its age tells a health check the worker is alive and
+    connected (a wedged loop or a lost database both let it go stale)."""
+    await pool.fetchval("SELECT 1")
+    path.touch()
+
+
 async def run_worker(pool_factory, settings: Settings) -> None:
     pool = await pool_factory()
     engine = Engine(pool, settings)
     scheduler = start_scheduler(engine)
+    if settings.worker_heartbeat:
+        await heartbeat(pool, settings.worker_heartbeat)
+        scheduler.add_job(heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS), args=(pool, settings.worker_heartbeat),
+                          id="heartbeat", max_instances=1)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -19,11 +19,13 @@ from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
 from ..scheduling.engine import Engine
+from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
+from .controllers.deadlines import DeadlineController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
@@ -94,9 +96,15 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         app.state.pool = pool
         app.state.engine = Engine(pool, settings)
         scheduler = start_scheduler(app.state.engine) if run_jobs else None
+        prompt = PromptScanner(pool, settings, database_url) if settings.score_on_submit == "yes" else None
+        app.state.prompt_scanner = prompt
+        if prompt:
+            await prompt.start()
         try:
             yield
         finally:
+            if prompt:
+                await prompt.stop()
             if scheduler:
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
@@ -104,7 +112,8 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
-        route_handlers=[health, favicon, AuthController, FilingController, FlagController, AdminController,
+        route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
+                        AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),

@@ -9,7 +9,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from ..db.pool import unit_of_work
 from ..errors import Forbidden, NotAuthenticated
-from ..registry.users import ROLE_ZH, CurrentUser, user_for_token
+from ..labels import label
+from ..registry.users import CurrentUser, user_for_token
 
 SESSION_COOKIE = "techreg_session"
 # the two ways a request is turned away unauthenticated (the API description shows the first as its example)
@@ -118,8 +119,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
 
 def role_refusal(roles) -> Forbidden:
     allowed = sorted(roles)
-    return Forbidden(f"此操作需要以下角色之一：{'、'.join(ROLE_ZH[r] for r in allowed)}",
-                     f"this needs one of the roles: {', '.join(allowed)}")
+    return Forbidden(f"此操作需要以下角色之一：{'、'.join(label('role', r) for r in allowed)}",
+                     f"this needs one of the roles: {', '.join(label('role', r, 'en') for r in allowed)}")
 
 
 def requires(*roles: str):

@@ -9,6 +9,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from ..db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
 from ..errors import DomainError
+from ..labels import label
 from ..registry.messages import code_label
 from ..registry.rules import FilingRejected, allowed_values, literal_values, translate_msgspec_error
 from .auth import UnsupportedMediaType
@@ -16,9 +17,7 @@ from .auth import UnsupportedMediaType
 log = logging.getLogger("techreg.web")
 RETRY_AFTER_SECONDS = "2"
 
-_HTTP_ZH = {400: "请求有误", 401: "请先登录", 403: "无权执行此操作", 404: "未找到", 405: "不支持该请求方法",
-            409: "状态冲突", 413: "请求内容过大", 415: "不支持的内容类型", 429: "请求过于频繁",
-            500: "服务器内部错误", 503: "服务暂不可用"}
+
 
 
 def _json(status: int, body: dict, headers: dict | None = None) -> Response:
@@ -119,7 +118,7 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
 
 def http_error(_: Request, exc: HTTPException) -> Response:
     status = exc.status_code
-    zh = _HTTP_ZH.get(status, "请求失败")
+    zh = label("http_status", str(status), default="请求失败")
     headers = dict(exc.headers or {})
     return _json(status, {"detail": f"{zh} / {exc.detail}", "message": zh, "message_en": exc.detail}, headers)
 

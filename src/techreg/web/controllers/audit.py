@@ -4,7 +4,7 @@ from litestar.response import Response, Template
 
 from ..params import DbId
 from ...audit import evidence, service
-from ...audit.schema import (OUTCOME_ZH, STRATUM_ZH, CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
+from ...audit.schema import (CampaignIn, CampaignOut, ConflictIn, DetectorEvaluation,
                              Estimate, EvidenceOut, FindingIn, ItemDetail, ItemOut, PublicCampaign, QueueItem,
                              QueueStatus, VerifyOut, WithdrawIn)
 from ...config import Settings
@@ -84,7 +84,7 @@ class PublicCampaignController(Controller):
     @get("/public/campaigns/{campaign_id:int}", summary="抽查公示页面 / public campaign page", include_in_schema=False)
     async def page(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> Template:
         record = await service.public_record(db, campaign_id)
-        return page(request, "public_campaign.html", c=record, stratum_zh=STRATUM_ZH, outcome_zh=OUTCOME_ZH)
+        return page(request, "public_campaign.html", c=record)
 
     @get("/public/campaigns/{campaign_id:int}/check", include_in_schema=False)
     async def check(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> Template:

@@ -10,9 +10,9 @@ from litestar.response import Response
 from ..bodies import Checked
 from ..params import OptionalDbId
 from ...config import Settings
-from ...registry import idempotency, service
-from ...registry.schema import (DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage, FilingV1, Kind,
-                                Status)
+from ...registry import certificate, idempotency, income, service
+from ...registry.schema import (CertificateOut, DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage,
+                                FilingV1, IncomeCheckIn, IncomeCheckOut, Kind, RegisterBody, Status)
 from ...registry.service import FilingFilter
 
 
@@ -68,10 +68,27 @@ class FilingController(Controller):
                    db: asyncpg.Connection, audit_key: bytes, settings: Settings) -> FilingOut:
         return await service.transition(db, audit_key, settings, request.user, ref, action, body or DecisionBody())
 
-    @post("/{ref:str}/register", summary="登记 / register", status_code=200)
+    @post("/{ref:str}/register", summary="登记：核定技术交易额 / register with the approved technology amount",
+          status_code=200, dto=Checked[RegisterBody], return_dto=None,
+          description="须给出核定技术交易额（approved_amount ≤ 申报的 tech_amount），核减项目（deductions）合计等于两者之差 / "
+                      "needs approved_amount (at most the declared tech_amount); the deductions add up to the difference")
     async def register(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
-                       settings: Settings, data: DecisionBody | None = None) -> FilingOut:
-        return await self._act(request, ref, "register", data, db, audit_key, settings)
+                       settings: Settings, data: RegisterBody | None = None) -> FilingOut:
+        return await service.register(db, audit_key, settings, request.user, ref, data)
+
+    @get("/{ref:str}/certificate", summary="登记证明 / the registration certificate (approved amount)")
+    async def certificate(self, request: Request, ref: str, db: asyncpg.Connection) -> CertificateOut:
+        return await certificate.certificate(db, request.user, ref)
+
+    @get("/{ref:str}/income-checks", summary="技术性收入核定记录 / the income checks of a registered contract")
+    async def income_checks(self, request: Request, ref: str, db: asyncpg.Connection) -> list[IncomeCheckOut]:
+        return await income.income_checks(db, request.user, ref)
+
+    @post("/{ref:str}/income-checks", summary="技术性收入核定 / record the technical income received", status_code=201,
+          dto=Checked[IncomeCheckIn], return_dto=None)
+    async def record_income_check(self, request: Request, ref: str, data: IncomeCheckIn, db: asyncpg.Connection,
+                                  audit_key: bytes, settings: Settings) -> IncomeCheckOut:
+        return await income.record_income_check(db, audit_key, settings, request.user, ref, data)
 
     @post("/{ref:str}/refuse", summary="不予登记 / refuse (reason codes required)", status_code=200)
     async def refuse(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,

@@ -1,7 +1,7 @@
 """Inspector's queue and item pages; supervisor's dashboard, campaigns and job runs."""
 
-import datetime as dt
 from decimal import Decimal
+from typing import get_args
 
 import asyncpg
 import msgspec
@@ -12,33 +12,35 @@ from litestar.response import Redirect, Response, Template
 from ..params import DbId
 from ...audit import evidence, service as audit
 from ...audit.filetypes import ALLOWED_EXTENSIONS
-from ...audit.schema import OUTCOME_EN, OUTCOME_ZH, STRATUM_ZH, CampaignIn, ConflictIn, FindingIn, WithdrawIn
+from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
 from ...errors import Conflict, DomainError, InvalidInput
-from ...registry.schema import KIND_ZH
-from ...registry.service import STATUS_ZH, readable_refs
+from ... import labels
+from ...registry.messages import field_label
+from ...labels import label
+from ...registry.messages import translate_msgspec_error
+from ...registry.schema import Kind
+from ...registry.service import readable_refs, today
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
-from .common import EXPORT_FORMATS, back, choice, export, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
 from .dashboard import dashboard_data
-from .trail import TRAIL
+from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
-QUEUE_COLUMNS = [("id", "事项 item"), ("campaign", "抽查任务 campaign"), ("ref", "申请编号 ref"),
-                 ("reg_no", "登记号 reg_no"), ("title", "合同名称 title"), ("due_on", "期限 due"),
-                 ("risk", "风险分 risk"), ("flag_kinds", "异常类型 flags"), ("status", "状态 status"),
-                 ("outcome", "结论 outcome")]
-ITEM_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("stratum", "层 stratum"),
-                ("inclusion_prob", "入样概率 inclusion"), ("risk", "风险分 risk"), ("inspector", "检查员 inspector"),
-                ("due_on", "期限 due"), ("status", "状态 status"), ("outcome", "结论 outcome")]
-CAMPAIGN_COLUMNS = [("id", "#"), ("name", "名称 name"), ("status", "状态 status"), ("seed", "种子 seed"),
-                    ("population_size", "范围 population"), ("items", "样本 items"), ("done", "已完成 done"),
-                    ("created_at", "创建 created")]
-RUN_COLUMNS = [("id", "#"), ("job", "任务 job"), ("scheduled_for", "时段 slot"), ("trigger", "触发 trigger"),
-               ("coalesced", "合并 coalesced"), ("status", "状态 status"), ("started_at", "开始 started"),
-               ("finished_at", "结束 finished"), ("counts", "计数 counts"), ("error", "错误 error")]
-
+# the exports: the page's columns, headed and worded as the page is (techreg.labels)
+QUEUE_COLUMNS = [Column("id", header="item"), Column("campaign"), Column("ref"), Column("reg_no"), Column("title"),
+                 Column("due_on"), Column("risk"), Column("flag_kinds", "flag"), Column("status", "item_status"),
+                 Column("outcome", "outcome")]
+ITEM_COLUMNS = [Column("ref"), Column("reg_no"), Column("stratum", "stratum"), Column("inclusion_prob"),
+                Column("risk"), Column("inspector"), Column("due_on"), Column("status", "item_status"),
+                Column("outcome", "outcome")]
+CAMPAIGN_COLUMNS = [Column("id"), Column("name"), Column("status", "campaign_status"), Column("seed"),
+                    Column("population_size"), Column("items"), Column("done"), Column("created_at", "time")]
+RUN_COLUMNS = [Column("id"), Column("job", "job"), Column("scheduled_for", "time"), Column("trigger", "trigger"),
+               Column("coalesced"), Column("status", "run_status"), Column("started_at", "time"),
+               Column("finished_at", "time"), Column("counts", "counts"), Column("error", "system_reason")]
 
 
 
@@ -46,29 +48,64 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+
+_CAMPAIGN_NAMES = {"name": ("任务名称", "name"), "seed": ("随机种子", "seed")}
+_CAMPAIGN_DEFAULTS = {"certainty_cutoff": "0.9", "control_share": "0.1", "due_days": "30"}
+
+
+def _campaign_form_problems(form) -> tuple[str, str]:
+    """Each field of the campaign form checked on its own against CampaignIn's type, so one answer names
+    them all (in words, with the rule broken), and the dates' order besides."""
+    import typing
+
+    hints = typing.get_type_hints(CampaignIn, include_extras=True)
+    problems_zh, problems_en, dates = [], [], {}
+    for field in ("name", "registered_from", "registered_to", "sample_size", "certainty_cutoff", "control_share",
+                  "seed", "due_days"):
+        raw = form.get(field) or _CAMPAIGN_DEFAULTS.get(field, "")
+        zh_name, en_name = _CAMPAIGN_NAMES.get(field) or labels.pair("campaign_param", field)
+        if raw == "":
+            problems_zh.append(f"{zh_name}：必填")
+            problems_en.append(f"{en_name}: required")
+            continue
+        try:
+            value = msgspec.convert(raw, hints[field], strict=False)
+            if field.startswith("registered_"):
+                dates[field] = value
+        except msgspec.ValidationError as exc:
+            problem = translate_msgspec_error(f"{exc} - at `$.{field}`")
+            problems_zh.append(f"{zh_name}：{problem.message.replace(field_label(field), '', 1)}")
+            problems_en.append(problem.message_en.replace(field_label(field, "en"), en_name, 1)
+                               if problem.message_en.startswith(field_label(field, "en"))
+                               else f"{en_name}: {problem.message_en}")
+    if len(dates) == 2 and dates["registered_from"] > dates["registered_to"]:
+        problems_zh.append("登记日期起不能晚于登记日期止")
+        problems_en.append("registered from must not be after registered to")
+    return "；".join(problems_zh) or "内容无效", "; ".join(problems_en) or "invalid"
+
 class AuditPages(Controller):
     include_in_schema = False
 
     @get("/queue")
-    async def queue(self, request: Request, db: asyncpg.Connection, status: str | None = "open",
+    async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = "open",
                     format: str | None = None) -> Template | Response:
         status = choice("status", "状态", status, ("open", "done"))          # empty: all
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         items = await audit.queue(db, request.user, status=status)
         if format:
-            return export([msgspec.to_builtins(i) for i in items], QUEUE_COLUMNS, format, "audit-queue")
-        return page(request, "queue.html", items=items, status=status or "", outcome_zh=OUTCOME_ZH,
-                    today=dt.date.today())
+            return export(request, [msgspec.structs.asdict(i) for i in items], QUEUE_COLUMNS, format, "audit-queue")
+        return page(request, "queue.html", items=items, status=status or "", today=today(settings))
 
     @get("/queue/{item_id:int}")
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await audit.item_detail(db, request.user, item_id)
         is_split = any(f.kind == "split" and f.active for f in detail.flags)
-        total = (detail.filing.tech_amount + sum((Decimal(r.tech_amount) for r in detail.related), Decimal(0))
+        # the lines are read against the approved amounts where there are any (核定技术交易额)
+        own = detail.filing.approved_amount if detail.filing.approved_amount is not None else detail.filing.tech_amount
+        total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
                  if is_split else None)
         cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
-        return page(request, "item.html", d=detail, outcome_zh=OUTCOME_ZH, outcome_en=OUTCOME_EN,
-                    stratum_zh=STRATUM_ZH, status_zh=STATUS_ZH, kind_zh=KIND_ZH, split_total=total,
+        return page(request, "item.html", d=detail, outcomes=get_args(Outcome), split_total=total,
                     lines=[settings.large_line, settings.delegation_line],
                     readable=await readable_refs(db, request.user, cited),
                     accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
@@ -84,10 +121,12 @@ class AuditPages(Controller):
             async with db.transaction():
                 await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
         except msgspec.ValidationError as exc:
-            return back(f"/queue/{item_id}", err=f"结论填写有误：{exc} / the finding is incomplete")
+            problem = translate_msgspec_error(str(exc))
+            return back(f"/queue/{item_id}", err=(f"结论填写有误：{problem.message}",
+                                                  f"the finding is incomplete: {problem.message_en}"))
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/queue/{item_id}", msg="检查结论已记录 / finding recorded")
+            return back(f"/queue/{item_id}", err=exc)
+        return back(f"/queue/{item_id}", msg=("检查结论已记录", "finding recorded"))
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
     @post("/queue/{item_id:int}/evidence", request_max_body_size=None)
@@ -101,8 +140,9 @@ class AuditPages(Controller):
         except DomainError as exc:
             if exc.status_code in (401, 403, 404):     # refusals propagate as error pages
                 raise
-            return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/queue/{item_id}", msg=f"证据文件 {added.file_name} 已上传 / evidence file uploaded")
+            return back(f"/queue/{item_id}", err=exc)
+        return back(f"/queue/{item_id}", msg=(f"证据文件 {added.file_name} 已上传",
+                                              f"evidence file {added.file_name} uploaded"))
 
     @get("/queue/{item_id:int}/evidence/{file_id:int}")
     async def download_evidence(self, request: Request, item_id: DbId, file_id: DbId,
@@ -118,10 +158,11 @@ class AuditPages(Controller):
             async with db.transaction():
                 withdrawn = await evidence.withdraw(db, request.user, item_id, file_id, body)
         except msgspec.ValidationError:
-            return back(f"/queue/{item_id}", err="请说明撤回的理由 / say why the file is withdrawn")
+            return back(f"/queue/{item_id}", err=("请说明撤回的理由", "say why the file is withdrawn"))
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/queue/{item_id}", msg=f"证据文件 {withdrawn.file_name} 已撤回（留档）/ evidence file withdrawn")
+            return back(f"/queue/{item_id}", err=exc)
+        return back(f"/queue/{item_id}", msg=(f"证据文件 {withdrawn.file_name} 已撤回（留档）",
+                                              f"evidence file {withdrawn.file_name} withdrawn (kept on record)"))
 
     @post("/queue/{item_id:int}/conflict")
     async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> Redirect:
@@ -131,25 +172,24 @@ class AuditPages(Controller):
             async with db.transaction():
                 await audit.declare_conflict(db, request.user, item_id, body)
         except msgspec.ValidationError:
-            return back(f"/queue/{item_id}", err="请填写回避理由 / give the reason for the conflict")
+            return back(f"/queue/{item_id}", err=("请填写回避理由", "give the reason for the conflict"))
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/queue/{item_id}", err=f"{exc.message} / {exc.message_en}")
-        return back("/queue", msg=f"已申请回避，事项 #{item_id} 已重新分配 / item reassigned")
+            return back(f"/queue/{item_id}", err=exc)
+        return back("/queue", msg=(f"已申请回避，事项 #{item_id} 已重新分配", f"conflict declared: item #{item_id} reassigned"))
 
     @get("/dashboard", guards=[STAFF])
     async def dashboard(self, request: Request, db: asyncpg.Connection) -> Template:
-        return page(request, "dashboard.html", data=await dashboard_data(db),
+        return page(request, "dashboard.html", data=await dashboard_data(db, lang(request)),
                     estimates=await audit.recent_estimates(db))
 
     @get("/campaigns")
-    async def campaigns(self, request: Request, db: asyncpg.Connection,
+    async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
                         format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         rows = await audit.list_campaigns(db, request.user)
         if format:
-            return export(rows, CAMPAIGN_COLUMNS, format, "campaigns")
-        return page(request, "campaigns.html", campaigns=rows,
-                    kinds=list(KIND_ZH), kind_zh=KIND_ZH, today=dt.date.today())
+            return export(request, rows, CAMPAIGN_COLUMNS, format, "campaigns")
+        return page(request, "campaigns.html", campaigns=rows, kinds=get_args(Kind), today=today(settings))
 
     @post("/campaigns", guards=[requires("supervisor")])
     async def create_campaign(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Redirect:
@@ -166,11 +206,12 @@ class AuditPages(Controller):
                 "due_days": form.get("due_days", "30")}, CampaignIn, strict=False)
             async with db.transaction():
                 campaign = await audit.create_campaign(db, request.user, body, settings)
-        except msgspec.ValidationError as exc:
-            return back("/campaigns", err=f"参数有误：{exc} / invalid parameters")
+        except msgspec.ValidationError:
+            zh, en = _campaign_form_problems(form)      # every bad field, by its name, not only the first
+            return back("/campaigns", err=(f"参数有误：{zh}", f"invalid parameters: {en}"))
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back("/campaigns", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/campaigns/{campaign.id}", msg="抽查任务已创建 / campaign created")
+            return back("/campaigns", err=exc)
+        return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
 
     @get("/campaigns/{campaign_id:int}")
     async def campaign(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,
@@ -178,9 +219,10 @@ class AuditPages(Controller):
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         c = await audit.get_campaign(db, request.user, campaign_id)
         if format:
-            return export([msgspec.to_builtins(i) for i in c.items], ITEM_COLUMNS, format, f"campaign-{campaign_id}")
+            return export(request, [msgspec.structs.asdict(i) for i in c.items], ITEM_COLUMNS, format,
+                          f"campaign-{campaign_id}")
         estimate = await audit.estimate(db, campaign_id) if c.status != "draft" else None
-        return page(request, "campaign.html", c=c, estimate=estimate, stratum_zh=STRATUM_ZH, outcome_zh=OUTCOME_ZH)
+        return page(request, "campaign.html", c=c, estimate=estimate)
 
     @post("/campaigns/{campaign_id:int}/confirm")
     async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection, settings: Settings) -> Redirect:
@@ -188,8 +230,8 @@ class AuditPages(Controller):
             async with db.transaction():
                 await audit.confirm_campaign(db, request.user, campaign_id, settings)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/campaigns/{campaign_id}", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/campaigns/{campaign_id}", msg="已确认并抽取 / confirmed and drawn")
+            return back(f"/campaigns/{campaign_id}", err=exc)
+        return back(f"/campaigns/{campaign_id}", msg=("已确认并抽取", "confirmed and drawn"))
 
     @get("/jobs", guards=[STAFF])
     async def jobs(self, request: Request, db: asyncpg.Connection, settings: Settings,
@@ -197,7 +239,7 @@ class AuditPages(Controller):
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         runs = await history(db, None, 200)
         if format:
-            return export([msgspec.to_builtins(r) for r in runs], RUN_COLUMNS, format, "job-runs")
+            return export(request, [msgspec.structs.asdict(r) for r in runs], RUN_COLUMNS, format, "job-runs")
         scans = await db.fetch("""
             SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
                    coalesce(json_agg(json_build_object('detector', s.detector, 'flagged', s.flagged,
@@ -205,12 +247,14 @@ class AuditPages(Controller):
                             FILTER (WHERE s.detector IS NOT NULL), '[]') AS detectors
             FROM scan_runs r LEFT JOIN scan_detector_stats s ON s.run_id = r.id
             GROUP BY r.id ORDER BY r.id DESC LIMIT 20""")
-        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans)
+        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans,
+                    system_reason=system_reason)
 
     @post("/jobs/{name:str}/run", guards=[STAFF])
     async def run_job(self, request: Request, name: str, state: State) -> Redirect:
         try:
             run = await state.engine.start_now(name, request.user.username)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back("/jobs", err=f"{exc.message} / {exc.message_en}")
-        return back("/jobs", msg=f"任务 {name} 已启动（运行 #{run.id}）/ started")
+            return back("/jobs", err=exc)
+        job_zh, job_en = (label("job", name), label("job", name, "en"))
+        return back("/jobs", msg=(f"任务「{job_zh}」已启动（运行 #{run.id}）", f"job '{job_en}' started (run #{run.id})"))

@@ -1,44 +1,80 @@
-"""What every page needs: the user, the language switch, flash messages, list export."""
+"""What every page needs: the user, the language switch, words for codes, flash messages, list export."""
 
 import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import NamedTuple
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from litestar import Request
 from litestar.response import Redirect, Response, Template
 
-from ...audit.schema import CAMPAIGN_STATUS_ZH
-from ...detection.detectors import DETECTORS
-from ...errors import InvalidInput
-from ...registry.users import ROLE_ZH
-from .trail import local_time
+from ... import labels
+from ...errors import DomainError, InvalidInput
+from ...registry.messages import code_label
 
 LANG_COOKIE = "techreg_lang"
-# flag kinds are named where the detectors are registered (detection.detectors.DETECTORS)
-FLAG_KIND_ZH = {d.KIND: d.LABEL[0] for d in DETECTORS}
 
 
 def lang(request: Request) -> str:
     return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
 
 
-def page(request: Request, template: str, **context) -> Template:
+def words(request: Request) -> dict:
+    """The helpers a template writes with, in the page's language and the office's time zone:
+    t("中文", "English"); label(group, code) for a stored code (techreg.labels); when(moment) for a time."""
     language = lang(request)
+    timezone = request.app.state.settings.timezone
 
     def t(zh: str, en: str) -> str:         # Chinese first; English when switched
         return en if language == "en" else zh
 
-    timezone = request.app.state.settings.timezone
+    def label(group: str, code, default: str | None = None) -> str:
+        return labels.label(group, code, language, default=default)
 
-    def when(value: dt.datetime | None) -> str:      # times a person reads: the office's zone, labelled
-        return local_time(value, timezone)
+    def subkind(kind: str, code: str | None) -> str:
+        return labels.subkind(kind, code, language)
 
-    user = request.scope.get("user")
-    return Template(template, context={"user": user, "lang": language, "t": t, "when": when, "flag_zh": FLAG_KIND_ZH,
-                                       "role_zh": ROLE_ZH, "campaign_status_zh": CAMPAIGN_STATUS_ZH,
-                                       "flash": request.query_params.get("msg"),
-                                       "error": request.query_params.get("err"), **context})
+    def when(value: dt.datetime | None, seconds: bool = False) -> str:  # the office's zone, labelled
+        return labels.local_time(value, timezone, seconds=seconds)
+
+    def values(group: str, mapping) -> str:   # a stored dictionary (counts, parameters) in words
+        return labels.values_text(group, mapping, language, timezone=timezone)
+
+    def value(item, group: str | None = None) -> str:
+        return labels.value_text(item, language, group=group, timezone=timezone)
+
+    def detector(name: str) -> str:           # a detector and its version: 合同拆分 2.0
+        return labels.detector_text(name, language)
+
+    return {"lang": language, "t": t, "label": label, "subkind": subkind, "when": when, "values": values,
+            "value": value, "detector": detector}
+
+
+def page(request: Request, template: str, **context) -> Template:
+    helpers = words(request)
+    query = request.query_params
+    t = helpers["t"]
+    flash = t(query["msg"], query.get("msg_en") or query["msg"]) if query.get("msg") else None
+    error = t(query["err"], query.get("err_en") or query["err"]) if query.get("err") else None
+    return Template(template, context={"user": request.scope.get("user"), **helpers, "flash": flash, "error": error,
+                                       **context})
+
+
+Message = tuple[str, str] | DomainError
+
+
+def _halves(message: Message | None) -> tuple[str, str] | None:
+    if message is None:
+        return None
+    if isinstance(message, DomainError):
+        return message.message, message.message_en
+    if isinstance(message, str):          # always both languages: a page shows the one it speaks
+        raise TypeError("a page message is (Chinese, English), not one string")
+    zh, en = message
+    return zh, en
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -46,21 +82,30 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 def choice(name: str, label: str, value: str | None, allowed) -> str | None:
     """A page's filter as a select sends it: empty means any; anything else must be one of `allowed`, or the
-    page answers 400 naming the parameter and the values it takes (as the API does)."""
+    page answers 400 naming the parameter and the values it takes, each with its word (as the API does)."""
     if not value:
         return None
     allowed = tuple(allowed)
     if value not in allowed:
-        raise InvalidInput(f"{label}（{name}）取值无效：'{value}'，可选值：{'、'.join(allowed)}",
-                           f"{name}: invalid value '{value}'; allowed: {', '.join(allowed)}",
+        def named(language: str) -> str:
+            words = [(code, code_label(code, language)) for code in allowed]
+            sep, open_, close = ("、", "（", "）") if language == "zh" else (", ", " (", ")")
+            return sep.join(f"{code}{open_}{word}{close}" if word != code else code for code, word in words)
+        raise InvalidInput(f"{label}（{name}）取值无效：'{value}'，可选值：{named('zh')}",
+                           f"{name}: invalid value '{value}'; allowed: {named('en')}",
                            errors=[{"field": name, "message": f"{label}取值无效", "message_en": "invalid value",
                                     "allowed": list(allowed)}])
     return value
 
 
-def back(url: str, msg: str | None = None, err: str | None = None) -> Redirect:
-    from urllib.parse import urlencode
-    query = urlencode({k: v for k, v in (("msg", msg), ("err", err)) if v})
+def back(url: str, msg: Message | None = None, err: Message | None = None) -> Redirect:
+    """Back to a page with a message (Chinese, English) or a service's error: the page shows the one in its
+    language."""
+    params = {}
+    for key, message in (("msg", _halves(msg)), ("err", _halves(err))):
+        if message:
+            params[key], params[f"{key}_en"] = message
+    query = urlencode(params)
     return Redirect(url + (("&" if "?" in url else "?") + query if query else ""), status_code=303)
 
 
@@ -68,10 +113,34 @@ def back(url: str, msg: str | None = None, err: str | None = None) -> Redirect:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value):
+class Column(NamedTuple):
+    """One column of an export: the row's key, the catalogue group its codes are words of ("time" for a
+    moment, "counts" for a job run's counts, None for plain values), its header (labels "field"; the key)."""
+    key: str
+    words: str | None = None
+    header: str | None = None
+
+
+def _cell(value, words: str | None, language: str, timezone: str):
+    if value is None:
+        return ""
+    if words == "time":
+        return labels.local_time(value, timezone)
+    if words == "counts":
+        return labels.values_text("count", value, language)
+    if words == "system_reason":
+        return labels.recorded(value)[1 if language == "en" else 0]
+    if words == "subkind":
+        return labels.subkind(value[0], value[1], language) if value[1] else ""
     if isinstance(value, (list, tuple)):
-        return "、".join(str(v) for v in value)
-    if isinstance(value, (dt.date, dt.datetime, Decimal)):
+        return ("、" if language != "en" else ", ").join(str(_cell(v, words, language, timezone)) for v in value)
+    if isinstance(value, bool):
+        return labels.label("yes_no", "true" if value else "false", language)
+    if words is not None:
+        return labels.label(words, value, language)
+    if isinstance(value, dt.datetime):
+        return labels.local_time(value, timezone)
+    if isinstance(value, (dt.date, Decimal)):
         return str(value)
     return value
 
@@ -83,11 +152,13 @@ def _csv_text(value):
     return value
 
 
-def export(rows: list[dict], columns: list[tuple[str, str]], fmt: str, name: str) -> Response:
-    """A list as CSV (UTF-8 with BOM, so Excel reads the Chinese) or as an Excel workbook."""
-    headers = [label for _, label in columns]
-    table = [[_cell(r.get(key)) for key, _ in columns] for r in rows]
-    stamp = dt.date.today().isoformat()
+def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, name: str) -> Response:
+    """A list as CSV (UTF-8 with BOM, so Excel reads the Chinese) or as an Excel workbook, in the page's
+    language: the same headers and words as the page, times in the office's zone with their offset."""
+    language, timezone = lang(request), request.app.state.settings.timezone
+    headers = [labels.label("field", c.header or c.key, language) for c in columns]
+    table = [[_cell(r.get(c.key), c.words, language, timezone) for c in columns] for r in rows]
+    stamp = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
     if fmt == "xlsx":
         from openpyxl import Workbook
         book = Workbook()

@@ -2,18 +2,29 @@
 
 import asyncpg
 
-from ...detection.detectors import label
-from ...registry.schema import DOMAIN_ZH, KIND_ZH
+from ...labels import label
+from ...registry.approval import COUNTED_AMOUNT_SQL
+
+# Filings by month of application, and the technology amount of those registered: the approved amount
+# (核定技术交易额) as every statistic counts it, the declared one only for registrations older than it
+BY_MONTH = f"""
+    SELECT to_char(date_trunc('month', f.filed_on), 'YYYY-MM') AS month, count(*) AS n,
+           coalesce(round(sum({COUNTED_AMOUNT_SQL}) FILTER (WHERE f.status = 'registered') / 10000, 2), 0)::float8
+               AS tech_wan
+    FROM filings f GROUP BY 1 ORDER BY 1 DESC LIMIT 24
+"""
+BY_DOMAIN = f"""
+    SELECT f.domain, count(*) AS n,
+           coalesce(round(sum({COUNTED_AMOUNT_SQL}) FILTER (WHERE f.status = 'registered') / 10000, 2), 0)::float8 AS wan
+    FROM filings f GROUP BY f.domain ORDER BY n DESC
+"""
 
 
-async def dashboard_data(conn: asyncpg.Connection) -> dict:
-    by_month = await conn.fetch("""
-        SELECT to_char(date_trunc('month', filed_on), 'YYYY-MM') AS month, count(*) AS n,
-               round(sum(tech_amount) / 10000, 2)::float8 AS tech_wan
-        FROM filings GROUP BY 1 ORDER BY 1 DESC LIMIT 24""")
+async def dashboard_data(conn: asyncpg.Connection, language: str = "zh") -> dict:
+    """The charts' figures, every category and series named in `language` (techreg.labels)."""
+    by_month = await conn.fetch(BY_MONTH)
     by_kind = await conn.fetch("SELECT kind, count(*) AS n FROM filings GROUP BY kind ORDER BY n DESC")
-    by_domain = await conn.fetch("SELECT domain, count(*) AS n, round(sum(tech_amount) / 10000, 2)::float8 AS wan"
-                                 " FROM filings GROUP BY domain ORDER BY n DESC")
+    by_domain = await conn.fetch(BY_DOMAIN)
     flags = await conn.fetch("""
         SELECT to_char(date_trunc('month', first_seen), 'YYYY-MM') AS month, kind, count(*) AS n
         FROM flags WHERE active GROUP BY 1, 2 ORDER BY 1""")
@@ -38,17 +49,17 @@ async def dashboard_data(conn: asyncpg.Connection) -> dict:
         "months": months,
         "month_counts": [r["n"] for r in reversed(by_month)],
         "month_amounts": [r["tech_wan"] for r in reversed(by_month)],
-        "kinds": [{"name": KIND_ZH.get(r["kind"], r["kind"]), "value": r["n"]} for r in by_kind],
-        "domains": [DOMAIN_ZH.get(r["domain"], r["domain"]) for r in by_domain],
+        "kinds": [{"name": label("kind", r["kind"], language), "value": r["n"]} for r in by_kind],
+        "domains": [label("domain", r["domain"], language) for r in by_domain],
         "domain_counts": [r["n"] for r in by_domain],
         "flag_months": flag_months,
-        "flag_series": [{"name": label(k), "type": "line", "stack": "flags", "areaStyle": {},
+        "flag_series": [{"name": label("flag", k, language), "type": "line", "stack": "flags", "areaStyle": {},
                          "data": [flag_count.get((m, k), 0) for m in flag_months]} for k in flag_kinds],
         "campaigns": [r["name"] for r in campaigns],
         "campaign_done": [r["done"] for r in campaigns],
         "campaign_open": [r["items"] - r["done"] for r in campaigns],
         "campaign_violations": [r["violations"] for r in campaigns],
-        "detectors": [label(r["detector"]) for r in confirmation],
+        "detectors": [label("flag", r["detector"], language) for r in confirmation],
         "confirmation_rates": [round(100 * r["confirmed"] / r["audited"], 1) if r["audited"] else 0
                                for r in confirmation],
     }

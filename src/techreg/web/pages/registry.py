@@ -15,16 +15,19 @@ from ..params import OptionalDbId
 from ...config import Settings
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
-from ...detection.store import flags_for_filing
-from ...errors import Conflict, DomainError, InvalidInput
-from ...registry import service, users
-from ...registry.rules import FilingRejected, decode_filing, field_label
-from ...registry.schema import (DOMAIN_ZH, KIND_ZH, SUBKIND_ZH, DecisionBody, Domain, FieldError, Kind,
-                                RefusalReason, Status)
-from ...registry.service import ACTION_ZH, STATUS_ZH, FilingFilter
+from ...detection.store import flags_for_filing, is_scored
+from ...errors import Conflict, DomainError, InvalidInput, Forbidden
+from ...registry import certificate, deadlines, income, service, users
+from ... import labels
+from ...labels import SUBKIND, pair
+from ...registry.fieldcheck import decode_checked
+from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
+from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
+                                Status)
+from ...registry.service import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import EXPORT_FORMATS, LANG_COOKIE, back, choice, export, page
-from .trail import REFUSAL_ZH, TRAIL
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, page
+from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FILING_FIELDS = ["ref", "contract_no", "title", "kind", "subkind", "domain", "seller_name", "seller_credit_code",
@@ -35,10 +38,12 @@ FIELD_PATHS = {n: n.replace("_", ".", 1) if n.startswith(("seller_", "buyer_")) 
 REQUIRED = {"ref", "contract_no", "title", "kind", "domain", "seller_name", "seller_credit_code", "buyer_name",
             "buyer_credit_code", "amount", "tech_amount", "signed_on", "performance_start", "performance_end",
             "filed_on"}
-LIST_COLUMNS = [("ref", "申请编号 ref"), ("reg_no", "登记号 reg_no"), ("title", "合同名称 title"),
-                ("kind", "类别 kind"), ("seller_name", "卖方 seller"), ("buyer_name", "买方 buyer"),
-                ("amount", "成交额 amount"), ("tech_amount", "技术交易额 tech_amount"),
-                ("signed_on", "签订日期 signed_on"), ("status", "状态 status"), ("point_code", "登记点 point")]
+LIST_COLUMNS = [Column("ref"), Column("reg_no"), Column("title"), Column("kind", "kind"),
+                Column("subkind", "subkind"), Column("software"), Column("domain", "domain"),
+                Column("seller_name", header="seller"), Column("buyer_name", header="buyer"), Column("amount"),
+                Column("tech_amount"), Column("approved_amount"), Column("signed_on"), Column("filed_on"),
+                Column("status", "status"), Column("point_code", header="point"),
+                Column("registered_on", header="registered_on"), Column("updated_at", "time")]
 
 
 def _values(data: dict) -> dict:
@@ -62,33 +67,88 @@ def _body(values: dict, point: str | None) -> str:
 
 
 class FormError(msgspec.Struct):
-    """One error as the form shows it: the input it belongs to (None: the filing as a whole), its Chinese
-    label, the reason."""
+    """One error as the form shows it: the input it belongs to (None: the filing as a whole), its name in
+    Chinese and English, the reason."""
     name: str | None
     label: str
+    label_en: str
     message: str
     message_en: str
 
 
+def _choice_words(e: FieldError, values: dict) -> tuple[str, str]:
+    """A refused choice as the form says it: the words of the allowed values, never their codes (the form's
+    own select offers them)."""
+    if e.field == "subkind":
+        kind = values.get("kind") or ""
+        allowed_zh, allowed_en = labels.subkind_choices(kind), labels.subkind_choices(kind, "en")
+        kind_zh, kind_en = labels.pair("kind", kind)
+        if not allowed_zh:
+            return f"{kind_zh}合同没有细分类别，请选择“不细分”", f"a {kind_en} contract has no subkinds: choose none"
+        return (f"不适用于{kind_zh}合同；{kind_zh}合同可选：{'、'.join(allowed_zh.values())}",
+                f"not one of a {kind_en} contract's subkinds: {'; '.join(allowed_en.values())}")
+    group = e.field if labels.is_known("field", e.field) and e.field in ("kind", "domain") else None
+    if group is None:
+        return e.message, e.message_en
+    return (f"请从列表中选择：{'、'.join(labels.choices(group).values())}",
+            f"choose one of: {'; '.join(labels.choices(group, 'en').values())}")
+
+
 def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool) -> list[FormError]:
-    """Errors by input in the form's order, each labelled in Chinese; a required input left blank says so."""
+    """Errors by input in the form's order, each named in Chinese and English; a required input left blank says so;
+    a refused choice names the allowed values in words."""
     shown: dict[str, FormError] = {}
     others: list[FormError] = []
     for e in errors:
+        if e.allowed is not msgspec.UNSET:
+            message, message_en = _choice_words(e, values)
+            e = msgspec.structs.replace(e, message=message, message_en=message_en)
         name = e.field.replace(".", "_", 1)
         if name in FIELD_PATHS:
-            shown.setdefault(name, FormError(name, field_label(e.field), e.message, e.message_en))
+            shown.setdefault(name, FormError(name, field_label(e.field), field_label(e.field, "en"), e.message,
+                                             e.message_en))
         else:
-            others.append(FormError(None, field_label(e.field), e.message, e.message_en))
+            others.append(FormError(None, field_label(e.field), field_label(e.field, "en"), e.message, e.message_en))
     if blank_required:
         for name in REQUIRED:
             if not values[name]:
-                shown[name] = FormError(name, field_label(FIELD_PATHS[name]), "必填", "required")
+                shown[name] = FormError(name, field_label(FIELD_PATHS[name]), field_label(FIELD_PATHS[name], "en"),
+                                        "必填", "required")
     return [shown[n] for n in FILING_FIELDS if n in shown] + others
+
+
+def _rejected(exc: FilingRejected) -> tuple[str, str]:
+    """A form's bad fields as one page message, each named in words."""
+    return ("；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors),
+            "; ".join(f"{field_label(e.field, 'en')}: {e.message_en}" for e in exc.errors))
+
+
+def _register_body(form) -> RegisterBody:
+    """The register form as RegisterBody: the approved amount and the deduction rows a registrar filled in (a
+    row left blank is no row); decoded by the API's own checks, every bad field named."""
+    items, categories, amounts = (form.getall(name, []) for name in ("d_item", "d_category", "d_amount"))
+    rows = [{"item": (i or "").strip(), "category": c or "other", "amount": (a or "").strip().replace(",", "")}
+            for i, c, a in zip(items, categories, amounts) if (i or "").strip() or (a or "").strip()]
+    raw = {"deductions": rows, "note": form.get("note", "") or ""}
+    if (approved := (form.get("approved_amount") or "").strip().replace(",", "")):
+        raw["approved_amount"] = approved
+    return decode_checked(json.dumps(raw, ensure_ascii=False), RegisterBody)
+
+
+async def _approval(db: asyncpg.Connection, filing) -> dict | None:
+    """The approval as the register event recorded it (the items deducted), for the filing page."""
+    if filing.reg_no is None:
+        return None
+    return await certificate.approval_of(db, filing.id)
 
 
 # who may file (the service checks the point as well)
 MAY_FILE = requires("registrar", "admin")
+MAY_SEE_DEADLINES = requires("registrar", "supervisor", "admin")
+DEADLINE_COLUMNS = [Column("ref"), Column("title"), Column("point"), Column("seller_name", header="seller"),
+                    Column("filed_on"), Column("clock_from"), Column("restarted"), Column("large"),
+                    Column("working_days"), Column("due_on", header="decision_due_on"),
+                    Column("working_days_left"), Column("state", "deadline_state"), Column("provisional")]
 
 
 def home_for(role: str) -> str:
@@ -112,7 +172,8 @@ class RegistryPages(Controller):
                                        attempts_per_minute=settings.login_attempts_per_minute,
                                        acquire_timeout=settings.acquire_timeout)
         except (DomainError, msgspec.ValidationError) as exc:  # a wrong password is a message on the form
-            message = f"{exc.message} / {exc.message_en}" if isinstance(exc, DomainError) else "用户名或密码格式不正确"
+            message = ((exc.message, exc.message_en) if isinstance(exc, DomainError)
+                       else ("用户名或密码格式不正确", "the user name or password is not in a valid form"))
             return page(request, "login.html", next=data.get("next", ""), login_error=message,
                         username=data.get("username", ""))
         target = data.get("next") or home_for(result.user.role)
@@ -152,23 +213,38 @@ class RegistryPages(Controller):
         flt = FilingFilter(q=q or None, status=status, kind=kind,
                            software={"yes": True, "no": False}.get(software or ""), limit=50, cursor=cursor)
         if format:               # everything the filter matches, not one page of it
-            rows = [{**msgspec.to_builtins(f), "seller_name": f.seller.name, "buyer_name": f.buyer.name,
-                     "point_code": f.point} async for f in service.all_filings(db, request.user, flt)]
-            return export(rows, LIST_COLUMNS, format, "filings")
+            rows = [{**msgspec.structs.asdict(f), "subkind": (f.kind, f.subkind), "seller_name": f.seller.name,
+                     "buyer_name": f.buyer.name, "point_code": f.point}
+                    async for f in service.all_filings(db, request.user, flt)]
+            return export(request, rows, LIST_COLUMNS, format, "filings")
         result = await service.list_filings(db, request.user, flt)
         return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
-                    software=software or "", status_zh=STATUS_ZH, kind_zh=KIND_ZH, kinds=get_args(Kind))
+                    software=software or "", statuses=get_args(Status), kinds=get_args(Kind))
+
+    @get("/deadlines", guards=[MAY_SEE_DEADLINES])
+    async def deadlines_page(self, request: Request, db: asyncpg.Connection, settings: Settings,
+                             due: str | None = None, point: str | None = None,
+                             format: str | None = None) -> Template | Response:
+        state = choice("due", "期限状态", due, labels.codes("deadline_state"))
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        found = await deadlines.deadlines(db, settings, request.user, point=point or None, state=state)
+        if format:
+            rows = [msgspec.structs.asdict(d) for d in found.items]
+            return export(request, rows, DEADLINE_COLUMNS, format, "deadlines")
+        return page(request, "deadlines.html", found=found, state=state or "", point=point or "",
+                    states=labels.codes("deadline_state"))
 
     @get("/filings/new", guards=[MAY_FILE])
     async def new_filing(self, request: Request) -> Template:
         return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, [])
 
-    def _form(self, request: Request, values: dict, errors: list[FormError], form_error: str | None = None
+    def _form(self, request: Request, values: dict, errors: list[FormError],
+              form_error: tuple[str, str] | None = None, correcting: str | None = None
               ) -> Template:
         return page(request, "filing_form.html", v=values, errors=errors,
                     by_name={e.name: e for e in errors if e.name}, form_error=form_error,
-                    kinds=get_args(Kind), kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domains=get_args(Domain),
-                    domain_zh=DOMAIN_ZH)
+                    kinds=get_args(Kind), subkinds=SUBKIND, domains=get_args(Domain),
+                    correcting=correcting)
 
     @post("/filings/new", guards=[MAY_FILE])
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
@@ -178,12 +254,54 @@ class RegistryPages(Controller):
             filing = decode_filing(_body(values, request.user.point_code))
             async with db.transaction():                                     # nothing half-written
                 created = await service.create_filing(db, audit_key, request.user, filing)
-            return back(f"/filings/{created.ref}", msg="已提交登记申请 / filing submitted")
+            return back(f"/filings/{created.ref}", msg=("已提交登记申请", "filing submitted"))
         except FilingRejected as exc:
             errors = _form_errors(exc.errors, values, blank_required=True)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return self._form(request, values, [], form_error=f"{exc.message} / {exc.message_en}")
+            return self._form(request, values, [], form_error=(exc.message, exc.message_en))
         return self._form(request, values, errors)
+
+    @get("/filings/{ref:str}/correct", guards=[MAY_FILE])
+    async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+        """补正: the filing's own values in the filing form, to change and send back."""
+        if request.user.role != "registrar":      # as the service decides: the point's registrar corrects
+            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        f = await service.get_filing(db, request.user, ref)
+        values = {"ref": f.ref, "contract_no": f.contract_no, "title": f.title, "kind": f.kind,
+                  "subkind": f.subkind or "", "domain": f.domain, "software": "on" if f.software else "",
+                  "amount": str(f.amount), "tech_amount": str(f.tech_amount), "signed_on": str(f.signed_on),
+                  "performance_start": str(f.performance_start), "performance_end": str(f.performance_end),
+                  "filed_on": str(f.filed_on), "description": f.description or ""}
+        for side in ("seller", "buyer"):
+            party = getattr(f, side)
+            values.update({f"{side}_name": party.name, f"{side}_credit_code": party.credit_code,
+                           f"{side}_region": party.region or ""})
+        return self._form(request, values, [], correcting=ref)
+
+    @post("/filings/{ref:str}/correct", guards=[MAY_FILE])
+    async def correct(self, request: Request, ref: str, data: FORM, db: asyncpg.Connection,
+                      audit_key: bytes, settings: Settings) -> Template | Redirect:
+        if request.user.role != "registrar":
+            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        await service.get_filing(db, request.user, ref)       # another point's filing is not found
+        values = _values(data)
+        values["ref"] = ref
+        try:                                     # every bad field at once, as for a new filing
+            full = json.loads(_body(values, request.user.point_code))
+            correction = decode_correction(json.dumps({k: v for k, v in full.items()
+                                                       if k not in ("ref", "point")}, ensure_ascii=False))
+            async with db.transaction():         # corrected and, when it was returned, back in the queue
+                filing = await service.correct_filing(db, audit_key, request.user, ref, correction)
+                if filing.status == "returned":
+                    await service.transition(db, audit_key, settings, request.user, ref, "resubmit",
+                                             DecisionBody(reasons=[], note=""))
+            return back(f"/filings/{ref}", msg=("已补正并重新提交", "corrected and resubmitted")
+                        if filing.status == "returned" else ("已补正", "corrected"))
+        except FilingRejected as exc:
+            errors = _form_errors(exc.errors, values, blank_required=True)
+        except (Conflict, InvalidInput) as exc:
+            return self._form(request, values, [], form_error=(exc.message, exc.message_en), correcting=ref)
+        return self._form(request, values, errors, correcting=ref)
 
     @post("/filings/new/check", guards=[MAY_FILE])
     async def check_filing(self, request: Request, data: FORM) -> Template:
@@ -196,9 +314,39 @@ class RegistryPages(Controller):
             errors = [e for e in _form_errors(exc.errors, values, blank_required=False) if e.name and values[e.name]]
         return page(request, "filing_check.html", errors=errors)
 
+    @get("/filings/{ref:str}/certificate")
+    async def certificate_page(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+        return page(request, "certificate.html", c=await certificate.certificate(db, request.user, ref))
+
+    @post("/filings/{ref:str}/income-check")
+    async def income_check(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                           settings: Settings) -> Redirect:
+        form = await request.form()
+        raw = {"received_amount": (form.get("received_amount") or "").strip().replace(",", ""),
+               "as_of": (form.get("as_of") or "").strip(), "note": form.get("note") or ""}
+        try:
+            try:
+                body = decode_checked(json.dumps(raw), IncomeCheckIn)
+            except FilingRejected:                  # the form's errors only for someone who may record
+                await income.require_recorder(db, request.user, ref)
+                raise
+            async with db.transaction():
+                await income.record_income_check(db, audit_key, settings, request.user, ref, body)
+        except (Conflict, InvalidInput) as exc:
+            return back(f"/filings/{ref}", err=exc)
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err=_rejected(exc))
+        return back(f"/filings/{ref}", msg=("已记录技术性收入核定", "income check recorded"))
+
     @get("/filings/{ref:str}")
-    async def filing(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+    async def filing(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings
+                     ) -> Template | Response:
         filing = await service.get_filing(db, request.user, ref)
+        scored = await is_scored(db, filing.id)
+        if scored and request.headers.get("hx-request") == "true":
+            # the page was polling while the filing was scored: reload it whole (flags, and the decision
+            # form whose confirmation depends on them)
+            return Response(content="", headers={"HX-Refresh": "true"})
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
@@ -206,22 +354,45 @@ class RegistryPages(Controller):
                                        else None)
         readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
+                    scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
-                    status_zh=STATUS_ZH, action_zh=ACTION_ZH, kind_zh=KIND_ZH, subkind_zh=SUBKIND_ZH, domain_zh=DOMAIN_ZH,
-                    refusal_reasons=get_args(RefusalReason), refusal_zh=REFUSAL_ZH)
+                    refusal_reasons=get_args(RefusalReason), approval=await _approval(db, filing),
+                    income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
+                    deadline=await deadlines.deadline_of(db, settings, filing.id))
 
     @post("/filings/{ref:str}/act")
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
                   ) -> Redirect:
         form = await request.form()
         action = form.get("action", "")
+        if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
+            # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
+            filing = await service.get_filing(db, request.user, ref)
+            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, request.user.point_code))
+            if flagged or not await is_scored(db, filing.id):
+                why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
+                why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
+                return back(f"/filings/{ref}", err=(f"{why_zh}，请勾选确认后再登记",
+                                                    f"{why_en}: tick the confirmation to register it"))
         reasons = form.getall("reasons", [])
         body = DecisionBody(reasons=list(reasons) if isinstance(reasons, list) else [reasons],
                             note=form.get("note", "") or "")
         try:
             async with db.transaction():
-                await service.transition(db, audit_key, settings, request.user, ref, action, body)
+                if action == "register":
+                    try:
+                        approval = _register_body(form)
+                    except FilingRejected:          # the form's errors only for someone who may register
+                        await service.require_actor(db, settings, request.user, ref, "register")
+                        raise
+                    done = await service.register(db, audit_key, settings, request.user, ref, approval)
+                else:
+                    done = await service.transition(db, audit_key, settings, request.user, ref, action, body)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/filings/{ref}", err=f"{exc.message} / {exc.message_en}")
-        return back(f"/filings/{ref}", msg=f"已{ACTION_ZH.get(action, action)} / {action} done")
+            return back(f"/filings/{ref}", err=exc)
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err=_rejected(exc))
+        action_zh = pair("action", action)[0]
+        status_zh, status_en = pair("status", done.status)
+        return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))

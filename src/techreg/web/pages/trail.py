@@ -1,58 +1,25 @@
 """The records a person reads — a filing's event trail, an audit item's record — in words, Chinese and English:
-never a stored code or a dictionary as the database holds it."""
+never a stored code or a dictionary as the database holds it. The words are the catalogue's (techreg.labels)."""
 
-import datetime as dt
 import re
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from ...audit.schema import OUTCOME_EN, OUTCOME_ZH, HistoryOut
+from ...audit.schema import HistoryOut
+from ...labels import is_known, label, pair, recorded
+from ...registry.approval import deductions_text
+from ...registry.messages import field_label
 from ...registry.schema import EventOut
-from ...registry.service import ACTION_ZH, STATUS_ZH
 
-ACTION_EN = {"register": "registered", "refuse": "refused", "return": "returned for correction",
-             "resubmit": "resubmitted", "revoke": "revoked", "cancel": "cancelled", "create": "submitted",
-             "correct": "corrected", "import": "imported"}
-STATUS_EN = {"submitted": "awaiting review", "returned": "returned for correction", "registered": "registered",
-             "refused": "refused", "revoked": "revoked", "cancelled": "cancelled"}
-REFUSAL_ZH = {"void_or_not_effective": "合同无效或尚未生效", "not_technology_contract": "不属于技术合同",
-              "unclear_terms": "当事人、标的或价款不明确", "approval_missing": "缺少须经批准的批准文件",
-              "title_mismatch": "合同名称与权利义务不符且未更正", "restrictive_clauses": "含有限制性条款",
-              "proofs_missing": "缺少证明文件", "seal_mismatch": "未盖章或印章与当事人不符", "other": "其他"}
-REVOCATION_ZH = {"fraudulent": "弄虚作假、骗取登记", "voided_not_deregistered": "合同被确认无效而未注销",
-                 "duplicate_registration": "重复登记", "inspection_finding": "检查结论",
-                 "court_or_review_decision": "法院判决或复议决定", "other": "其他"}
-FIELD_ZH = {"contract_no": "合同编号", "title": "合同名称", "kind": "类别", "subkind": "子类", "software": "软件类",
-            "domain": "技术领域", "seller": "卖方", "buyer": "买方", "amount": "成交额", "tech_amount": "技术交易额",
-            "signed_on": "签订日期", "performance_start": "履行开始", "performance_end": "履行结束",
-            "filed_on": "申请日期", "description": "说明"}
-VIA_ZH = {"finding": ("依检查结论", "by an inspection finding")}
-
-
-def local_time(value: dt.datetime | None, timezone: str) -> str:
-    """A moment as people here read it: in the office's time zone, with the zone's offset named."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(timezone))
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:]}"
-
-
-def _words(code: str) -> str:
-    return code.replace("_", " ")
+def system_reason(text: str | None) -> tuple[str, str]:
+    """A reason the system recorded (a code, or the same words stored in both languages), in both languages;
+    anything else is a person's own text, shown as written."""
+    return recorded(text)
 
 
 def _reason_pair(code: str) -> tuple[str, str]:
-    zh = REFUSAL_ZH.get(code) or REVOCATION_ZH.get(code)
-    return (zh, _words(code)) if zh else (code, code)
-
-
-def _halves(text: str) -> tuple[str, str]:
-    """A stored "中文 / English" message split in two (one language only: the same text twice)."""
-    zh, sep, en = str(text).partition(" / ")
-    return (zh, en) if sep else (zh, zh)
+    return pair("reason", code) if is_known("reason", code) else (code, code)
 
 
 def event_text(e: EventOut) -> tuple[str, str]:
@@ -62,13 +29,27 @@ def event_text(e: EventOut) -> tuple[str, str]:
     if d.get("reg_no"):
         zh.append(f"登记号 {d['reg_no']}")
         en.append(f"registration no. {d['reg_no']}")
-    if d.get("via") in VIA_ZH:
-        zh.append(VIA_ZH[d["via"]][0])
-        en.append(VIA_ZH[d["via"]][1])
+    if d.get("approved_amount") and e.action == "register":
+        zh.append(f"核定技术交易额 {d['approved_amount']} 元（申报 {d.get('declared_tech_amount', '')} 元）")
+        en.append(f"approved technology amount {d['approved_amount']} yuan (declared {d.get('declared_tech_amount', '')})")
+        if d.get("deductions"):
+            items_zh, items_en = deductions_text(d["deductions"])
+            zh.append(f"核减：{items_zh}")
+            en.append(f"deducted: {items_en}")
+    if e.action == "income_check" and d.get("received_amount"):
+        verdict = d.get("verdict", "")
+        zh.append(f"截至 {d.get('as_of', '')} 实际技术性收入 {d['received_amount']} 元，核定额 {d.get('approved_amount', '')} 元，"
+                  f"差额 {d.get('difference', '')} 元：{label('income_verdict', verdict)}")
+        en.append(f"received {d['received_amount']} yuan up to {d.get('as_of', '')} against {d.get('approved_amount', '')} "
+                  f"approved, difference {d.get('difference', '')}: {label('income_verdict', verdict, 'en')}")
+    if is_known("via", d.get("via")):
+        via_zh, via_en = pair("via", d["via"])
+        zh.append(via_zh)
+        en.append(via_en)
     reasons = [_reason_pair(r) for r in d.get("reasons") or []]
     if reasons:
         zh.append("理由：" + "、".join(r[0] for r in reasons))
-        en.append("reasons: " + ", ".join(r[1] for r in reasons))
+        en.append("reasons: " + "; ".join(r[1] for r in reasons))
     if d.get("note"):
         zh.append(f"说明：{d['note']}")
         en.append(f"note: {d['note']}")
@@ -77,19 +58,19 @@ def event_text(e: EventOut) -> tuple[str, str]:
         en.append(f"source: {d['source']}")
     changes = d.get("changes") or {}
     if changes:
-        zh.append("更改了" + "、".join(FIELD_ZH.get(k, k) for k in changes))
-        en.append("changed " + ", ".join(_words(k) for k in changes))
+        zh.append("更改了" + "、".join(field_label(k) for k in changes))
+        en.append("changed " + ", ".join(field_label(k, "en") for k in changes))
     return "；".join(zh), "; ".join(en)
 
 
 def event_action(e: EventOut) -> tuple[str, str]:
-    return ACTION_ZH.get(e.action, "其他操作"), ACTION_EN.get(e.action, "other action")
+    return pair("event", e.action, default=("其他操作", "other action"))
 
 
 def status_pair(status: str | None) -> tuple[str, str]:
     if not status:
         return "", ""
-    return STATUS_ZH.get(status, "其他状态"), STATUS_EN.get(status, "other status")
+    return pair("status", status, default=("其他状态", "other status"))
 
 
 def size_text(n: int | None) -> str:
@@ -108,7 +89,7 @@ def history_text(h: HistoryOut) -> tuple[str, str]:
     if h.action == "assigned":
         return f"分配给检查员 {who}", f"assigned to inspector {who}"
     if h.action == "unassigned":
-        zh, en = _halves(d.get("reason") or "没有符合回避规则的检查员 / no eligible inspector")
+        zh, en = system_reason(d.get("reason") or "no_eligible_inspector")
         return f"未能分配：{zh}", f"not assigned: {en}"
     if h.action == "conflict_declared":
         return f"申请回避：{d.get('reason', '')}", f"declared a conflict: {d.get('reason', '')}"
@@ -116,12 +97,12 @@ def history_text(h: HistoryOut) -> tuple[str, str]:
         return (f"因回避改派给检查员 {who}（原检查员 {d.get('from', '—')}）",
                 f"reassigned to inspector {who} (was {d.get('from', '—')})")
     if h.action == "finding":
-        outcome = d.get("outcome", "")
+        outcome_zh, outcome_en = pair("outcome", d.get("outcome", ""), default=("其他", "other"))
         reasons = [str(r) for r in d.get("reasons") or []]
         files = len(d.get("evidence") or [])
-        return (f"记录检查结论「{OUTCOME_ZH.get(outcome, '其他')}」：{'；'.join(reasons)}"
+        return (f"记录检查结论「{outcome_zh}」：{'；'.join(reasons)}"
                 + (f"（依据证据文件 {files} 份）" if files else ""),
-                f"recorded the finding '{OUTCOME_EN.get(outcome, 'other')}': {'; '.join(reasons)}"
+                f"recorded the finding '{outcome_en}': {'; '.join(reasons)}"
                 + (f" (resting on {files} evidence file{'s' if files != 1 else ''})" if files else ""))
     if h.action == "evidence_added":
         sha = str(d.get("sha256", ""))[:16]
@@ -130,7 +111,12 @@ def history_text(h: HistoryOut) -> tuple[str, str]:
     if h.action == "evidence_withdrawn":
         return (f"撤回证据文件 {d.get('file_name', '')}：{d.get('reason', '')}",
                 f"withdrew evidence file {d.get('file_name', '')}: {d.get('reason', '')}")
-    return "其他记录", "other entry"
+    return pair("item_action", h.action, default=("其他记录", "other entry"))
+
+
+def detector_version(detector: str) -> str:
+    """The version part of a flag's detector (`split/2.0` -> 2.0; the outlier model's own version)."""
+    return detector.partition("/")[2] or detector
 
 
 # a ref stands alone in a reason's text: not part of a longer ref (REF_PATTERN's characters around it)
@@ -157,4 +143,5 @@ def ref_link(ref: str) -> Markup:
 
 # what the filing and item pages use to write their records in words
 TRAIL = {"event_text": event_text, "event_action": event_action, "status_pair": status_pair,
-         "history_text": history_text, "size_text": size_text, "with_links": with_links, "ref_link": ref_link}
+         "history_text": history_text, "size_text": size_text, "with_links": with_links, "ref_link": ref_link,
+         "detector_version": detector_version}

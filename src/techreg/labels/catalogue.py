@@ -1,0 +1,267 @@
+"""The catalogue: every stored code a person reads, with its Chinese and its English word.
+
+One table per kind of code. A page, a CSV/Excel export and the CLI take their words from here (through
+`techreg.labels.label`), so they say the same thing. Flag kinds are named where the detectors are registered
+(techreg.detection.detectors): `label("flag", kind)` reads them there.
+"""
+
+Words = dict[str, tuple[str, str]]
+
+ROLE: Words = {
+    "registrar": ("登记员", "registrar"), "inspector": ("检查员", "inspector"),
+    "supervisor": ("监督员", "supervisor"), "admin": ("管理员", "administrator"),
+}
+
+# a filing's status (registry.schema.Status)
+STATUS: Words = {
+    "submitted": ("待审查", "awaiting review"), "returned": ("退回补正", "returned for correction"),
+    "registered": ("已登记", "registered"), "refused": ("不予登记", "refused"),
+    "revoked": ("已撤销", "revoked"), "cancelled": ("已注销", "cancelled"),
+}
+
+# what a person does to a filing (a button, a refusal "cannot …")
+ACTION: Words = {
+    "register": ("登记", "register"), "refuse": ("不予登记", "refuse"), "return": ("退回补正", "return for correction"),
+    "resubmit": ("重新提交", "resubmit"), "revoke": ("撤销登记", "revoke"), "cancel": ("注销", "cancel"),
+    "create": ("提交", "submit"), "correct": ("补正", "correct"), "import": ("导入", "import"),
+    "income_check": ("技术性收入核定", "record an income check"),
+}
+
+# the same actions as the event trail records them: what was done
+EVENT: Words = {
+    "register": ("登记", "registered"), "refuse": ("不予登记", "refused"), "return": ("退回补正", "returned for correction"),
+    "resubmit": ("重新提交", "resubmitted"), "revoke": ("撤销登记", "revoked"), "cancel": ("注销", "cancelled"),
+    "create": ("提交", "submitted"), "correct": ("补正", "corrected"), "import": ("导入", "imported"),
+    "income_check": ("技术性收入核定", "technical income checked"),
+}
+
+# the non-technical parts a registrar deducts to approve the technology amount (registry.schema.DeductionCategory)
+DEDUCTION: Words = {
+    "equipment": ("设备、仪器购置", "equipment and instruments"), "parts": ("零部件", "parts"),
+    "materials": ("原材料", "raw materials"), "other": ("其他非技术性费用", "other non-technical costs"),
+}
+
+# a technical-income check against the approved amount (registry.schema.IncomeVerdict)
+INCOME_VERDICT: Words = {
+    "matches": ("与核定额相符", "matches the approved amount"), "below": ("低于核定额", "below the approved amount"),
+    "above": ("超过核定额", "above the approved amount"),
+}
+
+# where a filing awaiting a decision stands against its deadline (registry.schema.DeadlineState)
+DEADLINE_STATE: Words = {"pending": ("办理中", "in time"), "due_soon": ("即将到期", "due soon"),
+                         "overdue": ("已逾期", "overdue")}
+
+# the internal path an event came by (an audit finding revoking a registration)
+VIA: Words = {"finding": ("依检查结论", "by an inspection finding")}
+
+KIND: Words = {
+    "development": ("技术开发", "technology development"), "transfer": ("技术转让", "technology transfer"),
+    "license": ("技术许可", "technology licensing"), "consulting": ("技术咨询", "technology consulting"),
+    "service": ("技术服务", "technology service"),
+}
+
+# the subkinds each kind allows, in the order a person picks from, named as in the registration rules
+# (技术合同认定规则): the same code reads differently under two kinds (patent: 专利权转让 / 专利实施许可)
+SUBKIND: dict[str, Words] = {
+    "development": {"commissioned": ("委托开发", "commissioned development"),
+                    "cooperative": ("合作开发", "cooperative development")},
+    "transfer": {"patent": ("专利权转让", "patent transfer"),
+                 "patent_application": ("专利申请权转让", "patent application transfer"),
+                 "technical_secret": ("技术秘密转让", "technical secret transfer"),
+                 "other": ("其他技术转让", "other technology transfer")},
+    "license": {"patent": ("专利实施许可", "patent licence"),
+                "technical_secret": ("技术秘密使用许可", "technical secret licence"),
+                "other": ("其他技术许可", "other technology licence")},
+    "consulting": {},
+    "service": {"service": ("技术服务", "technical service"), "training": ("技术培训", "technical training"),
+                "intermediary": ("技术中介", "technology intermediary")},
+}
+
+DOMAIN: Words = {
+    "electronic_information": ("电子信息", "electronic information"),
+    "advanced_manufacturing": ("先进制造", "advanced manufacturing"), "aerospace": ("航空航天", "aerospace"),
+    "modern_transport": ("现代交通", "modern transport"), "agriculture": ("农业", "agriculture"),
+    "new_materials": ("新材料", "new materials"), "new_energy": ("新能源", "new energy"),
+    "environment": ("环境保护", "environmental protection"), "nuclear": ("核应用", "nuclear applications"),
+    "biomedicine": ("生物医药", "biomedicine"), "urban_social": ("城市建设与社会发展", "urban and social development"),
+}
+
+# reasons for refusing (registry.schema.RefusalReason) and for revoking (RevocationReason) a registration
+REASON: Words = {
+    "void_or_not_effective": ("合同无效或尚未生效", "the contract is void or not yet in force"),
+    "not_technology_contract": ("不属于技术合同", "not a technology contract"),
+    "unclear_terms": ("当事人、标的或价款不明确", "parties, subject or price unclear"),
+    "approval_missing": ("缺少须经批准的批准文件", "a required approval is missing"),
+    "title_mismatch": ("合同名称与权利义务不符且未更正", "the title does not match the rights and duties"),
+    "restrictive_clauses": ("含有限制性条款", "restrictive clauses"),
+    "proofs_missing": ("缺少证明文件", "supporting documents missing"),
+    "seal_mismatch": ("未盖章或印章与当事人不符", "no seal, or a seal not the party's"),
+    "fraudulent": ("弄虚作假、骗取登记", "registered by fraud"),
+    "voided_not_deregistered": ("合同被确认无效而未注销", "found void but not deregistered"),
+    "duplicate_registration": ("重复登记", "registered twice"),
+    "inspection_finding": ("检查结论", "an inspection finding"),
+    "court_or_review_decision": ("法院判决或复议决定", "a court judgment or review decision"),
+    "other": ("其他", "other"),
+}
+
+# an inspection finding (audit.schema.Outcome)
+OUTCOME: Words = {
+    "cleared": ("未发现问题", "no problem found"), "rectification_ordered": ("责令整改", "rectification ordered"),
+    "revoked": ("撤销登记", "registration revoked"), "deregistration_ordered": ("责令注销", "deregistration ordered"),
+    "referred": ("移送查处", "referred for investigation"),
+}
+
+# how a sampled item was drawn
+STRATUM: Words = {
+    "certainty": ("必查（高风险）", "certainty (high risk)"), "pps": ("按风险加权抽取", "drawn by risk weight"),
+    "control": ("对照组（随机）", "control (random)"),
+}
+
+# the strata a campaign's violation estimate is made of
+ESTIMATE_STRATUM: Words = {
+    "certainty": ("必查（风险分达到阈值）", "certainty (risk at the cut-off)"),
+    "flagged": ("有异常标记", "flagged"), "unflagged": ("无异常标记（检测未发现的）", "unflagged (what the detectors miss)"),
+}
+
+ITEM_STATUS: Words = {"open": ("待检查", "open"), "done": ("已有结论", "decided")}
+
+CAMPAIGN_STATUS: Words = {"draft": ("草稿", "draft"), "open": ("进行中", "open"), "closed": ("已结束", "closed")}
+
+# a campaign's stored parameters (audit.schema.CampaignIn, less its name and seed)
+CAMPAIGN_PARAM: Words = {
+    "registered_from": ("登记日期起", "registered from"), "registered_to": ("登记日期止", "registered to"),
+    "kinds": ("合同类别", "kinds"), "points": ("登记点", "registration points"),
+    "software_only": ("仅软件类", "software only"), "sample_size": ("样本量", "sample size"),
+    "certainty_cutoff": ("必查风险阈值", "certainty cut-off"), "control_share": ("对照组比例", "control share"),
+    "due_days": ("检查期限（天）", "days to inspect"), "floor_weight": ("最低抽取权重", "floor weight"),
+}
+
+# what an audit item's record holds (audit_item_history.action)
+ITEM_ACTION: Words = {
+    "assigned": ("分配", "assigned"), "unassigned": ("未能分配", "not assigned"),
+    "conflict_declared": ("申请回避", "conflict declared"), "reassigned": ("改派", "reassigned"),
+    "evidence_added": ("上传证据文件", "evidence file uploaded"),
+    "evidence_withdrawn": ("撤回证据文件", "evidence file withdrawn"), "finding": ("检查结论", "finding"),
+}
+
+# reasons the system itself records, by code
+SYSTEM_REASON: Words = {
+    "no_eligible_inspector": ("没有符合回避规则的检查员", "no eligible inspector"),
+    "interrupted": ("运行中断（进程被终止或崩溃）", "the worker stopped before the run finished"),
+    "trainer_missing": ("训练程序 ml.train 未安装", "the trainer ml.train is not installed with techreg"),
+}
+
+# a detector's version where it is not a number
+DETECTOR_VERSION: Words = {"none": ("未启用模型", "no model")}
+
+# the scheduled jobs (scheduling.jobs.JOBS)
+JOB: Words = {
+    "scan_incremental": ("增量检测", "incremental scan"),
+    "scan_full": ("全量重新检测", "full rescan with the current models"),
+    "campaign_draft": ("月度抽查草稿", "monthly campaign draft"),
+    "qualification_check": ("登记员资格检查", "registrar qualification check"),
+    "retrain_check": ("模型再训练检查", "retrain when enough findings"),
+    "audit_checkpoint": ("事件链检查点", "seal the event trail"),
+    "deadline_check": ("办理期限提醒", "decision deadlines running over"),
+}
+
+# a job run's or a scan's state
+RUN_STATUS: Words = {"running": ("运行中", "running"), "succeeded": ("成功", "succeeded"), "failed": ("失败", "failed")}
+
+TRIGGER: Words = {"schedule": ("定时", "scheduled"), "manual": ("手动", "manual")}
+
+SCAN_MODE: Words = {"full": ("全量", "full"), "incremental": ("增量", "incremental")}
+
+# what a job run counted (the `counts` each job returns)
+COUNT: Words = {
+    "scan_run": ("扫描编号", "scan no."), "filings_scored": ("检测申请数", "filings scored"),
+    "flags_active": ("有效标记数", "active flags"), "campaign": ("抽查任务编号", "campaign no."),
+    "status": ("状态", "status"), "warned": ("已提醒", "warned"), "blocked": ("已停止办理", "blocked"),
+    "new_findings": ("新检查结论", "new findings"), "trained": ("已训练", "trained"), "note": ("说明", "note"),
+    "candidate": ("候选模型", "candidate model"), "checkpoint": ("检查点", "checkpoint"),
+    "events": ("事件数", "events"), "pending": ("待审查", "awaiting a decision"), "due_soon": ("即将到期", "due soon"),
+    "overdue": ("已逾期", "overdue"), "notices": ("提醒条数", "notices"),
+}
+
+# field names: of filing format v1 (by path), and the columns of lists and exports
+FIELD: Words = {
+    "ref": ("申请编号", "ref"), "contract_no": ("合同编号", "contract no."), "title": ("合同名称", "title"),
+    "kind": ("合同类别", "kind"), "subkind": ("细分类别", "subkind"), "software": ("软件类", "software"),
+    "domain": ("技术领域", "technology field"), "seller": ("卖方", "seller"), "buyer": ("买方", "buyer"),
+    "amount": ("合同成交额", "contract amount"), "tech_amount": ("技术交易额", "technology amount"),
+    "signed_on": ("签订日期", "signed on"), "performance_start": ("履行期限起", "performance start"),
+    "performance_end": ("履行期限止", "performance end"), "filed_on": ("申请登记日期", "applied on"),
+    "point": ("登记点", "registration point"), "registrar": ("登记员", "registrar"),
+    "description": ("主要技术内容", "main technical content"), "status": ("状态", "status"),
+    "reg_no": ("登记号", "registration no."), "name": ("名称", "name"),
+    "credit_code": ("统一社会信用代码", "credit code"), "region": ("行政区划代码", "region code"),
+    "seller.name": ("卖方名称", "seller name"), "seller.credit_code": ("卖方统一社会信用代码", "seller credit code"),
+    "seller.region": ("卖方行政区划代码", "seller region code"), "buyer.name": ("买方名称", "buyer name"),
+    "buyer.credit_code": ("买方统一社会信用代码", "buyer credit code"),
+    "buyer.region": ("买方行政区划代码", "buyer region code"),
+    "$": ("申请内容", "the filing"),
+    # columns of lists and exports
+    "id": ("编号", "no."), "item": ("检查事项", "audit item"), "campaign": ("抽查任务", "campaign"),
+    "due_on": ("期限", "due"), "risk": ("风险分", "risk"), "flag_kinds": ("异常类型", "flags"),
+    "outcome": ("结论", "outcome"), "stratum": ("抽中方式", "stratum"), "inclusion_prob": ("入样概率", "inclusion probability"),
+    "inspector": ("检查员", "inspector"), "seed": ("随机种子", "seed"), "population_size": ("抽查范围", "population"),
+    "items": ("样本数", "items"), "done": ("已完成", "done"), "created_at": ("创建时间", "created"),
+    "job": ("任务", "job"), "scheduled_for": ("时段", "slot"), "trigger": ("触发方式", "trigger"),
+    "coalesced": ("合并时段数", "slots coalesced"), "started_at": ("开始", "started"),
+    "finished_at": ("结束", "finished"), "counts": ("计数", "counts"), "error": ("错误", "error"),
+    "reasons": ("理由", "reasons"), "note": ("说明", "note"), "notes": ("备注", "notes"),
+    "party": ("关联当事人信用代码", "party credit code"), "reason": ("理由", "reason"),
+    "file": ("文件", "file"), "format": ("导出格式", "export format"),
+    "registered_on": ("登记日期", "registered on"), "updated_at": ("最后更新", "last updated"),
+    # the approved amount, its deductions, income checks, decision deadlines
+    "approved_amount": ("核定技术交易额", "approved technology amount"),
+    "deductions": ("核减项目", "deductions"), "deductions.item": ("核减项目名称", "item deducted"),
+    "deductions.category": ("核减项目类别", "deduction category"), "deductions.amount": ("核减金额", "amount deducted"),
+    "received_amount": ("实际技术性收入", "technical income received"), "as_of": ("收入截至日期", "received up to"),
+    "clock_from": ("起算日", "counted from"), "restarted": ("补正后重新起算", "restarted on resubmission"),
+    "large": ("大额", "large"), "working_days": ("期限（工作日）", "deadline (working days)"),
+    "decision_due_on": ("到期日", "due on"), "working_days_left": ("剩余工作日", "working days left"),
+    "state": ("状态", "state"), "provisional": ("日历未覆盖（暂按周末计）", "provisional (calendar not published)"),
+    "due": ("期限状态", "deadline state"),
+}
+
+# the types a value of filing format v1 can have, as validation messages name them
+VALUE_TYPE: Words = {
+    "str": ("字符串", "string"), "int": ("整数", "integer"), "bool": ("布尔值", "boolean"), "object": ("对象", "object"),
+    "array": ("数组", "array"), "null": ("空值", "null"), "float": ("数字", "number"), "date": ("日期", "date"),
+}
+
+# the outlier model's features (detection.features.NAMES), as its evidence names them
+FEATURE: Words = {
+    "log_amount": ("合同成交额", "contract amount"), "log_tech_amount": ("技术交易额", "technology amount"),
+    "tech_share": ("技术交易额占比", "technology share of the amount"),
+    "log_duration_days": ("履行期限长度", "length of performance"),
+    "start_minus_signed_days": ("履行开始与签订日期之差", "days from signing to performance start"),
+    "filing_lag_days": ("签订到申请登记的天数", "days from signing to application"),
+    "log_seller_filings": ("卖方合同数", "seller's contracts"),
+    "tech_vs_seller_median": ("相对卖方中位数", "against the seller's median"),
+    "tech_vs_peer_median": ("相对同类合同中位数", "against similar contracts' median"),
+    "log_pair_filings": ("同一买卖双方合同数", "contracts between the same parties"),
+    "log_buyer_filings": ("买方合同数", "buyer's contracts"), "software": ("软件类", "software"),
+}
+
+# an HTTP status as an error answer names it
+HTTP_STATUS: Words = {
+    "400": ("请求有误", "bad request"), "401": ("请先登录", "log in first"), "403": ("无权执行此操作", "forbidden"),
+    "404": ("未找到", "not found"), "405": ("不支持该请求方法", "method not allowed"), "409": ("状态冲突", "conflict"),
+    "413": ("请求内容过大", "request too large"), "415": ("不支持的内容类型", "unsupported media type"),
+    "429": ("请求过于频繁", "too many requests"), "500": ("服务器内部错误", "internal error"),
+    "503": ("服务暂不可用", "service unavailable"),
+}
+
+YES_NO: Words = {"true": ("是", "yes"), "false": ("否", "no")}
+
+CATALOGUE: dict[str, Words] = {
+    "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
+    "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
+    "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
+    "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,
+    "trigger": TRIGGER, "scan_mode": SCAN_MODE, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
+    "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO, "deduction": DEDUCTION,
+    "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
+}
