@@ -263,12 +263,15 @@ async def verify_campaign(conn: asyncpg.Connection, campaign_id: int) -> VerifyO
     c = await _campaign_row(conn, campaign_id)
     if c["status"] == "draft":
         raise Conflict("草稿尚未冻结抽查范围", "a draft has no frozen population yet", status="draft")
-    ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"])
+    # in a transaction of its own (a savepoint in a request's): the sorts' memory (SET LOCAL) ends with it,
+    # also when the CLI verifies without one
+    async with conn.transaction():
+        ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"])
+        recorded = {(r["ref"], r["stratum"]) for r in await conn.fetch(
+            "SELECT f.ref, i.stratum FROM audit_items i JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1",
+            campaign_id)}
     sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(c["params"]), numbers)
     expected = {(refs[r], s) for r, s in zip(sample.rows, sample.stratum)}
-    recorded = {(r["ref"], r["stratum"]) for r in await conn.fetch(
-        "SELECT f.ref, i.stratum FROM audit_items i JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1",
-        campaign_id)}
     missing = sorted(ref for ref, _ in expected - recorded)
     unexpected = sorted(ref for ref, _ in recorded - expected)
     digest_ok = digest == c["population_digest"]
