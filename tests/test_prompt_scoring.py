@@ -2,11 +2,12 @@
 flags before deciding; registering a flagged (or not yet scored) filing from the page needs a confirmation."""
 
 import asyncio
+import random
 
 import msgspec
 from litestar.testing import AsyncTestClient
 
-from conftest import app_url, filing_body, make_office, new_ref
+from conftest import app_url, filing_body, make_office, new_ref, party_code
 from techreg.web.app import create_app
 
 
@@ -20,7 +21,12 @@ async def test_a_submitted_duplicate_is_flagged_without_waiting_for_the_nightly_
     application = create_app(msgspec.structs.replace(settings, score_on_submit="yes"), app_url(database_url))
     async with AsyncTestClient(app=application) as client:
         office = await make_office(client, database_url)
-        first = filing_body(new_ref(), office.point, contract_no="HT-PROMPT-1")
+        # parties of its own: other tests' filings between the suite's usual pair would add flags of their own
+        n = random.randrange(10_000_000, 99_999_999)
+        first = filing_body(new_ref(), office.point, contract_no="HT-PROMPT-1",
+                            seller={"name": "上海提示评分信息技术有限公司", "credit_code": party_code(n), "region": "310101"},
+                            buyer={"name": "上海提示评分装备制造有限公司", "credit_code": party_code(n + 1),
+                                   "region": "310104"})
         r = await client.post("/api/filings", json=first, headers=office.h("registrar"))
         assert r.status_code == 201, r.text
         # the same contract again, a week later, under another ref: a duplicate registration
