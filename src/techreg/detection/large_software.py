@@ -100,9 +100,7 @@ def _largest_outside_episode(seller: np.ndarray, signed: np.ndarray, x: np.ndarr
         group = rows[lo:hi]                       # one seller's big rows: a handful
         apart = np.abs(signed[group][:, None] - signed[group][None, :]) > days
         values = np.where(apart, x[group][None, :], -np.inf)
-        best = values.max(axis=1)
-        out[group] = best
-        # every row, big or not, may take another season's big deal as its precedent
+        out[group] = values.max(axis=1)
     return out
 
 

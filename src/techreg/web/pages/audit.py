@@ -1,7 +1,7 @@
 """Inspector's queue and item pages; supervisor's dashboard, campaigns and job runs."""
 
 from decimal import Decimal
-from typing import get_args
+from typing import get_args, get_type_hints
 
 import asyncpg
 import msgspec
@@ -56,9 +56,7 @@ _CAMPAIGN_DEFAULTS = {"certainty_cutoff": "0.9", "control_share": "0.1", "due_da
 def _campaign_form_problems(form) -> tuple[str, str]:
     """Each field of the campaign form checked on its own against CampaignIn's type, so one answer names
     them all (in words, with the rule broken), and the dates' order besides."""
-    import typing
-
-    hints = typing.get_type_hints(CampaignIn, include_extras=True)
+    hints = get_type_hints(CampaignIn, include_extras=True)
     problems_zh, problems_en, dates = [], [], {}
     for field in ("name", "registered_from", "registered_to", "sample_size", "certainty_cutoff", "control_share",
                   "seed", "due_days"):
