@@ -16,7 +16,7 @@ from ..registry import service as registry
 from ..registry.schema import DecisionBody
 from ..registry.users import CurrentUser
 from . import evidence, sampling
-from .access import item_for, require as _require
+from .access import item_for, require as _require, require_campaign_author
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
                      FindingOut,
                      StratumEstimate,
@@ -80,14 +80,14 @@ def _draw_params(params: dict) -> sampling.DrawParams:
 async def create_campaign(conn: asyncpg.Connection, user: CurrentUser, body: CampaignIn, settings: Settings,
                           *, actor: str | None = None) -> CampaignOut:
     """Define a campaign; unless it is a draft, freeze its population and make both draws at once."""
-    _require(user, "supervisor")
+    require_campaign_author(user, draft=body.draft)
     params = _params(body)
     campaign_id = await conn.fetchval(
         "INSERT INTO campaigns (name, status, params, seed, created_by) VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
         body.name, params, body.seed, actor or user.username)
     if not body.draft:
         await _freeze_and_draw(conn, campaign_id, user.username, settings)
-    return await get_campaign(conn, user, campaign_id)
+    return await _campaign_out(conn, campaign_id)
 
 
 async def confirm_campaign(conn: asyncpg.Connection, user: CurrentUser, campaign_id: int,
@@ -242,6 +242,10 @@ async def _campaign_row(conn: asyncpg.Connection, campaign_id: int) -> asyncpg.R
 async def get_campaign(conn: asyncpg.Connection, user: CurrentUser | None, campaign_id: int) -> CampaignOut:
     if user is not None:
         _require(user, "supervisor", "admin")
+    return await _campaign_out(conn, campaign_id)
+
+
+async def _campaign_out(conn: asyncpg.Connection, campaign_id: int) -> CampaignOut:
     c = await _campaign_row(conn, campaign_id)
     items = await conn.fetch(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE i.campaign_id = $1"
                              " ORDER BY i.stratum, i.risk DESC, f.ref", campaign_id)

@@ -93,10 +93,11 @@ def _deadline(row, calendar: WorkCalendar, settings: Settings, zone: ZoneInfo, n
 
 
 def _point_of(user: CurrentUser, point: str | None) -> str | None:
-    """Registrars see their own point's deadlines; supervisors and administrators any point's, or all."""
+    """Registrars see their own point's deadlines; supervisors, administrators and the system any point's, or
+    all."""
     if user.role == "registrar":
         return user.point_code
-    if user.role in ("supervisor", "admin"):
+    if user.role in ("supervisor", "admin", "system"):
         return point
     raise Forbidden("检查员不查看办理期限", "inspectors do not read decision deadlines")
 

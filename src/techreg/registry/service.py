@@ -16,7 +16,9 @@ from msgspec import Meta
 from ..config import Settings, load_settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..labels import label, pair
+from . import access
 from .changes import notify_changed
+from .correction import CORRECT, FieldChange, correction_detail
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
@@ -58,53 +60,7 @@ def today(settings: Settings) -> dt.date:
     return dt.datetime.now(ZoneInfo(settings.timezone)).date()
 
 
-# -- access -----------------------------------------------------------------
-
-def _may_see(user: CurrentUser, point_code: str, inspector_ok: bool = False) -> bool:
-    if user.role in ("supervisor", "admin"):
-        return True
-    if user.role == "registrar":
-        return user.point_code == point_code
-    return inspector_ok
-
-
-# An inspector reads the filings of their own audit queue, and the filings the flags on those cite as evidence
-# (the other parts of a split, the seller's other contracts, the earlier filing of a duplicate).
-INSPECTOR_MAY_READ = """
-    SELECT EXISTS (SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2)
-        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
-                   WHERE i.inspector_id = $2 AND $3 = any(g.related))
-"""
-# Of the given refs, those an inspector may read by the rule above.
-INSPECTOR_READABLE = """
-    SELECT f.ref FROM filings f
-    WHERE f.ref = any($1::text[]) AND (
-        EXISTS (SELECT 1 FROM audit_items WHERE filing_id = f.id AND inspector_id = $2)
-        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
-                   WHERE i.inspector_id = $2 AND f.ref = any(g.related)))
-"""
-# Of the given refs, the filings that exist, with their point.
-POINTS_OF_REFS = "SELECT ref, point_code FROM filings WHERE ref = any($1::text[])"
-
-
-async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int, ref: str) -> bool:
-    """Inspectors read the filings in their own audit queue and the evidence those cite (see techreg.audit)."""
-    if user.role != "inspector":
-        return False
-    has_audit = await conn.fetchval("SELECT to_regclass('audit_items') IS NOT NULL")
-    if not has_audit:
-        return False
-    return bool(await conn.fetchval(INSPECTOR_MAY_READ, filing_id, user.id, ref))
-
-
-async def readable_refs(conn: asyncpg.Connection, user: CurrentUser, refs: list[str]) -> set[str]:
-    """Of `refs`, the filings this user may open (the same rule as reading one): evidence links only those."""
-    if not refs:
-        return set()
-    if user.role == "inspector":
-        return {r["ref"] for r in await conn.fetch(INSPECTOR_READABLE, sorted(set(refs)), user.id)}
-    return {r["ref"] for r in await conn.fetch(POINTS_OF_REFS, sorted(set(refs))) if _may_see(user, r["point_code"])}
-
+# -- access (who may read a filing: access.py) ----------------------------------------------------
 
 def _not_found(ref: str) -> NotFound:
     return NotFound(f"申请 {ref} 不存在或无权查看", f"filing {ref} not found or not visible to you")
@@ -116,7 +72,7 @@ async def _load(conn: asyncpg.Connection, user: CurrentUser, ref: str, *, lock: 
         + (" FOR UPDATE" if lock else ""), ref)
     if row is None:
         raise _not_found(ref)
-    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"], ref)):
+    if not await access.may_read(conn, user, ref, row["point_code"]):
         raise _not_found(ref)
     return row
 
@@ -313,7 +269,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
                        f" {status_en}", status=row["status"])
     current = filing_from_row(row)
     merged = msgspec.structs.asdict(_as_v1(current))
-    changes: dict[str, dict] = {}
+    changes: dict[str, FieldChange] = {}
     for name in (*_CORRECTABLE, "seller", "buyer"):
         value = getattr(body, name)
         if value is None:
@@ -322,7 +278,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
         if name in ("amount", "tech_amount"):
             old_cmp, new_cmp = str(Decimal(old_cmp)), str(Decimal(new_cmp))
         if old_cmp != new_cmp:
-            changes[name] = {"from": old_cmp, "to": new_cmp}
+            changes[name] = FieldChange(old_cmp, new_cmp)
             merged[name] = value
     if not changes:
         return current
@@ -345,8 +301,8 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
         Decimal(c.amount), Decimal(c.tech_amount), c.signed_on, c.performance_start, c.performance_end, c.filed_on,
         c.description)
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
-                       last_hash=row["last_event_hash"], actor=user.username, action="correct",
-                       from_status=row["status"], to_status=row["status"], detail={"changes": changes})
+                       last_hash=row["last_event_hash"], actor=user.username, action=CORRECT,
+                       from_status=row["status"], to_status=row["status"], detail=correction_detail(changes))
     await notify_changed(conn)
     return filing_from_row(updated)
 

@@ -20,7 +20,8 @@ from ...registry.messages import field_label
 from ...labels import label
 from ...registry.messages import translate_msgspec_error
 from ...registry.schema import Kind
-from ...registry.service import readable_refs, today
+from ...registry.access import readable_refs
+from ...registry.service import today
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload

@@ -17,7 +17,7 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput, Forbidden
-from ...registry import certificate, deadlines, income, service, users
+from ...registry import access, certificate, deadlines, income, service, users
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
@@ -352,7 +352,7 @@ class RegistryPages(Controller):
         late_days = detector_settings()["backdated"].late_filing_days
         flags = await flags_for_filing(db, filing.id, request.user.point_code if request.user.role == "registrar"
                                        else None)
-        readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        readable = await access.readable_refs(db, request.user, [r for g in flags for r in g.related])
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
                     scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
