@@ -18,6 +18,7 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..labels import label, pair
 from . import access
 from .changes import notify_changed
+from .columns import FILING_FIELDS, filing_values
 from .correction import CORRECT, FieldChange, correction_detail
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
@@ -27,13 +28,9 @@ from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPa
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
-FILING_COLUMNS = """
-    f.id, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
-    f.seller_code, f.seller_name, f.seller_region, f.buyer_code, f.buyer_name, f.buyer_region,
-    f.amount, f.tech_amount, f.approved_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
-    f.point_code, f.registrar, f.description, f.status, f.reg_no, f.registered_on,
-    f.created_by, f.created_at, f.updated_at
-"""
+# A filing as a read returns it (FilingOut): its own values, its registrar, its place in the workflow, its record.
+FILING_COLUMNS = ", ".join(f"f.{c}" for c in ("id", *FILING_FIELDS, "registrar", "status", "reg_no", "registered_on",
+                                              "approved_amount", "created_by", "created_at", "updated_at"))
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -84,22 +81,22 @@ UPSERT_PARTIES = """
     ON CONFLICT (credit_code) DO NOTHING
 """
 
+# The parameters of CREATE_FILING after the filing's own values (create_args): its registrar, the actor, the
+# first event's hash, its time and the state it commits to.
+_REGISTRAR, _ACTOR, _HASH, _AT, _STATE = (f"${n}" for n in range(len(FILING_FIELDS) + 1, len(FILING_FIELDS) + 6))
 # the filing and its first event in one statement: the event hash depends on the ref, not the id
 CREATE_FILING = f"""
     WITH f AS (
-        INSERT INTO filings AS f (ref, contract_no, title, kind, subkind, software, domain,
-            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
-            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, created_by, event_count, last_event_hash,
-            created_at, updated_at)
-        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
-                'submitted', $23, 1, $24, $25, $25)
+        INSERT INTO filings AS f ({", ".join(FILING_FIELDS)},
+            registrar, status, created_by, event_count, last_event_hash, created_at, updated_at)
+        VALUES ({", ".join(f"${n}" for n in range(1, len(FILING_FIELDS) + 1))},
+            {_REGISTRAR}, 'submitted', {_ACTOR}, 1, {_HASH}, {_AT}, {_AT})
         ON CONFLICT (ref) DO NOTHING
         RETURNING {FILING_COLUMNS}
     ), e AS (
         INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash,
                                    state_digest)
-        SELECT id, 1, $25, $23, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, $24, $26 FROM f
+        SELECT id, 1, {_AT}, {_ACTOR}, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, {_HASH}, {_STATE} FROM f
     )
     SELECT * FROM f
 """
@@ -117,11 +114,7 @@ def create_args(f: FilingV1, registrar: str | None, actor: str, key: bytes) -> t
     at = now()
     state = filing_state(f, status="submitted", registrar=registrar)
     digest = event_hash(key, f.ref, 1, at, actor, "create", None, "submitted", {}, None, state)
-    return (f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
-            f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
-            Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
-            f.filed_on, f.point, registrar, f.description, actor, digest, at, state)
-
+    return (*filing_values(f), registrar, actor, digest, at, state)
 
 
 async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1) -> str | None:
@@ -253,6 +246,12 @@ async def filing_events(conn: asyncpg.Connection, user: CurrentUser, ref: str) -
 
 # -- correction (补正) -----------------------------------------------------------
 
+# A correction rewrites the filing's own values, its ref and point excepted; $1 is the filing's id.
+CORRECTED_FIELDS = tuple(c for c in FILING_FIELDS if c not in ("ref", "point_code"))
+CORRECT_FILING = f"""
+    UPDATE filings AS f SET {", ".join(f"{c} = ${n}" for n, c in enumerate(CORRECTED_FIELDS, start=2))}
+    WHERE id = $1 RETURNING {FILING_COLUMNS}
+"""
 _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain", "amount", "tech_amount",
                 "signed_on", "performance_start", "performance_end", "filed_on", "description")
 
@@ -287,19 +286,8 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
     if errors:
         raise FilingRejected(errors)
     await upsert_parties(conn, candidate)
-    c = candidate
-    updated = await conn.fetchrow(
-        f"""
-        UPDATE filings AS f SET contract_no=$2, title=$3, kind=$4, subkind=$5, software=$6, domain=$7,
-            seller_code=$8, seller_name=$9, seller_region=$10, buyer_code=$11, buyer_name=$12, buyer_region=$13,
-            amount=$14, tech_amount=$15, signed_on=$16, performance_start=$17, performance_end=$18, filed_on=$19,
-            description=$20
-        WHERE id = $1 RETURNING {FILING_COLUMNS}
-        """,
-        row["id"], c.contract_no, c.title, c.kind, c.subkind, c.software, c.domain,
-        c.seller.credit_code, c.seller.name, c.seller.region, c.buyer.credit_code, c.buyer.name, c.buyer.region,
-        Decimal(c.amount), Decimal(c.tech_amount), c.signed_on, c.performance_start, c.performance_end, c.filed_on,
-        c.description)
+    values = dict(zip(FILING_FIELDS, filing_values(candidate)))
+    updated = await conn.fetchrow(CORRECT_FILING, row["id"], *(values[c] for c in CORRECTED_FIELDS))
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=CORRECT,
                        from_status=row["status"], to_status=row["status"], detail=correction_detail(changes))
