@@ -33,8 +33,7 @@ NUMERIC = (
     ("filed", f"x.filed_on {_DAY}", ">i4"),
     ("contract_prefix", "x.contract_prefix_hash", ">i4"),
     ("contract_seq", "x.contract_seq", ">i8"),
-    ("peer_group", PEER_GROUP_SQL.replace("kind", "x.kind").replace("domain", "x.domain")
-     .replace("software", "x.software"), ">i4"),
+    ("peer_group", PEER_GROUP_SQL, ">i4"),
     ("seller_brand", "x.seller_brand", ">i4"),
     ("contract_hash", "x.contract_hash", ">i4"),
     ("core_hash", "x.core_hash", ">i4"),

@@ -20,7 +20,7 @@ import msgspec
 
 from .columns import FILING_FIELDS, filing_values
 from .events import event_hash, filing_state, now
-from .regno import RAISE_COUNTERS_SQL
+from .regno import RAISE_COUNTERS_FROM_IMPORT
 from .rules import HISTORY_APPROVED, FilingRejected, decode_filing
 
 MAX_LINE_BYTES = 1 << 20  # a filing is a few KiB; anything past 1 MiB is not a filing
@@ -196,12 +196,9 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
         await conn.execute(INSERT_PARTIES)
         status = await conn.execute(INSERT_FILINGS, actor, detail)
         inserted = int(status.rsplit(" ", 1)[-1])
-        await conn.execute(IMPORT_RAISE_COUNTERS_SQL)
+        await conn.execute(RAISE_COUNTERS_FROM_IMPORT)
     report.imported += inserted
     report.already_present += len(records) - len(clashes) - len(unknown) - inserted
-
-
-IMPORT_RAISE_COUNTERS_SQL = RAISE_COUNTERS_SQL.format(source="import_stage")
 
 
 def _first_of_each_ref(records: list[tuple], seen: dict, errors: list) -> list[tuple]:

@@ -198,39 +198,39 @@ async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingF
     conditions: list[str] = []
     params: list = []
 
-    def add(fragment: str, value) -> None:
+    def param(value) -> str:
+        """`value` as the query's next parameter: its placeholder ($n)."""
         params.append(value)
-        conditions.append(fragment.replace("?", f"${len(params)}"))
+        return f"${len(params)}"
 
     if user.role == "registrar":
-        add("f.point_code = ?", user.point_code)
+        conditions.append(f"f.point_code = {param(user.point_code)}")
     if flt.point:
-        add("f.point_code = ?", flt.point)
+        conditions.append(f"f.point_code = {param(flt.point)}")
     if flt.status:
-        add("f.status = ?", flt.status)
+        conditions.append(f"f.status = {param(flt.status)}")
     if flt.kind:
-        add("f.kind = ?", flt.kind)
+        conditions.append(f"f.kind = {param(flt.kind)}")
     if flt.software is not None:
-        add("f.software = ?", flt.software)
+        conditions.append(f"f.software = {param(flt.software)}")
     if flt.seller:
-        add("f.seller_code = ?", flt.seller)
+        conditions.append(f"f.seller_code = {param(flt.seller)}")
     if flt.buyer:
-        add("f.buyer_code = ?", flt.buyer)
+        conditions.append(f"f.buyer_code = {param(flt.buyer)}")
     if flt.signed_from:
-        add("f.signed_on >= ?", flt.signed_from)
+        conditions.append(f"f.signed_on >= {param(flt.signed_from)}")
     if flt.signed_to:
-        add("f.signed_on <= ?", flt.signed_to)
+        conditions.append(f"f.signed_on <= {param(flt.signed_to)}")
     if flt.q:
-        pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        add("(f.title ILIKE ? OR f.contract_no ILIKE ? OR f.ref ILIKE ? OR f.seller_name ILIKE ?"
-            " OR f.buyer_name ILIKE ? OR f.reg_no ILIKE ?)", pattern)
+        p = param("%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        conditions.append(f"(f.title ILIKE {p} OR f.contract_no ILIKE {p} OR f.ref ILIKE {p} OR f.seller_name ILIKE {p}"
+                          f" OR f.buyer_name ILIKE {p} OR f.reg_no ILIKE {p})")
     if flt.cursor is not None:
-        add("f.id < ?", flt.cursor)
+        conditions.append(f"f.id < {param(flt.cursor)}")
     where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    params.append(flt.limit + 1)
-    # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-    rows = await conn.fetch(
-        f"SELECT {FILING_COLUMNS} FROM filings f {where} ORDER BY f.id DESC LIMIT ${len(params)}", *params)
+    limit = param(flt.limit + 1)
+    # sql-lint: composed only of the literal conditions above; every value is a $n parameter
+    rows = await conn.fetch(f"SELECT {FILING_COLUMNS} FROM filings f {where} ORDER BY f.id DESC LIMIT {limit}", *params)
     items = [filing_from_row(r) for r in rows[: flt.limit]]
     next_cursor = items[-1].id if len(rows) > flt.limit else None
     return FilingPage(items, next_cursor)

@@ -22,6 +22,7 @@ from ...registry.messages import translate_msgspec_error
 from ...registry.schema import Kind
 from ...registry.access import readable_refs
 from ...registry.service import today
+from ...detection.scan import recent_scans
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
@@ -239,14 +240,8 @@ class AuditPages(Controller):
         runs = await history(db, None, 200)
         if format:
             return export(request, [msgspec.structs.asdict(r) for r in runs], RUN_COLUMNS, format, "job-runs")
-        scans = await db.fetch("""
-            SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
-                   coalesce(json_agg(json_build_object('detector', s.detector, 'flagged', s.flagged,
-                            'applied', s.applied, 'warning', s.warning) ORDER BY s.detector)
-                            FILTER (WHERE s.detector IS NOT NULL), '[]') AS detectors
-            FROM scan_runs r LEFT JOIN scan_detector_stats s ON s.run_id = r.id
-            GROUP BY r.id ORDER BY r.id DESC LIMIT 20""")
-        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans,
+        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50],
+                    scans=await recent_scans(db, 20),
                     system_reason=system_reason)
 
     @post("/jobs/{name:str}/run", guards=[STAFF])
