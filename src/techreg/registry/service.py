@@ -13,8 +13,8 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
-from ..config import Settings, load_settings
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..config import Settings
+from ..errors import Conflict, InvalidInput, NotFound
 from ..labels import label, pair
 from . import access
 from .changes import notify_changed
@@ -141,12 +141,8 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
                                  "the registrar is the registrar logged in; another cannot be named", f.registrar))
     if errors:
         raise FilingRejected(errors)
-    if user.role == "registrar" and f.point != user.point_code:
-        raise Forbidden(f"登记员只能为本登记点（{user.point_code}）提交申请",
-                        f"a registrar can only file at their own point ({user.point_code})")
-    if user.role not in ("registrar", "admin"):
-        raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
-    await _require_qualified_registrar(conn, user)
+    access.require_filer(user, f.point)
+    await access.require_qualified(conn, user)
     registrar = await _registrar_of(conn, user, f)
     await upsert_parties(conn, f)
     try:
@@ -193,8 +189,7 @@ async def all_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFi
 
 
 async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> FilingPage:
-    if user.role == "inspector":
-        raise Forbidden("检查员请通过检查队列查看申请", "inspectors read filings through their audit queue")
+    point = access.listing_point(user)
     conditions: list[str] = []
     params: list = []
 
@@ -203,8 +198,8 @@ async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingF
         params.append(value)
         return f"${len(params)}"
 
-    if user.role == "registrar":
-        conditions.append(f"f.point_code = {param(user.point_code)}")
+    if point is not None:
+        conditions.append(f"f.point_code = {param(point)}")
     if flt.point:
         conditions.append(f"f.point_code = {param(flt.point)}")
     if flt.status:
@@ -259,8 +254,7 @@ _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain",
 async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
                          body: FilingCorrection) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
-    _require_point_registrar(user, row, "correct")
-    await _require_qualified_registrar(conn, user)
+    await access.require_actor(conn, None, user, row["point_code"], "correct")
     if row["status"] not in ("submitted", "returned"):
         status_zh, status_en = pair("status", row["status"])
         raise Conflict(f"当前状态为{status_zh}，只有待审查或退回补正的申请可以补正",
@@ -307,32 +301,6 @@ def _as_v1(f: FilingOut) -> FilingV1:
 
 # -- workflow ------------------------------------------------------------------
 
-def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, action: str) -> None:
-    if user.role != "registrar" or user.point_code != row["point_code"]:
-        zh, en = pair("action", action)
-        raise Forbidden(f"只有本登记点的登记员可以{zh}", f"only a registrar of this point may {en} this filing")
-
-
-async def _require_qualified_registrar(conn: asyncpg.Connection, user: CurrentUser,
-                                      settings: Settings | None = None) -> None:
-    """A registrar acts (files, corrects, decides, cancels) only with a valid qualification and no block."""
-    if user.role != "registrar":
-        return
-    _require_qualified(user, settings or load_settings())
-    blocked = await conn.fetchval("SELECT blocked_reason FROM users WHERE id = $1", user.id)
-    if blocked:
-        raise Forbidden(f"登记员已被停止办理登记：{blocked}", f"registrar is blocked: {blocked}")
-
-
-def _require_qualified(user: CurrentUser, settings: Settings) -> None:
-    expires = user.qualification_expires
-    if expires is None:
-        raise Forbidden("登记员资格有效期未登记，不能办理登记", "registrar has no recorded qualification; may not decide")
-    if expires < today(settings):
-        raise Forbidden(f"登记员资格已于 {expires} 过期（未通过年审），不能办理登记",
-                        f"registrar qualification expired on {expires}; renew it (annual review) before deciding")
-
-
 def _check_reasons(action: str, body: DecisionBody) -> dict:
     if action == "refuse":
         allowed, zh = REFUSAL_REASONS, "不予登记"
@@ -359,27 +327,12 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     return {"reasons": list(body.reasons), "note": body.note}
 
 
-async def _require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, row: asyncpg.Record,
-                         action: str, via: str | None = None) -> None:
-    """Who may take `action` on this filing (403 otherwise); the caller has read it (404 when not visible)."""
-    if action in ("register", "refuse", "return", "resubmit"):
-        _require_point_registrar(user, row, action)
-        if action != "resubmit":
-            await _require_qualified_registrar(conn, user, settings)
-    elif action == "revoke":
-        if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
-            raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")
-    elif action == "cancel":
-        if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
-            raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
-        await _require_qualified_registrar(conn, user, settings)
-
-
 async def require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str,
                         action: str) -> None:
     """404 or 403 unless this user may take `action` on the filing: a form that cannot be read says so only
     to someone who may act on it."""
-    await _require_actor(conn, settings, user, await _load(conn, user, ref, lock=False), action)
+    row = await _load(conn, user, ref, lock=False)
+    await access.require_actor(conn, settings, user, row["point_code"], action)
 
 
 async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
@@ -401,7 +354,7 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
     if action not in TRANSITIONS:
         raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
     row = await _load(conn, user, ref, lock=True)
-    await _require_actor(conn, settings, user, row, action, via)
+    await access.require_actor(conn, settings, user, row["point_code"], action, via)
     sources, target = TRANSITIONS[action]
     if row["status"] not in sources:
         status_zh, status_en = pair("status", row["status"])
