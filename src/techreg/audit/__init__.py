@@ -3,3 +3,5 @@
 Owns campaigns, audit items, findings and evidence. May import: detection, registry, db, config,
 errors, labels.
 """
+
+from . import access  # noqa: E402,F401  hands the registry the rule of which filings inspectors read
