@@ -159,9 +159,10 @@ async def import_objects(conn: asyncpg.Connection, objects: list[dict], *, actor
 
 async def _store(conn: asyncpg.Connection, good: list[tuple[int, CreditRecordV1]], errors: list[LineError],
                  lines: int, *, actor: str, source_name: str) -> ImportReport:
-    added = changed = unchanged = 0
+    added = changed = unchanged = repeated = 0
     if good:
         async with conn.transaction():
-            added, changed, unchanged = await records.store(conn, good, actor=actor, imported_from=source_name)
-    return ImportReport(lines=lines, added=added, new_versions=changed, unchanged=unchanged,
+            added, changed, unchanged, repeated = await records.store(conn, good, actor=actor,
+                                                                      imported_from=source_name)
+    return ImportReport(lines=lines, added=added, new_versions=changed, unchanged=unchanged, repeated=repeated,
                         rejected=len({e.line for e in errors}), errors=errors)

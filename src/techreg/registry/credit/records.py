@@ -57,42 +57,28 @@ INSERT_VERSIONS = """
 
 
 async def store(conn: asyncpg.Connection, records: list[tuple[int, CreditRecordV1]], *, actor: str,
-                imported_from: str) -> tuple[int, int, int]:
-    """Store decoded records (line, record) in the caller's transaction: (added, new versions, unchanged).
-    Lines of one file about the same record are its history in the file's order."""
+                imported_from: str) -> tuple[int, int, int, int]:
+    """Store decoded records (line, record) in the caller's transaction: (added, new versions, unchanged,
+    repeated). A file that names one record on several lines says the last of them: the earlier ones are
+    `repeated` and store nothing, so importing the same file again always changes nothing."""
     await conn.execute(LOCK_RECORDS)
-    keys = sorted({record_key(r) for _, r in records})
-    latest: dict[str, dict] = {row["record_key"]: dict(row) for row in await conn.fetch(LATEST_BY_KEY, keys)}
-    new_keys: dict[str, CreditRecordV1] = {}
-    versions: list[tuple[str, int, CreditRecordV1]] = []
-    added = changed = unchanged = 0
+    last: dict[str, CreditRecordV1] = {}
     for _, r in records:
-        key = record_key(r)
-        known = latest.get(key)
-        if known is not None and same_version(r, known):
-            unchanged += 1
-            continue
-        if known is None:
-            new_keys[key] = r
-            added += 1
-            number = 1
-        else:
-            changed += 1
-            number = known["version"] + 1
-        latest[key] = {**{name: getattr(r, name) for name in VERSION_FIELDS}, "version": number,
-                       "record_id": known["record_id"] if known else None}
-        versions.append((key, number, r))
+        last[record_key(r)] = r
+    repeated = len(records) - len(last)
+    latest = {row["record_key"]: row for row in await conn.fetch(LATEST_BY_KEY, sorted(last))}
+    new = {key: r for key, r in last.items() if key not in latest}
+    changed = {key: r for key, r in last.items() if key in latest and not same_version(r, latest[key])}
     ids = {row["record_key"]: row["id"] for row in await conn.fetch(
-        INSERT_RECORDS, list(new_keys), [r.source for r in new_keys.values()],
-        [r.source_ref for r in new_keys.values()], "import")} if new_keys else {}
-    for key, known in latest.items():
-        if known.get("record_id") is not None:
-            ids.setdefault(key, known["record_id"])
+        INSERT_RECORDS, list(new), [r.source for r in new.values()], [r.source_ref for r in new.values()],
+        "import")} if new else {}
+    versions = [(ids[key], 1, r) for key, r in new.items()]
+    versions += [(latest[key]["record_id"], latest[key]["version"] + 1, r) for key, r in changed.items()]
     if versions:
-        columns = list(zip(*[(ids[key], number, r.credit_code, r.party_name, r.record_type, r.valid_from,
-                              r.valid_to, r.description, imported_from, actor) for key, number, r in versions]))
+        columns = list(zip(*[(record_id, number, r.credit_code, r.party_name, r.record_type, r.valid_from,
+                              r.valid_to, r.description, imported_from, actor) for record_id, number, r in versions]))
         await conn.execute(INSERT_VERSIONS, *[list(c) for c in columns])
-    return added, changed, unchanged
+    return len(new), len(changed), len(last) - len(new) - len(changed), repeated
 
 
 # The records (latest version) about any of the given parties, with the filing a registry record came from;

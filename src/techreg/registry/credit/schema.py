@@ -44,12 +44,14 @@ class LineError(msgspec.Struct, omit_defaults=True):
 
 
 class ImportReport(msgspec.Struct, kw_only=True):
-    """lines read; records new to the registry; new versions of records it knew (changed); lines that changed
-    nothing (the same record as known: importing a file twice changes nothing); lines refused."""
+    """lines read; records new to the registry; new versions of records it knew (changed); records that changed
+    nothing (the same as known: importing a file twice changes nothing); lines a later line of the same file
+    restates (the last line about a record is what the file says); lines refused."""
     lines: int = 0
     added: int = 0
     new_versions: int = 0
     unchanged: int = 0
+    repeated: int = 0
     rejected: int = 0
     errors: list[LineError] = []
 
