@@ -120,7 +120,6 @@ TABLE = {
     ("GET", "/credit"): STAFF_ONLY,
     ("POST", "/credit/import"): STAFF_ONLY,
     ("GET", "/credit/check"): STAFF_ONLY,
-    ("GET", "/parties"): SIGNED_IN,
     ("GET", "/parties/{credit_code:str}"): SIGNED_IN,
     ("POST", "/filings/{ref:str}/credit-override"): {"supervisor"},
 }

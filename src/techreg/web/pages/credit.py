@@ -46,7 +46,10 @@ def _scope(year: str | None, point: str | None, campaign: str | None, as_of: str
 
 class CreditPages(Controller):
     @get("/credit", guards=[STAFF])
-    async def home(self, request: Request) -> Template:
+    async def home(self, request: Request, code: str | None = None) -> Template | Redirect:
+        """The records home; `code` (the look-up form) opens that party's page."""
+        if code and code.strip():
+            return Redirect(f"/parties/{code.strip().upper()}", status_code=303)
         return page(request, "credit.html", report=None)
 
     @post("/credit/import", guards=[STAFF], request_max_body_size=UPLOAD_LIMIT)
@@ -63,11 +66,6 @@ class CreditPages(Controller):
         report = await importer.import_content(db, content, importer.format_of(name, content),
                                                actor=request.user.username, source_name=name)
         return page(request, "credit.html", report=report, file_name=name)
-
-    @get("/parties")
-    async def find_party(self, code: str = "") -> Redirect:
-        code = code.strip().upper()
-        return Redirect(f"/parties/{code}" if code else "/credit", status_code=303)
 
     @get("/parties/{credit_code:str}")
     async def party(self, request: Request, credit_code: str, db: asyncpg.Connection, settings: Settings) -> Template:
