@@ -319,3 +319,20 @@ async def test_party_lookup_errors(app, office):
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "credit_code"
     r = await app.get(f"/api/parties/{new_party()}", headers=office.h("registrar"))
     assert r.status_code == 404
+
+
+async def test_the_documented_examples_import_and_say_the_same(conn):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    tr = conn.transaction()
+    await tr.start()
+    try:
+        first = await import_content(conn, (examples / "red-lines.jsonl").read_bytes(), "jsonl", actor="t",
+                                     source_name="red-lines.jsonl")
+        assert (first.added, first.rejected) == (3, 0), first.errors
+        same = await import_content(conn, (examples / "red-lines.csv").read_bytes(), "csv", actor="t",
+                                    source_name="red-lines.csv")
+        assert (same.added, same.new_versions, same.unchanged, same.rejected) == (0, 0, 3, 0), same.errors
+    finally:
+        await tr.rollback()
