@@ -24,6 +24,7 @@ def credit() -> None:
 def import_(file: Path, fmt: str | None, actor: str | None) -> None:
     """导入红线记录（信用记录格式第1版，JSONL 或 CSV）/ import red-line records (credit format v1).
 
+    FILE 为 UTF-8 编码的 JSONL 或 CSV 文件 / FILE is a UTF-8 JSONL or CSV file (docs/credit-format.md).
     已知记录有变化时新增版本；重复导入不产生变化；有被拒绝的行时退出码为 1。/ A known record that changed gets a
     new version; importing again changes nothing; exit 1 when a line is rejected."""
     from ..registry.messages import field_label
@@ -122,7 +123,8 @@ def _check(db: Db, scope, by: str):
 @credit.command("export")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="输出文件（默认标准输出）/ file to write (default: standard output)")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="导出格式 / export format")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="只导出该日（本地时区）以后记录的 / only records recorded from this day (local time zone)")
 @with_database()
