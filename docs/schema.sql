@@ -113,6 +113,77 @@ CREATE SEQUENCE public.campaigns_id_seq
 
 ALTER SEQUENCE public.campaigns_id_seq OWNED BY public.campaigns.id;
 
+CREATE TABLE public.credit_checks (
+    id bigint NOT NULL,
+    filing_id bigint NOT NULL,
+    stage text NOT NULL,
+    checked_on date NOT NULL,
+    hits jsonb NOT NULL,
+    actor text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_checks_stage_check CHECK ((stage = 'submission'::text))
+);
+
+CREATE SEQUENCE public.credit_checks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.credit_checks_id_seq OWNED BY public.credit_checks.id;
+
+CREATE TABLE public.credit_record_versions (
+    id bigint NOT NULL,
+    record_id bigint NOT NULL,
+    version integer NOT NULL,
+    credit_code text NOT NULL,
+    party_name text,
+    record_type text NOT NULL,
+    valid_from date NOT NULL,
+    valid_to date,
+    description text DEFAULT ''::text NOT NULL,
+    imported_from text NOT NULL,
+    recorded_by text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_record_versions_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from))),
+    CONSTRAINT credit_record_versions_credit_code_check CHECK ((length(credit_code) = 18)),
+    CONSTRAINT credit_record_versions_party_name_check CHECK (((length(party_name) >= 1) AND (length(party_name) <= 200))),
+    CONSTRAINT credit_record_versions_version_check CHECK ((version >= 1))
+);
+
+CREATE SEQUENCE public.credit_record_versions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.credit_record_versions_id_seq OWNED BY public.credit_record_versions.id;
+
+CREATE TABLE public.credit_records (
+    id bigint NOT NULL,
+    record_key text NOT NULL,
+    source text NOT NULL,
+    source_ref text,
+    origin text NOT NULL,
+    filing_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_records_check CHECK (((origin = 'registry'::text) = (filing_id IS NOT NULL))),
+    CONSTRAINT credit_records_origin_check CHECK ((origin = ANY (ARRAY['import'::text, 'registry'::text]))),
+    CONSTRAINT credit_records_source_check CHECK (((length(source) >= 1) AND (length(source) <= 200))),
+    CONSTRAINT credit_records_source_ref_check CHECK (((length(source_ref) >= 1) AND (length(source_ref) <= 100)))
+);
+
+CREATE SEQUENCE public.credit_records_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.credit_records_id_seq OWNED BY public.credit_records.id;
+
 CREATE TABLE public.detector_kinds (
     kind text NOT NULL,
     label_zh text NOT NULL,
@@ -513,6 +584,12 @@ ALTER TABLE ONLY public.audit_items ALTER COLUMN id SET DEFAULT nextval('public.
 
 ALTER TABLE ONLY public.campaigns ALTER COLUMN id SET DEFAULT nextval('public.campaigns_id_seq'::regclass);
 
+ALTER TABLE ONLY public.credit_checks ALTER COLUMN id SET DEFAULT nextval('public.credit_checks_id_seq'::regclass);
+
+ALTER TABLE ONLY public.credit_record_versions ALTER COLUMN id SET DEFAULT nextval('public.credit_record_versions_id_seq'::regclass);
+
+ALTER TABLE ONLY public.credit_records ALTER COLUMN id SET DEFAULT nextval('public.credit_records_id_seq'::regclass);
+
 ALTER TABLE ONLY public.evidence_files ALTER COLUMN id SET DEFAULT nextval('public.evidence_files_id_seq'::regclass);
 
 ALTER TABLE ONLY public.filing_events ALTER COLUMN id SET DEFAULT nextval('public.filing_events_id_seq'::regclass);
@@ -542,6 +619,21 @@ ALTER TABLE ONLY public.audit_items
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_checks
+    ADD CONSTRAINT credit_checks_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_record_versions
+    ADD CONSTRAINT credit_record_versions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_record_versions
+    ADD CONSTRAINT credit_record_versions_record_id_version_key UNIQUE (record_id, version);
+
+ALTER TABLE ONLY public.credit_records
+    ADD CONSTRAINT credit_records_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_records
+    ADD CONSTRAINT credit_records_record_key_key UNIQUE (record_key);
 
 ALTER TABLE ONLY public.detector_kinds
     ADD CONSTRAINT detector_kinds_pkey PRIMARY KEY (kind);
@@ -637,6 +729,12 @@ CREATE INDEX audit_items_filing ON public.audit_items USING btree (filing_id);
 
 CREATE INDEX audit_items_queue ON public.audit_items USING btree (inspector_id, status, due_on);
 
+CREATE INDEX credit_checks_filing ON public.credit_checks USING btree (filing_id, id);
+
+CREATE INDEX credit_record_versions_party ON public.credit_record_versions USING btree (credit_code, record_id);
+
+CREATE INDEX credit_records_filing ON public.credit_records USING btree (filing_id) WHERE (filing_id IS NOT NULL);
+
 CREATE INDEX evidence_files_item ON public.evidence_files USING btree (item_id, id);
 
 CREATE INDEX filing_events_corrections ON public.filing_events USING btree (filing_id) WHERE (action = 'correct'::text);
@@ -675,6 +773,18 @@ CREATE INDEX sessions_user ON public.sessions USING btree (user_id);
 
 CREATE TRIGGER audit_item_history_append_only BEFORE DELETE OR UPDATE ON public.audit_item_history FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
+CREATE TRIGGER credit_checks_append_only BEFORE DELETE OR UPDATE ON public.credit_checks FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_checks_no_truncate BEFORE TRUNCATE ON public.credit_checks FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_record_versions_append_only BEFORE DELETE OR UPDATE ON public.credit_record_versions FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_record_versions_no_truncate BEFORE TRUNCATE ON public.credit_record_versions FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_records_append_only BEFORE DELETE OR UPDATE ON public.credit_records FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_records_no_truncate BEFORE TRUNCATE ON public.credit_records FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
 CREATE TRIGGER evidence_files_append_only BEFORE DELETE OR UPDATE ON public.evidence_files FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER evidence_files_no_truncate BEFORE TRUNCATE ON public.evidence_files FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
@@ -708,6 +818,15 @@ ALTER TABLE ONLY public.audit_items
 
 ALTER TABLE ONLY public.audit_items
     ADD CONSTRAINT audit_items_inspector_id_fkey FOREIGN KEY (inspector_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.credit_checks
+    ADD CONSTRAINT credit_checks_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
+
+ALTER TABLE ONLY public.credit_record_versions
+    ADD CONSTRAINT credit_record_versions_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.credit_records(id);
+
+ALTER TABLE ONLY public.credit_records
+    ADD CONSTRAINT credit_records_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
 
 ALTER TABLE ONLY public.evidence_files
     ADD CONSTRAINT evidence_files_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);

@@ -78,6 +78,12 @@ TABLE = {
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
+    ("POST", "/api/credit/records"): STAFF_ONLY,
+    ("GET", "/api/credit/export"): STAFF_ONLY,
+    ("GET", "/api/credit/check"): STAFF_ONLY,
+    ("GET", "/api/parties/{credit_code:str}"): SIGNED_IN,
+    ("GET", "/api/filings/{ref:str}/credit"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/filings/{ref:str}/credit-override"): {"supervisor"},
     ("GET", "/api/models"): {"supervisor"},
     ("POST", "/api/models/promote"): {"supervisor"},
     # pages
@@ -111,6 +117,11 @@ TABLE = {
     ("POST", "/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
     ("GET", "/jobs"): STAFF_ONLY,
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
+    ("GET", "/credit"): STAFF_ONLY,
+    ("POST", "/credit/import"): STAFF_ONLY,
+    ("GET", "/credit/check"): STAFF_ONLY,
+    ("GET", "/parties/{credit_code:str}"): SIGNED_IN,
+    ("POST", "/filings/{ref:str}/credit-override"): {"supervisor"},
 }
 # page forms post url-encoded fields
 FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act",
@@ -118,7 +129,8 @@ FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/fili
                                     "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
-                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
+                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout", "/credit/import",
+                                    "/filings/{ref:str}/credit-override")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
         "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
         "sample_size": "1", "seed": "form-seed"}
@@ -179,7 +191,7 @@ def concrete(path: str, campaign: dict) -> str:
     item = campaign["items"][(2 if path.startswith("/queue") else 1) if path.endswith("/conflict") else 0]
     return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
             .replace("{item_id:int}", str(item["id"])).replace("{file_id:int}", str(campaign["file_id"]))
-            .replace("{username:str}", "registrar")
+            .replace("{username:str}", "registrar").replace("{credit_code:str}", party_code(1))
             .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
 
 
@@ -203,6 +215,9 @@ BODIES = {
                                  "sample_size": 1, "seed": "s-{role}"},
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"outcome": "cleared", "reasons": ["ok"]},
     ("POST", "/api/audit/items/{item_id:int}/conflict"): {"reason": "tie"},
+    ("POST", "/api/credit/records"): {"records": [{"credit_code": party_code(88), "record_type": "tax_violation",
+                                                   "source": "税务局", "valid_from": "2000-01-01"}]},
+    ("POST", "/api/filings/{ref:str}/credit-override"): {"reasons": "经核实同意登记的书面理由"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"reason": "wrong file"},
 }
 

@@ -260,7 +260,17 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
         w.refs.append(body["ref"])
         return body["ref"]
 
-    await filed(1)                                                          # submitted
+    # red-line records: one in force for the first seller (shown at submission), one lifted with its history
+    await w.api("POST", "/api/credit/records", "jdy", json={"source_name": "红线名单.jsonl", "records": [
+        {"credit_code": party_code(901), "party_name": "上海华研901号有限公司", "record_type": "tax_violation",
+         "source": "国家税务总局上海市税务局", "source_ref": "沪税稽罚〔2025〕12号", "valid_from": "2025-01-01"},
+        {"credit_code": party_code(902), "record_type": "safety_accident", "source": "上海市应急管理局",
+         "source_ref": "沪应急罚〔2024〕3号", "valid_from": "2024-01-01", "valid_to": "2030-12-31"}]})
+    await w.api("POST", "/api/credit/records", "jdy", json={"source_name": "红线名单-更新.jsonl", "records": [
+        {"credit_code": party_code(902), "record_type": "safety_accident", "source": "上海市应急管理局",
+         "source_ref": "沪应急罚〔2024〕3号", "valid_from": "2024-01-01", "valid_to": "2024-12-31",
+         "description": "提前解除"}]})
+    await filed(1)                                                          # submitted, a red line on its seller
     ref = await filed(2)                                                    # returned
     await w.api("POST", f"/api/filings/{ref}/return", "dj", json={"reasons": [], "note": "缺少盖章页"})
     ref = await filed(3)                                                    # corrected, resubmitted
@@ -389,12 +399,15 @@ async def concrete(w: World, path: str) -> list[str]:
     if "{campaign_id:int}" in path:
         rows = await w.sql("SELECT id FROM campaigns ORDER BY id")
         return [path.replace("{campaign_id:int}", str(r["id"])) for r in rows]
+    if "{credit_code:str}" in path:       # a party with a red-line record, and the seller revoked for fraud
+        return [path.replace("{credit_code:str}", party_code(code)) for code in (901, 906)]
     assert "{" not in path, f"a page route this test cannot fill in: {path} (teach `concrete` its parameter)"
     return [path]
 
 
 # filters a page offers, each shown once
-VARIANTS = {"/queue": ["", "?status=done", "?status="], "/filings": ["", "?status=refused", "?kind=transfer"]}
+VARIANTS = {"/queue": ["", "?status=done", "?status="], "/filings": ["", "?status=refused", "?kind=transfer"],
+            "/credit/check": ["", "?as_of=2026-06-01"]}
 
 
 async def test_every_page_and_export_speaks_words_in_its_language(world):

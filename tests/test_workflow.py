@@ -2,8 +2,9 @@
 
 import asyncio
 import datetime as dt
+import uuid
 
-from conftest import APPROVE, filing_body, make_office, new_ref
+from conftest import APPROVE, filing_body, make_office, new_ref, party_code
 
 
 async def _file(app, office, **over) -> str:
@@ -73,7 +74,9 @@ async def test_return_correct_resubmit_register(app, office):
 
 
 async def test_revoke_is_for_supervisors_and_cancel_for_the_point(app, office):
-    ref = await _file(app, office)
+    # revoked for fraud, the seller gets a credit record (a red line): a seller of its own, not the suite's usual
+    ref = await _file(app, office, seller={"name": "上海虚假合同科技有限公司", "region": "310101",
+                                           "credit_code": party_code(uuid.uuid4().int % 10**9)})
     await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
     r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"]}, headers=office.h("registrar"))
     assert r.status_code == 403

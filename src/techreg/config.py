@@ -75,6 +75,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     campaign_certainty_cutoff: float = 0.9
     campaign_control_share: float = 0.1
     campaign_due_days: int = 30
+    # credit records (registry/credit): the source named on the records this registry makes when it revokes a
+    # registration for fraud, and how many years such a record stands (0: until lifted)
+    credit_source: str = "技术合同登记机构"
+    credit_fraud_years: int = 3
 
 
 def _cast(annotation):

@@ -26,6 +26,7 @@ ACTION: Words = {
     "resubmit": ("重新提交", "resubmit"), "revoke": ("撤销登记", "revoke"), "cancel": ("注销", "cancel"),
     "create": ("提交", "submit"), "correct": ("补正", "correct"), "import": ("导入", "import"),
     "income_check": ("技术性收入核定", "record an income check"),
+    "credit_override": ("红线记录书面同意登记", "override a red-line record"),
 }
 
 # the same actions as the event trail records them: what was done
@@ -34,6 +35,7 @@ EVENT: Words = {
     "resubmit": ("重新提交", "resubmitted"), "revoke": ("撤销登记", "revoked"), "cancel": ("注销", "cancelled"),
     "create": ("提交", "submitted"), "correct": ("补正", "corrected"), "import": ("导入", "imported"),
     "income_check": ("技术性收入核定", "technical income checked"),
+    "credit_override": ("监督员书面同意（红线记录）", "red-line record overridden by a supervisor"),
 }
 
 # the non-technical parts a registrar deducts to approve the technology amount (registry.schema.DeductionCategory)
@@ -51,6 +53,30 @@ INCOME_VERDICT: Words = {
 # where a filing awaiting a decision stands against its deadline (registry.schema.DeadlineState)
 DEADLINE_STATE: Words = {"pending": ("办理中", "in time"), "due_soon": ("即将到期", "due soon"),
                          "overdue": ("已逾期", "overdue")}
+
+# the kinds of credit record (registry/credit: the red lines checked before anything is granted, 一票否决)
+CREDIT_RECORD_TYPE: Words = {
+    "tax_violation": ("重大税收违法失信", "major tax violation"),
+    "safety_accident": ("重大安全生产事故", "major work-safety accident"),
+    "dishonest_debtor": ("失信被执行人", "dishonest judgment debtor"),
+    "environmental_violation": ("严重环境违法失信", "serious environmental violation"),
+    "research_misconduct": ("严重科研失信", "serious research misconduct"),
+    "funds_not_returned": ("财政资金未按期退回", "public funds not returned on time"),
+    "fraudulent_registration": ("弄虚作假骗取技术合同登记", "technology contract registration obtained by fraud"),
+    "other_red_line": ("其他严重失信（红线）", "other serious dishonesty (red line)"),
+}
+
+# where a credit record came from
+CREDIT_ORIGIN: Words = {"import": ("外部名单导入", "imported list"),
+                        "registry": ("本机构撤销登记（弄虚作假）", "this registry: revoked for fraud")}
+
+# what a batch credit check recommends for a filing with a red-line hit
+CREDIT_RECOMMENDATION: Words = {
+    "refuse": ("建议不予登记（一票否决）", "refuse (one-vote veto)"),
+    "review_revocation": ("已登记：建议复核并依法撤销", "registered: review for revocation"),
+    "override_on_record": ("已有监督员书面同意，无需处理", "overridden in writing by a supervisor: no action"),
+    "no_action": ("已不予登记、撤销或注销，无需处理", "already refused, revoked or cancelled: no action"),
+}
 
 # the internal path an event came by (an audit finding revoking a registration)
 VIA: Words = {"finding": ("依检查结论", "by an inspection finding")}
@@ -224,6 +250,15 @@ FIELD: Words = {
     "decision_due_on": ("到期日", "due on"), "working_days_left": ("剩余工作日", "working days left"),
     "state": ("状态", "state"), "provisional": ("日历未覆盖（暂按周末计）", "provisional (calendar not published)"),
     "due": ("期限状态", "deadline state"),
+    # credit records and the red-line check (registry/credit)
+    "record_type": ("记录类型", "record type"), "source": ("来源", "source"),
+    "source_ref": ("来源文号", "source reference"), "valid_from": ("有效期起", "valid from"),
+    "valid_to": ("有效期止", "valid to"), "party_name": ("当事人名称", "party name"),
+    "side": ("当事人", "party"), "recommendation": ("建议", "recommendation"), "version": ("版本", "version"),
+    "record_id": ("记录编号", "record no."), "origin": ("记录来源", "origin"),
+    "recorded_at": ("记录时间", "recorded"), "relevant_date": ("核查日期", "checked for"),
+    "filing_ref": ("申请编号", "filing ref"), "revoked_on": ("撤销日期", "revoked on"),
+    "year": ("年度", "year"),
 }
 
 # the types a value of filing format v1 can have, as validation messages name them
@@ -265,4 +300,6 @@ CATALOGUE: dict[str, Words] = {
     "trigger": TRIGGER, "scan_mode": SCAN_MODE, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
     "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO, "deduction": DEDUCTION,
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
+    "credit_record_type": CREDIT_RECORD_TYPE, "credit_origin": CREDIT_ORIGIN,
+    "credit_recommendation": CREDIT_RECOMMENDATION,
 }

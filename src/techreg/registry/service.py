@@ -20,6 +20,8 @@ from . import access
 from .changes import notify_changed
 from .columns import FILING_FIELDS, filing_values
 from .correction import CORRECT, FieldChange, correction_detail
+from .credit.checks import check_at_registration, check_at_submission
+from .credit.fraud import record_fraud_revocation
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
@@ -154,8 +156,10 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
         raise
     if row is None:
         raise Conflict(f"申请编号 {f.ref} 已存在", f"a filing with ref {f.ref} already exists", ref=f.ref)
+    filing = filing_from_row(row)
+    await check_at_submission(conn, filing, user.username)      # red lines: recorded, shown, never refusing here
     await notify_changed(conn)              # scored within seconds, before the registrar decides
-    return filing_from_row(row)
+    return filing
 
 
 async def get_filing(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> FilingOut:
@@ -372,6 +376,8 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         detail.update(approval_detail(row["tech_amount"], approval))     # the items are on the event chain
         approved = Decimal(approval.approved_amount)
         registered_on = today(settings)
+        # 一票否决: refused while a party has a red-line record no supervisor overrode in writing
+        detail.update(await check_at_registration(conn, row, registered_on))
         reg_no = await issue_number(conn, row["point_code"], registered_on.year)
         detail["reg_no"] = reg_no
     updated = await conn.fetchrow(
@@ -381,6 +387,9 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         WHERE id = $1 RETURNING {FILING_COLUMNS}
         """,
         row["id"], target, reg_no, registered_on, action == "register", user.username, approved)
+    if action == "revoke":              # revoked for fraud: a credit record of the seller
+        detail.update(await record_fraud_revocation(conn, row, reasons=body.reasons, note=body.note,
+                                                    actor=user.username, on=today(settings), settings=settings))
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=action,
                        from_status=row["status"], to_status=target, detail=detail)

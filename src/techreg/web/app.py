@@ -23,6 +23,7 @@ from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
+from .controllers.credit import CreditController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
 from .controllers.deadlines import DeadlineController
@@ -31,6 +32,7 @@ from .controllers.flags import FlagController
 from .controllers.jobs import JobController
 from .controllers.models import ModelController
 from .pages.audit import AuditPages
+from .pages.credit import CreditPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .apidoc import document_api, openapi_config
@@ -115,7 +117,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
-                        RegistryPages, AuditPages,
+                        CreditController, RegistryPages, AuditPages, CreditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

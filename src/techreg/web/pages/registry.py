@@ -19,6 +19,7 @@ from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
 from ...registry import access, certificate, deadlines, income, service, users
+from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
@@ -359,7 +360,8 @@ class RegistryPages(Controller):
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     refusal_reasons=get_args(RefusalReason), approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
-                    deadline=await deadlines.deadline_of(db, settings, filing.id))
+                    deadline=await deadlines.deadline_of(db, settings, filing.id),
+                    credit=await credit_checks.filing_credit(db, filing, service.today(settings)))
 
     @post("/filings/{ref:str}/act", guards=[MAY_DECIDE])
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
