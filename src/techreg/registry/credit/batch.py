@@ -17,19 +17,20 @@ from .checks import PENDING, overrides_of
 from .schema import BatchItem, BatchReport, BatchScope, Hit
 
 # the scope's filter: literal fragments only, every value a parameter ($2 on; $1 is the day of the check)
-_CONDITIONS = {
-    "year": "f.filed_on >= make_date(?::int, 1, 1) AND f.filed_on < make_date(?::int + 1, 1, 1)",
-    "point": "f.point_code = ?",
-    "refs": "f.ref = any(?::text[])",
-}
-
+# The filings a batch covers: a year of application, a point, a set of references (a campaign's sample);
+# a NULL parameter leaves its condition out. $1 is the check date, $2-$4 the scope.
+SCOPE_WHERE = """
+    WHERE ($2::int IS NULL OR (f.filed_on >= make_date($2::int, 1, 1) AND f.filed_on < make_date($2::int + 1, 1, 1)))
+      AND ($3::text IS NULL OR f.point_code = $3::text)
+      AND ($4::text[] IS NULL OR f.ref = any($4::text[]))
+"""
 HITS_SQL = """
     WITH scope AS (
         SELECT f.id, f.ref, f.title, f.status, f.point_code, f.reg_no, f.registered_on,
                f.seller_code::text AS seller_code, f.seller_name, f.buyer_code::text AS buyer_code, f.buyer_name,
                CASE WHEN f.status IN ('submitted', 'returned', 'refused') THEN $1::date
                     ELSE coalesce(f.registered_on, f.filed_on) END AS relevant_date
-        FROM filings f {where}
+        FROM filings f """ + SCOPE_WHERE + """
     ), latest AS (
         SELECT DISTINCT ON (record_id) * FROM credit_record_versions ORDER BY record_id, version DESC
     )
@@ -43,24 +44,11 @@ HITS_SQL = """
     JOIN credit_records r ON r.id = l.record_id
     ORDER BY s.id, p.side DESC, l.record_id
 """
-COUNT_SQL = "SELECT count(*) FROM filings f {where}"
+# How many filings the batch covers (same parameters as HITS_SQL; the check date is given but not needed).
+COUNT_SQL = "SELECT count(*) FROM filings f" + SCOPE_WHERE + " AND $1::date IS NOT NULL"
 
 # the order a report lists its filings in: what needs doing first
 ORDER = ("refuse", "review_revocation", "override_on_record", "no_action")
-
-
-def _where(scope: BatchScope, refs: list[str] | None, first: int) -> tuple[str, list]:
-    """The WHERE clause and its values, numbered from $`first`."""
-    conditions, params = [], []
-    for name, value in (("year", scope.year), ("point", scope.point), ("refs", refs)):
-        if value is None:
-            continue
-        fragment = _CONDITIONS[name]
-        while "?" in fragment:
-            params.append(value)
-            fragment = fragment.replace("?", f"${len(params) + first - 1}", 1)
-        conditions.append(fragment)
-    return ("WHERE " + " AND ".join(conditions)) if conditions else "", params
 
 
 def recommend(status: str, hits: list[Hit]) -> str:
@@ -78,12 +66,9 @@ async def batch_check(conn: asyncpg.Connection, user: CurrentUser, scope: BatchS
     """The report of one batch: `refs` narrows it to a set of filings (a campaign's sample)."""
     if user.role not in ("supervisor", "admin"):
         raise Forbidden("只有监督员和管理员可以批量信用核查", "only supervisors and administrators run batch credit checks")
-    where, params = _where(scope, refs, 1)
-    # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-    checked = await conn.fetchval(COUNT_SQL.format(where=where), *params)
-    where, params = _where(scope, refs, 2)
-    # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-    rows = await conn.fetch(HITS_SQL.format(where=where), as_of, *params)
+    params = (as_of, scope.year, scope.point, refs)
+    checked = await conn.fetchval(COUNT_SQL, *params)
+    rows = await conn.fetch(HITS_SQL, *params)
     by_filing: dict[int, list] = {}
     for r in rows:
         by_filing.setdefault(r["id"], []).append(r)
