@@ -24,7 +24,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
-from conftest import PASSWORD, app_url, cli_env, filing_body, party_code
+from conftest import PASSWORD, REVOKE, app_url, cli_env, filing_body, party_code
 from techreg import labels
 from techreg.config import load_settings
 from techreg.db.pool import connect
@@ -278,7 +278,7 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                                                                  "note": "价款约定不明"})
     ref = await filed(6)                                                    # revoked
     await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00", "note": ""})
-    await w.api("POST", f"/api/filings/{ref}/revoke", "jdy", json={"reasons": ["fraudulent"], "note": "虚构交易"})
+    await w.api("POST", f"/api/filings/{ref}/revoke", "jdy", json={**REVOKE, "note": "虚构交易"})
     ref = await filed(7)                                                    # cancelled
     await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00", "note": ""})
     await w.api("POST", f"/api/filings/{ref}/cancel", "dj", json={"reasons": [], "note": "双方协商解除"})

@@ -19,6 +19,7 @@ from ..labels import label, pair
 from .changes import notify_changed
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
+from .rulebook import rules_by_id, rules_in_force
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
@@ -30,7 +31,8 @@ FILING_COLUMNS = """
     f.seller_code, f.seller_name, f.seller_region, f.buyer_code, f.buyer_name, f.buyer_region,
     f.amount, f.tech_amount, f.approved_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
     f.point_code, f.registrar, f.description, f.status, f.reg_no, f.registered_on,
-    f.created_by, f.created_at, f.updated_at
+    f.created_by, f.created_at, f.updated_at, f.rules_version,
+    (SELECT r.ground FROM revocations r WHERE r.filing_id = f.id) AS revocation_ground
 """
 
 # action -> (states it may start from, state it leads to)
@@ -135,9 +137,9 @@ CREATE_FILING = f"""
             seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
             amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
             point_code, registrar, description, status, created_by, event_count, last_event_hash,
-            created_at, updated_at)
+            created_at, updated_at, rules_version)
         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
-                'submitted', $23, 1, $24, $25, $25)
+                'submitted', $23, 1, $24, $25, $25, $27)
         ON CONFLICT (ref) DO NOTHING
         RETURNING {FILING_COLUMNS}
     ), e AS (
@@ -182,7 +184,9 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
     return f.registrar
 
 
-async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
+async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1,
+                        settings: Settings | None = None) -> FilingOut:
+    """Accept a filing; it is judged by the rules in force on its application day, whose id it keeps."""
     errors = rule_errors(f)             # every error of the filing in one answer, these two included
     if f.status != "submitted" or f.reg_no is not None:
         errors.append(FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
@@ -201,7 +205,8 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
     registrar = await _registrar_of(conn, user, f)
     await upsert_parties(conn, f)
     try:
-        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key))
+        accepted_under = rules_in_force(settings or load_settings(), f.filed_on).id
+        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key), accepted_under)
     except asyncpg.ForeignKeyViolationError as exc:
         if "point" in (exc.constraint_name or ""):
             raise FilingRejected([FieldError("point", f"登记点 {f.point} 不存在",
@@ -302,7 +307,7 @@ _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain",
 
 
 async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
-                         body: FilingCorrection) -> FilingOut:
+                         body: FilingCorrection, settings: Settings | None = None) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
     _require_point_registrar(user, row, "correct")
     await _require_qualified_registrar(conn, user)
@@ -332,18 +337,23 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
         raise FilingRejected(errors)
     await upsert_parties(conn, candidate)
     c = candidate
+    rules_version = row["rules_version"]
+    if "filed_on" in changes:            # accepted on another day: judged by the rules in force that day
+        rules_version = rules_in_force(settings or load_settings(), c.filed_on).id
+        if rules_version != row["rules_version"]:
+            changes["rules_version"] = {"from": row["rules_version"], "to": rules_version}
     updated = await conn.fetchrow(
         f"""
         UPDATE filings AS f SET contract_no=$2, title=$3, kind=$4, subkind=$5, software=$6, domain=$7,
             seller_code=$8, seller_name=$9, seller_region=$10, buyer_code=$11, buyer_name=$12, buyer_region=$13,
             amount=$14, tech_amount=$15, signed_on=$16, performance_start=$17, performance_end=$18, filed_on=$19,
-            description=$20
+            description=$20, rules_version=$21
         WHERE id = $1 RETURNING {FILING_COLUMNS}
         """,
         row["id"], c.contract_no, c.title, c.kind, c.subkind, c.software, c.domain,
         c.seller.credit_code, c.seller.name, c.seller.region, c.buyer.credit_code, c.buyer.name, c.buyer.region,
         Decimal(c.amount), Decimal(c.tech_amount), c.signed_on, c.performance_start, c.performance_end, c.filed_on,
-        c.description)
+        c.description, rules_version)
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action="correct",
                        from_status=row["status"], to_status=row["status"], detail={"changes": changes})
@@ -415,6 +425,17 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     return {"reasons": list(body.reasons), "note": body.note}
 
 
+def _check_refusal_reasons(reasons: list[str], rules) -> None:
+    """The reasons must be ones the rules the filing was accepted under list."""
+    unknown = [r for r in reasons if r not in rules.refusal_reasons]
+    if unknown:
+        raise InvalidInput(
+            f"{'、'.join(label('reason', r) for r in unknown)} 不是 {rules.id} 所列的不予登记理由",
+            f"{', '.join(label('reason', r, 'en') for r in unknown)}: not a refusal reason of {rules.id}",
+            errors=[{"field": "reasons", "message": f"该申请适用 {rules.id}", "message_en": f"the filing is judged by {rules.id}",
+                     "allowed": {c: label("reason", c) for c in rules.refusal_reasons}}])
+
+
 async def _require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, row: asyncpg.Record,
                          action: str, via: str | None = None) -> None:
     """Who may take `action` on this filing (403 otherwise); the caller has read it (404 when not visible)."""
@@ -448,11 +469,12 @@ async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, use
 
 async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
                      action: str, body: DecisionBody, *, via: str | None = None,
-                     approval: RegisterBody | None = None) -> FilingOut:
+                     approval: RegisterBody | None = None, revocation: dict | None = None) -> FilingOut:
     """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
 
     `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector;
-    `approval` is what registering needs (register() above).
+    `approval` is what registering needs (register() above), `revocation` what revoking needs: its ground,
+    basis and rules, checked by registry/revocation.py, the only caller that revokes.
     """
     if action not in TRANSITIONS:
         raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
@@ -464,7 +486,18 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         action_zh, action_en = pair("action", action)
         raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
                        f"cannot {action_en}: the filing is {status_en}", status=row["status"])
-    detail = _check_reasons(action, body)
+    if action == "revoke":
+        if revocation is None:
+            raise InvalidInput("撤销登记须给出撤销理由和依据", "revoking needs a ground and its basis", field="ground")
+        detail = {"reasons": [revocation["ground"]], "note": body.note, **revocation}
+    else:
+        detail = _check_reasons(action, body)
+    if action in ("register", "refuse", "return"):
+        # judged by the rules it was accepted under; the event names them for whoever reviews the decision
+        rules = rules_by_id(settings, row["rules_version"], row["filed_on"])
+        detail["rules"] = rules.id
+        if action == "refuse":
+            _check_refusal_reasons(body.reasons, rules)
     if via:
         detail["via"] = via
     reg_no, registered_on, approved = row["reg_no"], row["registered_on"], row["approved_amount"]

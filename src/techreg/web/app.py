@@ -30,6 +30,7 @@ from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
 from .controllers.models import ModelController
+from .controllers.rules import RevocationController, RulesController
 from .pages.audit import AuditPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
@@ -115,6 +116,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
+                        RulesController, RevocationController,
                         RegistryPages, AuditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
