@@ -228,7 +228,9 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
 
     point = "310188"
     settings = load_settings(data_dir=data_dir, database_url=database_url, audit_key="wording-key",
-                             login_attempts_per_minute=10_000, audit_checkpoints=tmp_path / "checkpoints.jsonl")
+                             login_attempts_per_minute=10_000, audit_checkpoints=tmp_path / "checkpoints.jsonl",
+                             # the revocation made here today is on the tax office's list, and its words are read
+                             tax_notice_min_days=0)
     conn = await connect(database_url)
     try:
         await create_point(conn, PointIn(code=point, name="浦东登记点"))
@@ -323,9 +325,10 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                             json={"reason": "拍错了"})
                 await w.api("POST", f"/api/audit/items/{item['id']}/evidence", who, 201,
                             files={"file": ("合同扫描件.pdf", PDF, "application/pdf")}, data={"note": "盖章原件"})
+            outcome = outcomes[decided % len(outcomes)]
             await w.api("POST", f"/api/audit/items/{item['id']}/finding", who, 201,
-                        json={"outcome": outcomes[decided % len(outcomes)], "reasons": ["现场核查属实"],
-                              "notes": "已约谈双方"})
+                        json={"outcome": outcome, "reasons": ["现场核查属实"], "notes": "已约谈双方",
+                              **({"ground": "voided_not_deregistered"} if outcome == "revoked" else {})})
             decided += 1
     # a conflict handed on to the other inspector, and one no inspector may take
     open_items = [i for i in mine["jc"][3:]] + [i for i in mine["jd"][3:]]

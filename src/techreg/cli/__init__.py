@@ -6,7 +6,7 @@ detection: scans, detectors, flags, the outlier model. audit: the event trail, s
 jobs: the worker and scheduled jobs. serve: the service and the demo.
 """
 
-from . import audit, db, detection, jobs, registry, serve  # noqa: F401  (each registers its commands on main)
+from . import audit, db, detection, jobs, registry, rules, serve  # noqa: F401  (each registers its commands on main)
 from .common import main
 
 __all__ = ["main"]

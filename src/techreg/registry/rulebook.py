@@ -45,7 +45,6 @@ class RuleVersion(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, froz
     revocation_grounds: list[str] | None = None
     revocation_bases: list[str] | None = None
     tax_notice: bool | None = None               # the tax office is told of revocations where benefits may be claimed
-    detector_lines: list[str] = []               # detector settings (kind.field) whose figure comes from this rule
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -209,16 +208,10 @@ def check_choice(allowed: tuple[str, ...], value: str, field: str, group: str, r
                  "allowed": {c: label(group, c) for c in allowed}}])
 
 
-class LineSource(msgspec.Struct, frozen=True):
-    """Where a detector's line comes from: the rule version and the interval it is in force."""
-    rule: str
-    effective_from: dt.date
-    effective_to: dt.date | None
-
-
-def detector_line_source(settings: Settings, setting: str) -> LineSource | None:
-    """`setting` is "kind.field" (large_software.large_line): the version that gives that line, if any."""
-    for v in catalogue(settings).versions:
-        if setting in v.detector_lines:
-            return LineSource(v.id, v.effective_from, v.effective_to)
-    return None
+def describe(settings: Settings, rules_id: str | None) -> tuple[str, str]:
+    """The rules an id names, in words (Chinese, English): each version's title, joined; an id the catalogue
+    does not hold is shown as it is."""
+    if not rules_id:
+        return "", ""
+    parts = [(version(settings, p), p) for p in rules_id.split("+")]
+    return ("＋".join(v.title if v else p for v, p in parts), " + ".join(v.title_en if v else p for v, p in parts))

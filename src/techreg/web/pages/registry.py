@@ -27,7 +27,7 @@ from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn,
                                 RevocationBody, Status)
 from ...registry.service import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, lang, page
 from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -424,9 +424,11 @@ class RegistryPages(Controller):
         period = {name: _date_param(name, value) for name, value in (("revoked_from", revoked_from),
                                                                       ("revoked_to", revoked_to))}
         notice = await revocation.tax_notice(db, settings, **period)
-        if format:
-            return export(request, [msgspec.structs.asdict(r) for r in notice.items], TAX_NOTICE_COLUMNS, format,
-                          "revocations-tax-notice")
+        if format:                 # the rules in words, as the page's language has them
+            words = 0 if lang(request) == "zh" else 1
+            rows = [{**msgspec.structs.asdict(r), "revocation_rules": rulebook.describe(settings, r.revocation_rules)[words]}
+                    for r in notice.items]
+            return export(request, rows, TAX_NOTICE_COLUMNS, format, "revocations-tax-notice")
         return page(request, "revocations.html", notice=notice, revoked_from=revoked_from or "",
                     revoked_to=revoked_to or "")
 

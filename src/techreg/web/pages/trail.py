@@ -7,7 +7,9 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from ...audit.schema import HistoryOut
+from ...config import load_settings
 from ...labels import is_known, label, pair, recorded
+from ...registry.rulebook import describe
 from ...registry.approval import deductions_text
 from ...registry.messages import field_label
 from ...registry.schema import EventOut
@@ -66,8 +68,9 @@ def event_text(e: EventOut) -> tuple[str, str]:
         zh.append(f"来源：{d['source']}")
         en.append(f"source: {d['source']}")
     if d.get("rules"):                       # the rules the decision was taken under (registry/rulebook.py)
-        zh.append(f"适用规则：{d['rules']}")
-        en.append(f"rules applied: {d['rules']}")
+        rules_zh, rules_en = describe(load_settings(), d["rules"])
+        zh.append(f"适用规则：{rules_zh}（{d['rules']}）")
+        en.append(f"rules applied: {rules_en} ({d['rules']})")
     changes = d.get("changes") or {}
     if changes:
         zh.append("更改了" + "、".join(field_label(k) for k in changes))
