@@ -144,9 +144,9 @@ class TaxNoticeRow(msgspec.Struct, kw_only=True):
     approved_amount: Decimal
     income_received: Decimal | None           # the latest technical-income check, if any
     income_as_of: dt.date | None
-    registered_on: dt.date
+    registered_on: dt.date | None             # None: imported history, registered before it was kept here
     revoked_on: dt.date
-    days_in_force: int
+    days_in_force: int | None
     ground: str
     basis_kind: str
     basis_reference: str
@@ -164,8 +164,9 @@ class TaxNotice(msgspec.Struct, kw_only=True):
     items: list[TaxNoticeRow]
 
 
-# Revoked registrations recorded with their grounds, whose certificate stood at least $1 days, revoked within
-# the period; with the latest technical-income check on the chain.
+# Revoked registrations recorded with their grounds, whose certificate stood at least $1 days (imported history
+# without its registration day stood for a time nobody recorded here: always listed), revoked within the
+# period; with the latest technical-income check on the chain.
 TAX_NOTICE_SQL = """
     SELECT f.reg_no, f.ref, f.contract_no, f.title, f.kind, f.seller_name, f.seller_code, f.buyer_name, f.buyer_code,
            f.amount, coalesce(f.approved_amount, f.tech_amount) AS approved_amount,
@@ -178,7 +179,7 @@ TAX_NOTICE_SQL = """
     JOIN points p ON p.code = f.point_code
     LEFT JOIN LATERAL (SELECT e.detail FROM filing_events e WHERE e.filing_id = f.id AND e.action = 'income_check'
                        ORDER BY e.seq DESC LIMIT 1) i ON true
-    WHERE f.registered_on IS NOT NULL AND r.revoked_on - f.registered_on >= $1
+    WHERE (f.registered_on IS NULL OR r.revoked_on - f.registered_on >= $1)
       AND ($2::date IS NULL OR r.revoked_on >= $2) AND ($3::date IS NULL OR r.revoked_on <= $3)
     ORDER BY r.revoked_on, f.reg_no
 """
@@ -188,13 +189,16 @@ async def tax_notice(conn: asyncpg.Connection, settings: Settings, *, revoked_fr
                      revoked_to: dt.date | None = None) -> TaxNotice:
     """Revoked registrations whose benefits may have been claimed: the certificate stood for at least
     TECHREG_TAX_NOTICE_MIN_DAYS days (1: a day; from the day it is issued a seller may claim the VAT exemption
-    and income-tax relief with it). The caller has checked the user may read every point's registrations."""
+    and income-tax relief with it), or was imported as history, registered before this registry kept the day.
+    The caller has checked the user may read every point's registrations."""
     if revoked_from and revoked_to and revoked_to < revoked_from:
         raise InvalidInput("撤销日期止早于撤销日期起", "revoked_to is before revoked_from", field="revoked_to")
     n = settings.tax_notice_min_days
     rows = await conn.fetch(TAX_NOTICE_SQL, n, revoked_from, revoked_to)
-    return TaxNotice(rule=f"登记证明自登记之日起至撤销之日有效满 {n} 天：其间当事人可能已凭登记证明享受税收优惠",
-                     rule_en=f"the certificate stood at least {n} day(s) from registration to revocation: the parties"
-                             " may have claimed tax relief with it in that time",
+    return TaxNotice(rule=f"登记证明自登记之日起至撤销之日有效满 {n} 天（导入的历史登记未记录登记日期，一律列入）："
+                          "其间当事人可能已凭登记证明享受税收优惠",
+                     rule_en=f"the certificate stood at least {n} day(s) from registration to revocation (imported "
+                             "history without its registration day is always listed): the parties may have claimed "
+                             "tax relief with it in that time",
                      min_days=n, revoked_from=revoked_from, revoked_to=revoked_to,
                      items=[msgspec.convert(dict(r), TaxNoticeRow) for r in rows])
