@@ -61,7 +61,9 @@ def rules(day) -> None:
 @click.option("--note", default="", help="说明 / note")
 @with_database()
 def revoke(db: Db, ref: str, ground: str, basis_kind: str, reference: str, username: str, note: str) -> None:
-    """撤销登记：理由与依据 / revoke a registration on a ground and its basis."""
+    """撤销登记：理由与依据 / revoke a registration on a ground and its basis.
+
+    REF 为申请编号，须为已登记的申请 / REF is the filing's ref; it must be registered."""
     import msgspec
 
     from ..registry.revocation import revoke as revoke_filing

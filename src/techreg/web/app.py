@@ -18,6 +18,7 @@ from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
+from ..registry import rulebook
 from ..scheduling.engine import Engine
 from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
@@ -110,6 +111,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
 
+    rulebook.catalogue(settings)            # a TECHREG_RULEBOOK that does not hold is refused at start, not per request
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
