@@ -74,13 +74,15 @@ def test_every_detector_line_names_a_rule_of_the_catalogue(settings):
 # -- deadlines and decisions by the rules a filing was accepted under -----------------------------------------
 
 @pytest_asyncio.fixture
-async def switched(settings, database_url):
-    """The app over a catalogue that switches on 2026-07-01."""
+async def switched(settings, empty_database):
+    """The app over a catalogue that switches on 2026-07-01, on a database of its own: the suite's shared one
+    is read with the shipped catalogue, which holds none of these versions."""
     from techreg.web.app import create_app
 
-    app = create_app(msgspec.structs.replace(settings, rulebook=SWITCH), app_url(database_url))
+    app = create_app(msgspec.structs.replace(settings, rulebook=SWITCH, database_url=empty_database),
+                     app_url(empty_database))
     async with AsyncTestClient(app=app) as client:
-        yield client, await make_office(client, database_url)
+        yield client, await make_office(client, empty_database)
 
 
 def _parties(point: str) -> dict:
@@ -122,7 +124,7 @@ async def test_a_filing_accepted_the_day_before_a_switch_keeps_the_old_deadline(
     assert filing["rules_version"] == "test-old"
 
 
-async def test_the_stored_rules_survive_a_change_of_the_catalogue(switched, settings, database_url, tmp_path):
+async def test_the_stored_rules_survive_a_change_of_the_catalogue(switched, settings, tmp_path):
     """The office accepted it under the old rules: moving the switch later does not hand it other rules,
     while history without a stored version follows its application day."""
     from techreg.web.app import create_app
@@ -133,12 +135,17 @@ async def test_the_stored_rules_survive_a_change_of_the_catalogue(switched, sett
     moved["versions"][0]["effective_to"], moved["versions"][1]["effective_from"] = "2026-07-31", "2026-08-01"
     path = tmp_path / "moved.json"
     path.write_text(json.dumps(moved, ensure_ascii=False), encoding="utf-8")
-    app = create_app(msgspec.structs.replace(settings, rulebook=path), app_url(database_url))
+    url = client.app.state.settings.database_url
+    app = create_app(msgspec.structs.replace(settings, rulebook=path, database_url=url), app_url(url))
     async with AsyncTestClient(app=app) as other:
         d = (await _deadlines(other, office))[ref]
         assert (d["rules_version"], d["due_on"]) == ("test-new", "2026-07-22")
         later = await _file(other, office, "2026-07-01")
         assert (await _deadlines(other, office))[later]["rules_version"] == "test-old"
+    # read with the shipped catalogue, which holds neither version: the application day's rules, provisional
+    async with AsyncTestClient(app=create_app(msgspec.structs.replace(settings, database_url=url), app_url(url))) as shipped:
+        d = (await _deadlines(shipped, office))[ref]
+        assert d["provisional"] and d["rules_version"].startswith("national-2026-办法")
 
 
 async def test_refusal_reasons_and_the_decision_name_the_rules_the_filing_was_accepted_under(switched):

@@ -22,7 +22,7 @@ import msgspec
 from ..config import Settings
 from ..errors import Forbidden
 from ..labels import codes
-from .rulebook import Rules, rules_by_id
+from .rulebook import Rules, RulebookError, rules_by_id
 from .schema import DeadlineState
 from .service import today
 from .users import CurrentUser
@@ -91,8 +91,13 @@ def due_date(calendar: WorkCalendar, rules: Rules, clock_from: dt.date, counted_
 def _deadline(row, calendar: WorkCalendar, settings: Settings, zone: ZoneInfo, now: dt.date) -> DeadlineOut:
     restarted = row["resubmitted_at"] is not None
     clock_from = row["resubmitted_at"].astimezone(zone).date() if restarted else row["filed_on"]
-    rules = rules_by_id(settings, row["rules_version"], row["filed_on"])       # as accepted, not as today
+    try:
+        rules = rules_by_id(settings, row["rules_version"], row["filed_on"])   # as accepted, not as today
+        unknown_rules = False
+    except RulebookError:       # a catalogue without the version it was accepted under: its day's, provisional
+        rules, unknown_rules = rules_by_id(settings, None, row["filed_on"]), True
     due, days, large, provisional = due_date(calendar, rules, clock_from, row["counted_amount"])
+    provisional = provisional or unknown_rules
     if now > due:
         left = -calendar.workdays_between(due, now)
         state = "overdue"
