@@ -350,6 +350,7 @@ END) STORED,
     title_part_marks text GENERATED ALWAYS AS (regexp_replace(regexp_replace(lower(title), '(19|20)[0-9]{2}'::text, ''::text, 'g'::text), '(第[0-9一二三四五六七八九十]+[期阶段部分标段批包]|[0-9一二三四五六七八九十]+期|[-—－–]?[0-9一二三四五六七八九十]*(阶段|部分|标段|分包|批次)([0-9一二三四五六七八九十]|[a-z])*|[0-9一二三四五六七八九十]+号?包|(子模块|模块|子系统|分系统|子项目)([0-9一二三四五六七八九十]|[a-z])+(?!次)|(子模块|模块|子系统|分系统|子项目)(?=技术|开发|研发|服务|咨询|转让|许可|合同|协议|项目|[^一-龥]|$)|补充[0-9一二三四五六七八九十]*|追加|增补|续签|续期|后续|[（(]续[0-9一二三四五六七八九十]*[)）]|续$|(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]+|[（(]([0-9一二三四五六七八九十]+|(i|ii|iii|iv|v|vi|vii|viii|ix|x))[)）]|[[:space:]](i|ii|iii|iv|v|vi|vii|viii|ix|x)$|^((i|ii|iii|iv|v|vi|vii|viii|ix|x)|[0-9]+|[一二三四五六七八九十]+)[、.．:：—－-]|[-—－–][[:space:]]*[0-9]+[[:space:]]*$|[^[:space:]][-—－–][^0-9])|.'::text, '\1'::text, 'g'::text)) STORED,
     approved_amount numeric(16,2),
     state_digest bytea GENERATED ALWAYS AS (sha256(public.utf8_bytes((((((((((((((((((((((((((((((((((((((((((((((((((ref || chr(31)) || contract_no) || chr(31)) || title) || chr(31)) || kind) || chr(31)) || COALESCE(subkind, ''::text)) || chr(31)) || (software)::text) || chr(31)) || domain) || chr(31)) || (seller_code)::text) || chr(31)) || seller_name) || chr(31)) || COALESCE((seller_region)::text, ''::text)) || chr(31)) || (buyer_code)::text) || chr(31)) || buyer_name) || chr(31)) || COALESCE((buyer_region)::text, ''::text)) || chr(31)) || (amount)::text) || chr(31)) || (tech_amount)::text) || chr(31)) || ((signed_on - '2000-01-01'::date))::text) || chr(31)) || ((performance_start - '2000-01-01'::date))::text) || chr(31)) || ((performance_end - '2000-01-01'::date))::text) || chr(31)) || ((filed_on - '2000-01-01'::date))::text) || chr(31)) || point_code) || chr(31)) || COALESCE(registrar, ''::text)) || chr(31)) || COALESCE(description, ''::text)) || chr(31)) || status) || chr(31)) || COALESCE(reg_no, ''::text)) || chr(31)) || COALESCE(((registered_on - '2000-01-01'::date))::text, ''::text)) || COALESCE((chr(31) || (approved_amount)::text), ''::text))))) STORED,
+    rules_version text,
     CONSTRAINT filings_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT filings_check CHECK (((tech_amount >= (0)::numeric) AND (tech_amount <= amount))),
     CONSTRAINT filings_check1 CHECK ((performance_end >= performance_start)),
@@ -503,6 +504,22 @@ CREATE TABLE public.reg_counters (
     point_code text NOT NULL,
     year integer NOT NULL,
     last_seq integer NOT NULL
+);
+
+CREATE TABLE public.revocations (
+    filing_id bigint NOT NULL,
+    ground text NOT NULL,
+    basis_kind text NOT NULL,
+    basis_reference text NOT NULL,
+    audit_item_id bigint,
+    rules_version text NOT NULL,
+    revoked_on date NOT NULL,
+    revoked_at timestamp with time zone NOT NULL,
+    revoked_by text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    CONSTRAINT revocations_basis_kind_check CHECK ((basis_kind <> ''::text)),
+    CONSTRAINT revocations_basis_reference_check CHECK (((length(basis_reference) >= 1) AND (length(basis_reference) <= 100))),
+    CONSTRAINT revocations_ground_check CHECK ((ground <> ''::text))
 );
 
 CREATE TABLE public.scan_detector_stats (
@@ -707,6 +724,9 @@ ALTER TABLE ONLY public.points
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_pkey PRIMARY KEY (point_code, year);
 
+ALTER TABLE ONLY public.revocations
+    ADD CONSTRAINT revocations_pkey PRIMARY KEY (filing_id);
+
 ALTER TABLE ONLY public.scan_detector_stats
     ADD CONSTRAINT scan_detector_stats_pkey PRIMARY KEY (run_id, detector);
 
@@ -769,6 +789,8 @@ CREATE INDEX login_attempts_source ON public.login_attempts USING btree (source,
 
 CREATE UNIQUE INDEX parties_party_no ON public.parties USING btree (party_no);
 
+CREATE INDEX revocations_revoked_on ON public.revocations USING btree (revoked_on);
+
 CREATE INDEX sessions_user ON public.sessions USING btree (user_id);
 
 CREATE TRIGGER audit_item_history_append_only BEFORE DELETE OR UPDATE ON public.audit_item_history FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
@@ -806,6 +828,8 @@ CREATE TRIGGER filings_no_delete BEFORE DELETE ON public.filings FOR EACH ROW EX
 CREATE TRIGGER frozen_populations_frozen BEFORE DELETE OR UPDATE ON public.frozen_populations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER parties_insert_only BEFORE DELETE OR UPDATE ON public.parties FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER revocations_append_only BEFORE DELETE OR UPDATE ON public.revocations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 ALTER TABLE ONLY public.audit_item_history
     ADD CONSTRAINT audit_item_history_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);
@@ -872,6 +896,12 @@ ALTER TABLE ONLY public.notices
 
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_point_code_fkey FOREIGN KEY (point_code) REFERENCES public.points(code);
+
+ALTER TABLE ONLY public.revocations
+    ADD CONSTRAINT revocations_audit_item_id_fkey FOREIGN KEY (audit_item_id) REFERENCES public.audit_items(id);
+
+ALTER TABLE ONLY public.revocations
+    ADD CONSTRAINT revocations_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
 
 ALTER TABLE ONLY public.scan_detector_stats
     ADD CONSTRAINT scan_detector_stats_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.scan_runs(id);

@@ -146,6 +146,8 @@ def filing_body(ref: str, point: str, **over) -> dict:
 
 # registering approves the technology amount (核定技术交易额): here as filing_body declares it, nothing deducted
 APPROVE = {"approved_amount": "1000000.00"}
+# revoking names a ground the rules in force list and its basis: here an effective court judgment
+REVOKE = {"ground": "fraudulent", "basis": {"kind": "court_judgment", "reference": "（2026）沪0101刑初12号"}}
 
 
 class Office:

@@ -8,7 +8,7 @@ import json
 
 import msgspec
 
-from conftest import filing_body, new_ref, party_code, unique_point_code
+from conftest import REVOKE, filing_body, new_ref, party_code, unique_point_code
 from techreg.db.pool import connect
 from techreg.detection.scan import run_scan
 from techreg.registry.events import verify_chain
@@ -138,7 +138,7 @@ async def test_certificate_states_the_approved_amount_and_its_validity(app, offi
     assert cert["valid"] and cert["approved_amount"] == "800000.00" and cert["declared_tech_amount"] == "1000000.00"
     assert [d["item"] for d in cert["deductions"]] == ["服务器 3 台", "传感器元件"]
     assert len(cert["reg_no"]) == 16
-    await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"]}, headers=office.h("supervisor"))
+    await app.post(f"/api/filings/{ref}/revoke", json=REVOKE, headers=office.h("supervisor"))
     cert = (await app.get(f"/api/filings/{ref}/certificate", headers=office.h("supervisor"))).json()
     assert not cert["valid"] and cert["status"] == "revoked" and cert["approved_amount"] == "800000.00"
 

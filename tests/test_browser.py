@@ -221,6 +221,7 @@ async def test_inspector_records_a_revoking_finding(site):
     assert (await download.value).suggested_filename == "合同扫描件.pdf"
     assert Path(await (await download.value).path()).read_bytes() == scan
     await page.select_option("#outcome", "revoked")
+    await page.select_option("#ground", "fraudulent")
     await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
     await page.fill("textarea[name=notes]", "卖方负责人确认按期拆分签订")
     await page.click("#record-finding")

@@ -16,7 +16,7 @@ import sys
 
 from openpyxl import load_workbook
 
-from conftest import APPROVE, cli_env, filing_body, new_ref, party_code
+from conftest import APPROVE, REVOKE, cli_env, filing_body, new_ref, party_code
 from techreg.registry.credit.importer import import_content
 
 _rng = random.Random()
@@ -271,7 +271,7 @@ async def test_a_revocation_for_fraud_becomes_a_record_that_is_exported(app, off
     assert reg.status_code == 200, reg.text
     reg_no = reg.json()["reg_no"]
     before = (await app.get("/api/credit/export", headers=office.h("supervisor"))).content
-    r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"], "note": "虚构技术开发内容"},
+    r = await app.post(f"/api/filings/{ref}/revoke", json={**REVOKE, "note": "虚构技术开发内容"},
                        headers=office.h("supervisor"))
     assert r.status_code == 200, r.text
     events = (await app.get(f"/api/filings/{ref}/events", headers=office.h("supervisor"))).json()
@@ -308,7 +308,7 @@ async def test_a_revocation_for_fraud_becomes_a_record_that_is_exported(app, off
     clean = new_party()
     ref = await file_for(app, office, clean)
     await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
-    r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["duplicate_registration"], "note": "重复"},
+    r = await app.post(f"/api/filings/{ref}/revoke", json={**REVOKE, "ground": "duplicate_registration", "note": "重复"},
                        headers=office.h("supervisor"))
     assert r.status_code == 200
     assert (await app.get(f"/api/parties/{clean}", headers=office.h("registrar"))).json()["records"] == []

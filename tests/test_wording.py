@@ -24,7 +24,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
-from conftest import PASSWORD, app_url, cli_env, filing_body, party_code
+from conftest import PASSWORD, REVOKE, app_url, cli_env, filing_body, party_code
 from techreg import labels
 from techreg.config import load_settings
 from techreg.db.pool import connect
@@ -228,7 +228,9 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
 
     point = "310188"
     settings = load_settings(data_dir=data_dir, database_url=database_url, audit_key="wording-key",
-                             login_attempts_per_minute=10_000, audit_checkpoints=tmp_path / "checkpoints.jsonl")
+                             login_attempts_per_minute=10_000, audit_checkpoints=tmp_path / "checkpoints.jsonl",
+                             # the revocation made here today is on the tax office's list, and its words are read
+                             tax_notice_min_days=0)
     conn = await connect(database_url)
     try:
         await create_point(conn, PointIn(code=point, name="浦东登记点"))
@@ -288,7 +290,7 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                                                                  "note": "价款约定不明"})
     ref = await filed(6)                                                    # revoked
     await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00", "note": ""})
-    await w.api("POST", f"/api/filings/{ref}/revoke", "jdy", json={"reasons": ["fraudulent"], "note": "虚构交易"})
+    await w.api("POST", f"/api/filings/{ref}/revoke", "jdy", json={**REVOKE, "note": "虚构交易"})
     ref = await filed(7)                                                    # cancelled
     await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00", "note": ""})
     await w.api("POST", f"/api/filings/{ref}/cancel", "dj", json={"reasons": [], "note": "双方协商解除"})
@@ -333,9 +335,10 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                             json={"reason": "拍错了"})
                 await w.api("POST", f"/api/audit/items/{item['id']}/evidence", who, 201,
                             files={"file": ("合同扫描件.pdf", PDF, "application/pdf")}, data={"note": "盖章原件"})
+            outcome = outcomes[decided % len(outcomes)]
             await w.api("POST", f"/api/audit/items/{item['id']}/finding", who, 201,
-                        json={"outcome": outcomes[decided % len(outcomes)], "reasons": ["现场核查属实"],
-                              "notes": "已约谈双方"})
+                        json={"outcome": outcome, "reasons": ["现场核查属实"], "notes": "已约谈双方",
+                              **({"ground": "voided_not_deregistered"} if outcome == "revoked" else {})})
             decided += 1
     # a conflict handed on to the other inspector, and one no inspector may take
     open_items = [i for i in mine["jc"][3:]] + [i for i in mine["jd"][3:]]

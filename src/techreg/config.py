@@ -35,6 +35,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     decision_days: int = 15
     large_decision_days: int = 30
     holiday_calendar: Path | None = None
+    # the rules by effective date (registry/rulebook.py): a catalogue file replacing the one shipped, and the
+    # region whose local rules apply over the national ones ("none": national only)
+    rulebook: Path | None = None
+    local_rules: str = "shanghai"
+    # a revoked registration goes to the tax office's list when its certificate stood this many days or more
+    # (registry/revocation.py: from the day it was issued the seller may claim the exemptions with it)
+    tax_notice_min_days: int = 1
     # a pending filing this many working days or fewer before its deadline is "due soon"
     deadline_warn_days: int = 3
     session_hours: int = 12

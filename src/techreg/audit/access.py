@@ -8,6 +8,7 @@ import asyncpg
 
 from ..errors import Forbidden, NotFound
 from ..registry import access as registry_access
+from ..registry import revocation
 from ..registry.users import CurrentUser
 
 # An item with its filing's ref; locked when a finding, a conflict or evidence is about to change it.
@@ -66,3 +67,14 @@ async def inspector_reads(conn: asyncpg.Connection, user: CurrentUser, refs: lis
     if user.role != "inspector" or not refs:
         return set()
     return {r["ref"] for r in await conn.fetch(INSPECTOR_READABLE, refs, user.id)}
+
+
+# An audit item as the basis of a revocation (registry/revocation.py): the filing it examines, and whether its
+# finding is recorded.
+ITEM_AS_BASIS = "SELECT filing_id, status = 'done' AS decided FROM audit_items WHERE id = $1"
+
+
+@revocation.finding_lookup
+async def item_as_basis(conn: asyncpg.Connection, item_id: int) -> tuple[int, bool] | None:
+    row = await conn.fetchrow(ITEM_AS_BASIS, item_id)
+    return None if row is None else (row["filing_id"], row["decided"])

@@ -13,7 +13,8 @@ from ..config import Settings
 from ..detection.store import flags_for_filing
 from ..errors import Conflict, InvalidInput, NotFound
 from ..registry import service as registry
-from ..registry.schema import DecisionBody
+from ..registry import revocation
+from ..registry.schema import RevocationBasis, RevocationBody
 from ..registry.users import CurrentUser
 from . import evidence, sampling
 from .access import item_for, require_campaign_author, require_published
@@ -357,11 +358,13 @@ async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Setting
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"],
                        outcome=row["outcome"])
-    if body.outcome == "revoked":
-        await registry.transition(conn, key, settings, user, row["ref"], "revoke",
-                                  DecisionBody(reasons=["inspection_finding"],
+    if body.outcome == "revoked":          # the finding is the basis; the ground the inspector's, or pre-filled
+        ground = await revocation.finding_ground(conn, row["filing_id"], body.ground)
+        await revocation.revoke(conn, key, settings, user, row["ref"],
+                                RevocationBody(ground=ground, basis=RevocationBasis(kind="inspection_finding",
+                                                                                    reference=str(item_id)),
                                                note=f"检查事项 #{item_id}：" + "；".join(body.reasons)),
-                                  via="finding")
+                                via="finding", audit_item=item_id)
     await conn.execute("""
         UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4,
                decided_by = $5, decided_at = now()

@@ -7,7 +7,7 @@ credit: red-line records, the batch credit check, the export for the national da
 jobs: the worker and scheduled jobs. serve: the service and the demo.
 """
 
-from . import audit, credit, db, detection, jobs, registry, serve  # noqa: F401  (each registers its commands on main)
+from . import audit, credit, db, detection, jobs, registry, rules, serve  # noqa: F401  (each registers its commands on main)
 from .common import main
 
 __all__ = ["main"]

@@ -40,7 +40,8 @@ SCOPE = "seller"
 
 @dataclass(frozen=True)
 class Settings:
-    large_line: float = setting(5_000_000.0, "the large line on the technology amount, yuan (2024 draft rule)")
+    large_line: float = setting(5_000_000.0, "the large line on the technology amount, yuan (2024 draft rule)",
+                                rule="national-2026-办法")
     fence_k: float = setting(3.0, "peer fence Q3 + k·IQR on log amounts, for sellers without history")
     min_peer_group: int = setting(30, "peer groups smaller than this prove nothing")
     min_seller_history: int = setting(4, "other contracts of the seller needed to judge against its history")

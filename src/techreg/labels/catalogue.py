@@ -78,6 +78,29 @@ CREDIT_RECOMMENDATION: Words = {
     "no_action": ("已不予登记、撤销或注销，无需处理", "already refused, revoked or cancelled: no action"),
 }
 
+# the grounds on which a registration is revoked (registry.rulebook: each version lists the grounds it allows)
+REVOCATION_GROUND: Words = {
+    "fraudulent": ("合同虚假，或以欺骗、贿赂等不正当手段取得登记证明",
+                   "a false contract, or a certificate obtained by fraud or bribery"),
+    "voided_not_deregistered": ("合同被确认无效或已解除、终止，而未申请注销登记",
+                                "the contract was voided or terminated but not de-registered"),
+    "duplicate_registration": ("同一合同重复登记", "the same contract registered twice"),
+    "other": ("规则规定的其他情形", "another ground the rules list"),
+}
+
+# what a revocation rests on (registry.rulebook: the bases each version accepts)
+REVOCATION_BASIS: Words = {
+    "court_judgment": ("生效的人民法院判决、裁定", "an effective court judgment"),
+    "review_decision": ("复核（复议）决定", "a review decision"),
+    "inspection_finding": ("行政检查结论", "an administrative inspection finding"),
+}
+
+# how a rule counts its days (registry.rulebook.DayKind)
+DAY_KIND: Words = {"working": ("工作日", "working days"), "calendar": ("自然日", "calendar days")}
+
+# where a value of the rules in force comes from, when the rule leaves it to the office
+RULE_SOURCE: Words = {"settings": ("本机构设置", "this office's settings")}
+
 # the internal path an event came by (an audit finding revoking a registration)
 VIA: Words = {"finding": ("依检查结论", "by an inspection finding")}
 
@@ -259,6 +282,19 @@ FIELD: Words = {
     "recorded_at": ("记录时间", "recorded"), "relevant_date": ("核查日期", "checked for"),
     "filing_ref": ("申请编号", "filing ref"), "revoked_on": ("撤销日期", "revoked on"),
     "year": ("年度", "year"),
+    # the rules by effective date, revocations and the tax office's list
+    "rules_version": ("适用规则", "rules applied"), "days": ("期限天数", "deadline (days)"),
+    "day_kind": ("期限计算方式", "days counted as"), "ground": ("撤销理由", "revocation ground"),
+    "basis": ("撤销依据", "revocation basis"), "basis.kind": ("撤销依据类别", "basis kind"),
+    "basis.reference": ("撤销依据文号或编号", "basis reference"), "basis_kind": ("撤销依据类别", "basis kind"),
+    "basis_reference": ("撤销依据文号或编号", "basis reference"), "revoked_on": ("撤销日期", "revoked on"),
+    "revoked_by": ("撤销人", "revoked by"), "days_in_force": ("登记有效天数", "days the registration stood"),
+    "seller_name": ("卖方名称", "seller name"), "seller_code": ("卖方统一社会信用代码", "seller credit code"),
+    "buyer_name": ("买方名称", "buyer name"), "buyer_code": ("买方统一社会信用代码", "buyer credit code"),
+    "income_received": ("已核定技术性收入", "technical income checked"),
+    "income_as_of": ("技术性收入截至", "income checked up to"), "point_name": ("登记点名称", "point name"),
+    "revocation_rules": ("撤销适用规则", "rules of the revocation"),
+    "revoked_from": ("撤销日期起", "revoked from"), "revoked_to": ("撤销日期止", "revoked up to"),
 }
 
 # the types a value of filing format v1 can have, as validation messages name them
@@ -302,4 +338,6 @@ CATALOGUE: dict[str, Words] = {
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
     "credit_record_type": CREDIT_RECORD_TYPE, "credit_origin": CREDIT_ORIGIN,
     "credit_recommendation": CREDIT_RECOMMENDATION,
+    "revocation_ground": REVOCATION_GROUND, "revocation_basis": REVOCATION_BASIS, "day_kind": DAY_KIND,
+    "rule_source": RULE_SOURCE,
 }

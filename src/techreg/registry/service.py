@@ -13,7 +13,7 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
-from ..config import Settings
+from ..config import Settings, load_settings
 from ..errors import Conflict, InvalidInput, NotFound
 from ..labels import label, pair
 from . import access
@@ -24,15 +24,19 @@ from .credit.checks import check_at_registration, check_at_submission
 from .credit.fraud import record_fraud_revocation
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
+from .rulebook import rules_by_id, rules_in_force
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
-# A filing as a read returns it (FilingOut): its own values, its registrar, its place in the workflow, its record.
+# A filing as a read returns it (FilingOut): its own values, its registrar, its place in the workflow, its record,
+# the rules it was accepted under and, once revoked, the ground.
 FILING_COLUMNS = ", ".join(f"f.{c}" for c in ("id", *FILING_FIELDS, "registrar", "status", "reg_no", "registered_on",
-                                              "approved_amount", "created_by", "created_at", "updated_at"))
+                                              "approved_amount", "created_by", "created_at", "updated_at",
+                                              "rules_version")) + \
+    ", (SELECT r.ground FROM revocations r WHERE r.filing_id = f.id) AS revocation_ground"
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -84,15 +88,15 @@ UPSERT_PARTIES = """
 """
 
 # The parameters of CREATE_FILING after the filing's own values (create_args): its registrar, the actor, the
-# first event's hash, its time and the state it commits to.
-_REGISTRAR, _ACTOR, _HASH, _AT, _STATE = (f"${n}" for n in range(len(FILING_FIELDS) + 1, len(FILING_FIELDS) + 6))
+# first event's hash, its time, the state it commits to, and the rules it is accepted under.
+_REGISTRAR, _ACTOR, _HASH, _AT, _STATE, _RULES = (f"${n}" for n in range(len(FILING_FIELDS) + 1, len(FILING_FIELDS) + 7))
 # the filing and its first event in one statement: the event hash depends on the ref, not the id
 CREATE_FILING = f"""
     WITH f AS (
         INSERT INTO filings AS f ({", ".join(FILING_FIELDS)},
-            registrar, status, created_by, event_count, last_event_hash, created_at, updated_at)
+            registrar, status, created_by, event_count, last_event_hash, created_at, updated_at, rules_version)
         VALUES ({", ".join(f"${n}" for n in range(1, len(FILING_FIELDS) + 1))},
-            {_REGISTRAR}, 'submitted', {_ACTOR}, 1, {_HASH}, {_AT}, {_AT})
+            {_REGISTRAR}, 'submitted', {_ACTOR}, 1, {_HASH}, {_AT}, {_AT}, {_RULES})
         ON CONFLICT (ref) DO NOTHING
         RETURNING {FILING_COLUMNS}
     ), e AS (
@@ -133,7 +137,9 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
     return f.registrar
 
 
-async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
+async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1,
+                        settings: Settings | None = None) -> FilingOut:
+    """Accept a filing; it is judged by the rules in force on its application day, whose id it keeps."""
     errors = rule_errors(f)             # every error of the filing in one answer, these two included
     if f.status != "submitted" or f.reg_no is not None:
         errors.append(FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
@@ -148,7 +154,8 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
     registrar = await _registrar_of(conn, user, f)
     await upsert_parties(conn, f)
     try:
-        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key))
+        accepted_under = rules_in_force(settings or load_settings(), f.filed_on).id
+        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key), accepted_under)
     except asyncpg.ForeignKeyViolationError as exc:
         if "point" in (exc.constraint_name or ""):
             raise FilingRejected([FieldError("point", f"登记点 {f.point} 不存在",
@@ -245,10 +252,12 @@ async def filing_events(conn: asyncpg.Connection, user: CurrentUser, ref: str) -
 
 # -- correction (补正) -----------------------------------------------------------
 
-# A correction rewrites the filing's own values, its ref and point excepted; $1 is the filing's id.
+# A correction rewrites the filing's own values, its ref and point excepted, and the rules it is judged by
+# (its application day may move); $1 is the filing's id.
 CORRECTED_FIELDS = tuple(c for c in FILING_FIELDS if c not in ("ref", "point_code"))
 CORRECT_FILING = f"""
-    UPDATE filings AS f SET {", ".join(f"{c} = ${n}" for n, c in enumerate(CORRECTED_FIELDS, start=2))}
+    UPDATE filings AS f SET {", ".join(f"{c} = ${n}" for n, c in enumerate(CORRECTED_FIELDS, start=2))},
+        rules_version = ${len(CORRECTED_FIELDS) + 2}
     WHERE id = $1 RETURNING {FILING_COLUMNS}
 """
 _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain", "amount", "tech_amount",
@@ -256,7 +265,7 @@ _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain",
 
 
 async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
-                         body: FilingCorrection) -> FilingOut:
+                         body: FilingCorrection, settings: Settings | None = None) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
     await access.require_actor(conn, None, user, row["point_code"], "correct")
     if row["status"] not in ("submitted", "returned"):
@@ -285,7 +294,12 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
         raise FilingRejected(errors)
     await upsert_parties(conn, candidate)
     values = dict(zip(FILING_FIELDS, filing_values(candidate)))
-    updated = await conn.fetchrow(CORRECT_FILING, row["id"], *(values[c] for c in CORRECTED_FIELDS))
+    rules_version = row["rules_version"]
+    if "filed_on" in changes:            # accepted on another day: judged by the rules in force that day
+        rules_version = rules_in_force(settings or load_settings(), candidate.filed_on).id
+        if rules_version != row["rules_version"]:
+            changes["rules_version"] = FieldChange(row["rules_version"], rules_version)
+    updated = await conn.fetchrow(CORRECT_FILING, row["id"], *(values[c] for c in CORRECTED_FIELDS), rules_version)
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=CORRECT,
                        from_status=row["status"], to_status=row["status"], detail=correction_detail(changes))
@@ -331,6 +345,17 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     return {"reasons": list(body.reasons), "note": body.note}
 
 
+def _check_refusal_reasons(reasons: list[str], rules) -> None:
+    """The reasons must be ones the rules the filing was accepted under list."""
+    unknown = [r for r in reasons if r not in rules.refusal_reasons]
+    if unknown:
+        raise InvalidInput(
+            f"{'、'.join(label('reason', r) for r in unknown)} 不是 {rules.id} 所列的不予登记理由",
+            f"{', '.join(label('reason', r, 'en') for r in unknown)}: not a refusal reason of {rules.id}",
+            errors=[{"field": "reasons", "message": f"该申请适用 {rules.id}", "message_en": f"the filing is judged by {rules.id}",
+                     "allowed": {c: label("reason", c) for c in rules.refusal_reasons}}])
+
+
 async def require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str,
                         action: str) -> None:
     """404 or 403 unless this user may take `action` on the filing: a form that cannot be read says so only
@@ -349,11 +374,12 @@ async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, use
 
 async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
                      action: str, body: DecisionBody, *, via: str | None = None,
-                     approval: RegisterBody | None = None) -> FilingOut:
+                     approval: RegisterBody | None = None, revocation: dict | None = None) -> FilingOut:
     """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
 
     `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector;
-    `approval` is what registering needs (register() above).
+    `approval` is what registering needs (register() above), `revocation` what revoking needs: its ground,
+    basis and rules, checked by registry/revocation.py, the only caller that revokes.
     """
     if action not in TRANSITIONS:
         raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
@@ -365,7 +391,18 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         action_zh, action_en = pair("action", action)
         raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
                        f"cannot {action_en}: the filing is {status_en}", status=row["status"])
-    detail = _check_reasons(action, body)
+    if action == "revoke":
+        if revocation is None:
+            raise InvalidInput("撤销登记须给出撤销理由和依据", "revoking needs a ground and its basis", field="ground")
+        detail = {"reasons": [revocation["ground"]], "note": body.note, **revocation}
+    else:
+        detail = _check_reasons(action, body)
+    if action in ("register", "refuse", "return"):
+        # judged by the rules it was accepted under; the event names them for whoever reviews the decision
+        rules = rules_by_id(settings, row["rules_version"], row["filed_on"])
+        detail["rules"] = rules.id
+        if action == "refuse":
+            _check_refusal_reasons(body.reasons, rules)
     if via:
         detail["via"] = via
     reg_no, registered_on, approved = row["reg_no"], row["registered_on"], row["approved_amount"]

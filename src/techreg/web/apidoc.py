@@ -168,7 +168,7 @@ def _bad_input(route, handler, path: list[str], others: list[str], body) -> dict
             else:
                 continue
             break
-    if action := re.search(r"/api/filings/\{ref\}/(refuse|revoke|return|cancel)$", route.path_format):
+    if action := re.search(r"/api/filings/\{ref\}/(refuse|return|cancel)$", route.path_format):
         try:                                    # the decision's own check, on a body without reasons
             _check_reasons(action.group(1), DecisionBody())
         except DomainError as exc:

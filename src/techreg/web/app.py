@@ -18,6 +18,7 @@ from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
+from ..registry import rulebook
 from ..scheduling.engine import Engine
 from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
@@ -31,6 +32,7 @@ from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
 from .controllers.models import ModelController
+from .controllers.rules import RevocationController, RulesController
 from .pages.audit import AuditPages
 from .pages.credit import CreditPages
 from .pages.registry import RegistryPages
@@ -111,13 +113,15 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
 
+    rulebook.catalogue(settings)            # a TECHREG_RULEBOOK that does not hold is refused at start, not per request
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
-                        CreditController, RegistryPages, AuditPages, CreditPages,
+                        CreditController, RulesController, RevocationController,
+                        RegistryPages, AuditPages, CreditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

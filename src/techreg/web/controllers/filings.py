@@ -11,9 +11,9 @@ from ..auth import requires
 from ..bodies import Checked
 from ..params import OptionalDbId
 from ...config import Settings
-from ...registry import certificate, idempotency, income, service
+from ...registry import certificate, idempotency, income, revocation, service
 from ...registry.schema import (CertificateOut, DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage,
-                                FilingV1, IncomeCheckIn, IncomeCheckOut, Kind, RegisterBody, Status)
+                                FilingV1, IncomeCheckIn, IncomeCheckOut, Kind, RegisterBody, RevocationBody, Status)
 from ...registry.service import FilingFilter
 
 # the roles each route needs; which filing, which point and the registrar's standing: registry.access
@@ -32,6 +32,7 @@ class FilingController(Controller):
           description="一次答复列出申请中的全部错误（每个字段一条）/ a 400 lists every bad field of the filing at once",
           dto=Checked[FilingV1], return_dto=None, guards=[FILERS])
     async def create(self, request: Request, data: FilingV1, db: asyncpg.Connection, audit_key: bytes,
+                     settings: Settings,
                      idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
                      ) -> Response[FilingOut]:
         user = request.user
@@ -42,7 +43,7 @@ class FilingController(Controller):
                 status, body = replay
                 return Response(msgspec.convert(body, FilingOut), status_code=status,
                                 headers={"Idempotent-Replayed": "true"})
-        filing = await service.create_filing(db, audit_key, user, data)
+        filing = await service.create_filing(db, audit_key, user, data, settings)
         if idempotency_key is not None:
             await idempotency.record(db, user.id, idempotency_key, 201, msgspec.to_builtins(filing))
         return Response(filing, status_code=201, headers={"Location": f"/api/filings/{filing.ref}"})
@@ -65,8 +66,8 @@ class FilingController(Controller):
     @patch("/{ref:str}", summary="补正 / correct a submitted or returned filing", dto=Checked[FilingCorrection],
            return_dto=None, guards=[REGISTRARS])
     async def correct(self, request: Request, ref: str, data: FilingCorrection, db: asyncpg.Connection,
-                      audit_key: bytes) -> FilingOut:
-        return await service.correct_filing(db, audit_key, request.user, ref, data)
+                      audit_key: bytes, settings: Settings) -> FilingOut:
+        return await service.correct_filing(db, audit_key, request.user, ref, data, settings)
 
     @get("/{ref:str}/events", summary="操作记录 / the filing's event trail")
     async def events(self, request: Request, ref: str, db: asyncpg.Connection) -> list[EventOut]:
@@ -114,10 +115,14 @@ class FilingController(Controller):
                        settings: Settings, data: DecisionBody | None = None) -> FilingOut:
         return await self._act(request, ref, "resubmit", data, db, audit_key, settings)
 
-    @post("/{ref:str}/revoke", summary="撤销登记 / revoke (supervisor)", status_code=200, guards=[SUPERVISORS])
-    async def revoke(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
+    @post("/{ref:str}/revoke", summary="撤销登记：理由与依据 / revoke on a ground and its basis (supervisor)",
+          status_code=200, guards=[SUPERVISORS], dto=Checked[RevocationBody], return_dto=None,
+          description="ground：现行规则所列撤销理由之一；basis：依据（生效判决案号、复核决定编号或本系统检查事项编号）/ "
+                      "ground: one the rules in force list; basis: a court judgment's case number, a review "
+                      "decision's number or one of our audit items")
+    async def revoke(self, request: Request, ref: str, data: RevocationBody, db: asyncpg.Connection,
                      audit_key: bytes, settings: Settings) -> FilingOut:
-        return await self._act(request, ref, "revoke", data, db, audit_key, settings)
+        return await revocation.revoke(db, audit_key, settings, request.user, ref, data)
 
     @post("/{ref:str}/cancel", summary="注销 / cancel at the party's request", status_code=200,
           guards=[REGISTRARS_OR_SUPERVISORS])

@@ -19,6 +19,7 @@ from ... import labels
 from ...registry.messages import field_label
 from ...labels import label
 from ...registry.messages import translate_msgspec_error
+from ...registry import revocation
 from ...registry.schema import Kind
 from ...registry.access import readable_refs
 from ...registry.service import today
@@ -108,7 +109,10 @@ class AuditPages(Controller):
         total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
                  if is_split else None)
         cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
+        rules = revocation.rules_now(settings)
         return page(request, "item.html", d=detail, outcomes=get_args(Outcome), split_total=total,
+                    grounds=rules.revocation_grounds, rules=rules,
+                    suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
                     lines=[settings.large_line, settings.delegation_line],
                     readable=await readable_refs(db, request.user, cited),
                     accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
@@ -119,8 +123,11 @@ class AuditPages(Controller):
                       settings: Settings) -> Redirect:
         form = await request.form()
         try:
-            body = msgspec.convert({"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
-                                    "notes": form.get("notes", "") or ""}, FindingIn)
+            raw = {"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
+                   "notes": form.get("notes", "") or ""}
+            if form.get("ground") and raw["outcome"] == "revoked":      # the ground only revoking findings carry
+                raw["ground"] = form.get("ground")
+            body = msgspec.convert(raw, FindingIn)
             async with db.transaction():
                 await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
         except msgspec.ValidationError as exc:

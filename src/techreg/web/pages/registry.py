@@ -1,5 +1,6 @@
 """Log-in, the registrar's filing list, the filing form and the filing page."""
 
+import datetime as dt
 import json
 from typing import Annotated, get_args
 
@@ -18,17 +19,17 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
-from ...registry import access, certificate, deadlines, income, service, users
+from ...registry import access, certificate, deadlines, income, revocation, rulebook, service, users
 from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
-                                Status)
+                                RevocationBody, Status)
 from ...registry.service import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, lang, page
 from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -156,6 +157,29 @@ DEADLINE_COLUMNS = [Column("ref"), Column("title"), Column("point"), Column("sel
                     Column("working_days_left"), Column("state", "deadline_state"), Column("provisional")]
 
 
+MAY_REVOKE = requires("supervisor")
+MAY_SEE_REVOCATIONS = requires("supervisor", "admin")
+# the tax office's list (registry/revocation.py, README): who could have claimed what, over which days, and why
+TAX_NOTICE_COLUMNS = [Column("reg_no"), Column("contract_no"), Column("title"), Column("kind", "kind"),
+                      Column("seller_name"), Column("seller_code"), Column("buyer_name"), Column("buyer_code"),
+                      Column("amount"), Column("approved_amount"), Column("income_received"),
+                      Column("income_as_of"), Column("registered_on"), Column("revoked_on"),
+                      Column("days_in_force"), Column("ground", "revocation_ground"),
+                      Column("basis_kind", "revocation_basis"), Column("basis_reference"),
+                      Column("revocation_rules"), Column("point"), Column("point_name"), Column("ref")]
+
+
+def _date_param(name: str, value: str | None):
+    """A date from the query (YYYY-MM-DD), or a 400 naming the parameter."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{labels.label('field', name)}须为日期（YYYY-MM-DD）：{value}",
+                           f"{name} must be a date (YYYY-MM-DD): {value}", field=name) from None
+
+
 def home_for(role: str) -> str:
     return {"registrar": "/filings", "inspector": "/queue"}.get(role, "/dashboard")
 
@@ -258,7 +282,8 @@ class RegistryPages(Controller):
         try:                                     # one submit names every bad field, never only the first
             filing = decode_filing(_body(values, request.user.point_code))
             async with db.transaction():                                     # nothing half-written
-                created = await service.create_filing(db, audit_key, request.user, filing)
+                created = await service.create_filing(db, audit_key, request.user, filing,
+                                                      request.app.state.settings)
             return back(f"/filings/{created.ref}", msg=("已提交登记申请", "filing submitted"))
         except FilingRejected as exc:
             errors = _form_errors(exc.errors, values, blank_required=True)
@@ -293,7 +318,7 @@ class RegistryPages(Controller):
             correction = decode_correction(json.dumps({k: v for k, v in full.items()
                                                        if k not in ("ref", "point")}, ensure_ascii=False))
             async with db.transaction():         # corrected and, when it was returned, back in the queue
-                filing = await service.correct_filing(db, audit_key, request.user, ref, correction)
+                filing = await service.correct_filing(db, audit_key, request.user, ref, correction, settings)
                 if filing.status == "returned":
                     await service.transition(db, audit_key, settings, request.user, ref, "resubmit",
                                              DecisionBody(reasons=[], note=""))
@@ -354,14 +379,60 @@ class RegistryPages(Controller):
         late_days = detector_settings()["backdated"].late_filing_days
         flags = await flags_for_filing(db, filing.id, evidence_point(request.user))
         readable = await access.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        # the rules it was accepted under (stored, or for history its application day's) and, for the
+        # revocation form, today's
+        accepted_under = rulebook.rules_by_id(settings, filing.rules_version, filing.filed_on)
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
+                    rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
+                    revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
+                    rules_now=revocation.rules_now(settings),
                     scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
-                    refusal_reasons=get_args(RefusalReason), approval=await _approval(db, filing),
+                    refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
+                    approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
                     deadline=await deadlines.deadline_of(db, settings, filing.id),
                     credit=await credit_checks.filing_credit(db, filing, service.today(settings)))
+
+    @post("/filings/{ref:str}/revoke", guards=[MAY_REVOKE])
+    async def revoke(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                     settings: Settings) -> Redirect:
+        """撤销登记 from the filing page: a ground and its basis, decoded by the API's own checks."""
+        form = await request.form()
+        raw = {"ground": (form.get("ground") or "").strip(), "note": form.get("note") or "",
+               "basis": {"kind": (form.get("basis_kind") or "").strip(),
+                         "reference": (form.get("basis_reference") or "").strip()}}
+        try:
+            try:
+                body = decode_checked(json.dumps(raw, ensure_ascii=False), RevocationBody)
+            except FilingRejected:           # the form's errors only for someone who may revoke
+                await service.require_actor(db, settings, request.user, ref, "revoke")
+                raise
+            async with db.transaction():
+                await revocation.revoke(db, audit_key, settings, request.user, ref, body)
+        except (Conflict, InvalidInput) as exc:
+            return back(f"/filings/{ref}", err=exc)
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err=_rejected(exc))
+        return back(f"/filings/{ref}", msg=("已撤销登记", "registration revoked"))
+
+    @get("/revocations", guards=[MAY_SEE_REVOCATIONS])
+    async def revocations(self, request: Request, db: asyncpg.Connection, settings: Settings,
+                          revoked_from: str | None = None, revoked_to: str | None = None,
+                          format: str | None = None) -> Template | Response:
+        """Revoked registrations whose benefits may have been claimed: the tax office's list, CSV/Excel."""
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        period = {name: _date_param(name, value) for name, value in (("revoked_from", revoked_from),
+                                                                      ("revoked_to", revoked_to))}
+        notice = await revocation.tax_notice(db, settings, **period)
+        if format:                 # the rules in words, as the page's language has them
+            words = 0 if lang(request) == "zh" else 1
+            rows = [{**msgspec.structs.asdict(r), "revocation_rules": rulebook.describe(settings, r.revocation_rules)[words]}
+                    for r in notice.items]
+            return export(request, rows, TAX_NOTICE_COLUMNS, format, "revocations-tax-notice")
+        return page(request, "revocations.html", notice=notice, revoked_from=revoked_from or "",
+                    revoked_to=revoked_to or "")
 
     @post("/filings/{ref:str}/act", guards=[MAY_DECIDE])
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,

@@ -7,7 +7,9 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from ...audit.schema import HistoryOut
+from ...config import load_settings
 from ...labels import is_known, label, pair, recorded
+from ...registry.rulebook import describe
 from ...registry.approval import deductions_text
 from ...registry.messages import field_label
 from ...registry.schema import EventOut
@@ -46,7 +48,16 @@ def event_text(e: EventOut) -> tuple[str, str]:
         via_zh, via_en = pair("via", d["via"])
         zh.append(via_zh)
         en.append(via_en)
-    reasons = [_reason_pair(r) for r in d.get("reasons") or []]
+    if d.get("ground"):                      # a revocation: its ground and basis (registry/revocation.py)
+        ground_zh, ground_en = pair("revocation_ground", d["ground"], default=(d["ground"], d["ground"]))
+        zh.append(f"撤销理由：{ground_zh}")
+        en.append(f"ground: {ground_en}")
+    basis = d.get("basis") or {}
+    if basis:
+        basis_zh, basis_en = pair("revocation_basis", basis.get("kind"), default=("其他依据", "another basis"))
+        zh.append(f"依据：{basis_zh} {basis.get('reference', '')}")
+        en.append(f"basis: {basis_en} {basis.get('reference', '')}")
+    reasons = [] if d.get("ground") else [_reason_pair(r) for r in d.get("reasons") or []]
     if reasons:
         zh.append("理由：" + "、".join(r[0] for r in reasons))
         en.append("reasons: " + "; ".join(r[1] for r in reasons))
@@ -56,6 +67,10 @@ def event_text(e: EventOut) -> tuple[str, str]:
     if d.get("source"):
         zh.append(f"来源：{d['source']}")
         en.append(f"source: {d['source']}")
+    if d.get("rules"):                       # the rules the decision was taken under (registry/rulebook.py)
+        rules_zh, rules_en = describe(load_settings(), d["rules"])
+        zh.append(f"适用规则：{rules_zh}（{d['rules']}）")
+        en.append(f"rules applied: {rules_en} ({d['rules']})")
     changes = d.get("changes") or {}
     if changes:
         zh.append("更改了" + "、".join(field_label(k) for k in changes))
