@@ -21,6 +21,7 @@ from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
+from . import review_gate
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
@@ -464,6 +465,7 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         action_zh, action_en = pair("action", action)
         raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
                        f"cannot {action_en}: the filing is {status_en}", status=row["status"])
+    await review_gate.require_no_open_review(conn, row, action, via)
     detail = _check_reasons(action, body)
     if via:
         detail["via"] = via
@@ -473,6 +475,10 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
             raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
                                              "registering needs the approved technology amount (approved_amount)")])
         detail.update(approval_detail(row["tech_amount"], approval))     # the items are on the event chain
+        if triggers := await review_gate.second_look(conn, settings, row):    # four eyes: a second person confirms
+            await review_gate.propose(conn, key, user.username, row, detail, triggers)
+            await notify_changed(conn)
+            return await get_filing(conn, user, ref)
         approved = Decimal(approval.approved_amount)
         registered_on = today(settings)
         reg_no = await issue_number(conn, row["point_code"], registered_on.year)

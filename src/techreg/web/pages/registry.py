@@ -17,13 +17,13 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput, Forbidden
-from ...registry import certificate, deadlines, income, service, users
+from ...registry import certificate, deadlines, income, review, service, users
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
-                                Status)
+                                RevocationReason, Status)
 from ...registry.service import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
 from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, page
@@ -359,7 +359,9 @@ class RegistryPages(Controller):
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
                     refusal_reasons=get_args(RefusalReason), approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
-                    deadline=await deadlines.deadline_of(db, settings, filing.id))
+                    deadline=await deadlines.deadline_of(db, settings, filing.id),
+                    reviews=await review.filing_reviews(db, settings, request.user, ref),
+                    revocation_reasons=get_args(RevocationReason))
 
     @post("/filings/{ref:str}/act")
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
@@ -393,6 +395,10 @@ class RegistryPages(Controller):
             return back(f"/filings/{ref}", err=exc)
         except FilingRejected as exc:
             return back(f"/filings/{ref}", err=_rejected(exc))
+        if done.status == "proposed":       # four eyes (复核): a second person registers it
+            return back(f"/filings/{ref}", msg=("已提请复核：大额或高风险标记的登记须由第二人复核确认后生效",
+                                                "proposed: a large or highly flagged registration takes effect "
+                                                "once a second person confirms it"))
         action_zh = pair("action", action)[0]
         status_zh, status_en = pair("status", done.status)
         return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))
