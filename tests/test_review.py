@@ -309,7 +309,8 @@ async def test_a_request_out_of_its_period_is_refused_naming_the_period(app, off
     assert "past the period" in refused.value.message_en and refused.value.extra["errors"][0]["field"] == "requested_on"
     assert (await attempt(last_day, later)).status == "open"              # the period's last day is in time
     # through the API: a day before the refusal, or after today, is refused as well, naming the field
-    for day in (decided_on - dt.timedelta(days=1), dt.date.today() + dt.timedelta(days=3)):
+    today = dt.date.fromisoformat((await app.get("/api/reviews", headers=office.h("registrar"))).json()["today"])
+    for day in (decided_on - dt.timedelta(days=1), today + dt.timedelta(days=1)):
         r = await app.post(f"/api/filings/{ref}/reviews/request", headers=office.h("registrar"),
                            json={"requested_on": day.isoformat(), "requested_by": "seller", "grounds": "理由"})
         assert r.status_code == 400 and r.json()["errors"][0]["field"] == "requested_on", r.text

@@ -32,7 +32,7 @@ OPEN_REVIEW = "SELECT id, kind FROM reviews WHERE filing_id = $1 AND status = 'o
 OPEN_PROPOSAL = """
     INSERT INTO reviews (filing_id, kind, subject_seq, subject_action, subject_actor, subject_status, opened_by,
                          opened_at, opened_seq, proposal)
-    VALUES ($1, 'registration', $2, 'register', $3, 'proposed', $3, $5, $2, $4)
+    VALUES ($1, 'registration', $2, 'propose', $3, 'proposed', $3, $5, $2, $4)
     RETURNING id
 """
 # the registrar who proposed it is the filing's registrar, as registering would have made them

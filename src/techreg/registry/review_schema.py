@@ -96,7 +96,7 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     point: str
     filing_status: str
     reg_no: str | None
-    subject_action: str                 # the decision under review: register (proposed), refuse, return, register
+    subject_action: str                 # the decision under review (its event): propose, refuse, return, register…
     subject_actor: str                  # who took it: never the one who decides the review
     subject_seq: int
     opened_by: str
