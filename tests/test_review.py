@@ -371,7 +371,8 @@ async def test_a_supervisory_review_confirms_corrects_or_revokes(app, office):
 
     r = await app.post(f"/api/filings/{revoked}/reviews/supervision/decision", headers=office.h("supervisor"),
                        json={"outcome": "revoke", "reasons": "虚构交易"})
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "reasons"         # revocation codes needed
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "revocation_reasons"   # its grounds, by code
+    assert "fraudulent" in r.json()["errors"][0]["allowed"]
     r = await app.post(f"/api/filings/{revoked}/reviews/supervision/decision", headers=office.h("supervisor"),
                        json={"outcome": "revoke", "reasons": "虚构交易", "revocation_reasons": ["fraudulent"]})
     assert r.status_code == 200 and r.json()["outcome"] == "revoked" and r.json()["filing_status"] == "revoked"

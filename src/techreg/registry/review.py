@@ -26,7 +26,7 @@ import msgspec
 
 from ..config import Settings
 from ..errors import Conflict, InvalidInput
-from ..labels import codes, pair
+from ..labels import codes, label, pair
 from . import review_access as access
 from .changes import notify_changed
 from .deadlines import RESTARTED, due_date
@@ -36,7 +36,7 @@ from .review_schema import (ConfirmIn, ProposalOut, RecusalIn, RequestDecisionIn
                             ReviewRequestIn, SendBackIn, SupervisionDecisionIn, SupervisionIn)
 from .rules import FilingRejected, rule_errors
 from .schema import DecisionBody, FieldError, FilingV1
-from .service import _as_v1, _load, filing_from_row, today, transition, upsert_parties
+from .service import REVOCATION_REASONS, _as_v1, _load, filing_from_row, today, transition, upsert_parties
 from .users import CurrentUser
 from .workdays import WorkCalendar, work_calendar
 
@@ -367,6 +367,7 @@ async def decide_supervision(conn: asyncpg.Connection, key: bytes, settings: Set
                                     "message_en": "only the outcome correct carries changes"}])
     at = now()
     if body.outcome == "revoke":
+        _check_revocation_reasons(body.revocation_reasons)
         await transition(conn, key, settings, user, ref, "revoke",
                          DecisionBody(reasons=body.revocation_reasons, note=body.reasons), via="review")
         seq = await conn.fetchval(EVENT_COUNT, row["id"])
@@ -382,6 +383,18 @@ async def decide_supervision(conn: asyncpg.Connection, key: bytes, settings: Set
                           {"review": review["id"], "outcome": "confirmed", "note": body.reasons}, at)
         await _close(conn, review["id"], "confirmed", body.reasons, user, at, seq)
     return await _answer(conn, settings, user, review["id"])
+
+
+def _check_revocation_reasons(given: list[str]) -> None:
+    """Revoking names its grounds by the registry's revocation reason codes (service.REVOCATION_REASONS)."""
+    unknown = [c for c in given if c not in REVOCATION_REASONS]
+    if given and not unknown:
+        return
+    allowed = sorted(REVOCATION_REASONS)
+    zh = f"理由代码无效：{'、'.join(unknown)}" if unknown else "撤销登记须选择撤销理由"
+    en = f"unknown reason codes: {', '.join(unknown)}" if unknown else "revoking needs revocation reasons"
+    raise InvalidInput(zh, en, errors=[{"field": "revocation_reasons", "message": zh, "message_en": en,
+                                        "allowed": {c: label("reason", c) for c in allowed}}])
 
 
 async def _correct_registered(conn: asyncpg.Connection, row, body: SupervisionDecisionIn) -> dict:
