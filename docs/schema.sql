@@ -358,7 +358,7 @@ END) STORED,
     CONSTRAINT filings_check3 CHECK ((seller_code <> buyer_code)),
     CONSTRAINT filings_check4 CHECK (((approved_amount >= (0)::numeric) AND (approved_amount <= tech_amount))),
     CONSTRAINT filings_kind_check CHECK ((kind = ANY (ARRAY['development'::text, 'transfer'::text, 'license'::text, 'consulting'::text, 'service'::text]))),
-    CONSTRAINT filings_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'returned'::text, 'registered'::text, 'refused'::text, 'revoked'::text, 'cancelled'::text])))
+    CONSTRAINT filings_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'proposed'::text, 'returned'::text, 'registered'::text, 'refused'::text, 'revoked'::text, 'cancelled'::text])))
 );
 
 CREATE SEQUENCE public.filings_id_seq
@@ -506,6 +506,52 @@ CREATE TABLE public.reg_counters (
     last_seq integer NOT NULL
 );
 
+CREATE TABLE public.review_recusals (
+    review_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    reason text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.reviews (
+    id bigint NOT NULL,
+    filing_id bigint NOT NULL,
+    kind text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    subject_seq integer NOT NULL,
+    subject_action text NOT NULL,
+    subject_actor text NOT NULL,
+    subject_status text NOT NULL,
+    opened_by text NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    opened_seq integer NOT NULL,
+    requested_on date,
+    party text,
+    grounds text DEFAULT ''::text NOT NULL,
+    proposal jsonb,
+    outcome text,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    decided_by text,
+    decided_at timestamp with time zone,
+    decision_seq integer,
+    CONSTRAINT reviews_check CHECK (((status = 'open'::text) = (outcome IS NULL))),
+    CONSTRAINT reviews_check1 CHECK (((kind = 'party_request'::text) = (requested_on IS NOT NULL))),
+    CONSTRAINT reviews_kind_check CHECK ((kind = ANY (ARRAY['registration'::text, 'party_request'::text, 'supervision'::text]))),
+    CONSTRAINT reviews_outcome_check CHECK ((outcome = ANY (ARRAY['confirmed'::text, 'sent_back'::text, 'upheld'::text, 'overturned'::text, 'returned'::text, 'corrected'::text, 'revoked'::text]))),
+    CONSTRAINT reviews_party_check CHECK ((party = ANY (ARRAY['seller'::text, 'buyer'::text]))),
+    CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['open'::text, 'decided'::text])))
+);
+
+CREATE SEQUENCE public.reviews_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.reviews_id_seq OWNED BY public.reviews.id;
+
 CREATE TABLE public.revocations (
     filing_id bigint NOT NULL,
     ground text NOT NULL,
@@ -621,6 +667,8 @@ ALTER TABLE ONLY public.login_attempts ALTER COLUMN id SET DEFAULT nextval('publ
 
 ALTER TABLE ONLY public.notices ALTER COLUMN id SET DEFAULT nextval('public.notices_id_seq'::regclass);
 
+ALTER TABLE ONLY public.reviews ALTER COLUMN id SET DEFAULT nextval('public.reviews_id_seq'::regclass);
+
 ALTER TABLE ONLY public.scan_runs ALTER COLUMN id SET DEFAULT nextval('public.scan_runs_id_seq'::regclass);
 
 ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);
@@ -724,6 +772,12 @@ ALTER TABLE ONLY public.points
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_pkey PRIMARY KEY (point_code, year);
 
+ALTER TABLE ONLY public.review_recusals
+    ADD CONSTRAINT review_recusals_pkey PRIMARY KEY (review_id, user_id);
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.revocations
     ADD CONSTRAINT revocations_pkey PRIMARY KEY (filing_id);
 
@@ -759,6 +813,8 @@ CREATE INDEX evidence_files_item ON public.evidence_files USING btree (item_id, 
 
 CREATE INDEX filing_events_corrections ON public.filing_events USING btree (filing_id) WHERE (action = 'correct'::text);
 
+CREATE INDEX filing_events_reopened ON public.filing_events USING btree (filing_id, at) WHERE ((action = 'review_decision'::text) AND (to_status = 'submitted'::text));
+
 CREATE INDEX filing_events_resubmits ON public.filing_events USING btree (filing_id, at) WHERE (action = 'resubmit'::text);
 
 CREATE INDEX filing_facts_buyer ON public.filing_facts USING btree (buyer_no);
@@ -788,6 +844,14 @@ CREATE INDEX login_attempts_recent ON public.login_attempts USING btree (usernam
 CREATE INDEX login_attempts_source ON public.login_attempts USING btree (source, at);
 
 CREATE UNIQUE INDEX parties_party_no ON public.parties USING btree (party_no);
+
+CREATE INDEX reviews_filing ON public.reviews USING btree (filing_id, id);
+
+CREATE UNIQUE INDEX reviews_one_open ON public.reviews USING btree (filing_id) WHERE (status = 'open'::text);
+
+CREATE UNIQUE INDEX reviews_one_request ON public.reviews USING btree (filing_id, subject_seq) WHERE (kind = 'party_request'::text);
+
+CREATE INDEX reviews_queue ON public.reviews USING btree (kind, id) WHERE (status = 'open'::text);
 
 CREATE INDEX revocations_revoked_on ON public.revocations USING btree (revoked_on);
 
@@ -896,6 +960,15 @@ ALTER TABLE ONLY public.notices
 
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_point_code_fkey FOREIGN KEY (point_code) REFERENCES public.points(code);
+
+ALTER TABLE ONLY public.review_recusals
+    ADD CONSTRAINT review_recusals_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.reviews(id);
+
+ALTER TABLE ONLY public.review_recusals
+    ADD CONSTRAINT review_recusals_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
 
 ALTER TABLE ONLY public.revocations
     ADD CONSTRAINT revocations_audit_item_id_fkey FOREIGN KEY (audit_item_id) REFERENCES public.audit_items(id);

@@ -356,6 +356,39 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
     await stale.recover_stale()                                              # failed: interrupted
     await stale.claim("scan_incremental", slot + dt.timedelta(days=11))       # still running
     await pool.close()
+    # reviews (复核), after the campaign so no finding meets an open one: a large registration proposed (one
+    # registrar stepped aside) and one confirmed; a refusal under a party's request, one upheld; a supervisory
+    # review open and one decided
+    async def large(n: int) -> str:
+        body = _body(n, point, amount="6000000.00", tech_amount="5500000.00")
+        await w.api("POST", "/api/filings", "dj", 201, json=body)
+        w.refs.append(body["ref"])
+        await w.api("POST", f"/api/filings/{body['ref']}/register", "dj", json={
+            "approved_amount": "5000000.00", "deductions": [{"item": "服务器 5 台", "category": "equipment",
+                                                             "amount": "500000.00"}]})
+        return body["ref"]
+
+    ref = await large(20)
+    await w.api("POST", f"/api/filings/{ref}/reviews/recusal", "dk", json={"reason": "曾任卖方顾问"})
+    ref = await large(21)
+    await w.api("POST", f"/api/filings/{ref}/reviews/confirm", "dk", json={"note": "已核对"})
+    today = (await w.api("GET", "/api/reviews", "dj"))["today"]         # the office's day, as the service counts
+    for n, decide in ((22, False), (23, True)):
+        ref = await filed(n)
+        await w.api("POST", f"/api/filings/{ref}/refuse", "dj", json={"reasons": ["proofs_missing"], "note": ""})
+        await w.api("POST", f"/api/filings/{ref}/reviews/request", "dj", 201, json={
+            "requested_on": today, "requested_by": "seller", "grounds": "证明文件已补交"})
+        if decide:
+            await w.api("POST", f"/api/filings/{ref}/reviews/request/decision", "dk", json={
+                "outcome": "uphold", "reasons": "补交的证明文件与合同不符"})
+    for n, decide in ((24, False), (25, True)):
+        ref = await filed(n)
+        await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00"})
+        await w.api("POST", f"/api/filings/{ref}/reviews/supervision", "jdy", 201, json={"grounds": "软件类合同复核"})
+        if decide:
+            await w.api("POST", f"/api/filings/{ref}/reviews/supervision/decision", "jdy", json={
+                "outcome": "correct", "reasons": "核定额未扣除硬件",
+                "changes": {"approved_amount": "800000.00", "title": "港口装卸优化合同（更正）"}})
     w.campaign = campaign
     return w, client
 

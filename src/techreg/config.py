@@ -44,6 +44,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tax_notice_min_days: int = 1
     # a pending filing this many working days or fewer before its deadline is "due soon"
     deadline_warn_days: int = 3
+    # review (复核, registry/review.py): a registration at or above large_line, or of a filing carrying an active
+    # flag scoring at least this, waits for a second qualified person to confirm it (four eyes)
+    review_flag_score: float = 0.8
+    # a party asks for review of a refusal or a return within this many working days after the decision
+    review_request_days: int = 15
+    # a party's request and a supervisor's review are decided within this many working days of their opening
+    review_days: int = 15
     session_hours: int = 12
     pool_min: int = 2
     pool_max: int = 20

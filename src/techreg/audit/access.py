@@ -78,3 +78,20 @@ ITEM_AS_BASIS = "SELECT filing_id, status = 'done' AS decided FROM audit_items W
 async def item_as_basis(conn: asyncpg.Connection, item_id: int) -> tuple[int, bool] | None:
     row = await conn.fetchrow(ITEM_AS_BASIS, item_id)
     return None if row is None else (row["filing_id"], row["decided"])
+
+
+# Declared ties (回避), kept for every user: the review procedure (registry) reads and records them through
+# registry.access.
+TIES_OF = "SELECT credit_code FROM inspector_ties WHERE inspector_id = $1"
+RECORD_TIE = "INSERT INTO inspector_ties (inspector_id, credit_code, note) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+
+
+async def ties_of(conn: asyncpg.Connection, user_id: int) -> frozenset[str]:
+    return frozenset(r["credit_code"] for r in await conn.fetch(TIES_OF, user_id))
+
+
+async def record_tie(conn: asyncpg.Connection, user_id: int, credit_code: str, note: str) -> None:
+    await conn.execute(RECORD_TIE, user_id, credit_code, note)
+
+
+registry_access.keep_ties(ties_of, record_tie)

@@ -16,6 +16,7 @@ ROLE: Words = {
 # a filing's status (registry.schema.Status)
 STATUS: Words = {
     "submitted": ("待审查", "awaiting review"), "returned": ("退回补正", "returned for correction"),
+    "proposed": ("拟登记待复核", "proposed, awaiting a second reviewer"),
     "registered": ("已登记", "registered"), "refused": ("不予登记", "refused"),
     "revoked": ("已撤销", "revoked"), "cancelled": ("已注销", "cancelled"),
 }
@@ -27,6 +28,9 @@ ACTION: Words = {
     "create": ("提交", "submit"), "correct": ("补正", "correct"), "import": ("导入", "import"),
     "income_check": ("技术性收入核定", "record an income check"),
     "credit_override": ("红线记录书面同意登记", "override a red-line record"),
+    "propose": ("提请复核登记", "propose for registration"), "send_back": ("复核退回", "send back"),
+    "review_request": ("申请复核", "request a review"), "review_open": ("启动监督复核", "open a supervisory review"),
+    "review_decision": ("作出复核决定", "decide the review"), "review_recusal": ("复核回避", "step aside"),
 }
 
 # the same actions as the event trail records them: what was done
@@ -36,6 +40,24 @@ EVENT: Words = {
     "create": ("提交", "submitted"), "correct": ("补正", "corrected"), "import": ("导入", "imported"),
     "income_check": ("技术性收入核定", "technical income checked"),
     "credit_override": ("监督员书面同意（红线记录）", "red-line record overridden by a supervisor"),
+    "propose": ("提请复核登记", "proposed for registration"), "send_back": ("复核退回", "sent back by the reviewer"),
+    "review_request": ("当事人申请复核", "review requested by the party"),
+    "review_open": ("启动监督复核", "supervisory review opened"), "review_decision": ("复核决定", "review decided"),
+    "review_recusal": ("复核回避", "stepped aside from the review"),
+}
+
+# review (复核, registry.review_schema): what is reviewed, where it stands, how it ended
+REVIEW_KIND: Words = {
+    "registration": ("登记复核（四眼）", "second review of a registration"),
+    "party_request": ("当事人申请复核", "party's request for review"),
+    "supervision": ("监督复核", "supervisory review"),
+}
+REVIEW_STATUS: Words = {"open": ("待复核", "awaiting review"), "decided": ("已决定", "decided")}
+REVIEW_OUTCOME: Words = {
+    "confirmed": ("确认", "confirmed"), "sent_back": ("退回登记员", "sent back to the registrar"),
+    "upheld": ("维持原决定", "decision upheld"), "overturned": ("撤销原决定，重新审查", "decision overturned"),
+    "returned": ("退回补正", "returned for correction"), "corrected": ("更正", "corrected"),
+    "revoked": ("撤销登记", "registration revoked"),
 }
 
 # the non-technical parts a registrar deducts to approve the technology amount (registry.schema.DeductionCategory)
@@ -102,7 +124,7 @@ DAY_KIND: Words = {"working": ("工作日", "working days"), "calendar": ("自�
 RULE_SOURCE: Words = {"settings": ("本机构设置", "this office's settings")}
 
 # the internal path an event came by (an audit finding revoking a registration)
-VIA: Words = {"finding": ("依检查结论", "by an inspection finding")}
+VIA: Words = {"finding": ("依检查结论", "by an inspection finding"), "review": ("依复核决定", "by a review decision")}
 
 KIND: Words = {
     "development": ("技术开发", "technology development"), "transfer": ("技术转让", "technology transfer"),
@@ -295,6 +317,12 @@ FIELD: Words = {
     "income_as_of": ("技术性收入截至", "income checked up to"), "point_name": ("登记点名称", "point name"),
     "revocation_rules": ("撤销适用规则", "rules of the revocation"),
     "revoked_from": ("撤销日期起", "revoked from"), "revoked_to": ("撤销日期止", "revoked up to"),
+    # review (复核)
+    "requested_on": ("当事人申请日期", "asked on"), "requested_by": ("申请复核的当事人", "asked by"),
+    "grounds": ("复核事由", "grounds"), "changes": ("更正内容", "changes"),
+    "revocation_reasons": ("撤销理由", "revocation reasons"), "review_kind": ("复核类型", "review"),
+    "opened_by": ("提起人", "opened by"), "opened_at": ("提起时间", "opened at"),
+    "subject_actor": ("原决定人", "decision taken by"), "decided_by": ("复核人", "decided by"),
 }
 
 # the types a value of filing format v1 can have, as validation messages name them
@@ -340,4 +368,5 @@ CATALOGUE: dict[str, Words] = {
     "credit_recommendation": CREDIT_RECOMMENDATION,
     "revocation_ground": REVOCATION_GROUND, "revocation_basis": REVOCATION_BASIS, "day_kind": DAY_KIND,
     "rule_source": RULE_SOURCE,
+    "review_kind": REVIEW_KIND, "review_status": REVIEW_STATUS, "review_outcome": REVIEW_OUTCOME,
 }

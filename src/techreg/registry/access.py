@@ -138,3 +138,25 @@ async def require_actor(conn: asyncpg.Connection, settings: Settings | None, use
         await require_qualified(conn, user, settings)
     else:
         raise Forbidden("无权执行此操作", f"no one may {action} a filing")
+
+
+# Declared ties to parties (回避) are the audit area's record, kept for every user; it hands in how to read and
+# record them (audit/access.py), and the review procedure asks here.
+TieReader = Callable[[asyncpg.Connection, int], Awaitable[frozenset[str]]]
+TieRecorder = Callable[[asyncpg.Connection, int, str, str], Awaitable[None]]
+_tie_keeper: list[tuple[TieReader, TieRecorder]] = []
+
+
+def keep_ties(read: TieReader, record: TieRecorder) -> None:
+    _tie_keeper[:] = [(read, record)]
+
+
+async def ties_of(conn: asyncpg.Connection, user_id: int) -> frozenset[str]:
+    """The credit codes of the parties this user has declared a tie to."""
+    return await _tie_keeper[0][0](conn, user_id) if _tie_keeper else frozenset()
+
+
+async def record_tie(conn: asyncpg.Connection, user_id: int, credit_code: str, note: str) -> None:
+    if not _tie_keeper:
+        raise RuntimeError("no area keeps declared ties (techreg.audit is not loaded)")
+    await _tie_keeper[0][1](conn, user_id, credit_code, note)

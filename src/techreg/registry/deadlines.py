@@ -29,21 +29,26 @@ from .users import CurrentUser
 from .workdays import WorkCalendar, work_calendar
 
 
-# The filings awaiting a decision (of one point, or all), with the moment each last came back from a
-# correction: the clock starts again then.
-PENDING_SQL = """
+# The moment a filing last came back to await a decision: resubmitted after a correction, or a review
+# (registry/review.py) overturning its refusal or return. The clock starts again then.
+RESTARTED = """greatest(
+    (SELECT max(e.at) FROM filing_events e WHERE e.filing_id = f.id AND e.action = 'resubmit'),
+    (SELECT max(e.at) FROM filing_events e
+     WHERE e.filing_id = f.id AND e.action = 'review_decision' AND e.to_status = 'submitted'))"""
+# The filings awaiting a decision (of one point, or all), with the moment each last came back.
+PENDING_SQL = f"""
     SELECT f.id, f.ref, f.title, f.point_code, f.seller_name, f.filed_on, f.tech_amount,
            coalesce(f.approved_amount, f.tech_amount) AS counted_amount,
-           (SELECT max(e.at) FROM filing_events e WHERE e.filing_id = f.id AND e.action = 'resubmit') AS resubmitted_at,
+           {RESTARTED} AS resubmitted_at,
            f.rules_version
     FROM filings f
     WHERE f.status = 'submitted' AND ($1::text IS NULL OR f.point_code = $1)
     ORDER BY f.id
 """
-ONE_PENDING_SQL = """
+ONE_PENDING_SQL = f"""
     SELECT f.id, f.ref, f.title, f.point_code, f.seller_name, f.filed_on, f.tech_amount,
            coalesce(f.approved_amount, f.tech_amount) AS counted_amount,
-           (SELECT max(e.at) FROM filing_events e WHERE e.filing_id = f.id AND e.action = 'resubmit') AS resubmitted_at,
+           {RESTARTED} AS resubmitted_at,
            f.rules_version
     FROM filings f WHERE f.id = $1 AND f.status = 'submitted'
 """

@@ -19,7 +19,8 @@ Domain = Literal[
     "new_materials", "new_energy", "environment", "nuclear", "biomedicine", "urban_social",
 ]
 FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
-Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
+# proposed: registered by one registrar, waiting for a second qualified person to confirm (registry/review.py)
+Status = Literal["submitted", "proposed", "returned", "registered", "refused", "revoked", "cancelled"]
 
 # the subkinds each kind allows (their words: techreg.labels, SUBKIND)
 SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND.items()}

@@ -27,6 +27,7 @@ from .regno import issue_number
 from .rulebook import rules_by_id, rules_in_force
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
+from . import review_gate
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
@@ -391,6 +392,7 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         action_zh, action_en = pair("action", action)
         raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
                        f"cannot {action_en}: the filing is {status_en}", status=row["status"])
+    await review_gate.require_no_open_review(conn, row, action, via)
     if action == "revoke":
         if revocation is None:
             raise InvalidInput("撤销登记须给出撤销理由和依据", "revoking needs a ground and its basis", field="ground")
@@ -411,6 +413,10 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
             raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
                                              "registering needs the approved technology amount (approved_amount)")])
         detail.update(approval_detail(row["tech_amount"], approval))     # the items are on the event chain
+        if triggers := await review_gate.second_look(conn, settings, row):    # four eyes: a second person confirms
+            await review_gate.propose(conn, key, user.username, row, detail, triggers)
+            await notify_changed(conn)
+            return await get_filing(conn, user, ref)
         approved = Decimal(approval.approved_amount)
         registered_on = today(settings)
         # 一票否决: refused while a party has a red-line record no supervisor overrode in writing

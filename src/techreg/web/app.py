@@ -33,9 +33,11 @@ from .controllers.flags import FlagController
 from .controllers.jobs import JobController
 from .controllers.models import ModelController
 from .controllers.rules import RevocationController, RulesController
+from .controllers.reviews import FilingReviewController, ReviewQueueController
 from .pages.audit import AuditPages
 from .pages.credit import CreditPages
 from .pages.registry import RegistryPages
+from .pages.review import ReviewPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .apidoc import document_api, openapi_config
 from .errors import EXCEPTION_HANDLERS
@@ -118,10 +120,10 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
-                        AdminController,
+                        ReviewQueueController, FilingReviewController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         CreditController, RulesController, RevocationController,
-                        RegistryPages, AuditPages, CreditPages,
+                        RegistryPages, ReviewPages, AuditPages, CreditPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

@@ -19,7 +19,7 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
-from ...registry import access, certificate, deadlines, income, revocation, rulebook, service, users
+from ...registry import access, certificate, deadlines, income, review, revocation, rulebook, service, users
 from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
@@ -393,7 +393,8 @@ class RegistryPages(Controller):
                     approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
                     deadline=await deadlines.deadline_of(db, settings, filing.id),
-                    credit=await credit_checks.filing_credit(db, filing, service.today(settings)))
+                    credit=await credit_checks.filing_credit(db, filing, service.today(settings)),
+                    reviews=await review.filing_reviews(db, settings, request.user, ref))
 
     @post("/filings/{ref:str}/revoke", guards=[MAY_REVOKE])
     async def revoke(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
@@ -466,6 +467,10 @@ class RegistryPages(Controller):
             return back(f"/filings/{ref}", err=exc)
         except FilingRejected as exc:
             return back(f"/filings/{ref}", err=_rejected(exc))
+        if done.status == "proposed":       # four eyes (复核): a second person registers it
+            return back(f"/filings/{ref}", msg=("已提请复核：大额或高风险标记的登记须由第二人复核确认后生效",
+                                                "proposed: a large or highly flagged registration takes effect "
+                                                "once a second person confirms it"))
         action_zh = pair("action", action)[0]
         status_zh, status_en = pair("status", done.status)
         return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))

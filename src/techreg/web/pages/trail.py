@@ -31,7 +31,7 @@ def event_text(e: EventOut) -> tuple[str, str]:
     if d.get("reg_no"):
         zh.append(f"登记号 {d['reg_no']}")
         en.append(f"registration no. {d['reg_no']}")
-    if d.get("approved_amount") and e.action == "register":
+    if d.get("approved_amount") and e.action in ("register", "propose"):
         zh.append(f"核定技术交易额 {d['approved_amount']} 元（申报 {d.get('declared_tech_amount', '')} 元）")
         en.append(f"approved technology amount {d['approved_amount']} yuan (declared {d.get('declared_tech_amount', '')})")
         if d.get("deductions"):
@@ -44,6 +44,9 @@ def event_text(e: EventOut) -> tuple[str, str]:
                   f"差额 {d.get('difference', '')} 元：{label('income_verdict', verdict)}")
         en.append(f"received {d['received_amount']} yuan up to {d.get('as_of', '')} against {d.get('approved_amount', '')} "
                   f"approved, difference {d.get('difference', '')}: {label('income_verdict', verdict, 'en')}")
+    review_zh, review_en = review_text(e)
+    zh += review_zh
+    en += review_en
     if is_known("via", d.get("via")):
         via_zh, via_en = pair("via", d["via"])
         zh.append(via_zh)
@@ -76,6 +79,38 @@ def event_text(e: EventOut) -> tuple[str, str]:
         zh.append("更改了" + "、".join(field_label(k) for k in changes))
         en.append("changed " + ", ".join(field_label(k, "en") for k in changes))
     return "；".join(zh), "; ".join(en)
+
+
+def review_text(e: EventOut) -> tuple[list[str], list[str]]:
+    """What a review (复核) step adds to its event: why four eyes, who proposed, who asked, the outcome."""
+    d = e.detail or {}
+    zh: list[str] = []
+    en: list[str] = []
+    if "review" in d:
+        zh.append(f"复核 #{d['review']}")
+        en.append(f"review #{d['review']}")
+    triggers = d.get("triggers") or {}
+    if triggers.get("large"):
+        zh.append(f"技术交易额达到大额线 {triggers.get('large_line', '')} 元")
+        en.append(f"technology amount at or above the large line of {triggers.get('large_line', '')} yuan")
+    for g in triggers.get("flags") or []:
+        zh.append(f"异常标记：{label('flag', g.get('kind'))} {g.get('score')}")
+        en.append(f"flag: {label('flag', g.get('kind'), 'en')} {g.get('score')}")
+    if d.get("proposed_by"):
+        zh.append(f"提请人 {d['proposed_by']}")
+        en.append(f"proposed by {d['proposed_by']}")
+    if d.get("requested_on"):
+        who_zh, who_en = pair("field", d.get("requested_by") or "", default=("当事人", "the party"))
+        zh.append(f"{who_zh}于 {d['requested_on']} 申请复核")
+        en.append(f"{who_en} asked on {d['requested_on']}")
+    if d.get("outcome") and is_known("review_outcome", d["outcome"]):
+        out_zh, out_en = pair("review_outcome", d["outcome"])
+        zh.append(f"结论：{out_zh}")
+        en.append(f"outcome: {out_en}")
+    if e.action == "review_recusal" and d.get("party"):
+        zh.append(f"申报与当事人 {d['party']} 存在关联")
+        en.append(f"declared a tie to the party {d['party']}")
+    return zh, en
 
 
 def event_action(e: EventOut) -> tuple[str, str]:
