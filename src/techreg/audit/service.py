@@ -15,7 +15,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..registry import service as registry
 from ..registry.schema import DecisionBody
 from ..registry.users import CurrentUser
-from . import evidence, sampling
+from . import evidence, orders, sampling
 from .access import item_for, require as _require
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
                      FindingOut,
@@ -364,6 +364,7 @@ async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Setting
                                   DecisionBody(reasons=["inspection_finding"],
                                                note=f"检查事项 #{item_id}：" + "；".join(body.reasons)),
                                   via="finding")
+    await orders.issue(conn, key, settings, user, row, body.outcome)     # 责令整改 / 责令注销: an order with a deadline
     await conn.execute("""
         UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4,
                decided_by = $5, decided_at = now()

@@ -3,10 +3,11 @@
 common: the root group, the one error style, the database a command works on (`with_database`).
 db: migrations, the embedded server, backups. registry: import, export, users, points, synthetic data.
 detection: scans, detectors, flags, the outlier model. audit: the event trail, spot-check campaigns.
+orders: orders issued by findings, the enforcement list.
 jobs: the worker and scheduled jobs. serve: the service and the demo.
 """
 
-from . import audit, db, detection, jobs, registry, serve  # noqa: F401  (each registers its commands on main)
+from . import audit, db, detection, jobs, orders, registry, serve  # noqa: F401  (each registers its commands on main)
 from .common import main
 
 __all__ = ["main"]

@@ -25,6 +25,10 @@ ACTION: Words = {
     "resubmit": ("重新提交", "resubmit"), "revoke": ("撤销登记", "revoke"), "cancel": ("注销", "cancel"),
     "create": ("提交", "submit"), "correct": ("补正", "correct"), "import": ("导入", "import"),
     "income_check": ("技术性收入核定", "record an income check"),
+    # the steps of an order issued by a finding (audit/orders.py), as the trail lists them among the actions
+    "order_issued": ("下达责令", "issue an order"), "order_answered": ("记录当事人答复", "record the party's response"),
+    "order_fulfilled": ("记录已注销", "record the de-registration"), "order_escalated": ("逾期上报", "escalate"),
+    "order_closed": ("关闭责令事项", "close the order"), "order_reopened": ("重新开启责令事项", "reopen the order"),
 }
 
 # the same actions as the event trail records them: what was done
@@ -33,6 +37,9 @@ EVENT: Words = {
     "resubmit": ("重新提交", "resubmitted"), "revoke": ("撤销登记", "revoked"), "cancel": ("注销", "cancelled"),
     "create": ("提交", "submitted"), "correct": ("补正", "corrected"), "import": ("导入", "imported"),
     "income_check": ("技术性收入核定", "technical income checked"),
+    "order_issued": ("下达责令", "order issued"), "order_answered": ("当事人答复", "party's response recorded"),
+    "order_fulfilled": ("责令已履行", "order fulfilled"), "order_escalated": ("逾期上报监督员", "overdue order escalated"),
+    "order_closed": ("责令事项关闭", "order closed"), "order_reopened": ("责令事项重新开启", "order reopened"),
 }
 
 # the non-technical parts a registrar deducts to approve the technology amount (registry.schema.DeductionCategory)
@@ -52,7 +59,41 @@ DEADLINE_STATE: Words = {"pending": ("办理中", "in time"), "due_soon": ("即�
                          "overdue": ("已逾期", "overdue")}
 
 # the internal path an event came by (an audit finding revoking a registration)
-VIA: Words = {"finding": ("依检查结论", "by an inspection finding")}
+VIA: Words = {"finding": ("依检查结论", "by an inspection finding"),
+             "order": ("依责令注销", "under a de-registration order")}
+
+# an order a finding issues (audit/orders.py): what it asks, where it stands, what a person does to it
+ORDER_KIND: Words = {"rectification": ("责令整改", "rectification order"),
+                     "deregistration": ("责令注销", "de-registration order")}
+ORDER_STATUS: Words = {
+    "open": ("待答复", "awaiting the party"), "answered": ("已答复", "answered"),
+    "escalated": ("逾期已上报", "overdue, escalated"), "fulfilled": ("已注销履行", "fulfilled by de-registration"),
+    "closed": ("已关闭", "closed"),
+}
+ORDER_STEP: Words = {
+    "issued": ("下达", "issue"), "answered": ("记录答复", "record a response to"),
+    "fulfilled": ("记录注销", "record the de-registration of"), "escalated": ("逾期上报", "escalate"),
+    "closed": ("关闭", "close"), "reopened": ("重新开启", "reopen"),
+}
+
+# the enforcement list (执法企业名录, audit/enforcement.py): its columns, totals and workbook sheets
+ENFORCEMENT: Words = {
+    "title": ("执法企业名录", "Enforcement list"), "credit_code": ("统一社会信用代码", "credit code"),
+    "name": ("企业名称", "enterprise"), "contracts": ("合同数", "contracts"),
+    "amount": ("金额（元）", "amount (yuan)"), "revoked": ("撤销登记数", "revoked"),
+    "revoked_amount": ("撤销金额（元）", "revoked amount (yuan)"), "rectification": ("责令整改数", "ordered to rectify"),
+    "rectification_amount": ("责令整改金额（元）", "rectification amount (yuan)"),
+    "deregistration": ("责令注销数", "ordered to de-register"),
+    "deregistration_amount": ("责令注销金额（元）", "de-registration amount (yuan)"),
+    "overdue": ("逾期数", "overdue"), "overdue_amount": ("逾期金额（元）", "overdue amount (yuan)"),
+    "declared_only": ("按申报额计的合同数", "counted at the declared amount"), "total": ("合计", "total"),
+    "campaign_id": ("抽查任务编号", "campaign no."), "campaign": ("抽查任务", "campaign"),
+    "enterprises": ("企业数", "enterprises"), "ordered": ("责令数", "ordered"),
+    "made_at": ("生成时间", "made at"), "judged_on": ("逾期判断日", "overdue as of"),
+    "amount_basis": ("金额口径", "amounts"), "enterprise_is": ("企业指", "enterprise means"),
+    "about_sheet": ("说明", "About"), "overall_sheet": ("总表", "Overall"),
+    "campaigns_sheet": ("各抽查任务", "Campaigns"), "campaign_sheet": ("抽查任务", "Campaign"),
+}
 
 KIND: Words = {
     "development": ("技术开发", "technology development"), "transfer": ("技术转让", "technology transfer"),
@@ -163,6 +204,7 @@ JOB: Words = {
     "retrain_check": ("模型再训练检查", "retrain when enough findings"),
     "audit_checkpoint": ("事件链检查点", "seal the event trail"),
     "deadline_check": ("办理期限提醒", "decision deadlines running over"),
+    "order_deadlines": ("责令事项逾期上报", "overdue orders escalated"),
 }
 
 # a job run's or a scan's state
@@ -181,6 +223,7 @@ COUNT: Words = {
     "candidate": ("候选模型", "candidate model"), "checkpoint": ("检查点", "checkpoint"),
     "events": ("事件数", "events"), "pending": ("待审查", "awaiting a decision"), "due_soon": ("即将到期", "due soon"),
     "overdue": ("已逾期", "overdue"), "notices": ("提醒条数", "notices"),
+    "fulfilled": ("已注销履行", "fulfilled by de-registration"), "escalated": ("本次上报", "escalated now"),
 }
 
 # field names: of filing format v1 (by path), and the columns of lists and exports
@@ -223,6 +266,12 @@ FIELD: Words = {
     "decision_due_on": ("到期日", "due on"), "working_days_left": ("剩余工作日", "working days left"),
     "state": ("状态", "state"), "provisional": ("日历未覆盖（暂按周末计）", "provisional (calendar not published)"),
     "due": ("期限状态", "deadline state"),
+    # orders issued by findings (audit/orders.py)
+    "order": ("责令事项", "order"), "order_kind": ("责令类别", "order"), "order_status": ("责令事项状态", "order state"),
+    "issued_on": ("下达日期", "issued on"), "seller_code": ("卖方统一社会信用代码", "seller credit code"),
+    "seller_name": ("卖方名称", "seller"), "documents": ("答复文件数", "documents"),
+    "escalated_on": ("上报日期", "escalated on"), "counted_amount": ("金额（元）", "amount (yuan)"),
+    "overdue": ("已逾期", "overdue"),
 }
 
 # the types a value of filing format v1 can have, as validation messages name them
@@ -263,5 +312,6 @@ CATALOGUE: dict[str, Words] = {
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,
     "trigger": TRIGGER, "scan_mode": SCAN_MODE, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
     "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO, "deduction": DEDUCTION,
-    "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
+    "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE, "order_kind": ORDER_KIND,
+    "order_status": ORDER_STATUS, "order_step": ORDER_STEP, "enforcement": ENFORCEMENT,
 }

@@ -30,7 +30,9 @@ from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
 from .controllers.models import ModelController
+from .controllers.orders import EnforcementController, OrderController
 from .pages.audit import AuditPages
+from .pages.orders import OrderPages
 from .pages.registry import RegistryPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .apidoc import document_api, openapi_config
@@ -115,7 +117,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
-                        RegistryPages, AuditPages,
+                        OrderController, EnforcementController, RegistryPages, AuditPages, OrderPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 
 from ..params import DbId
-from ...audit import evidence, service as audit
+from ...audit import evidence, orders, service as audit
 from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
@@ -176,9 +176,11 @@ class AuditPages(Controller):
         return back("/queue", msg=(f"已申请回避，事项 #{item_id} 已重新分配", f"conflict declared: item #{item_id} reassigned"))
 
     @get("/dashboard", guards=[STAFF])
-    async def dashboard(self, request: Request, db: asyncpg.Connection) -> Template:
+    async def dashboard(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Template:
         return page(request, "dashboard.html", data=await dashboard_data(db, lang(request)),
-                    estimates=await audit.recent_estimates(db))
+                    estimates=await audit.recent_estimates(db),
+                    orders=await orders.list_orders(db, settings, request.user),
+                    escalations=await orders.recent_escalations(db, 5))
 
     @get("/campaigns")
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
