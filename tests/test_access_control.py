@@ -75,6 +75,14 @@ TABLE = {
     ("POST", "/api/audit/items/{item_id:int}/evidence"): {"inspector"},
     ("GET", "/api/audit/items/{item_id:int}/evidence/{file_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"inspector"},
+    ("GET", "/api/orders"): SIGNED_IN,
+    ("GET", "/api/orders/{order_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/orders/{order_id:int}/documents"): {"registrar", "supervisor"},
+    ("GET", "/api/orders/{order_id:int}/documents/{document_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/orders/{order_id:int}/deregistration"): {"registrar", "supervisor"},
+    ("POST", "/api/orders/{order_id:int}/close"): {"supervisor"},
+    ("POST", "/api/orders/{order_id:int}/reopen"): {"supervisor"},
+    ("GET", "/api/enforcement"): STAFF_ONLY,
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
@@ -109,6 +117,14 @@ TABLE = {
     ("POST", "/campaigns"): {"supervisor"},
     ("GET", "/campaigns/{campaign_id:int}"): STAFF_ONLY,
     ("POST", "/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
+    ("GET", "/orders"): SIGNED_IN,
+    ("GET", "/orders/{order_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/orders/{order_id:int}/documents"): {"registrar", "supervisor"},
+    ("GET", "/orders/{order_id:int}/documents/{document_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/orders/{order_id:int}/deregistration"): {"registrar", "supervisor"},
+    ("POST", "/orders/{order_id:int}/close"): {"supervisor"},
+    ("POST", "/orders/{order_id:int}/reopen"): {"supervisor"},
+    ("GET", "/enforcement"): STAFF_ONLY,
     ("GET", "/jobs"): STAFF_ONLY,
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
 }
@@ -118,7 +134,9 @@ FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/fili
                                     "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
-                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
+                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout",
+                                    "/orders/{order_id:int}/documents", "/orders/{order_id:int}/deregistration",
+                                    "/orders/{order_id:int}/close", "/orders/{order_id:int}/reopen")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
         "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
         "sample_size": "1", "seed": "form-seed"}
@@ -161,6 +179,18 @@ async def world(empty_database, data_dir):
                               files={"file": ("scan.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
         assert r.status_code == 201, r.text
         campaign["file_id"] = r.json()["id"]
+        # an order (a finding of 责令注销 on the first item) with a document the party sent, for the order routes
+        r = await client.post(f"/api/audit/items/{campaign['items'][0]['id']}/finding",
+                              headers={"Authorization": f"Bearer {tokens['inspector']}"},
+                              json={"outcome": "deregistration_ordered", "reasons": ["x"]})
+        assert r.status_code == 201, r.text
+        r = await client.get("/api/orders", headers={"Authorization": f"Bearer {tokens['supervisor']}"})
+        campaign["order_id"] = r.json()["items"][0]["id"]
+        r = await client.post(f"/api/orders/{campaign['order_id']}/documents",
+                              headers={"Authorization": f"Bearer {tokens['registrar']}"},
+                              files={"file": ("reply.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
+        assert r.status_code == 201, r.text
+        campaign["document_id"] = r.json()["id"]
         yield client, tokens, campaign, app_routes(client.app)
 
 
@@ -179,6 +209,7 @@ def concrete(path: str, campaign: dict) -> str:
     item = campaign["items"][(2 if path.startswith("/queue") else 1) if path.endswith("/conflict") else 0]
     return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
             .replace("{item_id:int}", str(item["id"])).replace("{file_id:int}", str(campaign["file_id"]))
+            .replace("{order_id:int}", str(campaign["order_id"])).replace("{document_id:int}", str(campaign["document_id"]))
             .replace("{username:str}", "registrar")
             .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
 
@@ -204,6 +235,9 @@ BODIES = {
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"outcome": "cleared", "reasons": ["ok"]},
     ("POST", "/api/audit/items/{item_id:int}/conflict"): {"reason": "tie"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"reason": "wrong file"},
+    ("POST", "/api/orders/{order_id:int}/deregistration"): {"note": "x"},
+    ("POST", "/api/orders/{order_id:int}/close"): {"note": "x"},
+    ("POST", "/api/orders/{order_id:int}/reopen"): {"note": "x"},
 }
 
 

@@ -128,7 +128,7 @@ class OrderPages(Controller):
         found = await enforcement.enforcement_list(db, settings, campaign=campaign_id)
         if format == "csv":
             return export(request, [msgspec.structs.asdict(r) for r in found.enterprises], ENFORCEMENT_COLUMNS, "csv",
-                          "enforcement" + (f"-{campaign_id}" if campaign_id else ""))
+                          "enforcement" + (f"-{campaign_id}" if campaign_id else ""), header_group="enforcement")
         language = lang(request)
         top = found.enterprises[:15]
         chart = {"names": [r.name for r in top],
