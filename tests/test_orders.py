@@ -176,6 +176,8 @@ async def test_a_finding_issues_an_order_due_in_working_days_on_the_filing_trail
     await w.api("GET", f"/api/orders/{order['id']}", "far", 404)
     detail = await w.api("GET", f"/api/orders/{order['id']}", "jc")
     assert [s["step"] for s in detail["steps"]] == ["issued"]
+    item_page = await w.page(f"/queue/{w.items['OA-2']}", "jc")
+    assert f'href="/orders/{order["id"]}"' in item_page.text and order["due_on"] in item_page.text
     # the chain still verifies with the order's steps on it
     r = subprocess.run([sys.executable, "-m", "techreg.cli", "audit", "verify"], capture_output=True, text=True,
                        timeout=180, env=cli_env(TECHREG_DATABASE_URL=w.url, TECHREG_AUDIT_KEY="test-audit-key",

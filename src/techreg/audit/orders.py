@@ -365,6 +365,16 @@ async def download(conn: asyncpg.Connection, user: CurrentUser, order_id: int,
     return _document(row), await conn.fetchval(DOCUMENT_CONTENT, order_id, document_id)
 
 
+# The order an item's finding issued, if any.
+ORDER_OF_ITEM = "SELECT id, kind, status, due_on FROM orders WHERE item_id = $1"
+
+
+async def of_item(conn: asyncpg.Connection, item_id: int) -> dict | None:
+    """The order an item's finding issued (the caller has checked who may see the item)."""
+    row = await conn.fetchrow(ORDER_OF_ITEM, item_id)
+    return dict(row) if row else None
+
+
 async def recent_escalations(conn: asyncpg.Connection, limit: int = 20) -> list[dict]:
     """The latest escalations, for the supervisors' pages (the caller has checked the role)."""
     return [dict(r) for r in await conn.fetch(RECENT_ESCALATIONS, limit)]

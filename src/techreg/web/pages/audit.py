@@ -107,7 +107,7 @@ class AuditPages(Controller):
                     lines=[settings.large_line, settings.delegation_line],
                     readable=await readable_refs(db, request.user, cited),
                     accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
-                    **TRAIL)
+                    order=await orders.of_item(db, item_id), **TRAIL)
 
     @post("/queue/{item_id:int}/finding")
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
