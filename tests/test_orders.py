@@ -237,7 +237,7 @@ async def test_the_party_response_is_recorded_with_its_documents(world):
 
 async def test_de_registration_fulfils_the_order(world):
     w = world
-    for ref in ("OB-1", "OB-2", "OB-3"):
+    for ref in ("OB-1", "OB-2", "OB-3", "OA-3"):
         await w.finding(ref, "deregistration_ordered")
     await w.finding("OA-2", "rectification_ordered")
     # through the order: the registration is cancelled in the same transaction, the order names the event
@@ -252,6 +252,15 @@ async def test_de_registration_fulfils_the_order(world):
     await w.api("POST", "/api/filings/OB-2/cancel", "dj", json={"note": "双方协商解除"})
     second = await w.order_of("OB-2")
     assert second["status"] == "fulfilled" and second["cancel_seq"] is not None
+    # and through the filing page's cancel button
+    w.client.cookies.set("techreg_session", w.tokens["dj"])
+    try:
+        r = await w.client.post("/filings/OA-3/act", data={"action": "cancel", "note": "企业申请注销"},
+                                headers={"Origin": "http://testserver.local"}, follow_redirects=False)
+    finally:
+        w.client.cookies.clear()
+    assert r.status_code == 303 and "err=" not in r.headers["location"], r.headers
+    assert (await w.order_of("OA-3"))["status"] == "fulfilled"
     # a cancellation that bypassed both (the service called directly): the daily job fulfils it
     from techreg.registry import service
     from techreg.registry.schema import DecisionBody

@@ -131,6 +131,8 @@ OVERDUE = """
       AND (o.status IN ('open', 'escalated') OR (o.status = 'answered' AND o.kind = 'deregistration'))
     ORDER BY o.due_on, o.id
 """
+# An order locked before a step changes it (the list it was read from may be a moment old).
+ORDER_FOR_UPDATE = "SELECT * FROM orders WHERE id = $1 FOR UPDATE"
 INSERT_ESCALATION = """
     INSERT INTO order_escalations (order_id, round, due_on, escalated_on) VALUES ($1, $2, $3, $4)
     ON CONFLICT (order_id, round) DO NOTHING RETURNING id
@@ -443,7 +445,7 @@ async def fulfil_by_cancellation(conn: asyncpg.Connection, key: bytes, actor: st
     fulfilled by that cancellation. For one filing (right after its cancellation) or all (the daily job)."""
     done = 0
     for r in await conn.fetch(CANCELLED_WAITING, filing_id):
-        row = await conn.fetchrow("SELECT * FROM orders WHERE id = $1 FOR UPDATE", r["id"])
+        row = await conn.fetchrow(ORDER_FOR_UPDATE, r["id"])
         if row["status"] in WAITING:
             await _fulfil(conn, key, row, actor)
             done += 1
@@ -503,16 +505,18 @@ async def escalate_overdue(conn: asyncpg.Connection, key: bytes, on: dt.date) ->
     escalated to the supervisors, once per deadline (a rerun, another replica or the next day adds nothing),
     with one notice a day to each active supervisor naming the day's overdue orders."""
     fulfilled = await fulfil_by_cancellation(conn, key, "scheduler")
-    overdue = await conn.fetch(OVERDUE, on)
-    escalated = []
-    for r in overdue:
-        if await conn.fetchval(INSERT_ESCALATION, r["id"], r["round"], r["due_on"], on) is None:
+    overdue, escalated = [], []
+    for r in await conn.fetch(OVERDUE, on):
+        row = await conn.fetchrow(ORDER_FOR_UPDATE, r["id"])
+        if not is_overdue(row, on):
+            continue                                   # answered or closed since it was read
+        overdue.append(row)
+        if await conn.fetchval(INSERT_ESCALATION, row["id"], row["round"], row["due_on"], on) is None:
             continue                                   # escalated for this deadline already
-        row = await conn.fetchrow("SELECT * FROM orders WHERE id = $1 FOR UPDATE", r["id"])
-        await conn.execute(SET_STATUS, r["id"], "escalated")
+        await conn.execute(SET_STATUS, row["id"], "escalated")
         await _step(conn, key, row["filing_id"], "scheduler", "escalated",
-                    {"order": r["id"], "due_on": r["due_on"].isoformat(), "escalated_on": on.isoformat()})
-        escalated.append(r["id"])
+                    {"order": row["id"], "due_on": row["due_on"].isoformat(), "escalated_on": on.isoformat()})
+        escalated.append(row["id"])
     notices = 0
     if overdue:
         message = _notice([r["id"] for r in overdue], escalated)
