@@ -30,11 +30,11 @@ def test_the_catalogue_names_every_code_in_both_languages():
     from techreg.registry.schema import (SUBKINDS_BY_KIND, Domain, FilingV1, Kind, PartyV1, RefusalReason,
                                          RevocationReason, Status, Subkind)
     from techreg.registry.service import TRANSITIONS
-    from techreg.registry.users import Role
+    from techreg.registry.users import Role, SystemRole
     from techreg.scheduling.jobs import JOBS
 
     wanted = {
-        "role": set(get_args(Role)) | _check_values("role", "users"),
+        "role": set(get_args(Role)) | set(get_args(SystemRole)) | _check_values("role", "users"),
         "status": set(get_args(Status)) | _check_values("status", "filings"),
         "action": set(TRANSITIONS) | {"create", "correct", "import"},
         "event": set(TRANSITIONS) | {"create", "correct", "import"},

@@ -1,9 +1,14 @@
-"""Who may act on an audit item: the inspector it is assigned to, supervisors and admins; to anyone else the
-item does not exist."""
+"""The audit area's policy. The role a route needs is its guard (web/auth.requires); here is what depends on the
+item, the campaign or the actor. An audit item is seen by the inspector it is assigned to, supervisors and
+admins (to anyone else it does not exist), and changed by its inspector alone; a campaign is public once it is
+past its draft; supervisors create campaigns, the system actor drafts them. An order a finding issued is seen
+by the staff, the registrars of the contract's point and the inspector whose finding issued it. And which
+filings an inspector reads: the registry is handed that rule (below)."""
 
 import asyncpg
 
 from ..errors import Forbidden, NotFound
+from ..registry import access as registry_access
 from ..registry.users import CurrentUser
 
 # An item with its filing's ref; locked when a finding, a conflict or evidence is about to change it.
@@ -11,18 +16,57 @@ ITEM = "SELECT i.*, f.ref FROM audit_items i JOIN filings f ON f.id = i.filing_i
 ITEM_LOCKED = ITEM + " FOR UPDATE OF i"
 
 
-def require(user: CurrentUser, *roles: str) -> None:
-    if user.role not in roles:
-        raise Forbidden("无权执行此操作", f"only {', '.join(roles)} may do this")
+def require_campaign_author(user: CurrentUser, *, draft: bool) -> None:
+    """Supervisors create campaigns; the system actor (the monthly job) only drafts them, for a supervisor to
+    confirm."""
+    if not (user.role == "supervisor" or (draft and user.role == "system")):
+        raise Forbidden("只有监督员可以创建抽查任务", "only a supervisor may create a campaign")
 
 
-async def item_for(conn: asyncpg.Connection, user: CurrentUser, item_id: int, *, lock: bool = False):
+async def item_for(conn: asyncpg.Connection, user: CurrentUser, item_id: int, *, lock: bool = False,
+                   acting: bool = False):
+    """The item, if this user may see it (404 otherwise); `acting`: to change it (a finding, a conflict,
+    evidence), which only its own inspector does (403 for the staff who may see it)."""
     row = await conn.fetchrow(ITEM_LOCKED if lock else ITEM, item_id)
+    own = row is not None and user.role == "inspector" and row["inspector_id"] == user.id
     # an inspector sees only their own items; anything else is as if it did not exist
-    if row is None or not (user.role in ("supervisor", "admin") or
-                           (user.role == "inspector" and row["inspector_id"] == user.id)):
+    if row is None or not (own or user.role in ("supervisor", "admin")):
         raise NotFound(f"检查事项 {item_id} 不存在或不在您的队列中", f"audit item {item_id} not found in your queue")
+    if acting and not own:
+        raise Forbidden("只有该事项的检查员可以办理", "only the item's own inspector may act on it")
     return row
+
+
+# A campaign's status: the public sees a campaign once it is past its draft.
+CAMPAIGN_STATUS = "SELECT status FROM campaigns WHERE id = $1"
+
+
+async def require_published(conn: asyncpg.Connection, campaign_id: int) -> None:
+    status = await conn.fetchval(CAMPAIGN_STATUS, campaign_id)
+    if status is None:
+        raise NotFound(f"抽查任务 {campaign_id} 不存在", f"campaign {campaign_id} not found")
+    if status == "draft":
+        raise NotFound(f"抽查任务 {campaign_id} 尚未公布", f"campaign {campaign_id} is not published")
+
+
+# Of the given refs, those an inspector reads: the filings of their own audit queue, and the filings the flags
+# on those cite as evidence (the other parts of a split, the seller's other contracts, the earlier filing of a
+# duplicate).
+INSPECTOR_READABLE = """
+    SELECT f.ref FROM filings f
+    WHERE f.ref = any($1::text[]) AND (
+        EXISTS (SELECT 1 FROM audit_items WHERE filing_id = f.id AND inspector_id = $2)
+        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
+                   WHERE i.inspector_id = $2 AND f.ref = any(g.related)))
+"""
+
+
+@registry_access.grant_reading
+async def inspector_reads(conn: asyncpg.Connection, user: CurrentUser, refs: list[str]) -> set[str]:
+    """Of `refs`, the filings an inspector reads because of their queue (nothing for anyone else)."""
+    if user.role != "inspector" or not refs:
+        return set()
+    return {r["ref"] for r in await conn.fetch(INSPECTOR_READABLE, refs, user.id)}
 
 
 # An order with its filing's ref and point and the inspector whose finding issued it; locked when a step is

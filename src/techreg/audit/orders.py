@@ -31,10 +31,10 @@ from msgspec import Meta
 from ..config import Settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..labels import pair
-from ..registry import service as registry
+from ..registry import access as registry_access, service as registry
 from ..registry.events import append_event
 from ..registry.schema import DecisionBody
-from ..registry.users import CurrentUser
+from ..registry.users import SYSTEM, CurrentUser
 from ..registry.workdays import WorkCalendar, work_calendar
 from . import evidence
 from .access import order_for
@@ -311,8 +311,9 @@ async def issue(conn: asyncpg.Connection, key: bytes, settings: Settings, user: 
 # -- reading -----------------------------------------------------------------------------------------------
 
 def _scope(user: CurrentUser) -> tuple[str | None, int | None]:
-    """(point, inspector) a user's lists are limited to: registrars their point's, inspectors their findings'."""
-    if user.role in ("supervisor", "admin"):
+    """(point, inspector) a user's lists are limited to: registrars their point's, inspectors their findings';
+    the staff and the system actor (the operator's CLI) all."""
+    if user.role in ("supervisor", "admin", "system"):
         return None, None
     if user.role == "registrar":
         return user.point_code, None
@@ -391,7 +392,7 @@ async def may_respond(conn: asyncpg.Connection, settings: Settings, user: Curren
     row = await order_for(conn, user, order_id, lock=lock)
     if user.role == "inspector":
         raise Forbidden("检查员不代当事人记录答复", "inspectors do not record a party's response")
-    await registry.require_actor(conn, settings, user, row["ref"], "cancel")
+    await registry_access.require_actor(conn, settings, user, row["point_code"], "cancel")
     _require_step(row, "answered")
     return row
 
@@ -504,7 +505,7 @@ async def escalate_overdue(conn: asyncpg.Connection, key: bytes, on: dt.date) ->
     """De-registrations done through the registry fulfil their orders; then every order overdue on `on` is
     escalated to the supervisors, once per deadline (a rerun, another replica or the next day adds nothing),
     with one notice a day to each active supervisor naming the day's overdue orders."""
-    fulfilled = await fulfil_by_cancellation(conn, key, "scheduler")
+    fulfilled = await fulfil_by_cancellation(conn, key, SYSTEM.username)
     overdue, escalated = [], []
     for r in await conn.fetch(OVERDUE, on):
         row = await conn.fetchrow(ORDER_FOR_UPDATE, r["id"])
@@ -514,7 +515,7 @@ async def escalate_overdue(conn: asyncpg.Connection, key: bytes, on: dt.date) ->
         if await conn.fetchval(INSERT_ESCALATION, row["id"], row["round"], row["due_on"], on) is None:
             continue                                   # escalated for this deadline already
         await conn.execute(SET_STATUS, row["id"], "escalated")
-        await _step(conn, key, row["filing_id"], "scheduler", "escalated",
+        await _step(conn, key, row["filing_id"], SYSTEM.username, "escalated",
                     {"order": row["id"], "due_on": row["due_on"].isoformat(), "escalated_on": on.isoformat()})
         escalated.append(row["id"])
     notices = 0

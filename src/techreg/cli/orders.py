@@ -22,11 +22,9 @@ def orders_command(db: Db, status: str | None, as_json: bool) -> None:
     de-registration issued, by deadline."""
     from ..audit.orders import list_orders
     from ..labels import both
-    from ..registry.users import CurrentUser
+    from ..registry.users import SYSTEM
 
-    everyone = CurrentUser(id=0, username="cli", display_name="命令行", role="supervisor", point_code=None,
-                           qualification_expires=None)
-    found = db.run(lambda conn: list_orders(conn, db.settings, everyone, status=status))
+    found = db.run(lambda conn: list_orders(conn, db.settings, SYSTEM, status=status))
     if as_json:
         click.echo(msgspec.json.encode(found).decode())
         return

@@ -10,6 +10,7 @@ Words = dict[str, tuple[str, str]]
 ROLE: Words = {
     "registrar": ("登记员", "registrar"), "inspector": ("检查员", "inspector"),
     "supervisor": ("监督员", "supervisor"), "admin": ("管理员", "administrator"),
+    "system": ("系统（定时任务）", "system (scheduled jobs)"),
 }
 
 # a filing's status (registry.schema.Status)

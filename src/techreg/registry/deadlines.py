@@ -17,9 +17,9 @@ import asyncpg
 import msgspec
 
 from ..config import Settings
-from ..errors import Forbidden
 from ..labels import codes
 from .schema import DeadlineState
+from . import access
 from .service import today
 from .users import CurrentUser
 from .workdays import WorkCalendar, work_calendar
@@ -92,22 +92,13 @@ def _deadline(row, calendar: WorkCalendar, settings: Settings, zone: ZoneInfo, n
                        working_days_left=left, provisional=provisional or not calendar.known(now))
 
 
-def _point_of(user: CurrentUser, point: str | None) -> str | None:
-    """Registrars see their own point's deadlines; supervisors and administrators any point's, or all."""
-    if user.role == "registrar":
-        return user.point_code
-    if user.role in ("supervisor", "admin"):
-        return point
-    raise Forbidden("检查员不查看办理期限", "inspectors do not read decision deadlines")
-
-
 async def deadlines(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, *, point: str | None = None,
                     state: DeadlineState | None = None, on: dt.date | None = None) -> DeadlineList:
     """The pending filings with their due dates, soonest first; `state` keeps one kind (due_soon, overdue)."""
     calendar = work_calendar(settings)
     zone = ZoneInfo(settings.timezone)
     now = on or today(settings)
-    rows = await conn.fetch(PENDING_SQL, _point_of(user, point))
+    rows = await conn.fetch(PENDING_SQL, access.listing_point(user) or point)
     every = [_deadline(r, calendar, settings, zone, now) for r in rows]
     counts = {s: 0 for s in codes("deadline_state")}
     for d in every:

@@ -42,7 +42,7 @@ async def campaign_draft(conn, settings, slot) -> dict:
     """Last month's registrations as a draft campaign from the template; a supervisor confirms it."""
     from ..audit.schema import CampaignIn
     from ..audit.service import create_campaign
-    from ..registry.users import CurrentUser
+    from ..registry.users import SYSTEM
 
     local = slot.astimezone(_zone(settings)).date()
     month_end = local.replace(day=1) - dt.timedelta(days=1)
@@ -51,9 +51,7 @@ async def campaign_draft(conn, settings, slot) -> dict:
                       sample_size=settings.campaign_sample_size, certainty_cutoff=settings.campaign_certainty_cutoff,
                       control_share=settings.campaign_control_share, due_days=settings.campaign_due_days,
                       seed=f"{month_end:%Y-%m}-{secrets.token_hex(8)}", draft=True)
-    scheduler = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="supervisor", point_code=None,
-                            qualification_expires=None)
-    campaign = await create_campaign(conn, scheduler, body, settings, actor="scheduler")
+    campaign = await create_campaign(conn, SYSTEM, body, settings)
     return {"campaign": campaign.id, "status": campaign.status}
 
 
@@ -137,12 +135,10 @@ async def deadline_check(conn, settings, slot) -> dict:
     """Decision deadlines: tell each point's registrars, and the supervisors, which filings run over their
     deadline within TECHREG_DEADLINE_WARN_DAYS working days and which already have (one notice a day each)."""
     from ..registry.deadlines import deadlines
-    from ..registry.users import CurrentUser
+    from ..registry.users import SYSTEM
 
     today = slot.astimezone(_zone(settings)).date()
-    everyone = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="supervisor", point_code=None,
-                           qualification_expires=None)
-    found = await deadlines(conn, settings, everyone, on=today)
+    found = await deadlines(conn, settings, SYSTEM, on=today)
     late = [d for d in found.items if d.state in ("due_soon", "overdue")]
     by_point: dict[str, list] = {}
     for d in late:

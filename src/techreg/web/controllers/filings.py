@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import HeaderParameter, Parameter
 from litestar.response import Response
 
+from ..auth import requires
 from ..bodies import Checked
 from ..params import OptionalDbId
 from ...audit import orders
@@ -16,6 +17,13 @@ from ...registry.schema import (CertificateOut, DecisionBody, EventOut, FilingCo
                                 FilingV1, IncomeCheckIn, IncomeCheckOut, Kind, RegisterBody, Status)
 from ...registry.service import FilingFilter
 
+# the roles each route needs; which filing, which point and the registrar's standing: registry.access
+FILERS = requires("registrar", "admin")
+LISTERS = requires("registrar", "supervisor", "admin")
+REGISTRARS = requires("registrar")
+SUPERVISORS = requires("supervisor")
+REGISTRARS_OR_SUPERVISORS = requires("registrar", "supervisor")
+
 
 class FilingController(Controller):
     path = "/api/filings"
@@ -23,7 +31,7 @@ class FilingController(Controller):
 
     @post("/", summary="提交登记申请 / file a contract (filing format v1)", status_code=201,
           description="一次答复列出申请中的全部错误（每个字段一条）/ a 400 lists every bad field of the filing at once",
-          dto=Checked[FilingV1], return_dto=None)
+          dto=Checked[FilingV1], return_dto=None, guards=[FILERS])
     async def create(self, request: Request, data: FilingV1, db: asyncpg.Connection, audit_key: bytes,
                      idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
                      ) -> Response[FilingOut]:
@@ -40,7 +48,7 @@ class FilingController(Controller):
             await idempotency.record(db, user.id, idempotency_key, 201, msgspec.to_builtins(filing))
         return Response(filing, status_code=201, headers={"Location": f"/api/filings/{filing.ref}"})
 
-    @get("/", summary="查询申请列表 / list filings")
+    @get("/", summary="查询申请列表 / list filings", guards=[LISTERS])
     async def list_filings(self, request: Request, db: asyncpg.Connection,
                    status: Status | None = None, kind: Kind | None = None, point: str | None = None,
                    software: bool | None = None, seller: str | None = None, buyer: str | None = None,
@@ -56,7 +64,7 @@ class FilingController(Controller):
         return await service.get_filing(db, request.user, ref)
 
     @patch("/{ref:str}", summary="补正 / correct a submitted or returned filing", dto=Checked[FilingCorrection],
-           return_dto=None)
+           return_dto=None, guards=[REGISTRARS])
     async def correct(self, request: Request, ref: str, data: FilingCorrection, db: asyncpg.Connection,
                       audit_key: bytes) -> FilingOut:
         return await service.correct_filing(db, audit_key, request.user, ref, data)
@@ -70,7 +78,7 @@ class FilingController(Controller):
         return await service.transition(db, audit_key, settings, request.user, ref, action, body or DecisionBody())
 
     @post("/{ref:str}/register", summary="登记：核定技术交易额 / register with the approved technology amount",
-          status_code=200, dto=Checked[RegisterBody], return_dto=None,
+          status_code=200, dto=Checked[RegisterBody], return_dto=None, guards=[REGISTRARS],
           description="须给出核定技术交易额（approved_amount ≤ 申报的 tech_amount），核减项目（deductions）合计等于两者之差 / "
                       "needs approved_amount (at most the declared tech_amount); the deductions add up to the difference")
     async def register(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
@@ -86,32 +94,34 @@ class FilingController(Controller):
         return await income.income_checks(db, request.user, ref)
 
     @post("/{ref:str}/income-checks", summary="技术性收入核定 / record the technical income received", status_code=201,
-          dto=Checked[IncomeCheckIn], return_dto=None)
+          dto=Checked[IncomeCheckIn], return_dto=None, guards=[REGISTRARS_OR_SUPERVISORS])
     async def record_income_check(self, request: Request, ref: str, data: IncomeCheckIn, db: asyncpg.Connection,
                                   audit_key: bytes, settings: Settings) -> IncomeCheckOut:
         return await income.record_income_check(db, audit_key, settings, request.user, ref, data)
 
-    @post("/{ref:str}/refuse", summary="不予登记 / refuse (reason codes required)", status_code=200)
+    @post("/{ref:str}/refuse", summary="不予登记 / refuse (reason codes required)", status_code=200,
+          guards=[REGISTRARS])
     async def refuse(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
                      audit_key: bytes, settings: Settings) -> FilingOut:
         return await self._act(request, ref, "refuse", data, db, audit_key, settings)
 
-    @post("/{ref:str}/return", summary="退回补正 / return for correction", status_code=200)
+    @post("/{ref:str}/return", summary="退回补正 / return for correction", status_code=200, guards=[REGISTRARS])
     async def return_(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
                       audit_key: bytes, settings: Settings) -> FilingOut:
         return await self._act(request, ref, "return", data, db, audit_key, settings)
 
-    @post("/{ref:str}/resubmit", summary="重新提交 / resubmit after correction", status_code=200)
+    @post("/{ref:str}/resubmit", summary="重新提交 / resubmit after correction", status_code=200, guards=[REGISTRARS])
     async def resubmit(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
                        settings: Settings, data: DecisionBody | None = None) -> FilingOut:
         return await self._act(request, ref, "resubmit", data, db, audit_key, settings)
 
-    @post("/{ref:str}/revoke", summary="撤销登记 / revoke (supervisor)", status_code=200)
+    @post("/{ref:str}/revoke", summary="撤销登记 / revoke (supervisor)", status_code=200, guards=[SUPERVISORS])
     async def revoke(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
                      audit_key: bytes, settings: Settings) -> FilingOut:
         return await self._act(request, ref, "revoke", data, db, audit_key, settings)
 
-    @post("/{ref:str}/cancel", summary="注销 / cancel at the party's request", status_code=200)
+    @post("/{ref:str}/cancel", summary="注销 / cancel at the party's request", status_code=200,
+          guards=[REGISTRARS_OR_SUPERVISORS])
     async def cancel(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
                      audit_key: bytes, settings: Settings) -> FilingOut:
         done = await self._act(request, ref, "cancel", data, db, audit_key, settings)

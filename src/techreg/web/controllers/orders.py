@@ -12,11 +12,16 @@ from ...audit.orders import (CloseIn, OrderDetail, OrderDocument, OrderFilter, O
 from ...config import Settings
 
 
+# who reads orders (each the orders the policy lets them: audit/access.order_for), and who answers for the party
+READERS = requires("registrar", "inspector", "supervisor", "admin")
+RESPONDERS = requires("registrar", "supervisor")
+
+
 class OrderController(Controller):
     path = "/api/orders"
     tags = ["audit 检查"]
 
-    @get("/", summary="责令事项（整改 / 注销）及其期限 / orders issued by findings, with their deadlines",
+    @get("/", guards=[READERS], summary="责令事项（整改 / 注销）及其期限 / orders issued by findings, with their deadlines",
          description="登记员看本登记点的，检查员看自己结论下达的，监督员看全部；status=overdue 为逾期清单 / "
                      "registrars see their point's, inspectors their own findings', supervisors all; "
                      "status=overdue lists those past their deadline with the party's part not done")
@@ -26,11 +31,11 @@ class OrderController(Controller):
         return await orders.list_orders(db, settings, request.user, status=status, kind=kind, campaign=campaign,
                                         point=point)
 
-    @get("/{order_id:int}", summary="责令事项详情 / an order: its deadline, documents, steps on the trail, escalations")
+    @get("/{order_id:int}", guards=[READERS], summary="责令事项详情 / an order: its deadline, documents, steps on the trail, escalations")
     async def show(self, request: Request, order_id: DbId, db: asyncpg.Connection, settings: Settings) -> OrderDetail:
         return await orders.get_order(db, settings, request.user, order_id)
 
-    @post("/{order_id:int}/documents", status_code=201, request_max_body_size=None, operation_class=UploadOperation,
+    @post("/{order_id:int}/documents", guards=[RESPONDERS], status_code=201, request_max_body_size=None, operation_class=UploadOperation,
           summary="记录当事人答复文件（multipart/form-data：file，可选 note）/ record a document the party sent "
                   "(multipart/form-data: file, optional note)",
           description="本登记点登记员或监督员代当事人上传；检查与证据文件相同（类型按内容识别，上限 "
@@ -42,12 +47,12 @@ class OrderController(Controller):
         return await orders.add_document(db, audit_key, settings, request.user, order_id,
                                          await read_upload(request, settings))
 
-    @get("/{order_id:int}/documents/{document_id:int}", media_type="application/octet-stream",
+    @get("/{order_id:int}/documents/{document_id:int}", guards=[READERS], media_type="application/octet-stream",
          summary="下载答复文件（附件）/ download a document of the response (as an attachment)")
     async def download(self, request: Request, order_id: DbId, document_id: DbId, db: asyncpg.Connection) -> Response:
         return attachment(*await orders.download(db, request.user, order_id, document_id))
 
-    @post("/{order_id:int}/deregistration", status_code=200,
+    @post("/{order_id:int}/deregistration", guards=[RESPONDERS], status_code=200,
           summary="记录已注销（注销登记并履行注销令）/ record the de-registration: cancel the registration, "
                   "fulfil the order")
     async def deregistration(self, request: Request, order_id: DbId, data: OrderNote, db: asyncpg.Connection,

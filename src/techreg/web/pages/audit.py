@@ -20,7 +20,9 @@ from ...registry.messages import field_label
 from ...labels import label
 from ...registry.messages import translate_msgspec_error
 from ...registry.schema import Kind
-from ...registry.service import readable_refs, today
+from ...registry.access import readable_refs
+from ...registry.service import today
+from ...detection.scan import recent_scans
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
@@ -29,6 +31,9 @@ from .dashboard import dashboard_data
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
+SUPERVISOR = requires("supervisor")
+INSPECTOR = requires("inspector")
+INSPECTOR_OR_STAFF = requires("inspector", "supervisor", "admin")      # which items: audit.access.item_for
 # the exports: the page's columns, headed and worded as the page is (techreg.labels)
 QUEUE_COLUMNS = [Column("id", header="item"), Column("campaign"), Column("ref"), Column("reg_no"), Column("title"),
                  Column("due_on"), Column("risk"), Column("flag_kinds", "flag"), Column("status", "item_status"),
@@ -84,7 +89,7 @@ def _campaign_form_problems(form) -> tuple[str, str]:
 class AuditPages(Controller):
     include_in_schema = False
 
-    @get("/queue")
+    @get("/queue", guards=[INSPECTOR])
     async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = "open",
                     format: str | None = None) -> Template | Response:
         status = choice("status", "状态", status, ("open", "done"))          # empty: all
@@ -94,7 +99,7 @@ class AuditPages(Controller):
             return export(request, [msgspec.structs.asdict(i) for i in items], QUEUE_COLUMNS, format, "audit-queue")
         return page(request, "queue.html", items=items, status=status or "", today=today(settings))
 
-    @get("/queue/{item_id:int}")
+    @get("/queue/{item_id:int}", guards=[INSPECTOR_OR_STAFF])
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await audit.item_detail(db, request.user, item_id)
         is_split = any(f.kind == "split" and f.active for f in detail.flags)
@@ -109,7 +114,7 @@ class AuditPages(Controller):
                     accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
                     order=await orders.of_item(db, item_id), **TRAIL)
 
-    @post("/queue/{item_id:int}/finding")
+    @post("/queue/{item_id:int}/finding", guards=[INSPECTOR])
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
                       settings: Settings) -> Redirect:
         form = await request.form()
@@ -127,7 +132,7 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg=("检查结论已记录", "finding recorded"))
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
-    @post("/queue/{item_id:int}/evidence", request_max_body_size=None)
+    @post("/queue/{item_id:int}/evidence", request_max_body_size=None, guards=[INSPECTOR])
     async def add_evidence(self, request: Request, item_id: DbId, db: asyncpg.Connection,
                            settings: Settings) -> Redirect:
         try:
@@ -142,12 +147,12 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg=(f"证据文件 {added.file_name} 已上传",
                                               f"evidence file {added.file_name} uploaded"))
 
-    @get("/queue/{item_id:int}/evidence/{file_id:int}")
+    @get("/queue/{item_id:int}/evidence/{file_id:int}", guards=[INSPECTOR_OR_STAFF])
     async def download_evidence(self, request: Request, item_id: DbId, file_id: DbId,
                                 db: asyncpg.Connection) -> Response:
         return attachment(*await evidence.download(db, request.user, item_id, file_id))
 
-    @post("/queue/{item_id:int}/evidence/{file_id:int}/withdraw")
+    @post("/queue/{item_id:int}/evidence/{file_id:int}/withdraw", guards=[INSPECTOR])
     async def withdraw_evidence(self, request: Request, item_id: DbId, file_id: DbId,
                                 db: asyncpg.Connection) -> Redirect:
         form = await request.form()
@@ -162,7 +167,7 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg=(f"证据文件 {withdrawn.file_name} 已撤回（留档）",
                                               f"evidence file {withdrawn.file_name} withdrawn (kept on record)"))
 
-    @post("/queue/{item_id:int}/conflict")
+    @post("/queue/{item_id:int}/conflict", guards=[INSPECTOR])
     async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> Redirect:
         form = await request.form()
         try:
@@ -182,16 +187,16 @@ class AuditPages(Controller):
                     orders=await orders.list_orders(db, settings, request.user),
                     escalations=await orders.recent_escalations(db, 5))
 
-    @get("/campaigns")
+    @get("/campaigns", guards=[STAFF])
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
                         format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        rows = await audit.list_campaigns(db, request.user)
+        rows = await audit.list_campaigns(db)
         if format:
             return export(request, rows, CAMPAIGN_COLUMNS, format, "campaigns")
         return page(request, "campaigns.html", campaigns=rows, kinds=get_args(Kind), today=today(settings))
 
-    @post("/campaigns", guards=[requires("supervisor")])
+    @post("/campaigns", guards=[SUPERVISOR])
     async def create_campaign(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Redirect:
         form = await request.form()
         kinds = form.getall("kinds", [])
@@ -213,18 +218,18 @@ class AuditPages(Controller):
             return back("/campaigns", err=exc)
         return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
 
-    @get("/campaigns/{campaign_id:int}")
+    @get("/campaigns/{campaign_id:int}", guards=[STAFF])
     async def campaign(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,
                        format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        c = await audit.get_campaign(db, request.user, campaign_id)
+        c = await audit.get_campaign(db, campaign_id)
         if format:
             return export(request, [msgspec.structs.asdict(i) for i in c.items], ITEM_COLUMNS, format,
                           f"campaign-{campaign_id}")
         estimate = await audit.estimate(db, campaign_id) if c.status != "draft" else None
         return page(request, "campaign.html", c=c, estimate=estimate)
 
-    @post("/campaigns/{campaign_id:int}/confirm")
+    @post("/campaigns/{campaign_id:int}/confirm", guards=[SUPERVISOR])
     async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection, settings: Settings) -> Redirect:
         try:
             async with db.transaction():
@@ -240,14 +245,8 @@ class AuditPages(Controller):
         runs = await history(db, None, 200)
         if format:
             return export(request, [msgspec.structs.asdict(r) for r in runs], RUN_COLUMNS, format, "job-runs")
-        scans = await db.fetch("""
-            SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
-                   coalesce(json_agg(json_build_object('detector', s.detector, 'flagged', s.flagged,
-                            'applied', s.applied, 'warning', s.warning) ORDER BY s.detector)
-                            FILTER (WHERE s.detector IS NOT NULL), '[]') AS detectors
-            FROM scan_runs r LEFT JOIN scan_detector_stats s ON s.run_id = r.id
-            GROUP BY r.id ORDER BY r.id DESC LIMIT 20""")
-        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans,
+        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50],
+                    scans=await recent_scans(db, 20),
                     system_reason=system_reason)
 
     @post("/jobs/{name:str}/run", guards=[STAFF])

@@ -22,6 +22,8 @@ from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
 from .trail import TRAIL, order_step_text
 
 STAFF = requires("supervisor", "admin")
+READERS = requires("registrar", "inspector", "supervisor", "admin")
+RESPONDERS = requires("registrar", "supervisor")
 ORDER_COLUMNS = [Column("id", header="order"), Column("kind", "order_kind", "order_kind"),
                  Column("status", "order_status", "order_status"), Column("ref"), Column("reg_no"), Column("title"),
                  Column("seller_code"), Column("seller_name"), Column("counted_amount"), Column("campaign"),
@@ -37,7 +39,7 @@ def _lines(text: str | None) -> str:
 class OrderPages(Controller):
     include_in_schema = False
 
-    @get("/orders")
+    @get("/orders", guards=[READERS])
     async def orders(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = None,
                      kind: str | None = None, format: str | None = None) -> Template | Response:
         status = choice("status", "状态", status, get_args(OrderFilter))
@@ -51,14 +53,14 @@ class OrderPages(Controller):
         return page(request, "orders.html", found=found, status=status or "", kind=kind or "",
                     filters=get_args(OrderFilter), kinds=get_args(OrderKind), escalations=escalations)
 
-    @get("/orders/{order_id:int}")
+    @get("/orders/{order_id:int}", guards=[READERS])
     async def order(self, request: Request, order_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await orders.get_order(db, settings, request.user, order_id)
         return page(request, "order.html", d=detail, accept=",".join(ALLOWED_EXTENSIONS),
                     max_mb=evidence.size_label(settings.evidence_max_bytes), step_text=order_step_text, **TRAIL)
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
-    @post("/orders/{order_id:int}/documents", request_max_body_size=None)
+    @post("/orders/{order_id:int}/documents", guards=[RESPONDERS], request_max_body_size=None)
     async def add_document(self, request: Request, order_id: DbId, db: asyncpg.Connection, audit_key: bytes,
                            settings: Settings) -> Redirect:
         try:
@@ -72,11 +74,11 @@ class OrderPages(Controller):
             return back(f"/orders/{order_id}", err=exc)
         return back(f"/orders/{order_id}", msg=(f"答复文件 {added.file_name} 已记录", f"document {added.file_name} recorded"))
 
-    @get("/orders/{order_id:int}/documents/{document_id:int}")
+    @get("/orders/{order_id:int}/documents/{document_id:int}", guards=[READERS])
     async def download(self, request: Request, order_id: DbId, document_id: DbId, db: asyncpg.Connection) -> Response:
         return attachment(*await orders.download(db, request.user, order_id, document_id))
 
-    @post("/orders/{order_id:int}/deregistration")
+    @post("/orders/{order_id:int}/deregistration", guards=[RESPONDERS])
     async def deregistration(self, request: Request, order_id: DbId, db: asyncpg.Connection, audit_key: bytes,
                              settings: Settings) -> Redirect:
         form = await request.form()

@@ -13,12 +13,13 @@ from litestar.response import Redirect, Response, Template
 
 from ..params import OptionalDbId
 from ...config import Settings
+from ...detection.access import evidence_point
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
-from ...errors import Conflict, DomainError, InvalidInput, Forbidden
+from ...errors import Conflict, DomainError, InvalidInput
 from ...audit import orders
-from ...registry import certificate, deadlines, income, service, users
+from ...registry import access, certificate, deadlines, income, service, users
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
@@ -143,9 +144,12 @@ async def _approval(db: asyncpg.Connection, filing) -> dict | None:
     return await certificate.approval_of(db, filing.id)
 
 
-# who may file (the service checks the point as well)
+# who may file (the service checks the point as well), correct (the point's registrar: registry.access), list
 MAY_FILE = requires("registrar", "admin")
-MAY_SEE_DEADLINES = requires("registrar", "supervisor", "admin")
+MAY_CORRECT = requires("registrar")
+MAY_LIST = requires("registrar", "supervisor", "admin")
+MAY_SEE_DEADLINES = MAY_LIST
+MAY_DECIDE = requires("registrar", "supervisor")      # which action on which filing: registry.access.require_actor
 DEADLINE_COLUMNS = [Column("ref"), Column("title"), Column("point"), Column("seller_name", header="seller"),
                     Column("filed_on"), Column("clock_from"), Column("restarted"), Column("large"),
                     Column("working_days"), Column("due_on", header="decision_due_on"),
@@ -203,7 +207,7 @@ class RegistryPages(Controller):
     async def home(self, request: Request) -> Redirect:
         return Redirect(home_for(request.user.role), status_code=303)
 
-    @get("/filings")
+    @get("/filings", guards=[MAY_LIST])
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       cursor: OptionalDbId = None, format: str | None = None) -> Template | Response:
@@ -262,11 +266,10 @@ class RegistryPages(Controller):
             return self._form(request, values, [], form_error=(exc.message, exc.message_en))
         return self._form(request, values, errors)
 
-    @get("/filings/{ref:str}/correct", guards=[MAY_FILE])
-    async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+    @get("/filings/{ref:str}/correct", guards=[MAY_CORRECT])
+    async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings) -> Template:
         """补正: the filing's own values in the filing form, to change and send back."""
-        if request.user.role != "registrar":      # as the service decides: the point's registrar corrects
-            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        await service.require_actor(db, settings, request.user, ref, "correct")
         f = await service.get_filing(db, request.user, ref)
         values = {"ref": f.ref, "contract_no": f.contract_no, "title": f.title, "kind": f.kind,
                   "subkind": f.subkind or "", "domain": f.domain, "software": "on" if f.software else "",
@@ -279,12 +282,10 @@ class RegistryPages(Controller):
                            f"{side}_region": party.region or ""})
         return self._form(request, values, [], correcting=ref)
 
-    @post("/filings/{ref:str}/correct", guards=[MAY_FILE])
+    @post("/filings/{ref:str}/correct", guards=[MAY_CORRECT])
     async def correct(self, request: Request, ref: str, data: FORM, db: asyncpg.Connection,
                       audit_key: bytes, settings: Settings) -> Template | Redirect:
-        if request.user.role != "registrar":
-            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
-        await service.get_filing(db, request.user, ref)       # another point's filing is not found
+        await service.require_actor(db, settings, request.user, ref, "correct")   # the form's errors: only then
         values = _values(data)
         values["ref"] = ref
         try:                                     # every bad field at once, as for a new filing
@@ -319,7 +320,7 @@ class RegistryPages(Controller):
     async def certificate_page(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
         return page(request, "certificate.html", c=await certificate.certificate(db, request.user, ref))
 
-    @post("/filings/{ref:str}/income-check")
+    @post("/filings/{ref:str}/income-check", guards=[MAY_DECIDE])
     async def income_check(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
                            settings: Settings) -> Redirect:
         form = await request.form()
@@ -329,7 +330,7 @@ class RegistryPages(Controller):
             try:
                 body = decode_checked(json.dumps(raw), IncomeCheckIn)
             except FilingRejected:                  # the form's errors only for someone who may record
-                await income.require_recorder(db, request.user, ref)
+                await income.require_recorder(db, settings, request.user, ref)
                 raise
             async with db.transaction():
                 await income.record_income_check(db, audit_key, settings, request.user, ref, body)
@@ -351,9 +352,8 @@ class RegistryPages(Controller):
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
-        flags = await flags_for_filing(db, filing.id, request.user.point_code if request.user.role == "registrar"
-                                       else None)
-        readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        flags = await flags_for_filing(db, filing.id, evidence_point(request.user))
+        readable = await access.readable_refs(db, request.user, [r for g in flags for r in g.related])
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
                     scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
@@ -362,7 +362,7 @@ class RegistryPages(Controller):
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
                     deadline=await deadlines.deadline_of(db, settings, filing.id))
 
-    @post("/filings/{ref:str}/act")
+    @post("/filings/{ref:str}/act", guards=[MAY_DECIDE])
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
                   ) -> Redirect:
         form = await request.form()
@@ -370,7 +370,7 @@ class RegistryPages(Controller):
         if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
             # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
             filing = await service.get_filing(db, request.user, ref)
-            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, request.user.point_code))
+            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, evidence_point(request.user)))
             if flagged or not await is_scored(db, filing.id):
                 why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
                 why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
