@@ -470,6 +470,83 @@ CREATE SEQUENCE public.notices_id_seq
 
 ALTER SEQUENCE public.notices_id_seq OWNED BY public.notices.id;
 
+CREATE TABLE public.order_documents (
+    id bigint NOT NULL,
+    order_id bigint NOT NULL,
+    file_name text NOT NULL,
+    media_type text NOT NULL,
+    content bytea NOT NULL,
+    size_bytes bigint GENERATED ALWAYS AS (octet_length(content)) STORED,
+    sha256 bytea GENERATED ALWAYS AS (sha256(content)) STORED,
+    note text DEFAULT ''::text NOT NULL,
+    uploaded_by text NOT NULL,
+    uploaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT order_documents_content_check CHECK ((octet_length(content) > 0)),
+    CONSTRAINT order_documents_file_name_check CHECK (((length(file_name) >= 1) AND (length(file_name) <= 255)))
+);
+ALTER TABLE ONLY public.order_documents ALTER COLUMN content SET STORAGE EXTERNAL;
+
+CREATE SEQUENCE public.order_documents_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.order_documents_id_seq OWNED BY public.order_documents.id;
+
+CREATE TABLE public.order_escalations (
+    id bigint NOT NULL,
+    order_id bigint NOT NULL,
+    round integer NOT NULL,
+    due_on date NOT NULL,
+    escalated_on date NOT NULL,
+    escalated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.order_escalations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.order_escalations_id_seq OWNED BY public.order_escalations.id;
+
+CREATE TABLE public.orders (
+    id bigint NOT NULL,
+    item_id bigint NOT NULL,
+    filing_id bigint NOT NULL,
+    kind text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    issued_on date NOT NULL,
+    working_days integer NOT NULL,
+    due_on date NOT NULL,
+    provisional boolean DEFAULT false NOT NULL,
+    round integer DEFAULT 1 NOT NULL,
+    issued_by text NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    answered_at timestamp with time zone,
+    fulfilled_at timestamp with time zone,
+    cancel_seq integer,
+    closed_at timestamp with time zone,
+    closed_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT orders_check CHECK ((due_on > issued_on)),
+    CONSTRAINT orders_kind_check CHECK ((kind = ANY (ARRAY['rectification'::text, 'deregistration'::text]))),
+    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'answered'::text, 'fulfilled'::text, 'escalated'::text, 'closed'::text]))),
+    CONSTRAINT orders_working_days_check CHECK ((working_days > 0))
+);
+
+CREATE SEQUENCE public.orders_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.orders_id_seq OWNED BY public.orders.id;
+
 CREATE TABLE public.parties (
     credit_code character(18) NOT NULL,
     name text NOT NULL,
@@ -667,6 +744,12 @@ ALTER TABLE ONLY public.login_attempts ALTER COLUMN id SET DEFAULT nextval('publ
 
 ALTER TABLE ONLY public.notices ALTER COLUMN id SET DEFAULT nextval('public.notices_id_seq'::regclass);
 
+ALTER TABLE ONLY public.order_documents ALTER COLUMN id SET DEFAULT nextval('public.order_documents_id_seq'::regclass);
+
+ALTER TABLE ONLY public.order_escalations ALTER COLUMN id SET DEFAULT nextval('public.order_escalations_id_seq'::regclass);
+
+ALTER TABLE ONLY public.orders ALTER COLUMN id SET DEFAULT nextval('public.orders_id_seq'::regclass);
+
 ALTER TABLE ONLY public.reviews ALTER COLUMN id SET DEFAULT nextval('public.reviews_id_seq'::regclass);
 
 ALTER TABLE ONLY public.scan_runs ALTER COLUMN id SET DEFAULT nextval('public.scan_runs_id_seq'::regclass);
@@ -760,6 +843,21 @@ ALTER TABLE ONLY public.notices
 ALTER TABLE ONLY public.notices
     ADD CONSTRAINT notices_user_id_kind_about_key UNIQUE (user_id, kind, about);
 
+ALTER TABLE ONLY public.order_documents
+    ADD CONSTRAINT order_documents_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.order_escalations
+    ADD CONSTRAINT order_escalations_order_id_round_key UNIQUE (order_id, round);
+
+ALTER TABLE ONLY public.order_escalations
+    ADD CONSTRAINT order_escalations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_item_id_key UNIQUE (item_id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.parties
     ADD CONSTRAINT parties_pkey PRIMARY KEY (credit_code);
 
@@ -843,6 +941,12 @@ CREATE INDEX login_attempts_recent ON public.login_attempts USING btree (usernam
 
 CREATE INDEX login_attempts_source ON public.login_attempts USING btree (source, at);
 
+CREATE INDEX order_documents_order ON public.order_documents USING btree (order_id, id);
+
+CREATE INDEX orders_filing ON public.orders USING btree (filing_id);
+
+CREATE INDEX orders_waiting ON public.orders USING btree (due_on) WHERE (status = ANY (ARRAY['open'::text, 'answered'::text, 'escalated'::text]));
+
 CREATE UNIQUE INDEX parties_party_no ON public.parties USING btree (party_no);
 
 CREATE INDEX reviews_filing ON public.reviews USING btree (filing_id, id);
@@ -890,6 +994,14 @@ CREATE TRIGGER filing_facts_on_update AFTER UPDATE ON public.filings REFERENCING
 CREATE TRIGGER filings_no_delete BEFORE DELETE ON public.filings FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER frozen_populations_frozen BEFORE DELETE OR UPDATE ON public.frozen_populations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_documents_append_only BEFORE DELETE OR UPDATE ON public.order_documents FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_documents_no_truncate BEFORE TRUNCATE ON public.order_documents FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_escalations_append_only BEFORE DELETE OR UPDATE ON public.order_escalations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_escalations_no_truncate BEFORE TRUNCATE ON public.order_escalations FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER parties_insert_only BEFORE DELETE OR UPDATE ON public.parties FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
@@ -957,6 +1069,18 @@ ALTER TABLE ONLY public.inspector_ties
 
 ALTER TABLE ONLY public.notices
     ADD CONSTRAINT notices_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.order_documents
+    ADD CONSTRAINT order_documents_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id);
+
+ALTER TABLE ONLY public.order_escalations
+    ADD CONSTRAINT order_escalations_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);
 
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_point_code_fkey FOREIGN KEY (point_code) REFERENCES public.points(code);

@@ -86,6 +86,14 @@ TABLE = {
     ("POST", "/api/audit/items/{item_id:int}/evidence"): {"inspector"},
     ("GET", "/api/audit/items/{item_id:int}/evidence/{file_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"inspector"},
+    ("GET", "/api/orders"): SIGNED_IN,
+    ("GET", "/api/orders/{order_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/orders/{order_id:int}/documents"): {"registrar", "supervisor"},
+    ("GET", "/api/orders/{order_id:int}/documents/{document_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/orders/{order_id:int}/deregistration"): {"registrar", "supervisor"},
+    ("POST", "/api/orders/{order_id:int}/close"): {"supervisor"},
+    ("POST", "/api/orders/{order_id:int}/reopen"): {"supervisor"},
+    ("GET", "/api/enforcement"): STAFF_ONLY,
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
@@ -130,6 +138,14 @@ TABLE = {
     ("POST", "/campaigns"): {"supervisor"},
     ("GET", "/campaigns/{campaign_id:int}"): STAFF_ONLY,
     ("POST", "/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
+    ("GET", "/orders"): SIGNED_IN,
+    ("GET", "/orders/{order_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/orders/{order_id:int}/documents"): {"registrar", "supervisor"},
+    ("GET", "/orders/{order_id:int}/documents/{document_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/orders/{order_id:int}/deregistration"): {"registrar", "supervisor"},
+    ("POST", "/orders/{order_id:int}/close"): {"supervisor"},
+    ("POST", "/orders/{order_id:int}/reopen"): {"supervisor"},
+    ("GET", "/enforcement"): STAFF_ONLY,
     ("GET", "/jobs"): STAFF_ONLY,
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
     ("GET", "/credit"): STAFF_ONLY,
@@ -147,7 +163,9 @@ FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/fili
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout", "/credit/import",
-                                    "/filings/{ref:str}/credit-override")}
+                                    "/filings/{ref:str}/credit-override",
+                                    "/orders/{order_id:int}/documents", "/orders/{order_id:int}/deregistration",
+                                    "/orders/{order_id:int}/close", "/orders/{order_id:int}/reopen")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
         "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
         "sample_size": "1", "seed": "form-seed"}
@@ -190,6 +208,18 @@ async def world(empty_database, data_dir):
                               files={"file": ("scan.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
         assert r.status_code == 201, r.text
         campaign["file_id"] = r.json()["id"]
+        # an order (a finding of 责令注销 on the first item) with a document the party sent, for the order routes
+        r = await client.post(f"/api/audit/items/{campaign['items'][0]['id']}/finding",
+                              headers={"Authorization": f"Bearer {tokens['inspector']}"},
+                              json={"outcome": "deregistration_ordered", "reasons": ["x"]})
+        assert r.status_code == 201, r.text
+        r = await client.get("/api/orders", headers={"Authorization": f"Bearer {tokens['supervisor']}"})
+        campaign["order_id"] = r.json()["items"][0]["id"]
+        r = await client.post(f"/api/orders/{campaign['order_id']}/documents",
+                              headers={"Authorization": f"Bearer {tokens['registrar']}"},
+                              files={"file": ("reply.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
+        assert r.status_code == 201, r.text
+        campaign["document_id"] = r.json()["id"]
         yield client, tokens, campaign, app_routes(client.app)
 
 
@@ -209,6 +239,8 @@ def concrete(path: str, campaign: dict) -> str:
     return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
             .replace("{item_id:int}", str(item["id"])).replace("{file_id:int}", str(campaign["file_id"]))
             .replace("{username:str}", "registrar").replace("{credit_code:str}", party_code(1))
+            .replace("{order_id:int}", str(campaign["order_id"])).replace("{document_id:int}", str(campaign["document_id"]))
+            .replace("{username:str}", "registrar")
             .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
 
 
@@ -244,6 +276,9 @@ BODIES = {
                                                    "source": "税务局", "valid_from": "2000-01-01"}]},
     ("POST", "/api/filings/{ref:str}/credit-override"): {"reasons": "经核实同意登记的书面理由"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"reason": "wrong file"},
+    ("POST", "/api/orders/{order_id:int}/deregistration"): {"note": "x"},
+    ("POST", "/api/orders/{order_id:int}/close"): {"note": "x"},
+    ("POST", "/api/orders/{order_id:int}/reopen"): {"note": "x"},
 }
 
 

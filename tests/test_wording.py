@@ -340,6 +340,14 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                         json={"outcome": outcome, "reasons": ["现场核查属实"], "notes": "已约谈双方",
                               **({"ground": "voided_not_deregistered"} if outcome == "revoked" else {})})
             decided += 1
+    # the orders those findings issued: the de-registration answered with a document (not yet de-registered),
+    # both left to run over their deadline and be escalated by the job (below), then the de-registration done
+    orders = (await w.api("GET", "/api/orders", "jdy"))["items"]
+    assert {o["kind"] for o in orders} == {"rectification", "deregistration"}, orders
+    deregistration = next(o for o in orders if o["kind"] == "deregistration")
+    await w.api("POST", f"/api/orders/{deregistration['id']}/documents", "dj", 201,
+                files={"file": ("注销承诺书.pdf", PDF, "application/pdf")}, data={"note": "企业提交"})
+    late = max(dt.date.fromisoformat(o["due_on"]) for o in orders) + dt.timedelta(days=2)
     # a conflict handed on to the other inspector, and one no inspector may take
     open_items = [i for i in mine["jc"][3:]] + [i for i in mine["jd"][3:]]
     handed = open_items[0]
@@ -351,6 +359,10 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
     for k, name in enumerate(("qualification_check", "audit_checkpoint", "retrain_check", "campaign_draft")):
         run = await engine.run(name, slot + dt.timedelta(days=k + 1))
         assert run.status == "succeeded", (name, run.error)
+    run = await engine.run("order_deadlines", dt.datetime.combine(late, dt.time(0, 30), dt.timezone.utc),
+                           trigger="manual", requested_by="jdy")
+    assert run.status == "succeeded" and run.counts["escalated"] == 2, run
+    await w.api("POST", f"/api/orders/{deregistration['id']}/deregistration", "dj", json={"note": "企业申请注销"})
     stale = Engine(pool, settings, stale_after=dt.timedelta(0))
     await stale.claim("audit_checkpoint", slot + dt.timedelta(days=10))
     await stale.recover_stale()                                              # failed: interrupted
@@ -432,6 +444,13 @@ async def concrete(w: World, path: str) -> list[str]:
     if "{item_id:int}" in path:
         rows = await w.sql("SELECT id FROM audit_items ORDER BY id")
         return [path.replace("{item_id:int}", str(r["id"])) for r in rows]
+    if "{document_id:int}" in path:
+        rows = await w.sql("SELECT order_id, id FROM order_documents ORDER BY id")
+        return [path.replace("{order_id:int}", str(r["order_id"])).replace("{document_id:int}", str(r["id"]))
+                for r in rows]
+    if "{order_id:int}" in path:
+        rows = await w.sql("SELECT id FROM orders ORDER BY id")
+        return [path.replace("{order_id:int}", str(r["id"])) for r in rows]
     if "{campaign_id:int}" in path:
         rows = await w.sql("SELECT id FROM campaigns ORDER BY id")
         return [path.replace("{campaign_id:int}", str(r["id"])) for r in rows]
@@ -443,7 +462,8 @@ async def concrete(w: World, path: str) -> list[str]:
 
 # filters a page offers, each shown once
 VARIANTS = {"/queue": ["", "?status=done", "?status="], "/filings": ["", "?status=refused", "?kind=transfer"],
-            "/credit/check": ["", "?as_of=2026-06-01"]}
+            "/credit/check": ["", "?as_of=2026-06-01"],
+            "/orders": ["", "?status=overdue", "?kind=deregistration"], "/enforcement": ["", "?campaign=1"]}
 
 
 async def test_every_page_and_export_speaks_words_in_its_language(world):
@@ -485,7 +505,8 @@ async def test_every_page_and_export_speaks_words_in_its_language(world):
                         assert rows and len(rows[0]) > 1, (url, fmt, role)
                         problems += [f"{language} {role} {url} {fmt}: {p}" for p in table_problems(rows, language)]
     w.client.cookies.clear()
-    unseen = [p for p, n in shown.items() if not n and p != "/queue/{item_id:int}/evidence/{file_id:int}"]
+    unseen = [p for p, n in shown.items() if not n and p not in ("/queue/{item_id:int}/evidence/{file_id:int}",
+                                                                   "/orders/{order_id:int}/documents/{document_id:int}")]
     assert not unseen, f"pages no role could open in this world: {unseen}"
     assert all(exported.values()), exported
     assert not problems, "\n".join(problems[:60]) + (f"\n… {len(problems) - 60} more" if len(problems) > 60 else "")

@@ -51,6 +51,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     review_request_days: int = 15
     # a party's request and a supervisor's review are decided within this many working days of their opening
     review_days: int = 15
+    # orders issued by a finding (audit/orders.py): working days the party has to rectify (责令整改) or to
+    # de-register (责令注销), counted on the same calendar from the day after the finding
+    rectification_days: int = 20
+    deregistration_days: int = 15
     session_hours: int = 12
     pool_min: int = 2
     pool_max: int = 20
@@ -79,6 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_retrain_check: str = "0 4 * * mon"
     schedule_audit_checkpoint: str = "10 * * * *"
     schedule_deadline_check: str = "0 8 * * *"
+    schedule_order_deadlines: str = "30 8 * * *"
     # `techreg worker` touches this file after each successful database round trip (every 30 s): a container's
     # health check reads its age; unset, no file is written
     worker_heartbeat: Path | None = None

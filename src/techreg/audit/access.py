@@ -1,8 +1,9 @@
 """The audit area's policy. The role a route needs is its guard (web/auth.requires); here is what depends on the
 item, the campaign or the actor. An audit item is seen by the inspector it is assigned to, supervisors and
 admins (to anyone else it does not exist), and changed by its inspector alone; a campaign is public once it is
-past its draft; supervisors create campaigns, the system actor drafts them. And which filings an inspector
-reads: the registry is handed that rule (below)."""
+past its draft; supervisors create campaigns, the system actor drafts them. An order a finding issued is seen
+by the staff, the registrars of the contract's point and the inspector whose finding issued it. And which
+filings an inspector reads: the registry is handed that rule (below)."""
 
 import asyncpg
 
@@ -95,3 +96,21 @@ async def record_tie(conn: asyncpg.Connection, user_id: int, credit_code: str, n
 
 
 registry_access.keep_ties(ties_of, record_tie)
+# An order with its filing's ref and point and the inspector whose finding issued it; locked when a step is
+# about to change it.
+ORDER = """
+    SELECT o.*, f.ref, f.point_code, i.inspector_id
+    FROM orders o JOIN filings f ON f.id = o.filing_id JOIN audit_items i ON i.id = o.item_id WHERE o.id = $1
+"""
+ORDER_LOCKED = ORDER + " FOR UPDATE OF o"
+
+
+async def order_for(conn: asyncpg.Connection, user: CurrentUser, order_id: int, *, lock: bool = False):
+    """An order, to those who may see it: supervisors and admins; a registrar of the contract's point (who
+    records the party's response); the inspector whose finding issued it. To anyone else it does not exist."""
+    row = await conn.fetchrow(ORDER_LOCKED if lock else ORDER, order_id)
+    if row is None or not (user.role in ("supervisor", "admin")
+                           or (user.role == "registrar" and row["point_code"] == user.point_code)
+                           or (user.role == "inspector" and row["inspector_id"] == user.id)):
+        raise NotFound(f"责令事项 {order_id} 不存在或无权查看", f"order {order_id} not found or not visible to you")
+    return row

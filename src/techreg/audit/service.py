@@ -16,7 +16,7 @@ from ..registry import service as registry
 from ..registry import revocation
 from ..registry.schema import RevocationBasis, RevocationBody
 from ..registry.users import CurrentUser
-from . import evidence, sampling
+from . import evidence, orders, sampling
 from .access import item_for, require_campaign_author, require_published
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
                      FindingOut,
@@ -365,6 +365,7 @@ async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Setting
                                                                                     reference=str(item_id)),
                                                note=f"检查事项 #{item_id}：" + "；".join(body.reasons)),
                                 via="finding", audit_item=item_id)
+    await orders.issue(conn, key, settings, user, row, body.outcome)     # 责令整改 / 责令注销: an order with a deadline
     await conn.execute("""
         UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4,
                decided_by = $5, decided_at = now()

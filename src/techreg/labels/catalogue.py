@@ -31,6 +31,10 @@ ACTION: Words = {
     "propose": ("提请复核登记", "propose for registration"), "send_back": ("复核退回", "send back"),
     "review_request": ("申请复核", "request a review"), "review_open": ("启动监督复核", "open a supervisory review"),
     "review_decision": ("作出复核决定", "decide the review"), "review_recusal": ("复核回避", "step aside"),
+    # the steps of an order issued by a finding (audit/orders.py), as the trail lists them among the actions
+    "order_issued": ("下达责令", "issue an order"), "order_answered": ("记录当事人答复", "record the party's response"),
+    "order_fulfilled": ("记录已注销", "record the de-registration"), "order_escalated": ("逾期上报", "escalate"),
+    "order_closed": ("关闭责令事项", "close the order"), "order_reopened": ("重新开启责令事项", "reopen the order"),
 }
 
 # the same actions as the event trail records them: what was done
@@ -44,6 +48,9 @@ EVENT: Words = {
     "review_request": ("当事人申请复核", "review requested by the party"),
     "review_open": ("启动监督复核", "supervisory review opened"), "review_decision": ("复核决定", "review decided"),
     "review_recusal": ("复核回避", "stepped aside from the review"),
+    "order_issued": ("下达责令", "order issued"), "order_answered": ("当事人答复", "party's response recorded"),
+    "order_fulfilled": ("责令已履行", "order fulfilled"), "order_escalated": ("逾期上报监督员", "overdue order escalated"),
+    "order_closed": ("责令事项关闭", "order closed"), "order_reopened": ("责令事项重新开启", "order reopened"),
 }
 
 # review (复核, registry.review_schema): what is reviewed, where it stands, how it ended
@@ -125,6 +132,41 @@ RULE_SOURCE: Words = {"settings": ("本机构设置", "this office's settings")}
 
 # the internal path an event came by (an audit finding revoking a registration)
 VIA: Words = {"finding": ("依检查结论", "by an inspection finding"), "review": ("依复核决定", "by a review decision")}
+VIA: Words = {"finding": ("依检查结论", "by an inspection finding"),
+             "order": ("依责令注销", "under a de-registration order")}
+
+# an order a finding issues (audit/orders.py): what it asks, where it stands, what a person does to it
+ORDER_KIND: Words = {"rectification": ("责令整改", "rectification order"),
+                     "deregistration": ("责令注销", "de-registration order")}
+ORDER_STATUS: Words = {
+    "open": ("待答复", "awaiting the party"), "answered": ("已答复", "answered"),
+    "escalated": ("逾期已上报", "overdue, escalated"), "fulfilled": ("已注销履行", "fulfilled by de-registration"),
+    "closed": ("已关闭", "closed"),
+}
+ORDER_STEP: Words = {
+    "issued": ("下达", "issue"), "answered": ("记录答复", "record a response to"),
+    "fulfilled": ("记录注销", "record the de-registration of"), "escalated": ("逾期上报", "escalate"),
+    "closed": ("关闭", "close"), "reopened": ("重新开启", "reopen"),
+}
+
+# the enforcement list (执法企业名录, audit/enforcement.py): its columns, totals and workbook sheets
+ENFORCEMENT: Words = {
+    "title": ("执法企业名录", "Enforcement list"), "credit_code": ("统一社会信用代码", "credit code"),
+    "name": ("企业名称", "enterprise"), "contracts": ("合同数", "contracts"),
+    "amount": ("金额（元）", "amount (yuan)"), "revoked": ("撤销登记数", "revoked"),
+    "revoked_amount": ("撤销金额（元）", "revoked amount (yuan)"), "rectification": ("责令整改数", "ordered to rectify"),
+    "rectification_amount": ("责令整改金额（元）", "rectification amount (yuan)"),
+    "deregistration": ("责令注销数", "ordered to de-register"),
+    "deregistration_amount": ("责令注销金额（元）", "de-registration amount (yuan)"),
+    "overdue": ("逾期数", "overdue"), "overdue_amount": ("逾期金额（元）", "overdue amount (yuan)"),
+    "declared_only": ("按申报额计的合同数", "counted at the declared amount"), "total": ("合计", "total"),
+    "campaign_id": ("抽查任务编号", "campaign no."), "campaign": ("抽查任务", "campaign"),
+    "enterprises": ("企业数", "enterprises"), "ordered": ("责令数", "ordered"),
+    "made_at": ("生成时间", "made at"), "judged_on": ("逾期判断日", "overdue as of"),
+    "amount_basis": ("金额口径", "amounts"), "enterprise_is": ("企业指", "enterprise means"),
+    "about_sheet": ("说明", "About"), "overall_sheet": ("总表", "Overall"),
+    "campaigns_sheet": ("各抽查任务", "Campaigns"), "campaign_sheet": ("抽查任务", "Campaign"),
+}
 
 KIND: Words = {
     "development": ("技术开发", "technology development"), "transfer": ("技术转让", "technology transfer"),
@@ -235,6 +277,7 @@ JOB: Words = {
     "retrain_check": ("模型再训练检查", "retrain when enough findings"),
     "audit_checkpoint": ("事件链检查点", "seal the event trail"),
     "deadline_check": ("办理期限提醒", "decision deadlines running over"),
+    "order_deadlines": ("责令事项逾期上报", "overdue orders escalated"),
 }
 
 # a job run's or a scan's state
@@ -253,6 +296,7 @@ COUNT: Words = {
     "candidate": ("候选模型", "candidate model"), "checkpoint": ("检查点", "checkpoint"),
     "events": ("事件数", "events"), "pending": ("待审查", "awaiting a decision"), "due_soon": ("即将到期", "due soon"),
     "overdue": ("已逾期", "overdue"), "notices": ("提醒条数", "notices"),
+    "fulfilled": ("已注销履行", "fulfilled by de-registration"), "escalated": ("本次上报", "escalated now"),
 }
 
 # field names: of filing format v1 (by path), and the columns of lists and exports
@@ -323,6 +367,12 @@ FIELD: Words = {
     "revocation_reasons": ("撤销理由", "revocation reasons"), "review_kind": ("复核类型", "review"),
     "opened_by": ("提起人", "opened by"), "opened_at": ("提起时间", "opened at"),
     "subject_actor": ("原决定人", "decision taken by"), "decided_by": ("复核人", "decided by"),
+    # orders issued by findings (audit/orders.py)
+    "order": ("责令事项", "order"), "order_kind": ("责令类别", "order"), "order_status": ("责令事项状态", "order state"),
+    "issued_on": ("下达日期", "issued on"),
+    "documents": ("答复文件数", "documents"),
+    "escalated_on": ("上报日期", "escalated on"), "counted_amount": ("金额（元）", "amount (yuan)"),
+    "overdue": ("已逾期", "overdue"),
 }
 
 # the types a value of filing format v1 can have, as validation messages name them
@@ -369,4 +419,6 @@ CATALOGUE: dict[str, Words] = {
     "revocation_ground": REVOCATION_GROUND, "revocation_basis": REVOCATION_BASIS, "day_kind": DAY_KIND,
     "rule_source": RULE_SOURCE,
     "review_kind": REVIEW_KIND, "review_status": REVIEW_STATUS, "review_outcome": REVIEW_OUTCOME,
+    "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE, "order_kind": ORDER_KIND,
+    "order_status": ORDER_STATUS, "order_step": ORDER_STEP, "enforcement": ENFORCEMENT,
 }

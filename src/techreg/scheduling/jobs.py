@@ -157,6 +157,15 @@ async def deadline_check(conn, settings, slot) -> dict:
             "overdue": found.counts["overdue"], "notices": len(notices)}
 
 
+async def order_deadlines(conn, settings, slot) -> dict:
+    """Orders issued by findings (audit/orders.py): de-registrations done through the registry fulfil theirs;
+    every order past its deadline on the slot's day is escalated to the supervisors, once per deadline."""
+    from ..audit.orders import escalate_overdue
+    from ..config import audit_key
+
+    return await escalate_overdue(conn, audit_key(settings), slot.astimezone(_zone(settings)).date())
+
+
 # the active registrars of one point, and the active supervisors: who hears of deadlines running over
 POINT_REGISTRARS = "SELECT id FROM users WHERE role = 'registrar' AND active AND point_code = $1 ORDER BY id"
 SUPERVISORS = "SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id"
@@ -194,6 +203,7 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     # the seal reads one snapshot (repeatable read, as checkpoints.write asks): the run's own transaction is it
     Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint, "repeatable_read"),
     Job("deadline_check", "schedule_deadline_check", deadline_check),
+    Job("order_deadlines", "schedule_order_deadlines", order_deadlines),
 ]}
 # the job names as a type: a filter on any other name is refused, naming these
 JobName = Literal[tuple(JOBS)]

@@ -36,6 +36,8 @@ from .controllers.rules import RevocationController, RulesController
 from .controllers.reviews import FilingReviewController, ReviewQueueController
 from .pages.audit import AuditPages
 from .pages.credit import CreditPages
+from .controllers.orders import EnforcementController, OrderController
+from .pages.orders import OrderPages
 from .pages.registry import RegistryPages
 from .pages.review import ReviewPages
 from .deps import provide_audit_key, provide_db, provide_settings
@@ -122,8 +124,8 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         ReviewQueueController, FilingReviewController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
-                        CreditController, RulesController, RevocationController,
-                        RegistryPages, ReviewPages, AuditPages, CreditPages,
+                        CreditController, RulesController, RevocationController, OrderController, EnforcementController,
+                        RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

@@ -10,6 +10,7 @@ from litestar.response import Response
 from ..auth import requires
 from ..bodies import Checked
 from ..params import OptionalDbId
+from ...audit import orders
 from ...config import Settings
 from ...registry import certificate, idempotency, income, revocation, service
 from ...registry.schema import (CertificateOut, DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage,
@@ -128,4 +129,7 @@ class FilingController(Controller):
           guards=[REGISTRARS_OR_SUPERVISORS])
     async def cancel(self, request: Request, ref: str, data: DecisionBody, db: asyncpg.Connection,
                      audit_key: bytes, settings: Settings) -> FilingOut:
-        return await self._act(request, ref, "cancel", data, db, audit_key, settings)
+        done = await self._act(request, ref, "cancel", data, db, audit_key, settings)
+        # a de-registration order on the contract is fulfilled by it, in the same transaction
+        await orders.fulfil_by_cancellation(db, audit_key, request.user.username, done.id)
+        return done

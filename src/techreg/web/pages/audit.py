@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 
 from ..params import DbId
-from ...audit import evidence, service as audit
+from ...audit import evidence, orders, service as audit
 from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
@@ -116,7 +116,7 @@ class AuditPages(Controller):
                     lines=[settings.large_line, settings.delegation_line],
                     readable=await readable_refs(db, request.user, cited),
                     accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
-                    **TRAIL)
+                    order=await orders.of_item(db, item_id), **TRAIL)
 
     @post("/queue/{item_id:int}/finding", guards=[INSPECTOR])
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
@@ -188,9 +188,11 @@ class AuditPages(Controller):
         return back("/queue", msg=(f"已申请回避，事项 #{item_id} 已重新分配", f"conflict declared: item #{item_id} reassigned"))
 
     @get("/dashboard", guards=[STAFF])
-    async def dashboard(self, request: Request, db: asyncpg.Connection) -> Template:
+    async def dashboard(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Template:
         return page(request, "dashboard.html", data=await dashboard_data(db, lang(request)),
-                    estimates=await audit.recent_estimates(db))
+                    estimates=await audit.recent_estimates(db),
+                    orders=await orders.list_orders(db, settings, request.user),
+                    escalations=await orders.recent_escalations(db, 5))
 
     @get("/campaigns", guards=[STAFF])
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,

@@ -19,6 +19,7 @@ from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
+from ...audit import orders
 from ...registry import access, certificate, deadlines, income, review, revocation, rulebook, service, users
 from ...registry.credit import checks as credit_checks
 from ... import labels
@@ -463,6 +464,8 @@ class RegistryPages(Controller):
                     done = await service.register(db, audit_key, settings, request.user, ref, approval)
                 else:
                     done = await service.transition(db, audit_key, settings, request.user, ref, action, body)
+                    if action == "cancel":      # fulfils a de-registration order on the contract
+                        await orders.fulfil_by_cancellation(db, audit_key, request.user.username, done.id)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/filings/{ref}", err=exc)
         except FilingRejected as exc:

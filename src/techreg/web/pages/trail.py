@@ -47,6 +47,10 @@ def event_text(e: EventOut) -> tuple[str, str]:
     review_zh, review_en = review_text(e)
     zh += review_zh
     en += review_en
+    if e.action.startswith("order_"):
+        order_zh, order_en = order_detail_text(d)
+        zh.append(order_zh)
+        en.append(order_en)
     if is_known("via", d.get("via")):
         via_zh, via_en = pair("via", d["via"])
         zh.append(via_zh)
@@ -110,6 +114,44 @@ def review_text(e: EventOut) -> tuple[list[str], list[str]]:
     if e.action == "review_recusal" and d.get("party"):
         zh.append(f"申报与当事人 {d['party']} 存在关联")
         en.append(f"declared a tie to the party {d['party']}")
+    return zh, en
+
+
+def order_detail_text(d: dict) -> tuple[str, str]:
+    """What an order's step on the trail records: which order, its deadline, the document, the cancellation."""
+    zh, en = [f"责令事项 #{d.get('order', '')}"], [f"order #{d.get('order', '')}"]
+    if d.get("order_kind"):
+        kind_zh, kind_en = pair("order_kind", d["order_kind"], default=("其他", "other"))
+        zh.append(f"{kind_zh}（检查事项 #{d.get('item', '')}）")
+        en.append(f"{kind_en} (audit item #{d.get('item', '')})")
+    if d.get("working_days"):
+        zh.append(f"期限 {d.get('due_on', '')}（{d['working_days']} 个工作日）")
+        en.append(f"due {d.get('due_on', '')} ({d['working_days']} working days)")
+    elif d.get("due_on"):
+        zh.append(f"期限 {d['due_on']}")
+        en.append(f"due {d['due_on']}")
+    if d.get("escalated_on"):
+        zh.append(f"于 {d['escalated_on']} 逾期上报监督员")
+        en.append(f"escalated to the supervisors on {d['escalated_on']}")
+    if d.get("file_name"):
+        sha = str(d.get("sha256", ""))[:16]
+        zh.append(f"答复文件 {d['file_name']}（{size_text(d.get('size_bytes'))}，SHA-256 {sha}…）"
+                  + ("，逾期答复" if d.get("late") else ""))
+        en.append(f"document {d['file_name']} ({size_text(d.get('size_bytes'))}, SHA-256 {sha}…)"
+                  + (", answered late" if d.get("late") else ""))
+    if d.get("cancel_seq"):
+        zh.append(f"以第 {d['cancel_seq']} 号事件（注销）履行")
+        en.append(f"fulfilled by event {d['cancel_seq']} (the cancellation)")
+    return "，".join(zh), ", ".join(en)
+
+
+def order_step_text(step) -> tuple[str, str]:
+    """One step of an order (audit.orders.OrderStep) in words, with its note."""
+    d = step.detail or {}
+    zh, en = order_detail_text(d)
+    if d.get("note"):
+        zh += f"；说明：{d['note']}"
+        en += f"; note: {d['note']}"
     return zh, en
 
 
