@@ -138,15 +138,15 @@ async def test_the_workbook_reads_back_with_its_sheets_and_totals(empty_database
         found = await annual_statistics(conn, settings, YEAR)
     finally:
         await conn.close()
-    book = load_workbook(io.BytesIO(workbook(found, settings.timezone,
-                                             dt.datetime(2022, 1, 5, 2, 0, tzinfo=dt.timezone.utc))))
+    made_at = dt.datetime(2022, 1, 5, 2, 0, tzinfo=dt.timezone.utc)
+    book = load_workbook(io.BytesIO(workbook(found, "zh", settings.timezone, made_at)))
     assert book.sheetnames == ["合同类别", "技术领域", "卖方地区", "买方地区", "登记点", "卖方类型", "买方类型", "说明"]
     for name in book.sheetnames[:-1]:
         sheet = book[name]
         assert sheet["A1"].value.startswith("2021年技术合同登记年度统计")
         assert "2021" in sheet["A2"].value and sheet["D2"].value == "金额单位：万元"
         assert [c.value for c in sheet[4]][:5] == ["序号", "代码", "名称", "合同数（项）", "合同成交额（万元）"]
-        assert sheet["D5"].value == "contracts"                  # the English header line
+        assert [c.value for c in sheet[5]] == ["甲", "乙", "丙", 1, 2, 3, 4, 5]      # 栏次
         total = [c.value for c in sheet[sheet.max_row]]
         assert total[2] == "合计" and total[3] == 3
         assert total[4] == pytest.approx(170.0) and total[5] == pytest.approx(115.0)
@@ -164,8 +164,13 @@ async def test_the_workbook_reads_back_with_its_sheets_and_totals(empty_database
     assert [c.value for c in book["卖方类型"][7]][1:4] == ["12、A1", "事业单位", 1]
     assert [c.value for c in book["合同类别"][6]][1:4] == [None, "技术开发", 1]
     notes = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value is not None)
-    assert "申请登记日期" in notes and "已撤销 1 项" in notes and "核定技术交易额" in notes and "2022-01-05 10:00" in notes
-    assert "91" in notes and "事业单位：12、A1" in notes
+    assert "申请登记日期" in notes and "已撤销 1" in notes and "核定技术交易额" in notes and "2022-01-05 10:00" in notes
+    assert "企业：91" in notes and "事业单位：12、A1" in notes
+    english = load_workbook(io.BytesIO(workbook(found, "en", settings.timezone, made_at)))
+    assert english.sheetnames[0] == "Kind" and english.sheetnames[-1] == "Notes"
+    assert [c.value for c in english["Seller type"][4]][:4] == ["No.", "Code", "Name", "Contracts"]
+    assert [c.value for c in english["Seller type"][7]][1:4] == ["12、A1", "public institution", 1]
+    assert english["Kind"].cell(english["Kind"].max_row, 4).value == 3
 
 
 async def test_the_cli_writes_the_workbook_and_says_what_is_wrong(empty_database, audit_key, tmp_path):

@@ -14,9 +14,11 @@ from .common import CliError, Db, main, with_database
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写出 Excel 工作簿（每种分类一张表，另有说明表）/ write the Excel workbook (a sheet per breakdown, "
                    "and a notes sheet)")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="工作簿的语言 / the workbook's language")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（金额单位：元）/ print JSON (amounts in yuan)")
 @with_database()
-def statistics_command(db: Db, year: int, output: Path | None, as_json: bool) -> None:
+def statistics_command(db: Db, year: int, output: Path | None, language: str, as_json: bool) -> None:
     """年度统计 / annual statistics of registered contracts.
 
     当年登记且现仍有效的技术合同，按合同类别、技术领域、买卖双方所在省份、登记点、买卖双方类型统计合同数、合同成交额与
@@ -27,7 +29,7 @@ def statistics_command(db: Db, year: int, output: Path | None, as_json: bool) ->
 
     found = db.run(lambda conn: annual_statistics(conn, db.settings, year))
     if output is not None:
-        content = workbook(found, db.settings.timezone, dt.datetime.now(dt.timezone.utc))
+        content = workbook(found, language, db.settings.timezone, dt.datetime.now(dt.timezone.utc))
         try:
             output.write_bytes(content)
         except OSError as exc:

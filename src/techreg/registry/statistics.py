@@ -224,16 +224,23 @@ def _wan(amount: Decimal) -> float:
     return float(amount / WAN)
 
 
-def _sheet(book, found: Breakdown, year: int) -> None:
+# the row under the headers: the columns' numbers (栏次) as statistical forms write them, text columns 甲乙丙
+COLUMN_NUMBERS = ("甲", "乙", "丙", 1, 2, 3, 4, 5)
+
+
+def _sheet(book, found: Breakdown, year: int, language: str) -> None:
     from openpyxl.styles import Alignment, Font
 
-    sheet = book.create_sheet(label("statistics", f"{found.by}_sheet")[:31])
-    sheet.append([f"{year}年{label('statistics', 'title')}——{found.title}"])
-    sheet.append([f"{label('statistics', 'year')}：{year}年", None, None, label("statistics", "unit"), None,
-                  f"{year} · {found.title_en} · {label('statistics', 'unit', 'en')}"])
+    def w(code: str) -> str:
+        return label("statistics", code, language)
+
+    zh = language != "en"
+    sheet = book.create_sheet(w(f"{found.by}_sheet")[:31])
+    sheet.append([f"{year}年{w('title')}——{found.title}" if zh else f"{w('title')}, {year}: {found.title_en}"])
+    sheet.append([f"{w('year')}：{year}年" if zh else f"{w('year')}: {year}", None, None, w("unit")])
     sheet.append([])
-    sheet.append([label("statistics", c) for c in COLUMNS])
-    sheet.append([label("statistics", c, "en") for c in COLUMNS])
+    sheet.append([w(c) for c in COLUMNS])
+    sheet.append(list(COLUMN_NUMBERS))
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in (*sheet[HEADER_ROW], *sheet[HEADER_ROW + 1]):
         cell.font = Font(bold=cell.row == HEADER_ROW)
@@ -242,6 +249,8 @@ def _sheet(book, found: Breakdown, year: int) -> None:
         total = row is found.total
         values = {"no": None if total else number, "code": None if total else office_code(found.by, row.code),
                   **{c: getattr(row, c) for c in COLUMNS if c not in ("no", "code")}}
+        if not zh:
+            values["name"] = row.name_en
         sheet.append([_wan(values[c]) if c in AMOUNTS else values[c] for c in COLUMNS])
         for c, cell in zip(COLUMNS, sheet[sheet.max_row]):
             if c == "no":
@@ -258,54 +267,57 @@ def _sheet(book, found: Breakdown, year: int) -> None:
     sheet.freeze_panes = f"D{HEADER_ROW + 2}"
 
 
-def _notes(book, found: AnnualStatistics, timezone: str, made_at: dt.datetime) -> None:
-    sheet = book.create_sheet(label("statistics", "notes_sheet"))
+def _notes(book, found: AnnualStatistics, language: str, timezone: str, made_at: dt.datetime) -> None:
+    def w(code: str) -> str:
+        return label("statistics", code, language)
+
+    k = 1 if language == "en" else 0
+    sheet = book.create_sheet(w("notes_sheet"))
     lines = [
-        [f"{found.year}年{label('statistics', 'title')}", label("statistics", "title", "en")],
-        [label("statistics", "year"), str(found.year)],
-        [label("statistics", "made_at"), local_time(made_at, timezone)],
-        [label("statistics", "counted"), COUNTED[0], COUNTED[1]],
-        [label("statistics", "registered"), found.total.contracts],
-        [label("statistics", "excluded"),
-         "；".join(f"{label('status', s)} {n} 项" for s, n in found.left_out.items()),
-         ", ".join(f"{label('status', s, 'en')} {n}" for s, n in found.left_out.items())],
-        [label("statistics", "amount_basis"), AMOUNT_BASIS[0], AMOUNT_BASIS[1]],
-        [label("statistics", "region_rule"), REGION_RULE[0], REGION_RULE[1]],
-        [label("statistics", "party_type_rule"), PARTY_TYPE_RULE[0], PARTY_TYPE_RULE[1]],
+        [w("title"), f"{found.year}"],
+        [w("made_at"), local_time(made_at, timezone)],
+        [w("counted"), COUNTED[k]],
+        [w("registered"), found.total.contracts],
+        [w("excluded"), ("；" if not k else ", ").join(f"{label('status', s, language)} {n}"
+                                                     for s, n in found.left_out.items())],
+        [w("amount_basis"), AMOUNT_BASIS[k]],
+        [w("region_rule"), REGION_RULE[k]],
+        [w("party_type_rule"), PARTY_TYPE_RULE[k]],
     ]
     by_type: dict[str, list[str]] = {}
     for prefix, kind in PARTY_TYPE_BY_PREFIX.items():
         by_type.setdefault(kind, []).append(prefix)
     for kind in PARTY_TYPES:
-        prefixes = "、".join(by_type.get(kind, [])) or "其余代码 / every other prefix"
-        lines.append(["", f"{label('party_type', kind)}：{prefixes}", label("party_type", kind, "en")])
+        prefixes = "、".join(by_type.get(kind, [])) or ("其余代码" if not k else "every other prefix")
+        lines.append(["", f"{label('party_type', kind, language)}{'：' if not k else ': '}{prefixes}"])
     for line in lines:
         sheet.append(line)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
-    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 20, 90
-    sheet.column_dimensions["C"].width = 90
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 20, 100
 
 
-def workbook(found: AnnualStatistics, timezone: str, made_at: dt.datetime) -> bytes:
-    """One sheet per breakdown (title, year and unit, Chinese and English headers, a totals row; codes as text,
-    counts and amounts in 万元 as numbers), and a notes sheet saying what is counted."""
+def workbook(found: AnnualStatistics, language: str, timezone: str, made_at: dt.datetime) -> bytes:
+    """One sheet per breakdown (title, year and unit, the headers and the columns' numbers 栏次, a totals row;
+    codes as text, counts and amounts in 万元 as numbers), and a notes sheet saying what is counted; in
+    `language` (zh, en), as every export of the registry follows the reader's language."""
     from openpyxl import Workbook
 
     book = Workbook()
     book.remove(book.active)
     for breakdown in found.breakdowns:
-        _sheet(book, breakdown, found.year)
-    _notes(book, found, timezone, made_at)
+        _sheet(book, breakdown, found.year, language)
+    _notes(book, found, language, timezone, made_at)
     book.active = 0
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-async def annual_workbook(conn: asyncpg.Connection, settings: Settings, year: int, *, made_at: dt.datetime) -> bytes:
-    return workbook(await annual_statistics(conn, settings, year), settings.timezone, made_at)
+async def annual_workbook(conn: asyncpg.Connection, settings: Settings, year: int, language: str, *,
+                          made_at: dt.datetime) -> bytes:
+    return workbook(await annual_statistics(conn, settings, year), language, settings.timezone, made_at)
 
 
 # the earliest signing day (an index read): no contract is registered before it was signed

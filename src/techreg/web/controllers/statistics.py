@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from typing import Literal
 
 import asyncpg
 import msgspec
@@ -39,11 +40,12 @@ class StatisticsController(Controller):
          description="当年登记且现仍有效的技术合同，按合同类别、技术领域、买卖双方所在省份、登记点、买卖双方类型统计合同数、"
                      "合同成交额与核定技术交易额（未核定的按申报额，另列）；JSON 金额单位为元，Excel 为万元 / the year's "
                      "registered contracts in force, counted and summed by kind, field, the parties' provinces, point "
-                     "and the parties' types; amounts in yuan (JSON) or 10,000 yuan (Excel)")
-    async def annual(self, request: Request, year: str, db: asyncpg.Connection, settings: Settings) -> Response:
+                     "and the parties' types; amounts in yuan (JSON) or 10,000 yuan (Excel; lang=en for English)")
+    async def annual(self, request: Request, year: str, db: asyncpg.Connection, settings: Settings,
+                     lang: Literal["zh", "en"] = "zh") -> Response:
         number, xlsx = year_and_format(year)
         if xlsx:
-            return workbook_response(await statistics.annual_workbook(db, settings, number,
+            return workbook_response(await statistics.annual_workbook(db, settings, number, lang,
                                                                       made_at=dt.datetime.now(dt.timezone.utc)), number)
         return Response(msgspec.json.encode(await statistics.annual_statistics(db, settings, number)),
                         media_type="application/json")

@@ -11,7 +11,7 @@ from ..controllers.statistics import workbook_response, year_and_format
 from ...config import Settings
 from ...registry import statistics
 from ...registry.service import today
-from .common import choice, page
+from .common import choice, lang, page
 
 STAFF = requires("supervisor", "admin")
 
@@ -26,7 +26,7 @@ class StatisticsPages(Controller):
         number = year_and_format(year)[0] if year else today(settings).year
         if format == "xlsx":
             return workbook_response(await statistics.annual_workbook(
-                db, settings, number, made_at=dt.datetime.now(dt.timezone.utc)), number)
+                db, settings, number, lang(request), made_at=dt.datetime.now(dt.timezone.utc)), number)
         return page(request, "statistics.html", found=await statistics.annual_statistics(db, settings, number),
                     years=await statistics.statistics_years(db, settings), wan=statistics.WAN,
                     basis=statistics.AMOUNT_BASIS, counted=statistics.COUNTED)
