@@ -21,6 +21,8 @@ from .common import CliError, Db, main, with_database
 def statistics_command(db: Db, year: int, output: Path | None, language: str, as_json: bool) -> None:
     """年度统计 / annual statistics of registered contracts.
 
+    YEAR：统计年度，如 2026（按登记日期划分）/ YEAR: the year, e.g. 2026 (by registration date).
+
     当年登记且现仍有效的技术合同，按合同类别、技术领域、买卖双方所在省份、登记点、买卖双方类型统计合同数、合同成交额与
     核定技术交易额（未核定的按申报额，另列）。/ The year's registered contracts in force, counted and summed by kind,
     field, the parties' provinces, point and the parties' types (approved amount; declared where none, shown apart)."""
