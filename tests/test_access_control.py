@@ -94,6 +94,7 @@ TABLE = {
     ("POST", "/api/orders/{order_id:int}/close"): {"supervisor"},
     ("POST", "/api/orders/{order_id:int}/reopen"): {"supervisor"},
     ("GET", "/api/enforcement"): STAFF_ONLY,
+    ("GET", "/api/statistics/{year:str}"): STAFF_ONLY,
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
@@ -146,6 +147,7 @@ TABLE = {
     ("POST", "/orders/{order_id:int}/close"): {"supervisor"},
     ("POST", "/orders/{order_id:int}/reopen"): {"supervisor"},
     ("GET", "/enforcement"): STAFF_ONLY,
+    ("GET", "/statistics"): STAFF_ONLY,
     ("GET", "/jobs"): STAFF_ONLY,
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
     ("GET", "/credit"): STAFF_ONLY,
@@ -241,7 +243,8 @@ def concrete(path: str, campaign: dict) -> str:
             .replace("{username:str}", "registrar").replace("{credit_code:str}", party_code(1))
             .replace("{order_id:int}", str(campaign["order_id"])).replace("{document_id:int}", str(campaign["document_id"]))
             .replace("{username:str}", "registrar")
-            .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
+            .replace("{name:str}", "qualification_check").replace("{code:str}", "en")
+            .replace("{year:str}", "2026"))
 
 
 BODIES = {

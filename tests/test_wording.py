@@ -47,7 +47,7 @@ PAGE_SKIP = ("/api/", "/schema", "/static/", "/health", "/favicon", "/lang/")
 REPRS = [re.compile(p) for p in (r"\{'", r"<built-in", r"object at 0x", r"\bNone\b", r"\bTrue\b", r"\bFalse\b",
                                  r"\['", r"Decimal\(", r"datetime\.", r"\bnan\b")]
 # groups whose codes never stand as a word in Chinese text (numbers and types aside)
-CODE_GROUPS = [g for g in labels.CATALOGUE if g not in ("http_status", "value_type")] + ["flag", "subkind"]
+CODE_GROUPS = [g for g in labels.CATALOGUE if g not in ("http_status", "value_type", "province")] + ["flag", "subkind"]
 # words an English-only page would show for a state, beyond the codes themselves
 ENGLISH_STATE_WORDS = {"pending", "active", "inactive", "open", "done", "draft", "closed", "running", "succeeded",
                        "failed", "manual", "scheduled", "yes", "no", "none", "true", "false", "unknown", "other",

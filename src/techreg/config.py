@@ -98,6 +98,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # registration for fraud, and how many years such a record stands (0: until lifted)
     credit_source: str = "技术合同登记机构"
     credit_fraud_years: int = 3
+    # a filing whose seller or buyer had a red-line credit record on the day applied for: its weight in the filing's
+    # risk, one more signal in the noisy-or with the flags (detection/risk.py); 0 leaves credit out of sampling
+    risk_weight_credit: float = 0.5
 
 
 def _cast(annotation):

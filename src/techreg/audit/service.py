@@ -10,7 +10,9 @@ import msgspec
 import numpy as np
 
 from ..config import Settings
+from ..detection.risk import combined_risk_sql, credit_weight
 from ..detection.store import flags_for_filing
+from ..registry.credit.records import RED_LINE_FILINGS
 from ..errors import Conflict, InvalidInput, NotFound
 from ..registry import service as registry
 from ..registry import revocation
@@ -27,13 +29,17 @@ from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, Detect
 # detector flagged them, frozen as one row of parallel arrays (migrations/0019) and handed back in the same
 # statement to draw from: one pass over the filings, no row per filing written or read again. Kept in ref
 # order (bytes), the digest's order, so the digest does not sort a million refs again.
-FREEZE_SQL = """
-    WITH population AS (
-        -- rounded through numeric only where there is a risk: most filings have none
+FREEZE_SQL = f"""
+    WITH red_line AS ({RED_LINE_FILINGS}), population AS (
+        -- rounded through numeric only where there is a risk: most filings have none. A red-line party on the
+        -- day applied for weighs in with TECHREG_RISK_WEIGHT_CREDIT ($7, detection/risk.py); "flagged" stays
+        -- what the detectors raised (the control stratum is the filings they did not)
         SELECT f.id, f.ref,
-               CASE WHEN r.filing_id IS NULL THEN 0 ELSE round(coalesce(r.risk, 0)::numeric, 6)::float8 END AS risk,
+               CASE WHEN r.filing_id IS NULL AND c.filing_id IS NULL THEN 0
+                    ELSE round({combined_risk_sql("r.risk", "c.filing_id IS NOT NULL", "$7")}::numeric, 6)::float8
+               END AS risk,
                r.filing_id IS NOT NULL AS flagged
-        FROM filings f LEFT JOIN filing_risk r ON r.filing_id = f.id
+        FROM filings f LEFT JOIN filing_risk r ON r.filing_id = f.id LEFT JOIN red_line c ON c.filing_id = f.id
         -- imported history carries no registration date: its application date stands in
         WHERE f.status = 'registered' AND coalesce(f.registered_on, f.filed_on) BETWEEN $2 AND $3
           AND (cardinality($4::text[]) = 0 OR f.kind = any($4::text[]))
@@ -41,10 +47,10 @@ FREEZE_SQL = """
           AND (NOT $6 OR f.software)
     )
     INSERT INTO frozen_populations (campaign_id, filing_ids, refs, risks, flagged)
-    SELECT $1, coalesce(array_agg(id ORDER BY ref COLLATE "C"), '{}'),
-           coalesce(array_agg(ref ORDER BY ref COLLATE "C"), '{}'),
-           coalesce(array_agg(risk ORDER BY ref COLLATE "C"), '{}'),
-           coalesce(array_agg(flagged ORDER BY ref COLLATE "C"), '{}')
+    SELECT $1, coalesce(array_agg(id ORDER BY ref COLLATE "C"), '{{}}'),
+           coalesce(array_agg(ref ORDER BY ref COLLATE "C"), '{{}}'),
+           coalesce(array_agg(risk ORDER BY ref COLLATE "C"), '{{}}'),
+           coalesce(array_agg(flagged ORDER BY ref COLLATE "C"), '{{}}')
     FROM population
     RETURNING filing_ids, refs, risks, flagged
 """
@@ -155,7 +161,7 @@ async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: st
     await conn.execute(SORT_IN_MEMORY_SQL)
     frozen = await conn.fetchrow(FREEZE_SQL, campaign_id, dt.date.fromisoformat(p["registered_from"]),
                                  dt.date.fromisoformat(p["registered_to"]), p["kinds"], p["points"],
-                                 p["software_only"])
+                                 p["software_only"], credit_weight(settings))
     ids, refs, risks, flagged, digest, numbers = await _population(conn, campaign_id, c["seed"], frozen)
     if len(ids) == 0:
         raise InvalidInput("抽查范围内没有已登记的合同", "the population is empty: no registered filing matches")

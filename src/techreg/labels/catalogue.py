@@ -168,6 +168,63 @@ ENFORCEMENT: Words = {
     "campaigns_sheet": ("各抽查任务", "Campaigns"), "campaign_sheet": ("抽查任务", "Campaign"),
 }
 
+# annual statistics (registry/statistics.py): the provinces a region code's first two digits name (GB/T 2260)
+PROVINCE: Words = {
+    "11": ("北京市", "Beijing"), "12": ("天津市", "Tianjin"), "13": ("河北省", "Hebei"), "14": ("山西省", "Shanxi"),
+    "15": ("内蒙古自治区", "Inner Mongolia"), "21": ("辽宁省", "Liaoning"), "22": ("吉林省", "Jilin"),
+    "23": ("黑龙江省", "Heilongjiang"), "31": ("上海市", "Shanghai"), "32": ("江苏省", "Jiangsu"),
+    "33": ("浙江省", "Zhejiang"), "34": ("安徽省", "Anhui"), "35": ("福建省", "Fujian"), "36": ("江西省", "Jiangxi"),
+    "37": ("山东省", "Shandong"), "41": ("河南省", "Henan"), "42": ("湖北省", "Hubei"), "43": ("湖南省", "Hunan"),
+    "44": ("广东省", "Guangdong"), "45": ("广西壮族自治区", "Guangxi"), "46": ("海南省", "Hainan"),
+    "50": ("重庆市", "Chongqing"), "51": ("四川省", "Sichuan"), "52": ("贵州省", "Guizhou"), "53": ("云南省", "Yunnan"),
+    "54": ("西藏自治区", "Tibet"), "61": ("陕西省", "Shaanxi"), "62": ("甘肃省", "Gansu"), "63": ("青海省", "Qinghai"),
+    "64": ("宁夏回族自治区", "Ningxia"), "65": ("新疆维吾尔自治区", "Xinjiang"), "71": ("台湾省", "Taiwan"),
+    "81": ("香港特别行政区", "Hong Kong"), "82": ("澳门特别行政区", "Macao"),
+    "none": ("未填报地区", "region not given"),
+}
+
+# a party's type, from its unified social credit code's first two characters (registry/statistics.py)
+PARTY_TYPE: Words = {
+    "enterprise": ("企业", "enterprise"),
+    "public_institution": ("事业单位", "public institution"),
+    "government": ("机关", "government body"),
+    "social_organisation": ("社会组织（社会团体、民办非企业单位、基金会）",
+                            "social organisation (association, private non-enterprise unit, foundation)"),
+    "mass_organisation": ("群众团体", "mass organisation"),
+    "legal_service": ("法律服务机构（律师事务所、公证、司法鉴定、仲裁等）", "legal service body"),
+    "rural_collective": ("农村集体经济组织", "rural collective economic organisation"),
+    "individual_business": ("个体工商户", "individual business"),
+    "farmer_cooperative": ("农民专业合作社", "farmers' cooperative"),
+    "other": ("其他组织", "other organisation"),
+}
+
+# the annual statistics workbook (registry/statistics.py): its sheets, columns and notes
+STATISTICS: Words = {
+    "title": ("技术合同登记年度统计", "Annual statistics of registered technology contracts"),
+    "kind": ("按合同类别", "By kind"), "domain": ("按技术领域", "By technology field"),
+    "seller_region": ("按卖方所在地区（技术输出）", "By seller's province (technology supplied)"),
+    "buyer_region": ("按买方所在地区（技术吸纳）", "By buyer's province (technology absorbed)"),
+    "point": ("按登记点", "By registration point"),
+    "seller_type": ("按卖方类型", "By seller's type"), "buyer_type": ("按买方类型", "By buyer's type"),
+    "kind_sheet": ("合同类别", "Kind"), "domain_sheet": ("技术领域", "Field"),
+    "seller_region_sheet": ("卖方地区", "Seller province"), "buyer_region_sheet": ("买方地区", "Buyer province"),
+    "point_sheet": ("登记点", "Point"), "seller_type_sheet": ("卖方类型", "Seller type"),
+    "buyer_type_sheet": ("买方类型", "Buyer type"), "notes_sheet": ("说明", "Notes"),
+    "no": ("序号", "No."), "code": ("代码", "Code"), "name": ("名称", "Name"),
+    "contracts": ("合同数（项）", "Contracts"),
+    "amount": ("合同成交额（万元）", "contract amount (10k yuan)"),
+    "counted_amount": ("核定技术交易额（万元）", "approved technology amount (10k yuan)"),
+    "declared_only": ("其中按申报额计的合同数（项）", "of which counted at the declared amount"),
+    "declared_amount": ("其中按申报额计的金额（万元）", "of which amount declared, not approved (10k yuan)"),
+    "total": ("合计", "Total"), "year": ("统计年度", "Year"), "unit": ("金额单位：万元", "Amounts in 10,000 yuan"),
+    "made_at": ("生成时间", "made at"), "counted": ("统计对象", "what is counted"),
+    "year_rule": ("年度口径", "which year"), "amount_basis": ("金额口径", "amounts"),
+    "excluded": ("未计入", "left out"), "region_rule": ("地区口径", "region"),
+    "party_type_rule": ("当事人类型口径", "party type"), "registered": ("计入合同数", "contracts counted"),
+    "pick": ("统计年度", "year"), "show": ("查看", "show"), "download": ("下载年度统计（Excel）", "download (Excel)"),
+    "api_unit": ("页面金额单位：万元", "amounts in 10k yuan"),
+}
+
 KIND: Words = {
     "development": ("技术开发", "technology development"), "transfer": ("技术转让", "technology transfer"),
     "license": ("技术许可", "technology licensing"), "consulting": ("技术咨询", "technology consulting"),
@@ -421,4 +478,5 @@ CATALOGUE: dict[str, Words] = {
     "review_kind": REVIEW_KIND, "review_status": REVIEW_STATUS, "review_outcome": REVIEW_OUTCOME,
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE, "order_kind": ORDER_KIND,
     "order_status": ORDER_STATUS, "order_step": ORDER_STEP, "enforcement": ENFORCEMENT,
+    "province": PROVINCE, "party_type": PARTY_TYPE, "statistics": STATISTICS,
 }

@@ -28,6 +28,7 @@ from .controllers.credit import CreditController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
 from .controllers.deadlines import DeadlineController
+from .controllers.statistics import StatisticsController
 from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
@@ -40,6 +41,7 @@ from .controllers.orders import EnforcementController, OrderController
 from .pages.orders import OrderPages
 from .pages.registry import RegistryPages
 from .pages.review import ReviewPages
+from .pages.statistics import StatisticsPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .apidoc import document_api, openapi_config
 from .errors import EXCEPTION_HANDLERS
@@ -125,6 +127,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                         ReviewQueueController, FilingReviewController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         CreditController, RulesController, RevocationController, OrderController, EnforcementController,
+                        StatisticsController, StatisticsPages,
                         RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],

@@ -98,6 +98,21 @@ LATEST_FOR_PARTIES = """
     ORDER BY l.valid_from DESC, l.record_id
 """
 
+# The filings whose seller or buyer had a record (its latest version) in force on the day registration was applied
+# for (filed_on): the credit component of a filing's risk (detection/risk.py). The records are few: each joins
+# its party's filings through the filings_seller / filings_buyer indexes, never a scan of every filing.
+RED_LINE_FILINGS = """
+    WITH latest AS (
+        SELECT DISTINCT ON (v.record_id) v.credit_code::char(18) AS credit_code, v.valid_from, v.valid_to
+        FROM credit_record_versions v ORDER BY v.record_id, v.version DESC
+    )
+    SELECT f.id AS filing_id FROM latest l JOIN filings f ON f.seller_code = l.credit_code
+    WHERE f.filed_on >= l.valid_from AND (l.valid_to IS NULL OR f.filed_on <= l.valid_to)
+    UNION
+    SELECT f.id FROM latest l JOIN filings f ON f.buyer_code = l.credit_code
+    WHERE f.filed_on >= l.valid_from AND (l.valid_to IS NULL OR f.filed_on <= l.valid_to)
+"""
+
 # every version of the given records, oldest first
 VERSIONS_OF = """
     SELECT id, record_id, version, credit_code, party_name, record_type, valid_from, valid_to, description,

@@ -6,6 +6,7 @@ from litestar.params import Parameter
 
 from ...detection.access import evidence_point, listing_point
 from ...detection.detectors import FlagKind
+from ...config import Settings
 from ...detection.risk import RiskOut, risk_for_filing
 from ...detection.store import FlagOut, flags_for_filing, list_flags
 from ...registry import service
@@ -22,9 +23,9 @@ class FlagController(Controller):
         return await flags_for_filing(db, filing.id, evidence_point(request.user))
 
     @get("/filings/{ref:str}/risk", summary="申请的风险分 / a filing's risk score, its flags combined")
-    async def filing_risk(self, request: Request, ref: str, db: asyncpg.Connection) -> RiskOut:
+    async def filing_risk(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings) -> RiskOut:
         filing = await service.get_filing(db, request.user, ref)
-        return await risk_for_filing(db, filing.id, ref)
+        return await risk_for_filing(db, filing.id, ref, settings)
 
     @get("/flags", summary="异常标记列表 / active flags, filtered", guards=[requires("registrar", "supervisor", "admin")])
     async def flags(self, request: Request, db: asyncpg.Connection, kind: FlagKind | None = None,

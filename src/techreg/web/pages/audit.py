@@ -19,7 +19,7 @@ from ... import labels
 from ...registry.messages import field_label
 from ...labels import label
 from ...registry.messages import translate_msgspec_error
-from ...registry import revocation
+from ...registry import revocation, statistics
 from ...registry.schema import Kind
 from ...registry.access import readable_refs
 from ...registry.service import today
@@ -192,7 +192,8 @@ class AuditPages(Controller):
         return page(request, "dashboard.html", data=await dashboard_data(db, lang(request)),
                     estimates=await audit.recent_estimates(db),
                     orders=await orders.list_orders(db, settings, request.user),
-                    escalations=await orders.recent_escalations(db, 5))
+                    escalations=await orders.recent_escalations(db, 5),
+                    statistics_years=await statistics.statistics_years(db, settings))
 
     @get("/campaigns", guards=[STAFF])
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,

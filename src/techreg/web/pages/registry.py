@@ -389,7 +389,7 @@ class RegistryPages(Controller):
                     rules_now=revocation.rules_now(settings),
                     scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
-                    risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
+                    risk=await risk_for_filing(db, filing.id, ref, settings), events=await service.filing_events(db, request.user, ref),
                     refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
                     approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],

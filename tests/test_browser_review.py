@@ -1,0 +1,126 @@
+"""The review queue (复核) in a real headless Chromium: a registrar registers a large contract, which only
+proposes it; a supervisor holding a registrar qualification finds it on /reviews and confirms it from the
+filing page. The pages speak Chinese first and label their times with the zone."""
+
+import datetime as dt
+import io
+import json
+import re
+
+import pytest_asyncio
+from playwright.async_api import async_playwright, expect
+
+from conftest import PASSWORD, create_database, filing_body, running_server
+from techreg.db.pool import connect
+from techreg.registry.importer import import_stream
+from techreg.registry.points import PointIn, create_point
+from techreg.registry.users import UserIn, create_user
+
+CHROMIUM = "/usr/bin/chromium"
+REF = "REVIEW-BIG-1"
+# a time a person reads: the day, the minute and the zone (labels.times: "2026-11-24 16:05 UTC+08:00")
+LABELLED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC[+-]\d{2}:\d{2}")
+RAW_CODES = re.compile(r"\b(proposed|registered|registration|confirmed|open|decided|registrar|supervisor)\b")
+
+
+async def _prepare(url: str, key: bytes) -> None:
+    conn = await connect(url)
+    try:
+        await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
+        valid = dt.date.today() + dt.timedelta(days=300)
+        await create_user(conn, UserIn(username="lina", display_name="登记员 李娜", role="registrar",
+                                       point_code="310101", password=PASSWORD, qualification_expires=valid))
+        # a supervisor who also holds a registrar qualification: a second qualified person
+        await create_user(conn, UserIn(username="wangmin", display_name="监督员 王敏", role="supervisor",
+                                       point_code=None, password=PASSWORD, qualification_expires=valid))
+        big = filing_body(REF, "310101", title="智能制造执行系统开发合同", amount="6500000.00",
+                          tech_amount="6000000.00")
+        data = json.dumps(big, ensure_ascii=False).encode() + b"\n"
+        assert (await import_stream(conn, io.BytesIO(data), key, actor="setup", source="setup")).imported == 1
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def site(server, data_dir):
+    url = await create_database(server[1], "techreg_browser_review")
+    await _prepare(url, b"browser-review-key")
+    async with running_server(url, data_dir / "browser-review", TECHREG_AUDIT_KEY="browser-review-key",
+                              TECHREG_SCORE_ON_SUBMIT="no") as base:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+                "--no-first-run", "--disable-sync"])
+            yield base, browser
+            await browser.close()
+
+
+async def _logged_in(site, who: str):
+    base, browser = site
+    context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    page.set_default_timeout(15000)
+    await page.goto(base + "/login")
+    await page.fill("input[name=username]", who)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page.locator("input[name=password]")).to_have_count(0)
+    return context, page
+
+
+async def _chinese_first(page) -> str:
+    """The page's visible text, after checking it is a Chinese page with no raw English code in it."""
+    assert (await page.evaluate("document.documentElement.lang")).startswith("zh")
+    text = await page.inner_text("main") if await page.locator("main").count() else await page.inner_text("body")
+    assert not RAW_CODES.search(text), RAW_CODES.search(text).group()
+    return text
+
+
+async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confirms_it(site):
+    base, _ = site
+    context, page = await _logged_in(site, "lina")
+    await page.goto(f"{base}/filings/{REF}")
+    await expect(page.locator("#status")).to_have_text("待审查")
+    await page.fill("#approved_amount", "6000000.00")
+    await page.check("#confirm-flags")                                 # imported, not scored yet: said so
+    await page.click("#register")
+    # at the large line registering only proposes: it waits for a second person
+    await expect(page.locator("#status")).to_have_text("拟登记待复核")
+    review = page.locator("#review")
+    await expect(review).to_contain_text("登记复核（四眼）")
+    await expect(review).to_contain_text("待复核")
+    await expect(page.locator("#confirm")).to_have_count(0)          # not by the one who proposed it
+    assert LABELLED_TIME.search(await review.inner_text())
+    await _chinese_first(page)
+    await page.goto(base + "/reviews")
+    row = page.locator("#reviews tbody tr", has_text=REF)
+    await expect(row).to_contain_text("否")                           # "mine to decide": no
+    await context.close()
+
+    context, page = await _logged_in(site, "wangmin")
+    await page.goto(base + "/reviews")
+    await expect(page.locator("h1")).to_contain_text("复核队列")
+    row = page.locator("#reviews tbody tr", has_text=REF)
+    await expect(row).to_contain_text("登记复核（四眼）")
+    await expect(row).to_contain_text("大额")
+    await expect(row).to_contain_text("lina")                         # who proposed it
+    await expect(row.locator("td").last).to_have_text("是")            # a qualified second person
+    assert LABELLED_TIME.search(await row.locator(".time").inner_text())
+    text = await _chinese_first(page)
+    assert text.index("复核队列") < len(text) // 4                      # the heading leads, in Chinese
+    await row.locator(f"a[href='/filings/{REF}#review']").click()
+    await expect(page).to_have_url(re.compile(rf"/filings/{REF}"))
+    await expect(page.locator("#review")).to_contain_text("拟核定技术交易额")
+    await expect(page.locator("#review")).to_contain_text("6,000,000.00")
+    await page.fill("#confirm-form input[name=note]", "核定额与合同一致")
+    await page.click("#confirm")
+    await expect(page.locator("#status")).to_have_text("已登记")
+    await expect(page.locator("#review .outcome")).to_have_text("确认")
+    await expect(page.locator("#reg-no")).to_contain_text("310101")
+    decided = await page.locator("#review").inner_text()
+    assert "wangmin" in decided or "监督员 王敏" in decided              # who decided
+    assert len(LABELLED_TIME.findall(decided)) >= 2                     # opened and decided, each with its zone
+    await _chinese_first(page)
+    await page.goto(base + "/reviews")
+    await expect(page.locator("#reviews tbody tr", has_text=REF)).to_have_count(0)   # nothing left to confirm
+    await context.close()
