@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import msgspec
-import pytest
+import segno
 from litestar.testing import AsyncTestClient
 
 from conftest import REVOKE, app_url, filing_body, new_ref, party_code
@@ -48,13 +48,37 @@ async def _registered(app, office, **over) -> tuple[str, str]:
     return ref, r.json()["reg_no"]
 
 
+def _qr_modules(pdf: Path, folder: Path) -> list[list[int]]:
+    """The dark and light modules of the QR code in the certificate's lower right quarter, as a matrix."""
+    from PIL import Image
+
+    subprocess.run([_poppler("pdftoppm"), "-png", "-r", "150", "-singlefile", str(pdf), str(folder / "qr")], check=True)
+    with Image.open(folder / "qr.png") as image:
+        grey = image.convert("L")
+        mm = grey.width / 210                         # A4 at 150 dpi; the QR code ends 22 mm from the right edge
+        column = grey.crop((int(150 * mm), 0, int(189 * mm), grey.height)).point(lambda v: v < 128 and 255)
+        inked = [column.crop((0, y, column.width, y + 1)).getbbox() is not None for y in range(column.height)]
+        bottom = max(y for y, ink in enumerate(inked) if ink)
+        top = bottom
+        while any(inked[top - 3:top]):                # up to the quiet zone above the code
+            top -= 1
+        corner = column.crop((0, top, column.width, bottom + 1))
+        left, top, right, bottom = corner.getbbox()
+        dark = corner.load()
+        # the finder pattern's top row is 7 modules wide: the module size from its run of dark pixels
+        run = next(x for x in range(left, right) if not dark[x, top + 1]) - left
+        cell = run / 7
+        count = round((right - left) / cell)
+        return [[1 if dark[int(left + (i + 0.5) * cell), int(top + (j + 0.5) * cell)] else 0 for i in range(count)]
+                for j in range(count)]
+
+
 def _result(page: str) -> str:
     """The answer part of the verification page, as text."""
     found = re.search(r'<div id="verify-result".*?</div>', page, re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(0))).strip() if found else ""
 
 
-@pytest.mark.unit
 def test_the_verification_code_is_derived_unambiguous_and_read_forgivingly():
     key = b"k" * 32
     code = verification_code(key, "2026310199000101")
@@ -88,9 +112,13 @@ async def test_the_pdf_certificate_renders_with_its_facts_in_an_embedded_cjk_fon
         dark = sum(image.convert("L").histogram()[:128])
         assert dark > 2000                                        # text, table lines and the QR code
 
+    # the QR code, read back module by module at 150 dpi, is the public check's address with number and code
+    code = grouped(verification_code(audit_key, reg_no))
+    url = f"http://testserver.local/verify?reg_no={reg_no}&code={code}"
+    assert _qr_modules(pdf, tmp_path) == [list(row) for row in segno.make(url, error="m").matrix]
+
     text = subprocess.run([_poppler("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    code = grouped(verification_code(audit_key, reg_no))
     for words in ("技术合同登记证明", reg_no, SELLER, BUYER, "统一社会信用代码", "工业互联网平台软件开发合同",
                   "技术开发", "核定技术交易额", "800,000.00 元", "1,250,000.00 元", "核验码", code, "Asia/Shanghai",
                   f"测试登记点 {office.point}", "http://testserver.local/verify"):
