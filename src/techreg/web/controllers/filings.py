@@ -94,7 +94,7 @@ class FilingController(Controller):
     @get("/{ref:str}/certificate.pdf", summary="登记证明 PDF（含核验码与二维码）/ the printable certificate, PDF",
          description="仅对有效登记出具；已撤销或已注销的登记答复 409 / issued only for a registration in force; "
                      "a revoked or de-registered one answers 409",
-         response_description="application/pdf")
+         media_type="application/pdf", response_description="登记证明 PDF / the certificate, PDF")
     async def certificate_pdf(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
                               settings: Settings) -> Response[bytes]:
         return pdf_response(await certificate.certificate_pdf(db, audit_key, settings, request.user, ref,
