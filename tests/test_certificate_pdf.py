@@ -255,3 +255,22 @@ async def test_the_font_and_the_public_address_are_settings(settings, database_u
     pdf.write_bytes(r.content)
     text = subprocess.run([_poppler("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "https://jsht.example.cn/verify" in text and "testserver" not in text
+
+
+async def test_revoked_history_without_a_recorded_date_is_revoked_without_one(app, office, conn, audit_key):
+    """Imported history states that a registration was revoked, not when: the check says so, and no import date."""
+    import io
+    import json
+
+    from techreg.registry.importer import import_stream
+
+    reg_no = f"2026{office.point}{next(_parties) + 900000:06d}"
+    row = filing_body(new_ref("CPH"), office.point, status="revoked", reg_no=reg_no,
+                      seller={"name": SELLER, "credit_code": party_code(int(office.point) * 100 + 99), "region": "310101"})
+    report = await import_stream(conn, io.BytesIO(json.dumps(row, ensure_ascii=False).encode() + b"\n"), audit_key,
+                                 actor="t", source="t")
+    assert report.imported == 1, report.errors
+    r = await app.get("/verify", params={"reg_no": reg_no, "code": grouped(verification_code(audit_key, reg_no))},
+                      headers=HTML)
+    assert _result(r.text) == f"登记号 {reg_no} ： 已撤销", _result(r.text)
+    assert (await verify_chain(conn, audit_key)).ok

@@ -8,6 +8,7 @@ The font is TECHREG_CERTIFICATE_FONT, or the first of the known CJK TrueType fon
 
 import datetime as dt
 import io
+import threading
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,8 @@ KNOWN_FONTS = (
     "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
 )
 FONT_NAME = "CertificateCJK"
+# reportlab keeps fonts and their subsets in process-wide state: one certificate at a time (a build takes ~20 ms)
+_RENDERING = threading.Lock()
 
 
 class FontUnavailable(DomainError):
@@ -107,6 +110,12 @@ def _yuan(amount: Decimal) -> str:
 def render(cert: CertificateOut, code: str, verify_url: str, *, timezone: str, font: Path | None,
            issued_at: dt.datetime) -> bytes:
     """The certificate as PDF bytes (A4, one page)."""
+    with _RENDERING:
+        return _render(cert, code, verify_url, timezone=timezone, font=font, issued_at=issued_at)
+
+
+def _render(cert: CertificateOut, code: str, verify_url: str, *, timezone: str, font: Path | None,
+            issued_at: dt.datetime) -> bytes:
     face = _registered_font(str(font_path(font)))
     title = ParagraphStyle("title", fontName=face, fontSize=22, leading=28, alignment=1)
     subtitle = ParagraphStyle("subtitle", fontName=face, fontSize=10, leading=14, alignment=1, textColor=colors.grey)
