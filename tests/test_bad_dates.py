@@ -53,6 +53,9 @@ async def test_a_scan_reports_an_unreadable_row_and_scores_the_rest(empty_databa
                                                   " WHERE g.active AND g.kind = 'backdated'")}
         assert flagged == set(refs[1:])
         assert await conn.fetchval("SELECT skipped FROM scan_runs WHERE id = $1", report.run_id) == 1
+        # an incremental scan reports what changed since the last scan: nothing new here
+        again = await run_scan(conn, load_settings(database_url=empty_database), full=False)
+        assert (again.skipped, again.skipped_refs) == (0, [])
     finally:
         await conn.close()
 

@@ -48,10 +48,13 @@ READABLE = " AND ".join(f"x.{d} BETWEEN DATE '1900-01-01' AND DATE '2999-12-31'"
                         for d in ("signed_on", "performance_start", "performance_end", "filed_on"))
 _SELECT = ("SELECT " + ", ".join(sql for _, sql, _ in NUMERIC)
            + f" FROM filing_facts x WHERE NOT x.refused AND {READABLE}")
-# The filings a scan had to leave out, counted, with the first references for the report.
+# The filings a scan had to leave out, counted, with the first references for the report: of every filing
+# on a full scan ($1 = 0), of those changed since the last scan on an incremental one (older ones were
+# reported by the scan that read them; this keeps an incremental scan from reading the whole table).
 UNREADABLE_SQL = f"""
     SELECT count(*), coalesce((array_agg(f.ref ORDER BY f.id))[1:20], '{{}}')
-    FROM filing_facts x JOIN filings f ON f.id = x.id WHERE NOT x.refused AND NOT ({READABLE})
+    FROM filings f JOIN filing_facts x ON x.id = f.id
+    WHERE f.change_seq > $1 AND NOT x.refused AND NOT ({READABLE})
 """
 ALL_SQL = f"{_SELECT} ORDER BY x.id"
 # the neighbourhood of the changed filings: every filing of their sellers and of their buyers

@@ -262,7 +262,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
-        skipped, skipped_refs = await conn.fetchrow(UNREADABLE_SQL)
+        skipped, skipped_refs = await conn.fetchrow(UNREADABLE_SQL, since)
         if skipped:
             log.warning("scan #%d left out %d filing(s) with dates outside 1900-2999: %s", run_id, skipped,
                         ", ".join(skipped_refs))
