@@ -35,10 +35,10 @@ RUN site=$(/opt/techreg/bin/python -c "import sysconfig; print(sysconfig.get_pat
  && find /opt/techreg -name '*.pyi' -delete
 
 FROM ${BASE}
-# tini as PID 1: forwards SIGTERM to techreg and reaps the embedded server's processes; no other packages,
-# and apt's lists and caches leave with the same layer
+# tini as PID 1: forwards SIGTERM to techreg and reaps the embedded server's processes; the CJK font the PDF
+# certificate embeds (fonts-wqy-microhei); no other packages, and apt's lists and caches leave with the same layer
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tini fonts-wqy-microhei \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # the data folder exists and belongs to the service's user, so a new named volume starts owned by it
 RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin techreg \

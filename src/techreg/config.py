@@ -96,6 +96,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     campaign_due_days: int = 30
     # credit records (registry/credit): the source named on the records this registry makes when it revokes a
     # registration for fraud, and how many years such a record stands (0: until lifted)
+    # the printable certificate (registry/certificate_pdf.py): the CJK TrueType font embedded in it (default: the
+    # first known one installed, e.g. fonts-wqy-microhei), and the address its QR code and text send people to
+    # for the public check (default: the address the certificate was downloaded from), e.g. https://jsht.example.cn
+    certificate_font: Path | None = None
+    public_base_url: str | None = None
     credit_source: str = "技术合同登记机构"
     credit_fraud_years: int = 3
     # a filing whose seller or buyer had a red-line credit record on the day applied for: its weight in the filing's

@@ -463,8 +463,14 @@ HTTP_STATUS: Words = {
 
 YES_NO: Words = {"true": ("是", "yes"), "false": ("否", "no")}
 
+# what the public check of a registration certificate answers (registry.verification), and nothing more
+CERTIFICATE_CHECK: Words = {
+    "valid": ("有效", "valid"), "revoked": ("已撤销", "revoked"), "cancelled": ("已注销", "de-registered"),
+    "unverifiable": ("无法核验", "cannot be verified"),
+}
+
 CATALOGUE: dict[str, Words] = {
-    "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
+    "certificate_check": CERTIFICATE_CHECK, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
     "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,

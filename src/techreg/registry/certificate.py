@@ -1,17 +1,23 @@
 """登记证明: the certificate of a registered contract, stating the approved technology transaction amount
 (核定技术交易额) and the items deducted to reach it, as the register event recorded them."""
 
+import asyncio
+import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import asyncpg
 import msgspec
 
+from ..config import Settings
 from ..errors import Conflict
 from ..labels import pair
+from .certificate_pdf import render as certificate_pdf_render
 from .revocation import revocation_of
 from .schema import CertificateOut, DeductionOut
 from .service import _load, filing_from_row
 from .users import CurrentUser
+from .verification import grouped, verification_code
 
 # the approval as the last registration recorded it on the chain
 REGISTRATION_DETAIL = """
@@ -45,3 +51,26 @@ async def certificate(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> 
         signed_on=f.signed_on, performance_start=f.performance_start, performance_end=f.performance_end,
         point=f.point, point_name=await conn.fetchval(POINT_NAME, f.point) or f.point, registrar=f.registrar,
         revocation=await revocation_of(conn, row["id"]) if f.status == "revoked" else None)
+
+
+class CertificateFile(msgspec.Struct, kw_only=True):
+    filename: str
+    content: bytes
+
+
+async def certificate_pdf(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
+                          base_url: str) -> CertificateFile:
+    """The printable certificate of a registration in force, with its verification code and a QR code of the
+    public check at `base_url`. A revoked or cancelled registration gets none: its certificate no longer
+    stands (the page and the public check say so)."""
+    cert = await certificate(conn, user, ref)
+    if not cert.valid:
+        status_zh, status_en = pair("status", cert.status)
+        raise Conflict(f"登记已{status_zh.removeprefix('已')}，不再出具登记证明",
+                       f"no certificate is issued: the registration is {status_en}", status=cert.status)
+    code = verification_code(key, cert.reg_no)
+    url = f"{base_url.rstrip('/')}/verify?{urlencode({'reg_no': cert.reg_no, 'code': grouped(code)})}"
+    content = await asyncio.to_thread(
+        certificate_pdf_render, cert, code, url, timezone=settings.timezone, font=settings.certificate_font,
+        issued_at=dt.datetime.now(dt.timezone.utc))
+    return CertificateFile(filename=f"certificate-{cert.reg_no}.pdf", content=content)

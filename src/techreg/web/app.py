@@ -42,6 +42,7 @@ from .pages.orders import OrderPages
 from .pages.registry import RegistryPages
 from .pages.review import ReviewPages
 from .pages.statistics import StatisticsPages
+from .pages.verify import CertificateVerifyPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .apidoc import document_api, openapi_config
 from .errors import EXCEPTION_HANDLERS
@@ -50,7 +51,7 @@ log = logging.getLogger("techreg")
 WEB = Path(__file__).parent
 
 AUTH_EXCLUDE = [r"^/api/auth/login$", r"^/health$", r"^/schema", r"^/static/", r"^/public/", r"^/api/public/",
-                r"^/login$", r"^/lang/", r"^/favicon.ico$"]
+                r"^/verify$", r"^/login$", r"^/lang/", r"^/favicon.ico$"]
 
 
 # Every page and answer: scripts and styles from this site only (the dashboard's inline script aside), never
@@ -128,7 +129,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         CreditController, RulesController, RevocationController, OrderController, EnforcementController,
                         StatisticsController, StatisticsPages,
-                        RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages,
+                        RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages, CertificateVerifyPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

@@ -76,3 +76,15 @@ class UploadOperation(Operation):
                 "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY,
                                description="证据文件 / the evidence file"),
                 "note": Schema(type=OpenAPIType.STRING, max_length=500, description="说明（可选）/ optional note")}))})
+
+
+def public_base_url(request: Request, settings: Settings) -> str:
+    """Where people reach the public pages: TECHREG_PUBLIC_BASE_URL, else the address this request came to."""
+    return settings.public_base_url or str(request.base_url)
+
+
+def pdf_response(file) -> Response:
+    """A generated PDF (registry.certificate.CertificateFile) as a download."""
+    return Response(content=file.content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"',
+                             "Cache-Control": "no-store"})

@@ -8,6 +8,7 @@ from litestar.params import HeaderParameter, Parameter
 from litestar.response import Response
 
 from ..auth import requires
+from ..files import pdf_response, public_base_url
 from ..bodies import Checked
 from ..params import OptionalDbId
 from ...audit import orders
@@ -89,6 +90,15 @@ class FilingController(Controller):
     @get("/{ref:str}/certificate", summary="登记证明 / the registration certificate (approved amount)")
     async def certificate(self, request: Request, ref: str, db: asyncpg.Connection) -> CertificateOut:
         return await certificate.certificate(db, request.user, ref)
+
+    @get("/{ref:str}/certificate.pdf", summary="登记证明 PDF（含核验码与二维码）/ the printable certificate, PDF",
+         description="仅对有效登记出具；已撤销或已注销的登记答复 409 / issued only for a registration in force; "
+                     "a revoked or de-registered one answers 409",
+         media_type="application/pdf", response_description="登记证明 PDF / the certificate, PDF")
+    async def certificate_pdf(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                              settings: Settings) -> Response[bytes]:
+        return pdf_response(await certificate.certificate_pdf(db, audit_key, settings, request.user, ref,
+                                                              public_base_url(request, settings)))
 
     @get("/{ref:str}/income-checks", summary="技术性收入核定记录 / the income checks of a registered contract")
     async def income_checks(self, request: Request, ref: str, db: asyncpg.Connection) -> list[IncomeCheckOut]:

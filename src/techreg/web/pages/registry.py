@@ -29,7 +29,9 @@ from ...registry.rules import FilingRejected, decode_correction, decode_filing, 
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
                                 RevocationBody, Status)
 from ...registry.service import FilingFilter
+from ...registry.verification import grouped, verification_code
 from ..auth import SESSION_COOKIE, client_address, requires
+from ..files import pdf_response, public_base_url
 from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, lang, page
 from .trail import TRAIL
 
@@ -343,8 +345,16 @@ class RegistryPages(Controller):
         return page(request, "filing_check.html", errors=errors)
 
     @get("/filings/{ref:str}/certificate")
-    async def certificate_page(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
-        return page(request, "certificate.html", c=await certificate.certificate(db, request.user, ref))
+    async def certificate_page(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes) -> Template:
+        c = await certificate.certificate(db, request.user, ref)
+        code = grouped(verification_code(audit_key, c.reg_no)) if c.valid else None
+        return page(request, "certificate.html", c=c, code=code)
+
+    @get("/filings/{ref:str}/certificate.pdf")
+    async def certificate_pdf(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                              settings: Settings) -> Response[bytes]:
+        return pdf_response(await certificate.certificate_pdf(db, audit_key, settings, request.user, ref,
+                                                              public_base_url(request, settings)))
 
     @post("/filings/{ref:str}/income-check", guards=[MAY_DECIDE])
     async def income_check(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,

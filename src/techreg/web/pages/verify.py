@@ -1,0 +1,23 @@
+"""证明核验: the public check of a registration certificate, no log-in, limited per source address."""
+
+import asyncpg
+from litestar import Controller, Request, get
+from litestar.response import Template
+
+from ...registry import verification
+from ..auth import anonymous_limit
+from .common import page
+
+
+class CertificateVerifyPages(Controller):
+    """Anyone holding a certificate checks it: its registration number and verification code give its standing
+    (valid, revoked with the date, de-registered) and nothing else; anything wrong, one identical answer."""
+    guards = [anonymous_limit]
+
+    @get("/verify", include_in_schema=False)
+    async def verify(self, request: Request, db: asyncpg.Connection, audit_key: bytes,
+                     reg_no: str | None = None, code: str | None = None) -> Template:
+        asked = bool((reg_no or "").strip() and (code or "").strip())
+        answer = await verification.verify(db, audit_key, reg_no or "", code or "") if asked else None
+        return page(request, "verify.html", answer=answer, reg_no=(reg_no or "").strip()[:verification.MAX_INPUT],
+                    code=(code or "").strip()[:verification.MAX_INPUT], incomplete=bool(reg_no or code) and not asked)

@@ -1,0 +1,107 @@
+"""The certificate end to end in Chromium (Debian's package, driven by Playwright, as tests/test_browser.py):
+a registrar downloads the PDF from the filing page, and anyone, logged in or not, checks it on /verify with
+the number and the code printed on it. The trail still verifies (`techreg audit verify`) afterwards."""
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest_asyncio
+from playwright.async_api import async_playwright, expect
+
+from conftest import PASSWORD, cli_env, create_database, filing_body, party_code, running_server
+from test_browser import CHROMIUM, SHOTS, YEAR, shot
+from techreg.db.pool import connect
+from techreg.registry.importer import import_stream
+from techreg.registry.points import PointIn, create_point
+from techreg.registry.users import UserIn, create_user
+
+KEY = "browser-certificate-key"
+REF = "CERT-WEB-1"
+REG_NO = f"{YEAR}310101000001"
+SELLER = "上海证明浏览器测试科技有限公司"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def site(server, data_dir):
+    url = await create_database(server[1], "techreg_browser_cert")
+    conn = await connect(url)
+    try:
+        await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
+        await create_user(conn, UserIn(username="registrar", display_name="登记员 李娜", role="registrar",
+                                       point_code="310101", password=PASSWORD,
+                                       qualification_expires=dt.date.today() + dt.timedelta(days=300)))
+        row = filing_body(REF, "310101", status="registered", reg_no=REG_NO,
+                          seller={"name": SELLER, "credit_code": party_code(301), "region": "310101"})
+        await import_stream(conn, io.BytesIO(json.dumps(row, ensure_ascii=False).encode() + b"\n"), KEY.encode(),
+                            actor="setup", source="setup")
+    finally:
+        await conn.close()
+    async with running_server(url, data_dir / "browser-cert", TECHREG_AUDIT_KEY=KEY) as base:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+                "--no-first-run", "--disable-sync"])
+            yield base, browser, url
+            await browser.close()
+
+
+async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):
+    base, browser, url = site
+    context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = await context.new_page()
+    page.set_default_timeout(15000)
+    await page.goto(base + "/login")
+    await page.fill("input[name=username]", "registrar")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page).to_have_url(base + "/filings")
+
+    # from the filing page: the PDF, as the registrar hands it to the party
+    await page.goto(f"{base}/filings/{REF}")
+    async with page.expect_download() as download:
+        await page.click("#certificate-pdf-link")
+    pdf = tmp_path / "downloaded.pdf"
+    await (await download.value).save_as(str(pdf))
+    assert (await download.value).suggested_filename == f"certificate-{REG_NO}.pdf"
+    text = subprocess.run([shutil.which("pdftotext") or "pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "技术合同登记证明" in text and REG_NO in text and SELLER in text
+    printed = re.search(r"核验码\s.*?([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", text, re.S).group(1)
+    assert f"{base}/verify" in text
+    # the certificate page shows the same code and offers the same file
+    await page.click("#certificate-link")
+    await expect(page.locator("#cert-code")).to_have_text(printed)
+    await shot(page, "cert-01-certificate-page")
+    await context.close()
+
+    # anyone, not logged in, with what is printed on the paper
+    public = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = await public.new_page()
+    page.set_default_timeout(15000)
+    await page.goto(base + "/verify")
+    await page.fill("#verify-reg-no", REG_NO)
+    await page.fill("#verify-code", printed.lower().replace("-", " "))
+    await page.click("#verify-submit")
+    await expect(page.locator("#verify-standing")).to_have_text("有效")
+    assert SELLER not in await page.content()
+    await shot(page, "cert-02-verify-valid")
+    await page.fill("#verify-code", "ABCD-EFGH-JKMN")
+    await page.click("#verify-submit")
+    await expect(page.locator("#verify-result")).to_contain_text("无法核验")
+    assert await page.locator("#verify-standing").count() == 0
+    await shot(page, "cert-03-verify-wrong-code")
+    # the QR code's address opens the same answer
+    await page.goto(f"{base}/verify?reg_no={REG_NO}&code={printed}")
+    await expect(page.locator("#verify-standing")).to_have_text("有效")
+    await public.close()
+
+    r = subprocess.run([sys.executable, "-m", "techreg.cli", "audit", "verify"], capture_output=True, text=True,
+                       timeout=180, env=cli_env(TECHREG_DATABASE_URL=url, TECHREG_AUDIT_KEY=KEY,
+                                                TECHREG_AUDIT_CHECKPOINTS=str(tmp_path / "none.jsonl")))
+    assert r.returncode == 0, r.stdout + r.stderr
