@@ -447,3 +447,19 @@ async def test_the_cli_lists_the_queue(app, office, settings):
                             timeout=120)
     items = {i["ref"]: i for i in json.loads(result.stdout)["items"]}
     assert items[ref]["may_decide"] is True and items[ref]["kind"] == "registration"
+
+
+async def test_a_red_line_record_that_came_after_the_proposal_stops_the_confirmation(app, office):
+    """一票否决 at registration: the second person's confirmation is the registration, so it checks again."""
+    ref = await _proposed(app, office, 7)
+    seller = _parties(office, 7)["seller"]["credit_code"]
+    r = await app.post("/api/credit/records", headers=office.h("supervisor"), json={
+        "source_name": "红线名单.jsonl", "records": [{
+            "credit_code": seller, "party_name": "复核测试卖方有限公司", "record_type": "tax_violation",
+            "source": "国家税务总局上海市税务局", "source_ref": f"沪税稽罚〔2026〕{office.point}号",
+            "valid_from": "2020-01-01"}]})
+    assert r.status_code == 200, r.text
+    r = await app.post(f"/api/filings/{ref}/reviews/confirm", json={"note": "核对"}, headers=office.h("registrar2"))
+    assert r.status_code == 409 and "重大税收违法失信" in r.json()["message"], r.text
+    f = (await app.get(f"/api/filings/{ref}", headers=office.h("registrar"))).json()
+    assert f["status"] == "proposed" and f["reg_no"] is None

@@ -30,6 +30,7 @@ from ..labels import codes, pair
 from . import access as registry_access
 from . import review_access as access
 from .changes import notify_changed
+from .credit.checks import check_at_registration
 from .deadlines import RESTARTED, due_date
 from .events import append_event, now
 from .regno import issue_number
@@ -235,9 +236,12 @@ async def confirm(conn: asyncpg.Connection, key: bytes, settings: Settings, user
     proposal = review["proposal"]
     at = now()
     registered_on = today(settings)
+    # 一票否决 again on the day it is registered: a red-line record may have come since the proposal
+    credit = await check_at_registration(conn, row, registered_on)
     reg_no = await issue_number(conn, row["point_code"], registered_on.year)
     await conn.execute(REGISTER_CONFIRMED, row["id"], reg_no, registered_on, Decimal(proposal["approved_amount"]))
     detail = {key_: proposal[key_] for key_ in ("approved_amount", "declared_tech_amount", "deductions")}
+    detail.update(credit)
     detail.update({"reg_no": reg_no, "proposed_by": review["subject_actor"], "review": review["id"],
                    "reasons": [], "note": body.note})
     seq = await _step(conn, key, row, user.username, "register", "registered", detail, at)
