@@ -6,12 +6,10 @@ work) and the user asking, and checks that user may do what is asked.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
-from msgspec import Meta
 
 from ..config import Settings, load_settings
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -215,76 +213,6 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
 
 async def get_filing(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> FilingOut:
     return filing_from_row(await _load(conn, user, ref, lock=False))
-
-
-class FilingFilter(msgspec.Struct, kw_only=True):
-    status: str | None = None
-    kind: str | None = None
-    point: str | None = None
-    software: bool | None = None
-    seller: str | None = None
-    buyer: str | None = None
-    q: str | None = None
-    signed_from: dt.date | None = None
-    signed_to: dt.date | None = None
-    limit: Annotated[int, Meta(ge=1, le=500)] = 50
-    cursor: int | None = None
-
-
-async def all_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter):
-    """Every filing the filter matches, page by page (exports: never cut at a page's size)."""
-    flt = msgspec.structs.replace(flt, limit=500, cursor=None)
-    while True:
-        page = await list_filings(conn, user, flt)
-        for item in page.items:
-            yield item
-        if page.next_cursor is None:
-            return
-        flt = msgspec.structs.replace(flt, cursor=page.next_cursor)
-
-
-async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> FilingPage:
-    if user.role == "inspector":
-        raise Forbidden("检查员请通过检查队列查看申请", "inspectors read filings through their audit queue")
-    conditions: list[str] = []
-    params: list = []
-
-    def add(fragment: str, value) -> None:
-        params.append(value)
-        conditions.append(fragment.replace("?", f"${len(params)}"))
-
-    if user.role == "registrar":
-        add("f.point_code = ?", user.point_code)
-    if flt.point:
-        add("f.point_code = ?", flt.point)
-    if flt.status:
-        add("f.status = ?", flt.status)
-    if flt.kind:
-        add("f.kind = ?", flt.kind)
-    if flt.software is not None:
-        add("f.software = ?", flt.software)
-    if flt.seller:
-        add("f.seller_code = ?", flt.seller)
-    if flt.buyer:
-        add("f.buyer_code = ?", flt.buyer)
-    if flt.signed_from:
-        add("f.signed_on >= ?", flt.signed_from)
-    if flt.signed_to:
-        add("f.signed_on <= ?", flt.signed_to)
-    if flt.q:
-        pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        add("(f.title ILIKE ? OR f.contract_no ILIKE ? OR f.ref ILIKE ? OR f.seller_name ILIKE ?"
-            " OR f.buyer_name ILIKE ? OR f.reg_no ILIKE ?)", pattern)
-    if flt.cursor is not None:
-        add("f.id < ?", flt.cursor)
-    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    params.append(flt.limit + 1)
-    # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-    rows = await conn.fetch(
-        f"SELECT {FILING_COLUMNS} FROM filings f {where} ORDER BY f.id DESC LIMIT ${len(params)}", *params)
-    items = [filing_from_row(r) for r in rows[: flt.limit]]
-    next_cursor = items[-1].id if len(rows) > flt.limit else None
-    return FilingPage(items, next_cursor)
 
 
 async def filing_events(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> list[EventOut]:
