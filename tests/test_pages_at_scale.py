@@ -250,3 +250,29 @@ async def test_the_export_is_streamed_complete_ordered_and_filtered(app, office,
     # an inspector reads filings through the queue: refused before anything is streamed
     refused = await app.get("/filings", params={"format": "csv"}, headers=office.h("inspector"))
     assert refused.status_code == 403
+
+
+def test_the_cli_checks_and_rebuilds_the_tallies(empty_database):
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    env = cli_env(TECHREG_DATABASE_URL=empty_database, TECHREG_AUDIT_KEY="k")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "techreg.cli", "tallies", *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    assert cli("check").returncode == 0
+
+    async def damage():
+        conn = await connect(empty_database)
+        await conn.execute("INSERT INTO filing_month_tally VALUES ('2026-01-01', 'registered', 4, 100)")
+        await conn.close()
+    import asyncio
+    asyncio.run(damage())
+    checked = cli("check")
+    assert checked.returncode == 2 and "filing_month_tally" in checked.stdout
+    assert cli("rebuild").returncode == 0
+    assert cli("check").returncode == 0
