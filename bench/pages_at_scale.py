@@ -68,7 +68,7 @@ async def prepare(url: str) -> dict:
     middle = await conn.fetchval("SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY id) FROM filings")
     total = await conn.fetchval("SELECT count(*) FROM filings")
     # signing dates from which about 100,000 and about 1,000,000 filings were signed (the exports' filters)
-    export_from = {rows: await conn.fetchval("SELECT percentile_disc($1) WITHIN GROUP (ORDER BY signed_on) FROM filings",
+    export_from = {rows: await conn.fetchval("SELECT percentile_disc($1::float8) WITHIN GROUP (ORDER BY signed_on) FROM filings",
                                              max(0.0, 1 - rows / total)) for rows in (100_000, 1_000_000)}
     signed = await conn.fetchrow("SELECT percentile_disc(0.4) WITHIN GROUP (ORDER BY signed_on) AS a,"
                                  " percentile_disc(0.45) WITHIN GROUP (ORDER BY signed_on) AS b FROM filings")

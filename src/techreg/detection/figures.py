@@ -13,4 +13,6 @@ FLAGS_BY_MONTH_FROM_SCRATCH = """
 
 
 async def flags_by_month(conn: asyncpg.Connection, *, from_scratch: bool = False) -> list[asyncpg.Record]:
-    return await conn.fetch(FLAGS_BY_MONTH_FROM_SCRATCH if from_scratch else FLAGS_BY_MONTH)
+    if from_scratch:
+        return await conn.fetch(FLAGS_BY_MONTH_FROM_SCRATCH)
+    return await conn.fetch(FLAGS_BY_MONTH)

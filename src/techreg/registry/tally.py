@@ -55,23 +55,24 @@ REBUILD = "SELECT rebuild_tallies()"
 async def filing_figures(conn: asyncpg.Connection, *, from_scratch: bool = False) -> dict[str, list[asyncpg.Record]]:
     """The dashboard's filing figures, by month, kind and domain: from the tallies, or (`from_scratch`)
     counted from the filings."""
-    queries = ((BY_MONTH_FROM_SCRATCH, BY_KIND_FROM_SCRATCH, BY_DOMAIN_FROM_SCRATCH) if from_scratch
-               else (BY_MONTH, BY_KIND, BY_DOMAIN))
-    by_month, by_kind, by_domain = [await conn.fetch(q) for q in queries]
-    return {"by_month": by_month, "by_kind": by_kind, "by_domain": by_domain}
+    if from_scratch:
+        return {"by_month": await conn.fetch(BY_MONTH_FROM_SCRATCH), "by_kind": await conn.fetch(BY_KIND_FROM_SCRATCH),
+                "by_domain": await conn.fetch(BY_DOMAIN_FROM_SCRATCH)}
+    return {"by_month": await conn.fetch(BY_MONTH), "by_kind": await conn.fetch(BY_KIND),
+            "by_domain": await conn.fetch(BY_DOMAIN)}
 
 
-async def _compare(conn: asyncpg.Connection, name: str, kept: str, scratch: str) -> list[str]:
-    have = {tuple(r)[:-2]: tuple(r)[-2:] for r in await conn.fetch(kept)}
-    want = {tuple(r)[:-2]: tuple(r)[-2:] for r in await conn.fetch(scratch)}
+def _compare(name: str, kept: list[asyncpg.Record], scratch: list[asyncpg.Record]) -> list[str]:
+    have = {tuple(r)[:-2]: tuple(r)[-2:] for r in kept}
+    want = {tuple(r)[:-2]: tuple(r)[-2:] for r in scratch}
     return [f"{name} {key}: kept {have.get(key)}, counted {want.get(key)}"
             for key in sorted(have.keys() | want.keys(), key=str) if have.get(key) != want.get(key)]
 
 
 async def differences(conn: asyncpg.Connection) -> list[str]:
     """Every tally row that differs from a count from scratch (empty: the tallies are right)."""
-    return (await _compare(conn, "filing_tally", FILING_TALLY, FILING_TALLY_FROM_SCRATCH)
-            + await _compare(conn, "filing_month_tally", MONTH_TALLY, MONTH_TALLY_FROM_SCRATCH))
+    return (_compare("filing_tally", await conn.fetch(FILING_TALLY), await conn.fetch(FILING_TALLY_FROM_SCRATCH))
+            + _compare("filing_month_tally", await conn.fetch(MONTH_TALLY), await conn.fetch(MONTH_TALLY_FROM_SCRATCH)))
 
 
 async def rebuild(conn: asyncpg.Connection) -> None:
