@@ -62,9 +62,8 @@ async def _searched(conn, user, q: str, marker: str) -> list[int]:
 
 @pytest.fixture
 def small_windows(monkeypatch):
-    """Searches read the registry in windows of 3 ids growing by 2, so small data crosses many windows."""
-    monkeypatch.setattr(listing, "FIRST_WINDOW", 3)
-    monkeypatch.setattr(listing, "WINDOW_GROWTH", 2)
+    """Searches read only the newest 5 ids in order, so small data is found through the gram index as well."""
+    monkeypatch.setattr(listing, "ORDERED_WINDOW", 5)
 
 
 async def test_search_finds_exactly_what_a_substring_filter_finds(app, office, database_url, audit_key,

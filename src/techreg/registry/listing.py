@@ -27,10 +27,16 @@ SEARCHED_GRAMS = ("search_grams(filing_search_text(f.ref, f.reg_no, f.title, f.c
 GRAMS_MATCH = f"{SEARCHED_GRAMS} @@ search_query(lower(?))"
 SUBSTRING_MATCH = ("(f.title ILIKE ? OR f.seller_name ILIKE ? OR f.buyer_name ILIKE ? OR f.contract_no ILIKE ?"
                    " OR f.ref ILIKE ? OR f.reg_no ILIKE ?)")
-# a search reads the newest ids first, in windows growing by this factor: a common word fills a page from
-# the first window by a short ordered scan; a rare one is found through the index window by window, never by
-# reading every candidate of the registry to sort it
-FIRST_WINDOW, WINDOW_GROWTH = 20_000, 8
+# A search first reads the newest ids in order, at most this many, testing each row's text (no index): a
+# common word fills a page there at once, where the index would hand over every row holding its grams to be
+# sorted. What that window does not fill is read through the gram index (the rest is then sparse: fewer than a
+# page's matches in this many rows), the planner held to it.
+ORDERED_WINDOW = 30_000
+# … and goes on reading in order, in windows sized by the matches seen so far, up to this many ids
+ORDERED_BUDGET = 150_000
+ORDERED_PLAN = "SET LOCAL enable_bitmapscan = off"
+INDEXED_PLAN = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off"
+USUAL_PLAN = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on"
 # beyond this a filtered list says "more than …" instead of counting on
 COUNT_CAP = 1000
 # the filters the tallies (0024) count exactly
@@ -113,7 +119,7 @@ async def _custom_plans(conn: asyncpg.Connection) -> None:
 async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, *, below: int | None,
                 above: int | None, need: int, columns: str = FILING_COLUMNS) -> list[asyncpg.Record]:
     """Up to `need` matching filings next to an anchor: below it newest first (`below`), or above it oldest
-    first (`above`); neither: the newest. A search goes window by window (FIRST_WINDOW, WINDOW_GROWTH)."""
+    first (`above`); neither: the newest. A search reads ORDERED_WINDOW ids in order, then the index."""
     upward = above is not None
     order = "ASC" if upward else "DESC"
     if not flt.q:
@@ -127,23 +133,41 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
     low, high = await conn.fetchrow(ID_BOUNDS)
     if low is None:
         return []
+    edge = above if upward else (below if below is not None else high + 1)
     found: list[asyncpg.Record] = []
-    window = FIRST_WINDOW
-    edge = (above if upward else (below if below is not None else high + 1))
-    while len(found) < need and (edge < high if upward else edge > low):
+
+    def ended(at: int) -> bool:
+        return at >= high if upward else at <= low
+
+    async def read(plan: str, bounds_of, limit: int) -> list[asyncpg.Record]:
         w = _where(user, flt)
-        if upward:
-            lo, hi = edge, edge + window          # ids in (lo, hi]
-            bounds = [f"f.id > {w.next_param(lo)}", f"f.id <= {w.next_param(hi)}"]
-        else:
-            lo, hi = edge - window, edge          # ids in [lo, hi)
-            bounds = [f"f.id >= {w.next_param(lo)}", f"f.id < {w.next_param(hi)}"]
-        limit = w.next_param(need - len(found))
-        # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-        found += await conn.fetch(f"SELECT {columns} FROM filings f {w.sql(*bounds)}"
-                                  f" ORDER BY f.id {order} LIMIT {limit}", *w.params)
-        edge = hi if upward else lo
-        window *= WINDOW_GROWTH
+        bounds = bounds_of(w)
+        await conn.execute(plan)
+        try:
+            # sql-lint: composed only of the literal fragments above; every value is a $n parameter
+            return await conn.fetch(f"SELECT {columns} FROM filings f {w.sql(*bounds)}"
+                                    f" ORDER BY f.id {order} LIMIT {w.next_param(limit)}", *w.params)
+        finally:
+            await conn.execute(USUAL_PLAN)
+
+    # in order, window by window, while the matches seen so far say the rest of the page is near
+    window, scanned = ORDERED_WINDOW, 0
+    while len(found) < need and not ended(edge) and scanned < ORDERED_BUDGET:
+        start, stop = (edge, edge + window) if upward else (edge - window, edge)
+        got = await read(ORDERED_PLAN, lambda w: [f"f.id > {w.next_param(start)}", f"f.id <= {w.next_param(stop)}"]
+                         if upward else [f"f.id >= {w.next_param(start)}", f"f.id < {w.next_param(stop)}"],
+                         need - len(found))
+        found += got
+        scanned += window
+        edge = stop if upward else start
+        if not got:
+            break                             # sparse here: the index finds the rest sooner
+        rows_needed = (need - len(found)) * scanned / len(found)
+        window = max(1, min(ORDERED_BUDGET - scanned, int(rows_needed * 1.5) + 1))
+    # the rest through the gram index
+    if len(found) < need and not ended(edge):
+        found += await read(INDEXED_PLAN, lambda w: [f"f.id > {w.next_param(edge)}" if upward
+                                                     else f"f.id < {w.next_param(edge)}"], need - len(found))
     return found
 
 
@@ -160,11 +184,31 @@ async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: Filing
         w = _where(user, flt)
         # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
         return await conn.fetchval(TALLY_COUNT.format(where=w.sql()), *w.params), False
-    w = _where(user, flt)
-    cap = w.next_param(COUNT_CAP + 1)
-    # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
-    n = await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s", *w.params)
-    return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
+    if not flt.q:
+        w = _where(user, flt)
+        cap = w.next_param(COUNT_CAP + 1)
+        # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
+        n = await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s", *w.params)
+        return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
+    # a search: the newest ids in order first, then the rest through the index (as _scan)
+    _, high = await conn.fetchrow(ID_BOUNDS)
+    if high is None:
+        return 0, False
+    split, n = high + 1 - ORDERED_WINDOW, 0
+    for plan, bound in ((ORDERED_PLAN, "f.id >= ?"), (INDEXED_PLAN, "f.id < ?")):
+        w = _where(user, flt)
+        w.add(bound, split)
+        cap = w.next_param(COUNT_CAP + 1 - n)
+        await conn.execute(plan)
+        try:
+            # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
+            n += await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s",
+                                     *w.params)
+        finally:
+            await conn.execute(USUAL_PLAN)
+        if n > COUNT_CAP:
+            return COUNT_CAP, True
+    return n, False
 
 
 async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> FilingPage:
