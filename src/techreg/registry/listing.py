@@ -31,9 +31,9 @@ SUBSTRING_MATCH = ("(f.title ILIKE ? OR f.seller_name ILIKE ? OR f.buyer_name IL
 # common word fills a page there at once, where the index would hand over every row holding its grams to be
 # sorted. What that window does not fill is read through the gram index (the rest is then sparse: fewer than a
 # page's matches in this many rows), the planner held to it.
-ORDERED_WINDOW = 30_000
+ORDERED_WINDOW = 10_000
 # … and goes on reading in order, in windows sized by the matches seen so far, up to this many ids
-ORDERED_BUDGET = 150_000
+ORDERED_BUDGET = 100_000
 ORDERED_PLAN = "SET LOCAL enable_bitmapscan = off"
 INDEXED_PLAN = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off"
 USUAL_PLAN = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on"
@@ -162,8 +162,10 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
         edge = stop if upward else start
         if not got:
             break                             # sparse here: the index finds the rest sooner
-        rows_needed = (need - len(found)) * scanned / len(found)
-        window = max(1, min(ORDERED_BUDGET - scanned, int(rows_needed * 1.5) + 1))
+        rows_needed = int((need - len(found)) * scanned / len(found) * 1.5) + 1
+        if rows_needed > ORDERED_BUDGET - scanned:
+            break                             # too far off in order: the index
+        window = rows_needed
     # the rest through the gram index
     if len(found) < need and not ended(edge):
         found += await read(INDEXED_PLAN, lambda w: [f"f.id > {w.next_param(edge)}" if upward
