@@ -19,7 +19,7 @@ from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
-from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
+from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingV1, PartyV1,
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
