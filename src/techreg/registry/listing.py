@@ -143,12 +143,11 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
         w = _where(user, flt)
         bounds = bounds_of(w)
         await conn.execute(plan)
-        try:
-            # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-            return await conn.fetch(f"SELECT {columns} FROM filings f {w.sql(*bounds)}"
-                                    f" ORDER BY f.id {order} LIMIT {w.next_param(limit)}", *w.params)
-        finally:
-            await conn.execute(USUAL_PLAN)
+        # sql-lint: composed only of the literal fragments above; every value is a $n parameter
+        rows = await conn.fetch(f"SELECT {columns} FROM filings f {w.sql(*bounds)}"
+                                f" ORDER BY f.id {order} LIMIT {w.next_param(limit)}", *w.params)
+        await conn.execute(USUAL_PLAN)      # (after an error the transaction is over, and its settings with it)
+        return rows
 
     # in order, window by window, while the matches seen so far say the rest of the page is near
     window, scanned = ORDERED_WINDOW, 0
@@ -202,12 +201,9 @@ async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: Filing
         w.add(bound, split)
         cap = w.next_param(COUNT_CAP + 1 - n)
         await conn.execute(plan)
-        try:
-            # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
-            n += await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s",
-                                     *w.params)
-        finally:
-            await conn.execute(USUAL_PLAN)
+        # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
+        n += await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s", *w.params)
+        await conn.execute(USUAL_PLAN)
         if n > COUNT_CAP:
             return COUNT_CAP, True
     return n, False
