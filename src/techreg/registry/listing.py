@@ -139,10 +139,10 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
     def ended(at: int) -> bool:
         return at >= high if upward else at <= low
 
-    async def read(plan: str, bounds_of, limit: int) -> list[asyncpg.Record]:
+    async def read(indexed: bool, bounds_of, limit: int) -> list[asyncpg.Record]:
         w = _where(user, flt)
         bounds = bounds_of(w)
-        await conn.execute(plan)
+        await conn.execute(INDEXED_PLAN if indexed else ORDERED_PLAN)
         # sql-lint: composed only of the literal fragments above; every value is a $n parameter
         rows = await conn.fetch(f"SELECT {columns} FROM filings f {w.sql(*bounds)}"
                                 f" ORDER BY f.id {order} LIMIT {w.next_param(limit)}", *w.params)
@@ -153,7 +153,7 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
     window, scanned = ORDERED_WINDOW, 0
     while len(found) < need and not ended(edge) and scanned < ORDERED_BUDGET:
         start, stop = (edge, edge + window) if upward else (edge - window, edge)
-        got = await read(ORDERED_PLAN, lambda w: [f"f.id > {w.next_param(start)}", f"f.id <= {w.next_param(stop)}"]
+        got = await read(False, lambda w: [f"f.id > {w.next_param(start)}", f"f.id <= {w.next_param(stop)}"]
                          if upward else [f"f.id >= {w.next_param(start)}", f"f.id < {w.next_param(stop)}"],
                          need - len(found))
         found += got
@@ -167,7 +167,7 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
         window = rows_needed
     # the rest through the gram index
     if len(found) < need and not ended(edge):
-        found += await read(INDEXED_PLAN, lambda w: [f"f.id > {w.next_param(edge)}" if upward
+        found += await read(True, lambda w: [f"f.id > {w.next_param(edge)}" if upward
                                                      else f"f.id < {w.next_param(edge)}"], need - len(found))
     return found
 
@@ -196,11 +196,11 @@ async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: Filing
     if high is None:
         return 0, False
     split, n = high + 1 - ORDERED_WINDOW, 0
-    for plan, bound in ((ORDERED_PLAN, "f.id >= ?"), (INDEXED_PLAN, "f.id < ?")):
+    for indexed, bound in ((False, "f.id >= ?"), (True, "f.id < ?")):
         w = _where(user, flt)
         w.add(bound, split)
         cap = w.next_param(COUNT_CAP + 1 - n)
-        await conn.execute(plan)
+        await conn.execute(INDEXED_PLAN if indexed else ORDERED_PLAN)
         # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
         n += await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s", *w.params)
         await conn.execute(USUAL_PLAN)

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Response, Template
 from ..params import DbId
 from ...audit import evidence, service as audit
 from ...audit.dashboard import dashboard_data
+from ...detection.figures import recent_scans
 from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
@@ -238,13 +239,7 @@ class AuditPages(Controller):
         runs = await history(db, None, 200)
         if format:
             return export(request, [msgspec.structs.asdict(r) for r in runs], RUN_COLUMNS, format, "job-runs")
-        scans = await db.fetch("""
-            SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
-                   coalesce(json_agg(json_build_object('detector', s.detector, 'flagged', s.flagged,
-                            'applied', s.applied, 'warning', s.warning) ORDER BY s.detector)
-                            FILTER (WHERE s.detector IS NOT NULL), '[]') AS detectors
-            FROM scan_runs r LEFT JOIN scan_detector_stats s ON s.run_id = r.id
-            GROUP BY r.id ORDER BY r.id DESC LIMIT 20""")
+        scans = await recent_scans(db)
         return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans,
                     system_reason=system_reason)
 
