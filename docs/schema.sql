@@ -272,6 +272,77 @@ CREATE SEQUENCE public.campaigns_id_seq
 
 ALTER SEQUENCE public.campaigns_id_seq OWNED BY public.campaigns.id;
 
+CREATE TABLE public.credit_checks (
+    id bigint NOT NULL,
+    filing_id bigint NOT NULL,
+    stage text NOT NULL,
+    checked_on date NOT NULL,
+    hits jsonb NOT NULL,
+    actor text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_checks_stage_check CHECK ((stage = 'submission'::text))
+);
+
+CREATE SEQUENCE public.credit_checks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.credit_checks_id_seq OWNED BY public.credit_checks.id;
+
+CREATE TABLE public.credit_record_versions (
+    id bigint NOT NULL,
+    record_id bigint NOT NULL,
+    version integer NOT NULL,
+    credit_code text NOT NULL,
+    party_name text,
+    record_type text NOT NULL,
+    valid_from date NOT NULL,
+    valid_to date,
+    description text DEFAULT ''::text NOT NULL,
+    imported_from text NOT NULL,
+    recorded_by text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_record_versions_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from))),
+    CONSTRAINT credit_record_versions_credit_code_check CHECK ((length(credit_code) = 18)),
+    CONSTRAINT credit_record_versions_party_name_check CHECK (((length(party_name) >= 1) AND (length(party_name) <= 200))),
+    CONSTRAINT credit_record_versions_version_check CHECK ((version >= 1))
+);
+
+CREATE SEQUENCE public.credit_record_versions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.credit_record_versions_id_seq OWNED BY public.credit_record_versions.id;
+
+CREATE TABLE public.credit_records (
+    id bigint NOT NULL,
+    record_key text NOT NULL,
+    source text NOT NULL,
+    source_ref text,
+    origin text NOT NULL,
+    filing_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_records_check CHECK (((origin = 'registry'::text) = (filing_id IS NOT NULL))),
+    CONSTRAINT credit_records_origin_check CHECK ((origin = ANY (ARRAY['import'::text, 'registry'::text]))),
+    CONSTRAINT credit_records_source_check CHECK (((length(source) >= 1) AND (length(source) <= 200))),
+    CONSTRAINT credit_records_source_ref_check CHECK (((length(source_ref) >= 1) AND (length(source_ref) <= 100)))
+);
+
+CREATE SEQUENCE public.credit_records_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.credit_records_id_seq OWNED BY public.credit_records.id;
+
 CREATE TABLE public.detector_kinds (
     kind text NOT NULL,
     label_zh text NOT NULL,
@@ -455,6 +526,7 @@ END) STORED,
     title_part_marks text GENERATED ALWAYS AS (regexp_replace(regexp_replace(lower(title), '(19|20)[0-9]{2}'::text, ''::text, 'g'::text), '(第[0-9一二三四五六七八九十]+[期阶段部分标段批包]|[0-9一二三四五六七八九十]+期|[-—－–]?[0-9一二三四五六七八九十]*(阶段|部分|标段|分包|批次)([0-9一二三四五六七八九十]|[a-z])*|[0-9一二三四五六七八九十]+号?包|(子模块|模块|子系统|分系统|子项目)([0-9一二三四五六七八九十]|[a-z])+(?!次)|(子模块|模块|子系统|分系统|子项目)(?=技术|开发|研发|服务|咨询|转让|许可|合同|协议|项目|[^一-龥]|$)|补充[0-9一二三四五六七八九十]*|追加|增补|续签|续期|后续|[（(]续[0-9一二三四五六七八九十]*[)）]|续$|(phase|part|stage|lot|module)[[:space:]]*[0-9a-z]+|[（(]([0-9一二三四五六七八九十]+|(i|ii|iii|iv|v|vi|vii|viii|ix|x))[)）]|[[:space:]](i|ii|iii|iv|v|vi|vii|viii|ix|x)$|^((i|ii|iii|iv|v|vi|vii|viii|ix|x)|[0-9]+|[一二三四五六七八九十]+)[、.．:：—－-]|[-—－–][[:space:]]*[0-9]+[[:space:]]*$|[^[:space:]][-—－–][^0-9])|.'::text, '\1'::text, 'g'::text)) STORED,
     approved_amount numeric(16,2),
     state_digest bytea GENERATED ALWAYS AS (sha256(public.utf8_bytes((((((((((((((((((((((((((((((((((((((((((((((((((ref || chr(31)) || contract_no) || chr(31)) || title) || chr(31)) || kind) || chr(31)) || COALESCE(subkind, ''::text)) || chr(31)) || (software)::text) || chr(31)) || domain) || chr(31)) || (seller_code)::text) || chr(31)) || seller_name) || chr(31)) || COALESCE((seller_region)::text, ''::text)) || chr(31)) || (buyer_code)::text) || chr(31)) || buyer_name) || chr(31)) || COALESCE((buyer_region)::text, ''::text)) || chr(31)) || (amount)::text) || chr(31)) || (tech_amount)::text) || chr(31)) || ((signed_on - '2000-01-01'::date))::text) || chr(31)) || ((performance_start - '2000-01-01'::date))::text) || chr(31)) || ((performance_end - '2000-01-01'::date))::text) || chr(31)) || ((filed_on - '2000-01-01'::date))::text) || chr(31)) || point_code) || chr(31)) || COALESCE(registrar, ''::text)) || chr(31)) || COALESCE(description, ''::text)) || chr(31)) || status) || chr(31)) || COALESCE(reg_no, ''::text)) || chr(31)) || COALESCE(((registered_on - '2000-01-01'::date))::text, ''::text)) || COALESCE((chr(31) || (approved_amount)::text), ''::text))))) STORED,
+    rules_version text,
     CONSTRAINT filings_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT filings_check CHECK (((tech_amount >= (0)::numeric) AND (tech_amount <= amount))),
     CONSTRAINT filings_check1 CHECK ((performance_end >= performance_start)),
@@ -462,7 +534,7 @@ END) STORED,
     CONSTRAINT filings_check3 CHECK ((seller_code <> buyer_code)),
     CONSTRAINT filings_check4 CHECK (((approved_amount >= (0)::numeric) AND (approved_amount <= tech_amount))),
     CONSTRAINT filings_kind_check CHECK ((kind = ANY (ARRAY['development'::text, 'transfer'::text, 'license'::text, 'consulting'::text, 'service'::text]))),
-    CONSTRAINT filings_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'returned'::text, 'registered'::text, 'refused'::text, 'revoked'::text, 'cancelled'::text])))
+    CONSTRAINT filings_status_check CHECK ((status = ANY (ARRAY['submitted'::text, 'proposed'::text, 'returned'::text, 'registered'::text, 'refused'::text, 'revoked'::text, 'cancelled'::text])))
 );
 
 CREATE SEQUENCE public.filings_id_seq
@@ -580,6 +652,83 @@ CREATE SEQUENCE public.notices_id_seq
 
 ALTER SEQUENCE public.notices_id_seq OWNED BY public.notices.id;
 
+CREATE TABLE public.order_documents (
+    id bigint NOT NULL,
+    order_id bigint NOT NULL,
+    file_name text NOT NULL,
+    media_type text NOT NULL,
+    content bytea NOT NULL,
+    size_bytes bigint GENERATED ALWAYS AS (octet_length(content)) STORED,
+    sha256 bytea GENERATED ALWAYS AS (sha256(content)) STORED,
+    note text DEFAULT ''::text NOT NULL,
+    uploaded_by text NOT NULL,
+    uploaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT order_documents_content_check CHECK ((octet_length(content) > 0)),
+    CONSTRAINT order_documents_file_name_check CHECK (((length(file_name) >= 1) AND (length(file_name) <= 255)))
+);
+ALTER TABLE ONLY public.order_documents ALTER COLUMN content SET STORAGE EXTERNAL;
+
+CREATE SEQUENCE public.order_documents_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.order_documents_id_seq OWNED BY public.order_documents.id;
+
+CREATE TABLE public.order_escalations (
+    id bigint NOT NULL,
+    order_id bigint NOT NULL,
+    round integer NOT NULL,
+    due_on date NOT NULL,
+    escalated_on date NOT NULL,
+    escalated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.order_escalations_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.order_escalations_id_seq OWNED BY public.order_escalations.id;
+
+CREATE TABLE public.orders (
+    id bigint NOT NULL,
+    item_id bigint NOT NULL,
+    filing_id bigint NOT NULL,
+    kind text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    issued_on date NOT NULL,
+    working_days integer NOT NULL,
+    due_on date NOT NULL,
+    provisional boolean DEFAULT false NOT NULL,
+    round integer DEFAULT 1 NOT NULL,
+    issued_by text NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    answered_at timestamp with time zone,
+    fulfilled_at timestamp with time zone,
+    cancel_seq integer,
+    closed_at timestamp with time zone,
+    closed_by text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT orders_check CHECK ((due_on > issued_on)),
+    CONSTRAINT orders_kind_check CHECK ((kind = ANY (ARRAY['rectification'::text, 'deregistration'::text]))),
+    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['open'::text, 'answered'::text, 'fulfilled'::text, 'escalated'::text, 'closed'::text]))),
+    CONSTRAINT orders_working_days_check CHECK ((working_days > 0))
+);
+
+CREATE SEQUENCE public.orders_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.orders_id_seq OWNED BY public.orders.id;
+
 CREATE TABLE public.parties (
     credit_code character(18) NOT NULL,
     name text NOT NULL,
@@ -614,6 +763,68 @@ CREATE TABLE public.reg_counters (
     point_code text NOT NULL,
     year integer NOT NULL,
     last_seq integer NOT NULL
+);
+
+CREATE TABLE public.review_recusals (
+    review_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    reason text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.reviews (
+    id bigint NOT NULL,
+    filing_id bigint NOT NULL,
+    kind text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    subject_seq integer NOT NULL,
+    subject_action text NOT NULL,
+    subject_actor text NOT NULL,
+    subject_status text NOT NULL,
+    opened_by text NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    opened_seq integer NOT NULL,
+    requested_on date,
+    party text,
+    grounds text DEFAULT ''::text NOT NULL,
+    proposal jsonb,
+    outcome text,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    decided_by text,
+    decided_at timestamp with time zone,
+    decision_seq integer,
+    CONSTRAINT reviews_check CHECK (((status = 'open'::text) = (outcome IS NULL))),
+    CONSTRAINT reviews_check1 CHECK (((kind = 'party_request'::text) = (requested_on IS NOT NULL))),
+    CONSTRAINT reviews_kind_check CHECK ((kind = ANY (ARRAY['registration'::text, 'party_request'::text, 'supervision'::text]))),
+    CONSTRAINT reviews_outcome_check CHECK ((outcome = ANY (ARRAY['confirmed'::text, 'sent_back'::text, 'upheld'::text, 'overturned'::text, 'returned'::text, 'corrected'::text, 'revoked'::text]))),
+    CONSTRAINT reviews_party_check CHECK ((party = ANY (ARRAY['seller'::text, 'buyer'::text]))),
+    CONSTRAINT reviews_status_check CHECK ((status = ANY (ARRAY['open'::text, 'decided'::text])))
+);
+
+CREATE SEQUENCE public.reviews_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.reviews_id_seq OWNED BY public.reviews.id;
+
+CREATE TABLE public.revocations (
+    filing_id bigint NOT NULL,
+    ground text NOT NULL,
+    basis_kind text NOT NULL,
+    basis_reference text NOT NULL,
+    audit_item_id bigint,
+    rules_version text NOT NULL,
+    revoked_on date NOT NULL,
+    revoked_at timestamp with time zone NOT NULL,
+    revoked_by text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    CONSTRAINT revocations_basis_kind_check CHECK ((basis_kind <> ''::text)),
+    CONSTRAINT revocations_basis_reference_check CHECK (((length(basis_reference) >= 1) AND (length(basis_reference) <= 100))),
+    CONSTRAINT revocations_ground_check CHECK ((ground <> ''::text))
 );
 
 CREATE TABLE public.scan_detector_stats (
@@ -695,6 +906,12 @@ ALTER TABLE ONLY public.audit_items ALTER COLUMN id SET DEFAULT nextval('public.
 
 ALTER TABLE ONLY public.campaigns ALTER COLUMN id SET DEFAULT nextval('public.campaigns_id_seq'::regclass);
 
+ALTER TABLE ONLY public.credit_checks ALTER COLUMN id SET DEFAULT nextval('public.credit_checks_id_seq'::regclass);
+
+ALTER TABLE ONLY public.credit_record_versions ALTER COLUMN id SET DEFAULT nextval('public.credit_record_versions_id_seq'::regclass);
+
+ALTER TABLE ONLY public.credit_records ALTER COLUMN id SET DEFAULT nextval('public.credit_records_id_seq'::regclass);
+
 ALTER TABLE ONLY public.evidence_files ALTER COLUMN id SET DEFAULT nextval('public.evidence_files_id_seq'::regclass);
 
 ALTER TABLE ONLY public.filing_events ALTER COLUMN id SET DEFAULT nextval('public.filing_events_id_seq'::regclass);
@@ -708,6 +925,14 @@ ALTER TABLE ONLY public.job_runs ALTER COLUMN id SET DEFAULT nextval('public.job
 ALTER TABLE ONLY public.login_attempts ALTER COLUMN id SET DEFAULT nextval('public.login_attempts_id_seq'::regclass);
 
 ALTER TABLE ONLY public.notices ALTER COLUMN id SET DEFAULT nextval('public.notices_id_seq'::regclass);
+
+ALTER TABLE ONLY public.order_documents ALTER COLUMN id SET DEFAULT nextval('public.order_documents_id_seq'::regclass);
+
+ALTER TABLE ONLY public.order_escalations ALTER COLUMN id SET DEFAULT nextval('public.order_escalations_id_seq'::regclass);
+
+ALTER TABLE ONLY public.orders ALTER COLUMN id SET DEFAULT nextval('public.orders_id_seq'::regclass);
+
+ALTER TABLE ONLY public.reviews ALTER COLUMN id SET DEFAULT nextval('public.reviews_id_seq'::regclass);
 
 ALTER TABLE ONLY public.scan_runs ALTER COLUMN id SET DEFAULT nextval('public.scan_runs_id_seq'::regclass);
 
@@ -724,6 +949,21 @@ ALTER TABLE ONLY public.audit_items
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_checks
+    ADD CONSTRAINT credit_checks_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_record_versions
+    ADD CONSTRAINT credit_record_versions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_record_versions
+    ADD CONSTRAINT credit_record_versions_record_id_version_key UNIQUE (record_id, version);
+
+ALTER TABLE ONLY public.credit_records
+    ADD CONSTRAINT credit_records_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.credit_records
+    ADD CONSTRAINT credit_records_record_key_key UNIQUE (record_key);
 
 ALTER TABLE ONLY public.detector_kinds
     ADD CONSTRAINT detector_kinds_pkey PRIMARY KEY (kind);
@@ -794,6 +1034,21 @@ ALTER TABLE ONLY public.notices
 ALTER TABLE ONLY public.notices
     ADD CONSTRAINT notices_user_id_kind_about_key UNIQUE (user_id, kind, about);
 
+ALTER TABLE ONLY public.order_documents
+    ADD CONSTRAINT order_documents_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.order_escalations
+    ADD CONSTRAINT order_escalations_order_id_round_key UNIQUE (order_id, round);
+
+ALTER TABLE ONLY public.order_escalations
+    ADD CONSTRAINT order_escalations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_item_id_key UNIQUE (item_id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.parties
     ADD CONSTRAINT parties_pkey PRIMARY KEY (credit_code);
 
@@ -805,6 +1060,15 @@ ALTER TABLE ONLY public.points
 
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_pkey PRIMARY KEY (point_code, year);
+
+ALTER TABLE ONLY public.review_recusals
+    ADD CONSTRAINT review_recusals_pkey PRIMARY KEY (review_id, user_id);
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.revocations
+    ADD CONSTRAINT revocations_pkey PRIMARY KEY (filing_id);
 
 ALTER TABLE ONLY public.scan_detector_stats
     ADD CONSTRAINT scan_detector_stats_pkey PRIMARY KEY (run_id, detector);
@@ -828,9 +1092,17 @@ CREATE INDEX audit_items_filing ON public.audit_items USING btree (filing_id);
 
 CREATE INDEX audit_items_queue ON public.audit_items USING btree (inspector_id, status, due_on);
 
+CREATE INDEX credit_checks_filing ON public.credit_checks USING btree (filing_id, id);
+
+CREATE INDEX credit_record_versions_party ON public.credit_record_versions USING btree (credit_code, record_id);
+
+CREATE INDEX credit_records_filing ON public.credit_records USING btree (filing_id) WHERE (filing_id IS NOT NULL);
+
 CREATE INDEX evidence_files_item ON public.evidence_files USING btree (item_id, id);
 
 CREATE INDEX filing_events_corrections ON public.filing_events USING btree (filing_id) WHERE (action = 'correct'::text);
+
+CREATE INDEX filing_events_reopened ON public.filing_events USING btree (filing_id, at) WHERE ((action = 'review_decision'::text) AND (to_status = 'submitted'::text));
 
 CREATE INDEX filing_events_resubmits ON public.filing_events USING btree (filing_id, at) WHERE (action = 'resubmit'::text);
 
@@ -864,11 +1136,39 @@ CREATE INDEX login_attempts_recent ON public.login_attempts USING btree (usernam
 
 CREATE INDEX login_attempts_source ON public.login_attempts USING btree (source, at);
 
+CREATE INDEX order_documents_order ON public.order_documents USING btree (order_id, id);
+
+CREATE INDEX orders_filing ON public.orders USING btree (filing_id);
+
+CREATE INDEX orders_waiting ON public.orders USING btree (due_on) WHERE (status = ANY (ARRAY['open'::text, 'answered'::text, 'escalated'::text]));
+
 CREATE UNIQUE INDEX parties_party_no ON public.parties USING btree (party_no);
+
+CREATE INDEX reviews_filing ON public.reviews USING btree (filing_id, id);
+
+CREATE UNIQUE INDEX reviews_one_open ON public.reviews USING btree (filing_id) WHERE (status = 'open'::text);
+
+CREATE UNIQUE INDEX reviews_one_request ON public.reviews USING btree (filing_id, subject_seq) WHERE (kind = 'party_request'::text);
+
+CREATE INDEX reviews_queue ON public.reviews USING btree (kind, id) WHERE (status = 'open'::text);
+
+CREATE INDEX revocations_revoked_on ON public.revocations USING btree (revoked_on);
 
 CREATE INDEX sessions_user ON public.sessions USING btree (user_id);
 
 CREATE TRIGGER audit_item_history_append_only BEFORE DELETE OR UPDATE ON public.audit_item_history FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_checks_append_only BEFORE DELETE OR UPDATE ON public.credit_checks FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_checks_no_truncate BEFORE TRUNCATE ON public.credit_checks FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_record_versions_append_only BEFORE DELETE OR UPDATE ON public.credit_record_versions FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_record_versions_no_truncate BEFORE TRUNCATE ON public.credit_record_versions FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_records_append_only BEFORE DELETE OR UPDATE ON public.credit_records FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER credit_records_no_truncate BEFORE TRUNCATE ON public.credit_records FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER evidence_files_append_only BEFORE DELETE OR UPDATE ON public.evidence_files FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
@@ -902,7 +1202,17 @@ CREATE TRIGGER flag_tally_on_update AFTER UPDATE ON public.flags REFERENCING OLD
 
 CREATE TRIGGER frozen_populations_frozen BEFORE DELETE OR UPDATE ON public.frozen_populations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
+CREATE TRIGGER order_documents_append_only BEFORE DELETE OR UPDATE ON public.order_documents FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_documents_no_truncate BEFORE TRUNCATE ON public.order_documents FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_escalations_append_only BEFORE DELETE OR UPDATE ON public.order_escalations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER order_escalations_no_truncate BEFORE TRUNCATE ON public.order_escalations FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
+
 CREATE TRIGGER parties_insert_only BEFORE DELETE OR UPDATE ON public.parties FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER revocations_append_only BEFORE DELETE OR UPDATE ON public.revocations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
 ALTER TABLE ONLY public.audit_item_history
     ADD CONSTRAINT audit_item_history_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);
@@ -915,6 +1225,15 @@ ALTER TABLE ONLY public.audit_items
 
 ALTER TABLE ONLY public.audit_items
     ADD CONSTRAINT audit_items_inspector_id_fkey FOREIGN KEY (inspector_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.credit_checks
+    ADD CONSTRAINT credit_checks_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
+
+ALTER TABLE ONLY public.credit_record_versions
+    ADD CONSTRAINT credit_record_versions_record_id_fkey FOREIGN KEY (record_id) REFERENCES public.credit_records(id);
+
+ALTER TABLE ONLY public.credit_records
+    ADD CONSTRAINT credit_records_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
 
 ALTER TABLE ONLY public.evidence_files
     ADD CONSTRAINT evidence_files_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);
@@ -958,8 +1277,35 @@ ALTER TABLE ONLY public.inspector_ties
 ALTER TABLE ONLY public.notices
     ADD CONSTRAINT notices_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
 
+ALTER TABLE ONLY public.order_documents
+    ADD CONSTRAINT order_documents_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id);
+
+ALTER TABLE ONLY public.order_escalations
+    ADD CONSTRAINT order_escalations_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_item_id_fkey FOREIGN KEY (item_id) REFERENCES public.audit_items(id);
+
 ALTER TABLE ONLY public.reg_counters
     ADD CONSTRAINT reg_counters_point_code_fkey FOREIGN KEY (point_code) REFERENCES public.points(code);
+
+ALTER TABLE ONLY public.review_recusals
+    ADD CONSTRAINT review_recusals_review_id_fkey FOREIGN KEY (review_id) REFERENCES public.reviews(id);
+
+ALTER TABLE ONLY public.review_recusals
+    ADD CONSTRAINT review_recusals_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);
+
+ALTER TABLE ONLY public.reviews
+    ADD CONSTRAINT reviews_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
+
+ALTER TABLE ONLY public.revocations
+    ADD CONSTRAINT revocations_audit_item_id_fkey FOREIGN KEY (audit_item_id) REFERENCES public.audit_items(id);
+
+ALTER TABLE ONLY public.revocations
+    ADD CONSTRAINT revocations_filing_id_fkey FOREIGN KEY (filing_id) REFERENCES public.filings(id);
 
 ALTER TABLE ONLY public.scan_detector_stats
     ADD CONSTRAINT scan_detector_stats_run_id_fkey FOREIGN KEY (run_id) REFERENCES public.scan_runs(id);

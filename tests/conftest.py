@@ -146,6 +146,8 @@ def filing_body(ref: str, point: str, **over) -> dict:
 
 # registering approves the technology amount (核定技术交易额): here as filing_body declares it, nothing deducted
 APPROVE = {"approved_amount": "1000000.00"}
+# revoking names a ground the rules in force list and its basis: here an effective court judgment
+REVOKE = {"ground": "fraudulent", "basis": {"kind": "court_judgment", "reference": "（2026）沪0101刑初12号"}}
 
 
 class Office:
@@ -241,7 +243,13 @@ DATABASE_FIXTURES = {"server", "database_url", "empty_database", "settings", "co
                      "other_office", "pool", "data_dir", "site"}
 
 
+# The longest single tests start first, so that on two workers (the README's `-n`) the rest of the suite runs
+# beside them instead of after them.
+LONGEST_FIRST = ("test_clock_ahead.py", "test_cli.py::test_a_fresh_embedded_database")
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(name in item.nodeid for name in LONGEST_FIRST))
     for item in items:
         source = item.module.__name__
         if source.startswith("test_browser"):

@@ -52,6 +52,17 @@ TABLE = {
     ("GET", "/api/filings/{ref:str}/risk"): {"registrar", "inspector", "supervisor", "admin"},
     ("GET", "/api/flags"): {"registrar", "other", "supervisor", "admin"},
     ("GET", "/api/deadlines"): {"registrar", "other", "supervisor", "admin"},
+    ("GET", "/api/rules"): SIGNED_IN,
+    ("GET", "/api/revocations/tax-notice"): STAFF_ONLY,
+    ("GET", "/api/reviews"): {"registrar", "other", "supervisor", "admin"},
+    ("GET", "/api/filings/{ref:str}/reviews"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/filings/{ref:str}/reviews/confirm"): {"registrar", "supervisor"},
+    ("POST", "/api/filings/{ref:str}/reviews/send-back"): {"registrar", "supervisor"},
+    ("POST", "/api/filings/{ref:str}/reviews/request"): {"registrar", "supervisor"},
+    ("POST", "/api/filings/{ref:str}/reviews/request/decision"): {"registrar", "supervisor"},
+    ("POST", "/api/filings/{ref:str}/reviews/supervision"): {"supervisor"},
+    ("POST", "/api/filings/{ref:str}/reviews/supervision/decision"): {"supervisor"},
+    ("POST", "/api/filings/{ref:str}/reviews/recusal"): {"registrar", "supervisor"},
     ("GET", "/api/points"): SIGNED_IN,
     ("POST", "/api/points"): {"admin"},
     ("GET", "/api/users"): STAFF_ONLY,
@@ -75,9 +86,23 @@ TABLE = {
     ("POST", "/api/audit/items/{item_id:int}/evidence"): {"inspector"},
     ("GET", "/api/audit/items/{item_id:int}/evidence/{file_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"inspector"},
+    ("GET", "/api/orders"): SIGNED_IN,
+    ("GET", "/api/orders/{order_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/orders/{order_id:int}/documents"): {"registrar", "supervisor"},
+    ("GET", "/api/orders/{order_id:int}/documents/{document_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/orders/{order_id:int}/deregistration"): {"registrar", "supervisor"},
+    ("POST", "/api/orders/{order_id:int}/close"): {"supervisor"},
+    ("POST", "/api/orders/{order_id:int}/reopen"): {"supervisor"},
+    ("GET", "/api/enforcement"): STAFF_ONLY,
     ("GET", "/api/jobs"): STAFF_ONLY,
     ("GET", "/api/jobs/runs"): STAFF_ONLY,
     ("POST", "/api/jobs/{name:str}/run"): STAFF_ONLY,
+    ("POST", "/api/credit/records"): STAFF_ONLY,
+    ("GET", "/api/credit/export"): STAFF_ONLY,
+    ("GET", "/api/credit/check"): STAFF_ONLY,
+    ("GET", "/api/parties/{credit_code:str}"): SIGNED_IN,
+    ("GET", "/api/filings/{ref:str}/credit"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/api/filings/{ref:str}/credit-override"): {"supervisor"},
     ("GET", "/api/models"): {"supervisor"},
     ("POST", "/api/models/promote"): {"supervisor"},
     # pages
@@ -89,10 +114,14 @@ TABLE = {
     ("GET", "/filings"): {"registrar", "other", "supervisor", "admin"},
     ("GET", "/filings/new"): {"registrar", "other", "admin"},
     ("GET", "/deadlines"): {"registrar", "other", "supervisor", "admin"},
+    ("GET", "/reviews"): {"registrar", "other", "supervisor", "admin"},
+    ("POST", "/filings/{ref:str}/review"): {"registrar", "supervisor"},
     ("POST", "/filings/new"): {"registrar", "other", "admin"},
     ("POST", "/filings/new/check"): {"registrar", "other", "admin"},
     ("GET", "/filings/{ref:str}"): {"registrar", "inspector", "supervisor", "admin"},
     ("POST", "/filings/{ref:str}/act"): {"registrar"},
+    ("POST", "/filings/{ref:str}/revoke"): {"supervisor"},
+    ("GET", "/revocations"): STAFF_ONLY,
     ("GET", "/filings/{ref:str}/certificate"): {"registrar", "inspector", "supervisor", "admin"},
     ("POST", "/filings/{ref:str}/income-check"): {"registrar", "supervisor"},
     ("GET", "/filings/{ref:str}/correct"): {"registrar"},
@@ -109,16 +138,34 @@ TABLE = {
     ("POST", "/campaigns"): {"supervisor"},
     ("GET", "/campaigns/{campaign_id:int}"): STAFF_ONLY,
     ("POST", "/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
+    ("GET", "/orders"): SIGNED_IN,
+    ("GET", "/orders/{order_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/orders/{order_id:int}/documents"): {"registrar", "supervisor"},
+    ("GET", "/orders/{order_id:int}/documents/{document_id:int}"): {"registrar", "inspector", "supervisor", "admin"},
+    ("POST", "/orders/{order_id:int}/deregistration"): {"registrar", "supervisor"},
+    ("POST", "/orders/{order_id:int}/close"): {"supervisor"},
+    ("POST", "/orders/{order_id:int}/reopen"): {"supervisor"},
+    ("GET", "/enforcement"): STAFF_ONLY,
     ("GET", "/jobs"): STAFF_ONLY,
     ("POST", "/jobs/{name:str}/run"): STAFF_ONLY,
+    ("GET", "/credit"): STAFF_ONLY,
+    ("POST", "/credit/import"): STAFF_ONLY,
+    ("GET", "/credit/check"): STAFF_ONLY,
+    ("GET", "/parties/{credit_code:str}"): SIGNED_IN,
+    ("POST", "/filings/{ref:str}/credit-override"): {"supervisor"},
 }
 # page forms post url-encoded fields
 FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act",
+                                    "/filings/{ref:str}/revoke",
+                                    "/filings/{ref:str}/review",
                                     "/filings/{ref:str}/income-check", "/filings/{ref:str}/correct",
                                     "/queue/{item_id:int}/finding",
                                     "/queue/{item_id:int}/conflict", "/queue/{item_id:int}/evidence",
                                     "/queue/{item_id:int}/evidence/{file_id:int}/withdraw", "/campaigns",
-                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout")}
+                                    "/campaigns/{campaign_id:int}/confirm", "/login", "/logout", "/credit/import",
+                                    "/filings/{ref:str}/credit-override",
+                                    "/orders/{order_id:int}/documents", "/orders/{order_id:int}/deregistration",
+                                    "/orders/{order_id:int}/close", "/orders/{order_id:int}/reopen")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
         "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
         "sample_size": "1", "seed": "form-seed"}
@@ -161,6 +208,18 @@ async def world(empty_database, data_dir):
                               files={"file": ("scan.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
         assert r.status_code == 201, r.text
         campaign["file_id"] = r.json()["id"]
+        # an order (a finding of 责令注销 on the first item) with a document the party sent, for the order routes
+        r = await client.post(f"/api/audit/items/{campaign['items'][0]['id']}/finding",
+                              headers={"Authorization": f"Bearer {tokens['inspector']}"},
+                              json={"outcome": "deregistration_ordered", "reasons": ["x"]})
+        assert r.status_code == 201, r.text
+        r = await client.get("/api/orders", headers={"Authorization": f"Bearer {tokens['supervisor']}"})
+        campaign["order_id"] = r.json()["items"][0]["id"]
+        r = await client.post(f"/api/orders/{campaign['order_id']}/documents",
+                              headers={"Authorization": f"Bearer {tokens['registrar']}"},
+                              files={"file": ("reply.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")})
+        assert r.status_code == 201, r.text
+        campaign["document_id"] = r.json()["id"]
         yield client, tokens, campaign, app_routes(client.app)
 
 
@@ -179,6 +238,8 @@ def concrete(path: str, campaign: dict) -> str:
     item = campaign["items"][(2 if path.startswith("/queue") else 1) if path.endswith("/conflict") else 0]
     return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
             .replace("{item_id:int}", str(item["id"])).replace("{file_id:int}", str(campaign["file_id"]))
+            .replace("{username:str}", "registrar").replace("{credit_code:str}", party_code(1))
+            .replace("{order_id:int}", str(campaign["order_id"])).replace("{document_id:int}", str(campaign["document_id"]))
             .replace("{username:str}", "registrar")
             .replace("{name:str}", "qualification_check").replace("{code:str}", "en"))
 
@@ -190,10 +251,18 @@ BODIES = {
     ("PATCH", "/api/filings/{ref:str}"): {"title": "补正后的合同名称"},
     ("POST", "/api/filings/{ref:str}/refuse"): {"reasons": ["other"], "note": "x"},
     ("POST", "/api/filings/{ref:str}/return"): {"reasons": [], "note": "x"},
-    ("POST", "/api/filings/{ref:str}/revoke"): {"reasons": ["other"], "note": "x"},
+    ("POST", "/api/filings/{ref:str}/revoke"): {"ground": "other", "note": "x",
+                                                "basis": {"kind": "court_judgment", "reference": "（2026）沪0101民初1号"}},
     ("POST", "/api/filings/{ref:str}/cancel"): {"reasons": [], "note": "x"},
     ("POST", "/api/filings/{ref:str}/register"): {"approved_amount": "1000000.00"},
     ("POST", "/api/filings/{ref:str}/income-checks"): {"received_amount": "1.00", "as_of": "2026-03-05"},
+    ("POST", "/api/filings/{ref:str}/reviews/send-back"): {"reasons": "x"},
+    ("POST", "/api/filings/{ref:str}/reviews/request"): {"requested_on": "2026-03-05", "requested_by": "seller",
+                                                         "grounds": "x"},
+    ("POST", "/api/filings/{ref:str}/reviews/request/decision"): {"outcome": "uphold", "reasons": "x"},
+    ("POST", "/api/filings/{ref:str}/reviews/supervision"): {"grounds": "x"},
+    ("POST", "/api/filings/{ref:str}/reviews/supervision/decision"): {"outcome": "confirm", "reasons": "x"},
+    ("POST", "/api/filings/{ref:str}/reviews/recusal"): {"reason": "x"},
     ("POST", "/api/points"): {"code": "31011{n}", "name": "新登记点"},
     ("POST", "/api/users"): {"username": "new-{role}", "display_name": "n", "role": "inspector",
                              "password": "long-enough-password"},
@@ -203,7 +272,13 @@ BODIES = {
                                  "sample_size": 1, "seed": "s-{role}"},
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"outcome": "cleared", "reasons": ["ok"]},
     ("POST", "/api/audit/items/{item_id:int}/conflict"): {"reason": "tie"},
+    ("POST", "/api/credit/records"): {"records": [{"credit_code": party_code(88), "record_type": "tax_violation",
+                                                   "source": "税务局", "valid_from": "2000-01-01"}]},
+    ("POST", "/api/filings/{ref:str}/credit-override"): {"reasons": "经核实同意登记的书面理由"},
     ("POST", "/api/audit/items/{item_id:int}/evidence/{file_id:int}/withdraw"): {"reason": "wrong file"},
+    ("POST", "/api/orders/{order_id:int}/deregistration"): {"note": "x"},
+    ("POST", "/api/orders/{order_id:int}/close"): {"note": "x"},
+    ("POST", "/api/orders/{order_id:int}/reopen"): {"note": "x"},
 }
 
 

@@ -8,7 +8,7 @@ import json
 
 import msgspec
 
-from conftest import filing_body, new_ref, party_code, unique_point_code
+from conftest import REVOKE, filing_body, new_ref, party_code, unique_point_code
 from techreg.db.pool import connect
 from techreg.detection.scan import run_scan
 from techreg.registry.events import verify_chain
@@ -138,7 +138,7 @@ async def test_certificate_states_the_approved_amount_and_its_validity(app, offi
     assert cert["valid"] and cert["approved_amount"] == "800000.00" and cert["declared_tech_amount"] == "1000000.00"
     assert [d["item"] for d in cert["deductions"]] == ["服务器 3 台", "传感器元件"]
     assert len(cert["reg_no"]) == 16
-    await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"]}, headers=office.h("supervisor"))
+    await app.post(f"/api/filings/{ref}/revoke", json=REVOKE, headers=office.h("supervisor"))
     cert = (await app.get(f"/api/filings/{ref}/certificate", headers=office.h("supervisor"))).json()
     assert not cert["valid"] and cert["status"] == "revoked" and cert["approved_amount"] == "800000.00"
 
@@ -243,8 +243,9 @@ async def test_detectors_and_statistics_count_the_approved_amount(empty_database
 
 
 async def test_approval_changes_what_an_incremental_scan_sees(empty_database, settings, audit_key):
-    from techreg.registry import service
+    from techreg.registry import review, service
     from techreg.registry.points import PointIn, create_point
+    from techreg.registry.review_schema import ConfirmIn
     from techreg.registry.schema import RegisterBody
     from techreg.registry.users import CurrentUser, UserIn, create_user
 
@@ -258,6 +259,11 @@ async def test_approval_changes_what_an_incremental_scan_sees(empty_database, se
                                               qualification_expires=dt.date.today() + dt.timedelta(days=100)))
         registrar = CurrentUser(id=user.id, username=user.username, display_name="登记员", role="registrar",
                                 point_code=point, qualification_expires=dt.date.today() + dt.timedelta(days=100))
+        second = await create_user(conn, UserIn(username=f"reg2-{point}", display_name="登记员乙", role="registrar",
+                                                point_code=point, password="correct-horse-battery",
+                                                qualification_expires=dt.date.today() + dt.timedelta(days=100)))
+        confirmer = CurrentUser(id=second.id, username=second.username, display_name="登记员乙", role="registrar",
+                                point_code=point, qualification_expires=dt.date.today() + dt.timedelta(days=100))
         await import_stream(conn, io.BytesIO(_lines(body)), audit_key, actor="t", source="s")
         await run_scan(conn, settings, full=True)
         flagged = "SELECT count(*) FROM flags WHERE kind = 'large_software' AND active"
@@ -267,6 +273,10 @@ async def test_approval_changes_what_an_incremental_scan_sees(empty_database, se
                 "approved_amount": "4800000.00",
                 "deductions": [{"item": "GPU 服务器 2 台", "category": "equipment", "amount": "1200000.00"}]},
                 RegisterBody))
+            # large and flagged: the registration is proposed and takes effect on a second registrar's
+            # confirmation (复核, registry/review.py)
+            assert await conn.fetchval("SELECT status FROM filings WHERE ref = $1", body["ref"]) == "proposed"
+            await review.confirm(conn, audit_key, settings, confirmer, body["ref"], ConfirmIn())
         await run_scan(conn, settings, full=False)
         assert await conn.fetchval(flagged) == 0
     finally:

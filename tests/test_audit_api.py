@@ -173,7 +173,7 @@ async def test_conflict_is_reassigned_on_the_record(env):
 async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
     c = await create(env, sample_size=9)
     item = (await env.client.get("/api/audit/queue", headers=env.h("di"))).json()[0]
-    finding = {"outcome": "revoked", "reasons": ["拆分合同骗取登记 / split to evade the line"],
+    finding = {"outcome": "revoked", "ground": "fraudulent", "reasons": ["拆分合同骗取登记 / split to evade the line"],
                "notes": "现场核查"}
     results = await asyncio.gather(*[env.client.post(f"/api/audit/items/{item['id']}/finding", json=finding,
                                                      headers=env.h("di")) for _ in range(2)])
@@ -182,6 +182,8 @@ async def test_concurrent_findings_one_wins_and_revocation_keeps_the_chain(env):
     assert filing["status"] == "revoked"
     events = (await env.client.get(f"/api/filings/{item['ref']}/events", headers=env.h("supervisor"))).json()
     assert events[-1]["action"] == "revoke" and events[-1]["detail"]["via"] == "finding"
+    assert events[-1]["detail"]["ground"] == "fraudulent"
+    assert events[-1]["detail"]["basis"] == {"kind": "inspection_finding", "reference": f"#{item['id']}"}
     conn = await connect(env.url)
     try:
         assert (await verify_chain(conn, env.settings.audit_key.encode())).ok

@@ -221,6 +221,7 @@ async def test_inspector_records_a_revoking_finding(site):
     assert (await download.value).suggested_filename == "合同扫描件.pdf"
     assert Path(await (await download.value).path()).read_bytes() == scan
     await page.select_option("#outcome", "revoked")
+    await page.select_option("#ground", "fraudulent")
     await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
     await page.fill("textarea[name=notes]", "卖方负责人确认按期拆分签订")
     await page.click("#record-finding")
@@ -261,4 +262,37 @@ async def test_supervisor_dashboard_draws_its_charts(site):
     await page.click("a.lang")
     await expect(page.locator("h1")).to_have_text("Dashboard")
     await shot(page, "13-supervisor-dashboard-english")
+    await context.close()
+
+
+async def test_an_order_from_a_finding_and_the_enforcement_list_with_its_chart(site):
+    """An inspector's 责令注销 issues an order shown with its deadline; the supervisor reads it in the orders list
+    and the enforcement list, whose chart draws the enterprise."""
+    base, _ = site
+    context, page = await logged_in(site, "inspector")
+    await expect(page).to_have_url(base + "/queue")
+    await page.locator("#queue tbody tr a").first.click()
+    await expect(page.locator("h1")).to_contain_text("检查事项")
+    await page.select_option("#outcome", "deregistration_ordered")
+    await page.fill("textarea[name=reasons]", "合同实际为设备采购，应予注销")
+    await page.click("#record-finding")
+    await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")
+    await expect(page.locator("#finding-order")).to_contain_text("责令注销")
+    await page.locator("#finding-order a").click()
+    await expect(page.locator("#order-status")).to_have_text("待答复")
+    await expect(page.locator("#order-deadline")).to_contain_text("15 个工作日")
+    await expect(page.locator("#order-steps")).to_contain_text("下达责令")
+    await shot(page, "14-inspector-order")
+    await context.close()
+    context, page = await logged_in(site, "supervisor")
+    await page.goto(base + "/orders")
+    await expect(page.locator("#orders tbody tr").first).to_contain_text("责令注销")
+    await page.goto(base + "/enforcement")
+    await expect(page.locator("h1")).to_contain_text("执法企业名录")
+    await expect(page.locator("#enforcement tbody tr").first).to_be_visible()
+    await expect(page.locator("#chart-enterprises[data-drawn=true] canvas")).to_have_count(1)
+    drawn = await page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-enterprises'))"
+                                ".getOption().series.map(s => s.data.length)")
+    assert len(drawn) == 4 and min(drawn) >= 1
+    await shot(page, "15-supervisor-enforcement")
     await context.close()

@@ -16,9 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # the tests that read the calendar: scheduled slots, qualification expiry, registration years (the browser
 # test registers a filing after importing this year's history), sessions, next runs and times in words, decision
-# deadlines and income checks (counted from today)
+# deadlines, income checks and orders' deadlines (counted from today)
 DATE_SENSITIVE = ["tests/test_jobs.py", "tests/test_workflow.py", "tests/test_access_control.py", "tests/test_browser.py",
-                  "tests/test_wording.py", "tests/test_deadlines.py", "tests/test_approved_amount.py"]
+                  "tests/test_wording.py", "tests/test_deadlines.py", "tests/test_approved_amount.py",
+                  "tests/test_orders.py"]
 
 
 @pytest.mark.skipif(os.environ.get("TECHREG_CLOCK_AHEAD") == "1" or bool(os.environ.get("FAKETIME")),

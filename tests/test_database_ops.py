@@ -57,7 +57,9 @@ async def test_a_failing_migration_leaves_no_record(server):
         await conn.close()
 
 
-async def test_serve_refuses_an_outdated_schema(server, tmp_path):
+async def test_serve_refuses_an_outdated_schema(server, empty_database, tmp_path):
+    """The service role exists on the server (another database was migrated, `empty_database`), this one was
+    never migrated: serve says to run techreg migrate, also when this test runs alone."""
     from techreg.web.app import SchemaOutdated, create_app
 
     url = await _fresh_db(server)

@@ -70,18 +70,29 @@ def _dates(start: str) -> dict:
     return {"signed_on": start, "performance_start": start, "performance_end": "2026-12-31", "filed_on": start}
 
 
+# Applied before the 2026 办法 (rulebook.json: in force from 2026-01-01): the 2001 rules' 30 calendar days, no
+# large contracts; 2025-12-26 + 30 days is Sun 2026-01-25, a day off, so the last day is Mon 1/26 (民法典 Art. 203).
+UNDER_THE_2001_RULES = {"2025-12-26": ("2026-01-26", "national-2001-规则+shanghai-2025-31号")}
+
+
 async def test_the_registry_gives_the_2026_table_and_the_longer_deadline_to_large_contracts(app, office):
     refs = {}
     for start, days, due, _ in TABLE_2026:
         large = {"amount": "6000000.00", "tech_amount": "5000000.00"} if days == 30 else {}
-        refs[await _file(app, office, **_dates(start), **large)] = (days, due)
+        refs[await _file(app, office, **_dates(start), **large)] = (start, days, due)
     r = await app.get("/api/deadlines", headers=office.h("registrar"))
     assert r.status_code == 200, r.text
     got = {d["ref"]: d for d in r.json()["items"]}
     assert set(got) == set(refs)
-    for ref, (days, due) in refs.items():
+    for ref, (start, days, due) in refs.items():
         d = got[ref]
+        if start in UNDER_THE_2001_RULES:       # accepted before the switch: the old rules' deadline
+            old_due, rules = UNDER_THE_2001_RULES[start]
+            assert (d["days"], d["day_kind"], d["working_days"], d["due_on"], d["large"], d["rules_version"]) == \
+                (30, "calendar", None, old_due, False, rules), d
+            continue
         assert (d["working_days"], d["due_on"], d["large"]) == (days, due, days == 30), d
+        assert d["day_kind"] == "working" and d["rules_version"].startswith("national-2026-办法"), d
         assert not d["restarted"] and d["clock_from"] == d["filed_on"]
     # all of them long past (the suite runs in 2026 or later): every one is overdue
     assert {d["state"] for d in got.values()} == {"overdue"} and all(d["working_days_left"] < 0 for d in got.values())

@@ -151,6 +151,40 @@ def test_a_big_deal_in_another_season_is_a_precedent():
     assert len(f) == 0
 
 
+def test_a_seller_whose_ordinary_amounts_have_long_tails_is_not_unusual_at_ten_times_its_median():
+    # the middle of its history is tight (a small MAD) but its honest amounts reach 6x the median either side
+    tight = [150_000.0 + 1000 * k for k in range(8)]
+    tails = [25_000.0, 30_000.0, 700_000.0, 900_000.0]
+    own = [{"software": k % 2 == 0, "tech": t, "seller": 7, "signed": 20 * k} for k, t in enumerate(tight + tails)]
+    big = {"software": True, "tech": 1_600_000.0, "seller": 7, "signed": 400}     # ~10x its median
+    rows = _software_peers() + own + [big]
+    assert len(large_software.detect(Context(cols(rows)))) == 0
+    # without the tails the same contract stands far above a tight history
+    rows = _software_peers() + own[:8] + [big]
+    f = large_software.detect(Context(cols(rows)))
+    assert f.rows.tolist() == [len(rows) - 1]
+    assert "是其以往最大一份软件合同（" in " ".join(f.reasons[0])
+
+
+def test_an_earlier_inflated_contract_does_not_widen_the_spread_that_hides_the_next():
+    own = [{"software": True, "tech": 150_000.0 + 1000 * k, "seller": 7, "signed": 10 * k} for k in range(12)]
+    first = {"software": False, "tech": 3_500_000.0, "seller": 7, "signed": 130}    # far above, not software
+    second = {"software": True, "tech": 3_000_000.0, "seller": 7, "signed": 400}
+    rows = _software_peers() + own + [first, second]
+    f = large_software.detect(Context(cols(rows)))
+    assert f.rows.tolist() == [len(rows) - 1]
+
+
+def test_no_other_software_contract_is_said_in_words():
+    own = [{"software": False, "tech": 150_000.0 + 1000 * k, "seller": 7, "signed": 10 * k} for k in range(12)]
+    rows = _software_peers() + own + [{"software": True, "tech": 3_000_000.0, "seller": 7, "signed": 400}]
+    f = large_software.detect(Context(cols(rows)))
+    assert f.rows.tolist() == [len(rows) - 1]
+    text = " ".join(f.reasons[0])
+    assert "卖方此前没有其他软件合同" in text and "no other software contract" in text
+    assert "inf" not in text and "3000000.0×" not in text
+
+
 def test_non_software_is_out_of_scope():
     f = large_software.detect(Context(cols([{"software": False, "tech": 9e7, "amount": 9e7}])))
     assert len(f) == 0

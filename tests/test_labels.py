@@ -23,16 +23,18 @@ def _check_values(column: str, table: str) -> set[str]:
 def test_the_catalogue_names_every_code_in_both_languages():
     from typing import get_args
 
+    from techreg.audit.enforcement import CAMPAIGN_COLUMNS, COLUMNS
+    from techreg.audit.orders import STEPS, OrderKind, OrderStatus
     from techreg.audit.schema import CampaignIn, Outcome
     from techreg.detection.features import NAMES
     from techreg.registry.schema import (SUBKINDS_BY_KIND, Domain, FilingV1, Kind, PartyV1, RefusalReason,
                                          RevocationReason, Status, Subkind)
     from techreg.registry.service import TRANSITIONS
-    from techreg.registry.users import Role
+    from techreg.registry.users import Role, SystemRole
     from techreg.scheduling.jobs import JOBS
 
     wanted = {
-        "role": set(get_args(Role)) | _check_values("role", "users"),
+        "role": set(get_args(Role)) | set(get_args(SystemRole)) | _check_values("role", "users"),
         "status": set(get_args(Status)) | _check_values("status", "filings"),
         "action": set(TRANSITIONS) | {"create", "correct", "import"},
         "event": set(TRANSITIONS) | {"create", "correct", "import"},
@@ -52,7 +54,13 @@ def test_the_catalogue_names_every_code_in_both_languages():
         "field": set(FilingV1.__struct_fields__) | {f"{side}.{f}" for side in ("seller", "buyer")
                                                     for f in PartyV1.__struct_fields__},
         "flag": {d.KIND for d in DETECTORS},
+        "order_kind": set(get_args(OrderKind)) | _check_values("kind", "orders"),
+        "order_status": set(get_args(OrderStatus)) | _check_values("status", "orders"),
+        "order_step": set(STEPS) | {"issued"},
+        "enforcement": set(COLUMNS) | set(CAMPAIGN_COLUMNS),
     }
+    wanted["event"] |= {f"order_{step}" for step in wanted["order_step"]}
+    wanted["action"] |= {f"order_{step}" for step in wanted["order_step"]}
     for group, codes in wanted.items():
         missing = sorted(c for c in codes if not labels.is_known(group, c))
         assert not missing, (group, missing)

@@ -85,9 +85,12 @@ async def test_flags_are_readable_through_the_api(app, office, other_office, set
     assert ref not in {f["ref"] for f in theirs}
 
 
-async def _active_rule_flags(conn) -> set:
+async def _active_rule_flags(conn, parties: list[str] | None = None) -> set:
+    """Active flags of the rule detectors; with `parties`, only on filings between them."""
     rows = await conn.fetch("SELECT f.ref, g.kind, g.detector, g.related, round(g.score::numeric, 6) AS score"
-                            " FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active AND g.kind <> 'outlier'")
+                            " FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.active AND g.kind <> 'outlier'"
+                            " AND ($1::text[] IS NULL OR (f.seller_code::text = any($1) AND f.buyer_code::text = any($1)))",
+                            parties)
     return {(r["ref"], r["kind"], r["detector"], tuple(sorted(r["related"])), r["score"]) for r in rows}
 
 
@@ -161,23 +164,27 @@ async def test_incremental_scan_follows_corrections_and_refusals(app, office, se
         return {r["ref"]: sorted(r["related"]) for r in rows}
 
     assert await split_flags() == {ref: sorted(set(refs) - {ref}) for ref in refs}
+    # other tests' filings share this database, and an incremental scan keeps the last full scan's peer
+    # quartiles while few filings change: at the edge of a peer fence their flags may differ from a fresh
+    # full scan's, so the comparison is over this test's own filings (the whole registry: the test above)
+    ours = [p["credit_code"] for p in (seller, buyer, other_buyer)]
     # the third part is returned and corrected to another buyer: the first two stay a group of two
     h = office.h("registrar")
     assert (await app.post(f"/api/filings/{refs[2]}/return", json={"note": "买方填错"}, headers=h)).status_code == 200
     assert (await app.patch(f"/api/filings/{refs[2]}", json={"buyer": other_buyer}, headers=h)).status_code == 200
     await run_scan(conn, settings, full=False)
     assert await split_flags() == {refs[0]: [refs[1]], refs[1]: [refs[0]]}
-    incremental = await _active_rule_flags(conn)
+    incremental = await _active_rule_flags(conn, ours)
     await run_scan(conn, settings, full=True)
-    assert await _active_rule_flags(conn) == incremental
+    assert await _active_rule_flags(conn, ours) == incremental
     # the second part is refused: the first is left alone, its flag retired (kept on record)
     r = await app.post(f"/api/filings/{refs[1]}/refuse", json={"reasons": ["not_technology_contract"]}, headers=h)
     assert r.status_code == 200
     await run_scan(conn, settings, full=False)
     assert await split_flags() == {}
-    incremental = await _active_rule_flags(conn)
+    incremental = await _active_rule_flags(conn, ours)
     await run_scan(conn, settings, full=True)
-    assert await _active_rule_flags(conn) == incremental
+    assert await _active_rule_flags(conn, ours) == incremental
 
 
 async def test_a_registrar_sees_another_points_evidence_only_as_a_fact(app, office, other_office, conn, settings,

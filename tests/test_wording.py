@@ -24,7 +24,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 from openpyxl import load_workbook
 
-from conftest import PASSWORD, app_url, cli_env, filing_body, party_code
+from conftest import PASSWORD, REVOKE, app_url, cli_env, filing_body, party_code
 from techreg import labels
 from techreg.config import load_settings
 from techreg.db.pool import connect
@@ -228,7 +228,9 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
 
     point = "310188"
     settings = load_settings(data_dir=data_dir, database_url=database_url, audit_key="wording-key",
-                             login_attempts_per_minute=10_000, audit_checkpoints=tmp_path / "checkpoints.jsonl")
+                             login_attempts_per_minute=10_000, audit_checkpoints=tmp_path / "checkpoints.jsonl",
+                             # the revocation made here today is on the tax office's list, and its words are read
+                             tax_notice_min_days=0)
     conn = await connect(database_url)
     try:
         await create_point(conn, PointIn(code=point, name="浦东登记点"))
@@ -260,7 +262,17 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
         w.refs.append(body["ref"])
         return body["ref"]
 
-    await filed(1)                                                          # submitted
+    # red-line records: one in force for the first seller (shown at submission), one lifted with its history
+    await w.api("POST", "/api/credit/records", "jdy", json={"source_name": "红线名单.jsonl", "records": [
+        {"credit_code": party_code(901), "party_name": "上海华研901号有限公司", "record_type": "tax_violation",
+         "source": "国家税务总局上海市税务局", "source_ref": "沪税稽罚〔2025〕12号", "valid_from": "2025-01-01"},
+        {"credit_code": party_code(902), "record_type": "safety_accident", "source": "上海市应急管理局",
+         "source_ref": "沪应急罚〔2024〕3号", "valid_from": "2024-01-01", "valid_to": "2030-12-31"}]})
+    await w.api("POST", "/api/credit/records", "jdy", json={"source_name": "红线名单-更新.jsonl", "records": [
+        {"credit_code": party_code(902), "record_type": "safety_accident", "source": "上海市应急管理局",
+         "source_ref": "沪应急罚〔2024〕3号", "valid_from": "2024-01-01", "valid_to": "2024-12-31",
+         "description": "提前解除"}]})
+    await filed(1)                                                          # submitted, a red line on its seller
     ref = await filed(2)                                                    # returned
     await w.api("POST", f"/api/filings/{ref}/return", "dj", json={"reasons": [], "note": "缺少盖章页"})
     ref = await filed(3)                                                    # corrected, resubmitted
@@ -278,7 +290,7 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                                                                  "note": "价款约定不明"})
     ref = await filed(6)                                                    # revoked
     await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00", "note": ""})
-    await w.api("POST", f"/api/filings/{ref}/revoke", "jdy", json={"reasons": ["fraudulent"], "note": "虚构交易"})
+    await w.api("POST", f"/api/filings/{ref}/revoke", "jdy", json={**REVOKE, "note": "虚构交易"})
     ref = await filed(7)                                                    # cancelled
     await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00", "note": ""})
     await w.api("POST", f"/api/filings/{ref}/cancel", "dj", json={"reasons": [], "note": "双方协商解除"})
@@ -323,10 +335,19 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
                             json={"reason": "拍错了"})
                 await w.api("POST", f"/api/audit/items/{item['id']}/evidence", who, 201,
                             files={"file": ("合同扫描件.pdf", PDF, "application/pdf")}, data={"note": "盖章原件"})
+            outcome = outcomes[decided % len(outcomes)]
             await w.api("POST", f"/api/audit/items/{item['id']}/finding", who, 201,
-                        json={"outcome": outcomes[decided % len(outcomes)], "reasons": ["现场核查属实"],
-                              "notes": "已约谈双方"})
+                        json={"outcome": outcome, "reasons": ["现场核查属实"], "notes": "已约谈双方",
+                              **({"ground": "voided_not_deregistered"} if outcome == "revoked" else {})})
             decided += 1
+    # the orders those findings issued: the de-registration answered with a document (not yet de-registered),
+    # both left to run over their deadline and be escalated by the job (below), then the de-registration done
+    orders = (await w.api("GET", "/api/orders", "jdy"))["items"]
+    assert {o["kind"] for o in orders} == {"rectification", "deregistration"}, orders
+    deregistration = next(o for o in orders if o["kind"] == "deregistration")
+    await w.api("POST", f"/api/orders/{deregistration['id']}/documents", "dj", 201,
+                files={"file": ("注销承诺书.pdf", PDF, "application/pdf")}, data={"note": "企业提交"})
+    late = max(dt.date.fromisoformat(o["due_on"]) for o in orders) + dt.timedelta(days=2)
     # a conflict handed on to the other inspector, and one no inspector may take
     open_items = [i for i in mine["jc"][3:]] + [i for i in mine["jd"][3:]]
     handed = open_items[0]
@@ -338,11 +359,48 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
     for k, name in enumerate(("qualification_check", "audit_checkpoint", "retrain_check", "campaign_draft")):
         run = await engine.run(name, slot + dt.timedelta(days=k + 1))
         assert run.status == "succeeded", (name, run.error)
+    run = await engine.run("order_deadlines", dt.datetime.combine(late, dt.time(0, 30), dt.timezone.utc),
+                           trigger="manual", requested_by="jdy")
+    assert run.status == "succeeded" and run.counts["escalated"] == 2, run
+    await w.api("POST", f"/api/orders/{deregistration['id']}/deregistration", "dj", json={"note": "企业申请注销"})
     stale = Engine(pool, settings, stale_after=dt.timedelta(0))
     await stale.claim("audit_checkpoint", slot + dt.timedelta(days=10))
     await stale.recover_stale()                                              # failed: interrupted
     await stale.claim("scan_incremental", slot + dt.timedelta(days=11))       # still running
     await pool.close()
+    # reviews (复核), after the campaign so no finding meets an open one: a large registration proposed (one
+    # registrar stepped aside) and one confirmed; a refusal under a party's request, one upheld; a supervisory
+    # review open and one decided
+    async def large(n: int) -> str:
+        body = _body(n, point, amount="6000000.00", tech_amount="5500000.00")
+        await w.api("POST", "/api/filings", "dj", 201, json=body)
+        w.refs.append(body["ref"])
+        await w.api("POST", f"/api/filings/{body['ref']}/register", "dj", json={
+            "approved_amount": "5000000.00", "deductions": [{"item": "服务器 5 台", "category": "equipment",
+                                                             "amount": "500000.00"}]})
+        return body["ref"]
+
+    ref = await large(20)
+    await w.api("POST", f"/api/filings/{ref}/reviews/recusal", "dk", json={"reason": "曾任卖方顾问"})
+    ref = await large(21)
+    await w.api("POST", f"/api/filings/{ref}/reviews/confirm", "dk", json={"note": "已核对"})
+    today = (await w.api("GET", "/api/reviews", "dj"))["today"]         # the office's day, as the service counts
+    for n, decide in ((22, False), (23, True)):
+        ref = await filed(n)
+        await w.api("POST", f"/api/filings/{ref}/refuse", "dj", json={"reasons": ["proofs_missing"], "note": ""})
+        await w.api("POST", f"/api/filings/{ref}/reviews/request", "dj", 201, json={
+            "requested_on": today, "requested_by": "seller", "grounds": "证明文件已补交"})
+        if decide:
+            await w.api("POST", f"/api/filings/{ref}/reviews/request/decision", "dk", json={
+                "outcome": "uphold", "reasons": "补交的证明文件与合同不符"})
+    for n, decide in ((24, False), (25, True)):
+        ref = await filed(n)
+        await w.api("POST", f"/api/filings/{ref}/register", "dj", json={"approved_amount": "1000000.00"})
+        await w.api("POST", f"/api/filings/{ref}/reviews/supervision", "jdy", 201, json={"grounds": "软件类合同复核"})
+        if decide:
+            await w.api("POST", f"/api/filings/{ref}/reviews/supervision/decision", "jdy", json={
+                "outcome": "correct", "reasons": "核定额未扣除硬件",
+                "changes": {"approved_amount": "800000.00", "title": "港口装卸优化合同（更正）"}})
     w.campaign = campaign
     return w, client
 
@@ -386,15 +444,26 @@ async def concrete(w: World, path: str) -> list[str]:
     if "{item_id:int}" in path:
         rows = await w.sql("SELECT id FROM audit_items ORDER BY id")
         return [path.replace("{item_id:int}", str(r["id"])) for r in rows]
+    if "{document_id:int}" in path:
+        rows = await w.sql("SELECT order_id, id FROM order_documents ORDER BY id")
+        return [path.replace("{order_id:int}", str(r["order_id"])).replace("{document_id:int}", str(r["id"]))
+                for r in rows]
+    if "{order_id:int}" in path:
+        rows = await w.sql("SELECT id FROM orders ORDER BY id")
+        return [path.replace("{order_id:int}", str(r["id"])) for r in rows]
     if "{campaign_id:int}" in path:
         rows = await w.sql("SELECT id FROM campaigns ORDER BY id")
         return [path.replace("{campaign_id:int}", str(r["id"])) for r in rows]
+    if "{credit_code:str}" in path:       # a party with a red-line record, and the seller revoked for fraud
+        return [path.replace("{credit_code:str}", party_code(code)) for code in (901, 906)]
     assert "{" not in path, f"a page route this test cannot fill in: {path} (teach `concrete` its parameter)"
     return [path]
 
 
 # filters a page offers, each shown once
-VARIANTS = {"/queue": ["", "?status=done", "?status="], "/filings": ["", "?status=refused", "?kind=transfer"]}
+VARIANTS = {"/queue": ["", "?status=done", "?status="], "/filings": ["", "?status=refused", "?kind=transfer"],
+            "/credit/check": ["", "?as_of=2026-06-01"],
+            "/orders": ["", "?status=overdue", "?kind=deregistration"], "/enforcement": ["", "?campaign=1"]}
 
 
 async def test_every_page_and_export_speaks_words_in_its_language(world):
@@ -436,7 +505,8 @@ async def test_every_page_and_export_speaks_words_in_its_language(world):
                         assert rows and len(rows[0]) > 1, (url, fmt, role)
                         problems += [f"{language} {role} {url} {fmt}: {p}" for p in table_problems(rows, language)]
     w.client.cookies.clear()
-    unseen = [p for p, n in shown.items() if not n and p != "/queue/{item_id:int}/evidence/{file_id:int}"]
+    unseen = [p for p, n in shown.items() if not n and p not in ("/queue/{item_id:int}/evidence/{file_id:int}",
+                                                                   "/orders/{order_id:int}/documents/{document_id:int}")]
     assert not unseen, f"pages no role could open in this world: {unseen}"
     assert all(exported.values()), exported
     assert not problems, "\n".join(problems[:60]) + (f"\n… {len(problems) - 60} more" if len(problems) > 60 else "")

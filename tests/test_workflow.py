@@ -2,8 +2,9 @@
 
 import asyncio
 import datetime as dt
+import uuid
 
-from conftest import APPROVE, filing_body, make_office, new_ref
+from conftest import APPROVE, REVOKE, filing_body, make_office, new_ref, party_code
 
 
 async def _file(app, office, **over) -> str:
@@ -73,11 +74,13 @@ async def test_return_correct_resubmit_register(app, office):
 
 
 async def test_revoke_is_for_supervisors_and_cancel_for_the_point(app, office):
-    ref = await _file(app, office)
+    # revoked for fraud, the seller gets a credit record (a red line): a seller of its own, not the suite's usual
+    ref = await _file(app, office, seller={"name": "上海虚假合同科技有限公司", "region": "310101",
+                                           "credit_code": party_code(uuid.uuid4().int % 10**9)})
     await app.post(f"/api/filings/{ref}/register", json=APPROVE, headers=office.h("registrar"))
-    r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"]}, headers=office.h("registrar"))
+    r = await app.post(f"/api/filings/{ref}/revoke", json=REVOKE, headers=office.h("registrar"))
     assert r.status_code == 403
-    r = await app.post(f"/api/filings/{ref}/revoke", json={"reasons": ["fraudulent"], "note": "虚假合同"},
+    r = await app.post(f"/api/filings/{ref}/revoke", json={**REVOKE, "note": "虚假合同"},
                        headers=office.h("supervisor"))
     assert r.status_code == 200 and r.json()["status"] == "revoked"
     r = await app.post(f"/api/filings/{ref}/cancel", json={"note": "当事人申请"}, headers=office.h("registrar"))
@@ -91,7 +94,7 @@ async def test_revoke_is_for_supervisors_and_cancel_for_the_point(app, office):
 
 async def test_invalid_transitions_are_409_with_current_state(app, office):
     ref = await _file(app, office)
-    for action, body in [("resubmit", None), ("revoke", {"reasons": ["fraudulent"]}), ("cancel", {"note": "x"})]:
+    for action, body in [("resubmit", None), ("revoke", REVOKE), ("cancel", {"note": "x"})]:
         who = "supervisor" if action == "revoke" else "registrar"
         r = await app.post(f"/api/filings/{ref}/{action}", json=body, headers=office.h(who))
         assert r.status_code == 409, (action, r.text)

@@ -35,8 +35,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     decision_days: int = 15
     large_decision_days: int = 30
     holiday_calendar: Path | None = None
+    # the rules by effective date (registry/rulebook.py): a catalogue file replacing the one shipped, and the
+    # region whose local rules apply over the national ones ("none": national only)
+    rulebook: Path | None = None
+    local_rules: str = "shanghai"
+    # a revoked registration goes to the tax office's list when its certificate stood this many days or more
+    # (registry/revocation.py: from the day it was issued the seller may claim the exemptions with it)
+    tax_notice_min_days: int = 1
     # a pending filing this many working days or fewer before its deadline is "due soon"
     deadline_warn_days: int = 3
+    # review (复核, registry/review.py): a registration at or above large_line, or of a filing carrying an active
+    # flag scoring at least this, waits for a second qualified person to confirm it (four eyes)
+    review_flag_score: float = 0.8
+    # a party asks for review of a refusal or a return within this many working days after the decision
+    review_request_days: int = 15
+    # a party's request and a supervisor's review are decided within this many working days of their opening
+    review_days: int = 15
+    # orders issued by a finding (audit/orders.py): working days the party has to rectify (责令整改) or to
+    # de-register (责令注销), counted on the same calendar from the day after the finding
+    rectification_days: int = 20
+    deregistration_days: int = 15
     session_hours: int = 12
     pool_min: int = 2
     pool_max: int = 20
@@ -65,6 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     schedule_retrain_check: str = "0 4 * * mon"
     schedule_audit_checkpoint: str = "10 * * * *"
     schedule_deadline_check: str = "0 8 * * *"
+    schedule_order_deadlines: str = "30 8 * * *"
     # `techreg worker` touches this file after each successful database round trip (every 30 s): a container's
     # health check reads its age; unset, no file is written
     worker_heartbeat: Path | None = None
@@ -75,6 +94,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     campaign_certainty_cutoff: float = 0.9
     campaign_control_share: float = 0.1
     campaign_due_days: int = 30
+    # credit records (registry/credit): the source named on the records this registry makes when it revokes a
+    # registration for fraud, and how many years such a record stands (0: until lifted)
+    credit_source: str = "技术合同登记机构"
+    credit_fraud_years: int = 3
 
 
 def _cast(annotation):

@@ -13,7 +13,7 @@ from ..config import Settings
 from ..errors import Conflict, InvalidInput, NotFound, TooLarge
 from ..registry.users import CurrentUser
 from . import filetypes
-from .access import item_for, require
+from .access import item_for
 from .schema import EvidenceOut, WithdrawIn
 
 # The stored bytes, with what the uploader said about them; the digest and size are generated columns.
@@ -76,20 +76,16 @@ def _out(row) -> EvidenceOut:
 
 async def may_add(conn: asyncpg.Connection, user: CurrentUser, item_id: int) -> None:
     """Before a byte of an upload is read: only the item's inspector, only while the item is open."""
-    require(user, "inspector")
-    row = await item_for(conn, user, item_id)
+    row = await item_for(conn, user, item_id, acting=True)
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论，证据不能再更改", "this item has its finding: its evidence is closed",
                        status=row["status"])
 
 
-async def add(conn: asyncpg.Connection, user: CurrentUser, settings: Settings, item_id: int,
-              upload: Upload) -> EvidenceOut:
-    require(user, "inspector")
-    row = await item_for(conn, user, item_id, lock=True)
-    if row["status"] != "open":
-        raise Conflict("该检查事项已有结论，证据不能再更改", "this item has its finding: its evidence is closed",
-                       status=row["status"])
+def checked(settings: Settings, upload: Upload) -> tuple[str, str]:
+    """(the name to keep, the media type told from the content) of an upload any stored file must pass: a
+    name, some bytes, within TECHREG_EVIDENCE_MAX_BYTES, a short note, a type allowed and agreeing with the
+    name's extension (filetypes.check). Evidence files and the documents answering an order both use it."""
     name = clean_name(upload.file_name)
     if not name:
         raise InvalidInput("请选择要上传的文件（文件名为空）", "choose a file to upload (the name is empty)", field="file")
@@ -101,8 +97,17 @@ async def add(conn: asyncpg.Connection, user: CurrentUser, settings: Settings, i
                        limit_bytes=settings.evidence_max_bytes)
     if len(upload.note) > MAX_NOTE:
         raise InvalidInput(f"说明不能超过 {MAX_NOTE} 字", f"the note is longer than {MAX_NOTE} characters", field="note")
-    kind = filetypes.check(name, upload.content)
-    file_id = await conn.fetchval(INSERT_FILE, item_id, name, kind.media_type, upload.content, upload.note.strip(),
+    return name, filetypes.check(name, upload.content).media_type
+
+
+async def add(conn: asyncpg.Connection, user: CurrentUser, settings: Settings, item_id: int,
+              upload: Upload) -> EvidenceOut:
+    row = await item_for(conn, user, item_id, lock=True, acting=True)
+    if row["status"] != "open":
+        raise Conflict("该检查事项已有结论，证据不能再更改", "this item has its finding: its evidence is closed",
+                       status=row["status"])
+    name, media_type = checked(settings, upload)
+    file_id = await conn.fetchval(INSERT_FILE, item_id, name, media_type, upload.content, upload.note.strip(),
                                   user.username)
     added = _out(await conn.fetchrow(ONE_FILE, item_id, file_id))
     await conn.execute(RECORD, item_id, user.username, "evidence_added",
@@ -137,8 +142,7 @@ async def download(conn: asyncpg.Connection, user: CurrentUser, item_id: int,
 
 async def withdraw(conn: asyncpg.Connection, user: CurrentUser, item_id: int, file_id: int,
                    body: WithdrawIn) -> EvidenceOut:
-    require(user, "inspector")
-    row = await item_for(conn, user, item_id, lock=True)
+    row = await item_for(conn, user, item_id, lock=True, acting=True)
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论，证据不能再更改", "this item has its finding: its evidence is closed",
                        status=row["status"])

@@ -7,7 +7,7 @@ import msgspec
 from msgspec import Meta
 
 from ..detection.store import FlagOut
-from ..registry.schema import EventOut, FilingOut, Kind
+from ..registry.schema import EventOut, FilingOut, Kind, RevocationGround
 
 # the audit queue's filter: open items, decided ones, or all
 QueueStatus = Literal["open", "done", "all"]
@@ -162,6 +162,8 @@ class ItemDetail(msgspec.Struct, kw_only=True):
 
 class FindingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     outcome: Outcome
+    # for "revoked": the revocation ground (on a filing flagged as a duplicate, duplicate registration unless given)
+    ground: RevocationGround | None = None
     reasons: Annotated[list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(min_length=1, max_length=20)]
     notes: Annotated[str, Meta(max_length=4000)] = ""
     # evidence files are uploaded to the item (POST /api/audit/items/{id}/evidence) before the finding

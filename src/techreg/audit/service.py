@@ -13,10 +13,11 @@ from ..config import Settings
 from ..detection.store import flags_for_filing
 from ..errors import Conflict, InvalidInput, NotFound
 from ..registry import service as registry
-from ..registry.schema import DecisionBody
+from ..registry import revocation
+from ..registry.schema import RevocationBasis, RevocationBody
 from ..registry.users import CurrentUser
-from . import evidence, sampling
-from .access import item_for, require as _require
+from . import evidence, orders, sampling
+from .access import item_for, require_campaign_author, require_published
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
                      FindingOut,
                      StratumEstimate,
@@ -80,26 +81,25 @@ def _draw_params(params: dict) -> sampling.DrawParams:
 async def create_campaign(conn: asyncpg.Connection, user: CurrentUser, body: CampaignIn, settings: Settings,
                           *, actor: str | None = None) -> CampaignOut:
     """Define a campaign; unless it is a draft, freeze its population and make both draws at once."""
-    _require(user, "supervisor")
+    require_campaign_author(user, draft=body.draft)
     params = _params(body)
     campaign_id = await conn.fetchval(
         "INSERT INTO campaigns (name, status, params, seed, created_by) VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
         body.name, params, body.seed, actor or user.username)
     if not body.draft:
         await _freeze_and_draw(conn, campaign_id, user.username, settings)
-    return await get_campaign(conn, user, campaign_id)
+    return await _campaign_out(conn, campaign_id)
 
 
 async def confirm_campaign(conn: asyncpg.Connection, user: CurrentUser, campaign_id: int,
                            settings: Settings) -> CampaignOut:
-    _require(user, "supervisor")
     status = await conn.fetchval("SELECT status FROM campaigns WHERE id = $1 FOR UPDATE", campaign_id)
     if status is None:
         raise NotFound(f"抽查任务 {campaign_id} 不存在", f"campaign {campaign_id} not found")
     if status != "draft":
         raise Conflict("抽查任务已确认", "campaign already confirmed", status=status)
     await _freeze_and_draw(conn, campaign_id, user.username, settings)
-    return await get_campaign(conn, user, campaign_id)
+    return await _campaign_out(conn, campaign_id)
 
 
 class Population(NamedTuple):
@@ -239,9 +239,11 @@ async def _campaign_row(conn: asyncpg.Connection, campaign_id: int) -> asyncpg.R
     return row
 
 
-async def get_campaign(conn: asyncpg.Connection, user: CurrentUser | None, campaign_id: int) -> CampaignOut:
-    if user is not None:
-        _require(user, "supervisor", "admin")
+async def get_campaign(conn: asyncpg.Connection, campaign_id: int) -> CampaignOut:
+    return await _campaign_out(conn, campaign_id)
+
+
+async def _campaign_out(conn: asyncpg.Connection, campaign_id: int) -> CampaignOut:
     c = await _campaign_row(conn, campaign_id)
     items = await conn.fetch(f"SELECT {ITEM_COLUMNS} FROM {ITEM_FROM} WHERE i.campaign_id = $1"
                              " ORDER BY i.stratum, i.risk DESC, f.ref", campaign_id)
@@ -249,8 +251,7 @@ async def get_campaign(conn: asyncpg.Connection, user: CurrentUser | None, campa
                        items=[msgspec.convert(dict(r), ItemOut) for r in items])
 
 
-async def list_campaigns(conn: asyncpg.Connection, user: CurrentUser) -> list[dict]:
-    _require(user, "supervisor", "admin")
+async def list_campaigns(conn: asyncpg.Connection) -> list[dict]:
     rows = await conn.fetch("""
         SELECT c.id, c.name, c.status, c.seed, c.population_size, c.created_at,
                count(i.id) AS items, count(i.id) FILTER (WHERE i.status = 'done') AS done
@@ -280,9 +281,8 @@ async def verify_campaign(conn: asyncpg.Connection, campaign_id: int) -> VerifyO
 
 
 async def public_record(conn: asyncpg.Connection, campaign_id: int) -> PublicCampaign:
+    await require_published(conn, campaign_id)
     c = await _campaign_row(conn, campaign_id)
-    if c["status"] == "draft":
-        raise NotFound(f"抽查任务 {campaign_id} 尚未公布", f"campaign {campaign_id} is not published")
     items = await conn.fetch("SELECT f.reg_no, i.stratum, i.inclusion_prob, i.outcome FROM audit_items i"
                              " JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1 ORDER BY f.reg_no",
                              campaign_id)
@@ -296,7 +296,7 @@ def _record_fields(row) -> dict:
 # -- inspectors' queues ----------------------------------------------------------------------------
 
 async def queue(conn: asyncpg.Connection, user: CurrentUser, *, status: str | None = "open") -> list[QueueItem]:
-    _require(user, "inspector")
+    """The items assigned to this user (an inspector)."""
     rows = await conn.fetch("""
         SELECT i.id, c.name AS campaign, f.ref, f.reg_no, f.title, i.due_on, i.risk, i.status, i.outcome,
                coalesce(r.kinds, '{}') AS flag_kinds
@@ -355,16 +355,18 @@ async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int)
 async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser,
                          item_id: int, body: FindingIn) -> ItemOut:
     """The finding, and for 'revoked' the revocation, in one transaction; a second finding is a 409."""
-    _require(user, "inspector")
-    row = await item_for(conn, user, item_id, lock=True)
+    row = await item_for(conn, user, item_id, lock=True, acting=True)
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"],
                        outcome=row["outcome"])
-    if body.outcome == "revoked":
-        await registry.transition(conn, key, settings, user, row["ref"], "revoke",
-                                  DecisionBody(reasons=["inspection_finding"],
+    if body.outcome == "revoked":          # the finding is the basis; the ground the inspector's, or pre-filled
+        ground = await revocation.finding_ground(conn, row["filing_id"], body.ground)
+        await revocation.revoke(conn, key, settings, user, row["ref"],
+                                RevocationBody(ground=ground, basis=RevocationBasis(kind="inspection_finding",
+                                                                                    reference=str(item_id)),
                                                note=f"检查事项 #{item_id}：" + "；".join(body.reasons)),
-                                  via="finding")
+                                via="finding", audit_item=item_id)
+    await orders.issue(conn, key, settings, user, row, body.outcome)     # 责令整改 / 责令注销: an order with a deadline
     await conn.execute("""
         UPDATE audit_items SET status = 'done', outcome = $2, reasons = $3, notes = $4,
                decided_by = $5, decided_at = now()
@@ -378,8 +380,7 @@ async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Setting
 
 async def declare_conflict(conn: asyncpg.Connection, user: CurrentUser, item_id: int, body: ConflictIn) -> ItemOut:
     """回避: the item goes to another inspector by the same rule and seed, on the record."""
-    _require(user, "inspector")
-    row = await item_for(conn, user, item_id, lock=True)
+    row = await item_for(conn, user, item_id, lock=True, acting=True)
     if row["status"] != "open":
         raise Conflict("该检查事项已有结论", "this item already has a finding", status=row["status"])
     if body.party:

@@ -136,7 +136,7 @@ def campaign_show(db: Db, campaign_id: int, as_json: bool) -> None:
     population digest and every sampled item."""
     from ..audit.service import get_campaign, to_json
 
-    out = db.run(lambda conn: get_campaign(conn, None, campaign_id))
+    out = db.run(lambda conn: get_campaign(conn, campaign_id))
     if as_json:
         click.echo(to_json(out))
         return

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .common import CliError, Db, main, with_database
+from .common import CliError, Db, current_settings, main, with_database
 
 
 @main.command()
@@ -34,8 +34,9 @@ def detectors() -> None:
     """检测器及其设置 / the detectors and their settings (values in force)."""
     import dataclasses
 
-    from ..detection.base import env_names
+    from ..detection.base import env_names, rules_of
     from ..detection.detectors import DETECTORS, load_settings
+    from ..registry.rulebook import version
 
     try:
         in_force = load_settings()
@@ -44,9 +45,14 @@ def detectors() -> None:
     for d in DETECTORS:
         click.echo(f"{d.LABEL[0]} / {d.LABEL[1]} ({d.DETECTOR}, risk weight {d.RISK_WEIGHT}, docs/detectors/{d.KIND}.md)")
         values = dataclasses.asdict(in_force[d.KIND])
-        for (variable, default, doc), value in zip(env_names(d.KIND, d.Settings), values.values()):
+        rules = rules_of(d.Settings)
+        for (variable, default, doc), (name, value) in zip(env_names(d.KIND, d.Settings), values.items()):
             mark = "" if value == default else f"  (default {default})"
             click.echo(f"  {variable:<46} {value}{mark}  — {doc}")
+            if name in rules:                    # the rule the line comes from, and when that rule is in force
+                v = version(current_settings(), rules[name])
+                since = f"{v.effective_from} — {v.effective_to or '今 / now'}" if v else "规则目录中没有 / not in the rulebook"
+                click.echo(f"  {'':<46} 规则 / rule: {rules[name]}（{since}）")
 
 
 @main.group()

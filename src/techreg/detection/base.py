@@ -59,9 +59,15 @@ def env_names(kind: str, cls: type) -> list[tuple[str, Any, str]]:
     return [(f"TECHREG_{kind}_{f.name}".upper(), f.default, f.metadata.get("doc", "")) for f in dataclasses.fields(cls)]
 
 
-def setting(default, doc: str):
-    """A settings field with the sentence the README and the detector's page show for it."""
-    return field(default=default, metadata={"doc": doc})
+def setting(default, doc: str, rule: str | None = None):
+    """A settings field with the sentence the README and the detector's page show for it; `rule` names the
+    rule version its figure comes from (registry/rulebook.py), which says from when to when it is in force."""
+    return field(default=default, metadata={"doc": doc, **({"rule": rule} if rule else {})})
+
+
+def rules_of(cls: type) -> dict[str, str]:
+    """field -> the rule version its figure comes from, for the settings that have one."""
+    return {f.name: f.metadata["rule"] for f in dataclasses.fields(cls) if "rule" in f.metadata}
 
 
 @dataclass

@@ -6,9 +6,13 @@ or when it is far above the seller's own history and above what comparable contr
 seller whose contracts already range over an order of magnitude is not unusual at five or ten times
 its median, one whose contracts cluster tightly is. So a filing must be, all at once:
 
-- several robust deviations (1.4826·MAD of the seller's log amounts) above the seller's median, with
-  a floor on the spread that is higher while the history is short (few contracts say little about
-  how widely a seller's amounts spread);
+- several deviations above the seller's median on the log scale, the seller's spread taken as the
+  larger of two measures: the robust one (1.4826·MAD of all its log amounts) and the standard
+  deviation of its ordinary contracts (those neither at the large line nor already far above). The
+  MAD alone looks only at the middle half and misses a seller whose honest amounts have long tails;
+  the standard deviation alone would let one inflated contract widen the spread that hides the next,
+  which is why the far-above ones are left out of it. The spread has a floor that is higher while the
+  history is short (few contracts say little about how widely a seller's amounts spread);
 - a multiple of the seller's median, and a multiple of the largest software contract the seller has
   had besides this one (a seller with a tail of big deals has already shown how far it spreads; one
   whose software work never came near this size has not);
@@ -36,12 +40,13 @@ SCOPE = "seller"
 
 @dataclass(frozen=True)
 class Settings:
-    large_line: float = setting(5_000_000.0, "the large line on the technology amount, yuan (2024 draft rule)")
+    large_line: float = setting(5_000_000.0, "the large line on the technology amount, yuan (2024 draft rule)",
+                                rule="national-2026-办法")
     fence_k: float = setting(3.0, "peer fence Q3 + k·IQR on log amounts, for sellers without history")
     min_peer_group: int = setting(30, "peer groups smaller than this prove nothing")
     min_seller_history: int = setting(4, "other contracts of the seller needed to judge against its history")
     seller_ratio: float = setting(4.0, "at least this many times the seller's median")
-    seller_z: float = setting(4.0, "and this many robust deviations above it (log scale)")
+    seller_z: float = setting(4.0, "and this many deviations above it on the seller's own spread (log scale)")
     over_largest: float = setting(4.0, "and this many times the seller's largest other software contract")
     min_log_spread: float = setting(0.25, "floor for a seller's log spread with a long history")
     short_history: int = setting(10, "below this many other contracts the spread floor rises")
@@ -55,6 +60,19 @@ def seller_history(c: Columns, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     median, size = group_median(c.seller, logs)
     mad, _ = group_median(c.seller, np.abs(logs - median))
     return median, 1.4826 * mad, size - 1
+
+
+def ordinary_spread(seller: np.ndarray, logs: np.ndarray, ordinary: np.ndarray) -> np.ndarray:
+    """Per row: the standard deviation of the log amounts of its seller's ordinary rows (0 with fewer than 3)."""
+    _, group = np.unique(seller, return_inverse=True)
+    x = np.where(ordinary, logs, 0.0)
+    count = np.bincount(group, weights=ordinary.astype(float))
+    total = np.bincount(group, weights=x)
+    squares = np.bincount(group, weights=x * x)
+    mean = total / np.maximum(count, 1)
+    variance = (squares - count * mean * mean) / np.maximum(count - 1, 1)
+    sd = np.where(count >= 3, np.sqrt(np.maximum(variance, 0.0)), 0.0)
+    return sd[group]
 
 
 def software_median(peers) -> float:
@@ -121,12 +139,18 @@ def detect(ctx: Context) -> Flags:
     med, spread, others = seller_history(c, logs)
     floor = np.where(others < s.short_history, s.short_log_spread, s.min_log_spread)
     spread = np.maximum(spread, floor)
+    ratio_all = np.expm1(logs) / np.maximum(np.expm1(med), 1.0)
+    history = others >= s.min_seller_history
+    # the seller's ordinary contracts (any kind) show how far its honest amounts spread, tails included
+    ordinary = (tech < s.large_line) & ~(history & (ratio_all >= s.seller_ratio) &
+                                         ((logs - med) / spread >= s.seller_z))
+    spread = np.maximum(spread, ordinary_spread(c.seller, logs, ordinary))
 
     x, m = logs[sw], med[sw]
     over_line = tech[sw] >= s.large_line
     over_peers = x > fence[sw]
-    has_history = others[sw] >= s.min_seller_history
-    ratio = np.expm1(x) / np.maximum(np.expm1(m), 1.0)
+    has_history = history[sw]
+    ratio = ratio_all[sw]
     z = (x - m) / spread[sw]
     far_above = has_history & (ratio >= s.seller_ratio) & (z >= s.seller_z)
     # the seller's other software contracts only: a hardware-heavy deal is no precedent for software work,
@@ -154,16 +178,28 @@ def detect(ctx: Context) -> Flags:
                      f"far above comparable software contracts (fence {np.expm1(fence[i]):,.0f} yuan)")
         if over_own[j]:
             r.append(f"是卖方其他 {others[i]} 份合同中位数 {np.expm1(med[i]):,.0f} 元的 {ratio[j]:.1f} 倍，"
-                     f"按卖方自身金额的离散程度高出 {z[j]:.1f} 个稳健标准差，是其以往最大一份软件合同的 "
-                     f"{over_largest[j]:.1f} 倍 / {ratio[j]:.1f}× the median {np.expm1(med[i]):,.0f} yuan of the "
-                     f"seller's {others[i]} other contracts, {z[j]:.1f} robust deviations above it on the seller's "
-                     f"own spread, {over_largest[j]:.1f}× its largest other software contract")
+                     f"按卖方自身金额的离散程度高出 {z[j]:.1f} 个标准差，" + largest_zh(over_largest[j], biggest[j]) +
+                     f" / {ratio[j]:.1f}× the median {np.expm1(med[i]):,.0f} yuan of the "
+                     f"seller's {others[i]} other contracts, {z[j]:.1f} deviations above it on the seller's "
+                     f"own spread, " + largest_en(over_largest[j], biggest[j]))
         reasons.append(r)
     # the seller's other contracts are the evidence of "far above its history": name them
     relative = rows[over_own[keep]]
     others_of = _seller_others(c, relative)
     related = [others_of.get(int(i), np.zeros(0, np.int64)) for i in rows]
     return Flags(KIND, DETECTOR, rows.astype(np.int64), score[keep], reasons, related, applied=len(sw))
+
+
+def largest_zh(times: float, biggest_log: float) -> str:
+    if not np.isfinite(biggest_log):
+        return "卖方此前没有其他软件合同"
+    return f"是其以往最大一份软件合同（{np.expm1(biggest_log):,.0f} 元）的 {times:.1f} 倍"
+
+
+def largest_en(times: float, biggest_log: float) -> str:
+    if not np.isfinite(biggest_log):
+        return "the seller has had no other software contract"
+    return f"{times:.1f}× its largest other software contract ({np.expm1(biggest_log):,.0f} yuan)"
 
 
 def _seller_others(c: Columns, rows: np.ndarray, limit: int = 20) -> dict[int, np.ndarray]:

@@ -13,6 +13,7 @@ Two reads, because most detectors need only numbers:
 import asyncpg
 import numpy as np
 
+from ..registry.correction import BUYER_BEFORE_SQL, CORRECT, SELLER_BEFORE_SQL
 from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
 
 _DAY = "- date '1970-01-01'"
@@ -32,8 +33,7 @@ NUMERIC = (
     ("filed", f"x.filed_on {_DAY}", ">i4"),
     ("contract_prefix", "x.contract_prefix_hash", ">i4"),
     ("contract_seq", "x.contract_seq", ">i8"),
-    ("peer_group", PEER_GROUP_SQL.replace("kind", "x.kind").replace("domain", "x.domain")
-     .replace("software", "x.software"), ">i4"),
+    ("peer_group", PEER_GROUP_SQL, ">i4"),
     ("seller_brand", "x.seller_brand", ">i4"),
     ("contract_hash", "x.contract_hash", ">i4"),
     ("core_hash", "x.core_hash", ">i4"),
@@ -58,18 +58,18 @@ ALL_SQL = f"{_SELECT} ORDER BY x.id"
 NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[])) ORDER BY x.id"
 # Filings changed since the last scan, and the parties whose filings an incremental scan must read:
 # their sellers (history, numbering) and buyers (splits, duplicates), including the parties a
-# correction moved a filing away from (from the correction's event). "Moved" buyers lost or changed a
-# filing (refused or corrected): all their filings are judged again, not only those near a changed one.
-CHANGED_SQL = """
+# correction moved a filing away from (its event's detail: registry/correction.py). "Moved" buyers lost or
+# changed a filing (refused or corrected): all their filings are judged again, not only those near a changed one.
+CHANGED_SQL = f"""
     WITH changed AS (
         SELECT f.id, f.status, s.party_no AS seller_no, b.party_no AS buyer_no
         FROM filings f JOIN parties s ON s.credit_code = f.seller_code JOIN parties b ON b.credit_code = f.buyer_code
         WHERE f.change_seq > $1
     ), corrections AS (
         SELECT c.buyer_no, s.party_no AS old_seller, b.party_no AS old_buyer
-        FROM changed c JOIN filing_events e ON e.filing_id = c.id AND e.action = 'correct'
-        LEFT JOIN parties s ON s.credit_code = (e.detail #>> '{changes,seller,from,credit_code}')::char(18)
-        LEFT JOIN parties b ON b.credit_code = (e.detail #>> '{changes,buyer,from,credit_code}')::char(18)
+        FROM changed c JOIN filing_events e ON e.filing_id = c.id AND e.action = '{CORRECT}'
+        LEFT JOIN parties s ON s.credit_code = {SELLER_BEFORE_SQL}::char(18)
+        LEFT JOIN parties b ON b.credit_code = {BUYER_BEFORE_SQL}::char(18)
     )
     SELECT ARRAY(SELECT id FROM changed WHERE status <> 'refused'),
            ARRAY(SELECT seller_no FROM changed UNION SELECT old_seller FROM corrections WHERE old_seller IS NOT NULL),

@@ -13,8 +13,8 @@ from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
 PEER_SQL = f"""
     SELECT {PEER_GROUP_SQL} AS key, count(*) AS n,
            percentile_cont(array[0.25, 0.5, 0.75])
-               WITHIN GROUP (ORDER BY ln(1 + coalesce(approved_amount, tech_amount)::float8)) AS q
-    FROM filings WHERE status <> 'refused' GROUP BY 1
+               WITHIN GROUP (ORDER BY ln(1 + coalesce(x.approved_amount, x.tech_amount)::float8)) AS q
+    FROM filings x WHERE x.status <> 'refused' GROUP BY 1
 """
 
 

@@ -6,6 +6,7 @@ successful scan, against the whole history. The flags of one scan are written in
 what to read, which rows each detector judges, and what to hand to the store.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -41,6 +42,15 @@ RECORD_STATS = ("INSERT INTO scan_detector_stats (run_id, detector, applied, fla
 FINISH_RUN = ("UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
               " filings_scored = $3, high_water = $4, peers = $5, skipped = $6, skipped_refs = $7 WHERE id = $1")
 COUNT_ACTIVE = "SELECT count(*) FROM flags WHERE active"
+# The most recent scans, newest first, each with what every detector flagged in it (the jobs page).
+RECENT_SCANS = """
+    SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
+           coalesce(json_agg(json_build_object('detector', s.detector, 'applied', s.applied, 'flagged', s.flagged,
+                                               'excluded', s.excluded, 'warning', s.warning) ORDER BY s.detector)
+                    FILTER (WHERE s.detector IS NOT NULL), '[]') AS detectors
+    FROM scan_runs r LEFT JOIN scan_detector_stats s ON s.run_id = r.id
+    GROUP BY r.id ORDER BY r.id DESC LIMIT $1
+"""
 
 
 class DetectorStats(msgspec.Struct):
@@ -49,6 +59,22 @@ class DetectorStats(msgspec.Struct):
     flagged: int
     excluded: int
     warning: str | None = None
+
+
+class ScanRun(msgspec.Struct):
+    """A scan as recorded: its mode, its state and counts, and each detector's figures."""
+    id: int
+    mode: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    filings_read: int | None
+    filings_scored: int | None
+    detectors: list[DetectorStats]
+
+
+async def recent_scans(conn: asyncpg.Connection, limit: int = 20) -> list[ScanRun]:
+    return [msgspec.convert(dict(r), ScanRun) for r in await conn.fetch(RECENT_SCANS, limit)]
 
 
 class ScanReport(msgspec.Struct):
@@ -225,15 +251,14 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                                 detector_settings=detector_settings)
         await _fill_related_refs(conn, loaded, results)
         records = _records(results, loaded, scopes, in_scope, stats)
-        raised = {(record[0], record[2]) for record in records}
-        if not full:
-            records = await store.confirm_unchanged(conn, run_id, records)
-        progress(f"写入 / writing {len(records)} new or changed flags")
-        await store.write(conn, run_id, records)
+        progress(f"写入 / writing {len(records)} flags")
+        written = await store.write(conn, run_id, records, keep_unchanged=not full)
+        progress(f"写入 / {written} new or changed flags")
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]] for flags, d in zip(results, DETECTORS)}
-        await store.retire_unraised(conn, judged, raised, full)
+        judged = None if full else {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
+                                    for flags, d in zip(results, DETECTORS)}
+        await store.retire_unraised(conn, run_id, judged)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])

@@ -34,7 +34,8 @@ SCOPE = "pairs"
 @dataclass(frozen=True)
 class Settings:
     lines: tuple[float, ...] = setting((5_000_000.0, 10_000_000.0),
-                                       "configured lines (technology amount, yuan): large line, delegation line")
+                                       "configured lines (technology amount, yuan): large line, delegation line",
+                                       rule="national-2026-办法")
     window_days: int = setting(45, "parts signed at most this many days apart")
     max_span_days: int = setting(90, "a group spread wider than this is repeat business")
     tight_days: int = setting(14, "a group signed within this many days scores higher")

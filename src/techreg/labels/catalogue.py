@@ -10,11 +10,13 @@ Words = dict[str, tuple[str, str]]
 ROLE: Words = {
     "registrar": ("登记员", "registrar"), "inspector": ("检查员", "inspector"),
     "supervisor": ("监督员", "supervisor"), "admin": ("管理员", "administrator"),
+    "system": ("系统（定时任务）", "system (scheduled jobs)"),
 }
 
 # a filing's status (registry.schema.Status)
 STATUS: Words = {
     "submitted": ("待审查", "awaiting review"), "returned": ("退回补正", "returned for correction"),
+    "proposed": ("拟登记待复核", "proposed, awaiting a second reviewer"),
     "registered": ("已登记", "registered"), "refused": ("不予登记", "refused"),
     "revoked": ("已撤销", "revoked"), "cancelled": ("已注销", "cancelled"),
 }
@@ -25,6 +27,14 @@ ACTION: Words = {
     "resubmit": ("重新提交", "resubmit"), "revoke": ("撤销登记", "revoke"), "cancel": ("注销", "cancel"),
     "create": ("提交", "submit"), "correct": ("补正", "correct"), "import": ("导入", "import"),
     "income_check": ("技术性收入核定", "record an income check"),
+    "credit_override": ("红线记录书面同意登记", "override a red-line record"),
+    "propose": ("提请复核登记", "propose for registration"), "send_back": ("复核退回", "send back"),
+    "review_request": ("申请复核", "request a review"), "review_open": ("启动监督复核", "open a supervisory review"),
+    "review_decision": ("作出复核决定", "decide the review"), "review_recusal": ("复核回避", "step aside"),
+    # the steps of an order issued by a finding (audit/orders.py), as the trail lists them among the actions
+    "order_issued": ("下达责令", "issue an order"), "order_answered": ("记录当事人答复", "record the party's response"),
+    "order_fulfilled": ("记录已注销", "record the de-registration"), "order_escalated": ("逾期上报", "escalate"),
+    "order_closed": ("关闭责令事项", "close the order"), "order_reopened": ("重新开启责令事项", "reopen the order"),
 }
 
 # the same actions as the event trail records them: what was done
@@ -33,6 +43,28 @@ EVENT: Words = {
     "resubmit": ("重新提交", "resubmitted"), "revoke": ("撤销登记", "revoked"), "cancel": ("注销", "cancelled"),
     "create": ("提交", "submitted"), "correct": ("补正", "corrected"), "import": ("导入", "imported"),
     "income_check": ("技术性收入核定", "technical income checked"),
+    "credit_override": ("监督员书面同意（红线记录）", "red-line record overridden by a supervisor"),
+    "propose": ("提请复核登记", "proposed for registration"), "send_back": ("复核退回", "sent back by the reviewer"),
+    "review_request": ("当事人申请复核", "review requested by the party"),
+    "review_open": ("启动监督复核", "supervisory review opened"), "review_decision": ("复核决定", "review decided"),
+    "review_recusal": ("复核回避", "stepped aside from the review"),
+    "order_issued": ("下达责令", "order issued"), "order_answered": ("当事人答复", "party's response recorded"),
+    "order_fulfilled": ("责令已履行", "order fulfilled"), "order_escalated": ("逾期上报监督员", "overdue order escalated"),
+    "order_closed": ("责令事项关闭", "order closed"), "order_reopened": ("责令事项重新开启", "order reopened"),
+}
+
+# review (复核, registry.review_schema): what is reviewed, where it stands, how it ended
+REVIEW_KIND: Words = {
+    "registration": ("登记复核（四眼）", "second review of a registration"),
+    "party_request": ("当事人申请复核", "party's request for review"),
+    "supervision": ("监督复核", "supervisory review"),
+}
+REVIEW_STATUS: Words = {"open": ("待复核", "awaiting review"), "decided": ("已决定", "decided")}
+REVIEW_OUTCOME: Words = {
+    "confirmed": ("确认", "confirmed"), "sent_back": ("退回登记员", "sent back to the registrar"),
+    "upheld": ("维持原决定", "decision upheld"), "overturned": ("撤销原决定，重新审查", "decision overturned"),
+    "returned": ("退回补正", "returned for correction"), "corrected": ("更正", "corrected"),
+    "revoked": ("撤销登记", "registration revoked"),
 }
 
 # the non-technical parts a registrar deducts to approve the technology amount (registry.schema.DeductionCategory)
@@ -51,8 +83,90 @@ INCOME_VERDICT: Words = {
 DEADLINE_STATE: Words = {"pending": ("办理中", "in time"), "due_soon": ("即将到期", "due soon"),
                          "overdue": ("已逾期", "overdue")}
 
+# the kinds of credit record (registry/credit: the red lines checked before anything is granted, 一票否决)
+CREDIT_RECORD_TYPE: Words = {
+    "tax_violation": ("重大税收违法失信", "major tax violation"),
+    "safety_accident": ("重大安全生产事故", "major work-safety accident"),
+    "dishonest_debtor": ("失信被执行人", "dishonest judgment debtor"),
+    "environmental_violation": ("严重环境违法失信", "serious environmental violation"),
+    "research_misconduct": ("严重科研失信", "serious research misconduct"),
+    "funds_not_returned": ("财政资金未按期退回", "public funds not returned on time"),
+    "fraudulent_registration": ("弄虚作假骗取技术合同登记", "technology contract registration obtained by fraud"),
+    "other_red_line": ("其他严重失信（红线）", "other serious dishonesty (red line)"),
+}
+
+# where a credit record came from
+CREDIT_ORIGIN: Words = {"import": ("外部名单导入", "imported list"),
+                        "registry": ("本机构撤销登记（弄虚作假）", "this registry: revoked for fraud")}
+
+# what a batch credit check recommends for a filing with a red-line hit
+CREDIT_RECOMMENDATION: Words = {
+    "refuse": ("建议不予登记（一票否决）", "refuse (one-vote veto)"),
+    "review_revocation": ("已登记：建议复核并依法撤销", "registered: review for revocation"),
+    "override_on_record": ("已有监督员书面同意，无需处理", "overridden in writing by a supervisor: no action"),
+    "no_action": ("已不予登记、撤销或注销，无需处理", "already refused, revoked or cancelled: no action"),
+}
+
+# the grounds on which a registration is revoked (registry.rulebook: each version lists the grounds it allows)
+REVOCATION_GROUND: Words = {
+    "fraudulent": ("合同虚假，或以欺骗、贿赂等不正当手段取得登记证明",
+                   "a false contract, or a certificate obtained by fraud or bribery"),
+    "voided_not_deregistered": ("合同被确认无效或已解除、终止，而未申请注销登记",
+                                "the contract was voided or terminated but not de-registered"),
+    "duplicate_registration": ("同一合同重复登记", "the same contract registered twice"),
+    "other": ("规则规定的其他情形", "another ground the rules list"),
+}
+
+# what a revocation rests on (registry.rulebook: the bases each version accepts)
+REVOCATION_BASIS: Words = {
+    "court_judgment": ("生效的人民法院判决、裁定", "an effective court judgment"),
+    "review_decision": ("复核（复议）决定", "a review decision"),
+    "inspection_finding": ("行政检查结论", "an administrative inspection finding"),
+}
+
+# how a rule counts its days (registry.rulebook.DayKind)
+DAY_KIND: Words = {"working": ("工作日", "working days"), "calendar": ("自然日", "calendar days")}
+
+# where a value of the rules in force comes from, when the rule leaves it to the office
+RULE_SOURCE: Words = {"settings": ("本机构设置", "this office's settings")}
+
 # the internal path an event came by (an audit finding revoking a registration)
-VIA: Words = {"finding": ("依检查结论", "by an inspection finding")}
+VIA: Words = {"finding": ("依检查结论", "by an inspection finding"), "review": ("依复核决定", "by a review decision")}
+VIA: Words = {"finding": ("依检查结论", "by an inspection finding"),
+             "order": ("依责令注销", "under a de-registration order")}
+
+# an order a finding issues (audit/orders.py): what it asks, where it stands, what a person does to it
+ORDER_KIND: Words = {"rectification": ("责令整改", "rectification order"),
+                     "deregistration": ("责令注销", "de-registration order")}
+ORDER_STATUS: Words = {
+    "open": ("待答复", "awaiting the party"), "answered": ("已答复", "answered"),
+    "escalated": ("逾期已上报", "overdue, escalated"), "fulfilled": ("已注销履行", "fulfilled by de-registration"),
+    "closed": ("已关闭", "closed"),
+}
+ORDER_STEP: Words = {
+    "issued": ("下达", "issue"), "answered": ("记录答复", "record a response to"),
+    "fulfilled": ("记录注销", "record the de-registration of"), "escalated": ("逾期上报", "escalate"),
+    "closed": ("关闭", "close"), "reopened": ("重新开启", "reopen"),
+}
+
+# the enforcement list (执法企业名录, audit/enforcement.py): its columns, totals and workbook sheets
+ENFORCEMENT: Words = {
+    "title": ("执法企业名录", "Enforcement list"), "credit_code": ("统一社会信用代码", "credit code"),
+    "name": ("企业名称", "enterprise"), "contracts": ("合同数", "contracts"),
+    "amount": ("金额（元）", "amount (yuan)"), "revoked": ("撤销登记数", "revoked"),
+    "revoked_amount": ("撤销金额（元）", "revoked amount (yuan)"), "rectification": ("责令整改数", "ordered to rectify"),
+    "rectification_amount": ("责令整改金额（元）", "rectification amount (yuan)"),
+    "deregistration": ("责令注销数", "ordered to de-register"),
+    "deregistration_amount": ("责令注销金额（元）", "de-registration amount (yuan)"),
+    "overdue": ("逾期数", "overdue"), "overdue_amount": ("逾期金额（元）", "overdue amount (yuan)"),
+    "declared_only": ("按申报额计的合同数", "counted at the declared amount"), "total": ("合计", "total"),
+    "campaign_id": ("抽查任务编号", "campaign no."), "campaign": ("抽查任务", "campaign"),
+    "enterprises": ("企业数", "enterprises"), "ordered": ("责令数", "ordered"),
+    "made_at": ("生成时间", "made at"), "judged_on": ("逾期判断日", "overdue as of"),
+    "amount_basis": ("金额口径", "amounts"), "enterprise_is": ("企业指", "enterprise means"),
+    "about_sheet": ("说明", "About"), "overall_sheet": ("总表", "Overall"),
+    "campaigns_sheet": ("各抽查任务", "Campaigns"), "campaign_sheet": ("抽查任务", "Campaign"),
+}
 
 KIND: Words = {
     "development": ("技术开发", "technology development"), "transfer": ("技术转让", "technology transfer"),
@@ -163,6 +277,7 @@ JOB: Words = {
     "retrain_check": ("模型再训练检查", "retrain when enough findings"),
     "audit_checkpoint": ("事件链检查点", "seal the event trail"),
     "deadline_check": ("办理期限提醒", "decision deadlines running over"),
+    "order_deadlines": ("责令事项逾期上报", "overdue orders escalated"),
 }
 
 # a job run's or a scan's state
@@ -181,6 +296,7 @@ COUNT: Words = {
     "candidate": ("候选模型", "candidate model"), "checkpoint": ("检查点", "checkpoint"),
     "events": ("事件数", "events"), "pending": ("待审查", "awaiting a decision"), "due_soon": ("即将到期", "due soon"),
     "overdue": ("已逾期", "overdue"), "notices": ("提醒条数", "notices"),
+    "fulfilled": ("已注销履行", "fulfilled by de-registration"), "escalated": ("本次上报", "escalated now"),
 }
 
 # field names: of filing format v1 (by path), and the columns of lists and exports
@@ -223,6 +339,40 @@ FIELD: Words = {
     "decision_due_on": ("到期日", "due on"), "working_days_left": ("剩余工作日", "working days left"),
     "state": ("状态", "state"), "provisional": ("日历未覆盖（暂按周末计）", "provisional (calendar not published)"),
     "due": ("期限状态", "deadline state"),
+    # credit records and the red-line check (registry/credit)
+    "record_type": ("记录类型", "record type"), "source": ("来源", "source"),
+    "source_ref": ("来源文号", "source reference"), "valid_from": ("有效期起", "valid from"),
+    "valid_to": ("有效期止", "valid to"), "party_name": ("当事人名称", "party name"),
+    "side": ("当事人", "party"), "recommendation": ("建议", "recommendation"), "version": ("版本", "version"),
+    "record_id": ("记录编号", "record no."), "origin": ("记录来源", "origin"),
+    "recorded_at": ("记录时间", "recorded"), "relevant_date": ("核查日期", "checked for"),
+    "filing_ref": ("申请编号", "filing ref"), "revoked_on": ("撤销日期", "revoked on"),
+    "year": ("年度", "year"),
+    # the rules by effective date, revocations and the tax office's list
+    "rules_version": ("适用规则", "rules applied"), "days": ("期限天数", "deadline (days)"),
+    "day_kind": ("期限计算方式", "days counted as"), "ground": ("撤销理由", "revocation ground"),
+    "basis": ("撤销依据", "revocation basis"), "basis.kind": ("撤销依据类别", "basis kind"),
+    "basis.reference": ("撤销依据文号或编号", "basis reference"), "basis_kind": ("撤销依据类别", "basis kind"),
+    "basis_reference": ("撤销依据文号或编号", "basis reference"), "revoked_on": ("撤销日期", "revoked on"),
+    "revoked_by": ("撤销人", "revoked by"), "days_in_force": ("登记有效天数", "days the registration stood"),
+    "seller_name": ("卖方名称", "seller name"), "seller_code": ("卖方统一社会信用代码", "seller credit code"),
+    "buyer_name": ("买方名称", "buyer name"), "buyer_code": ("买方统一社会信用代码", "buyer credit code"),
+    "income_received": ("已核定技术性收入", "technical income checked"),
+    "income_as_of": ("技术性收入截至", "income checked up to"), "point_name": ("登记点名称", "point name"),
+    "revocation_rules": ("撤销适用规则", "rules of the revocation"),
+    "revoked_from": ("撤销日期起", "revoked from"), "revoked_to": ("撤销日期止", "revoked up to"),
+    # review (复核)
+    "requested_on": ("当事人申请日期", "asked on"), "requested_by": ("申请复核的当事人", "asked by"),
+    "grounds": ("复核事由", "grounds"), "changes": ("更正内容", "changes"),
+    "revocation_reasons": ("撤销理由", "revocation reasons"), "review_kind": ("复核类型", "review"),
+    "opened_by": ("提起人", "opened by"), "opened_at": ("提起时间", "opened at"),
+    "subject_actor": ("原决定人", "decision taken by"), "decided_by": ("复核人", "decided by"),
+    # orders issued by findings (audit/orders.py)
+    "order": ("责令事项", "order"), "order_kind": ("责令类别", "order"), "order_status": ("责令事项状态", "order state"),
+    "issued_on": ("下达日期", "issued on"),
+    "documents": ("答复文件数", "documents"),
+    "escalated_on": ("上报日期", "escalated on"), "counted_amount": ("金额（元）", "amount (yuan)"),
+    "overdue": ("已逾期", "overdue"),
 }
 
 # the types a value of filing format v1 can have, as validation messages name them
@@ -264,4 +414,11 @@ CATALOGUE: dict[str, Words] = {
     "trigger": TRIGGER, "scan_mode": SCAN_MODE, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
     "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO, "deduction": DEDUCTION,
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
+    "credit_record_type": CREDIT_RECORD_TYPE, "credit_origin": CREDIT_ORIGIN,
+    "credit_recommendation": CREDIT_RECOMMENDATION,
+    "revocation_ground": REVOCATION_GROUND, "revocation_basis": REVOCATION_BASIS, "day_kind": DAY_KIND,
+    "rule_source": RULE_SOURCE,
+    "review_kind": REVIEW_KIND, "review_status": REVIEW_STATUS, "review_outcome": REVIEW_OUTCOME,
+    "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE, "order_kind": ORDER_KIND,
+    "order_status": ORDER_STATUS, "order_step": ORDER_STEP, "enforcement": ENFORCEMENT,
 }

@@ -8,6 +8,7 @@ import msgspec
 
 from ..errors import Conflict
 from ..labels import pair
+from .revocation import revocation_of
 from .schema import CertificateOut, DeductionOut
 from .service import _load, filing_from_row
 from .users import CurrentUser
@@ -42,4 +43,5 @@ async def certificate(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> 
         deductions=[msgspec.convert({**d, "amount": Decimal(d["amount"])}, DeductionOut)
                     for d in detail.get("deductions") or []],
         signed_on=f.signed_on, performance_start=f.performance_start, performance_end=f.performance_end,
-        point=f.point, point_name=await conn.fetchval(POINT_NAME, f.point) or f.point, registrar=f.registrar)
+        point=f.point, point_name=await conn.fetchval(POINT_NAME, f.point) or f.point, registrar=f.registrar,
+        revocation=await revocation_of(conn, row["id"]) if f.status == "revoked" else None)

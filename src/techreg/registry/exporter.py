@@ -9,8 +9,9 @@ from .schema import FilingV1, PartyV1
 
 _encoder = msgspec.json.Encoder()
 
-# format v1 has no "returned": a filing returned for correction is still pending
-_FORMAT_STATUS = {"returned": "submitted"}
+# format v1 has no "returned" and no "proposed": a filing returned for correction, or proposed for
+# registration and waiting for its second reviewer, is still pending
+_FORMAT_STATUS = {"returned": "submitted", "proposed": "submitted"}
 
 EXPORT_SQL = """
     SELECT ref, contract_no, title, kind, subkind, software, domain,

@@ -18,29 +18,24 @@ from typing import BinaryIO
 import asyncpg
 import msgspec
 
+from .columns import FILING_FIELDS, filing_values
 from .events import event_hash, filing_state, now
-from .regno import RAISE_COUNTERS_SQL
+from .regno import RAISE_COUNTERS_FROM_IMPORT
 from .rules import HISTORY_APPROVED, FilingRejected, decode_filing
 
 MAX_LINE_BYTES = 1 << 20  # a filing is a few KiB; anything past 1 MiB is not a filing
 
-STAGE_COLUMNS = (
-    "line", "ref", "contract_no", "title", "kind", "subkind", "software", "domain",
-    "seller_code", "seller_name", "seller_region", "buyer_code", "buyer_name", "buyer_region",
-    "amount", "tech_amount", "signed_on", "performance_start", "performance_end", "filed_on",
-    "point_code", "registrar", "description", "status", "reg_no", "registered_on", "approved_amount",
-    "event_at", "event_hash", "event_state",
-)
+# What a line of history brings beyond the filing's own values (columns.FILING_FIELDS), as filings names it.
+HISTORY_FIELDS = ("registrar", "status", "reg_no", "registered_on", "approved_amount")
+# A record of the stage (parse_batch): the line number, the filing's own values, its history, its import event.
+STAGE_COLUMNS = ("line", *FILING_FIELDS, *HISTORY_FIELDS, "event_at", "event_hash", "event_state")
 
-CREATE_STAGE = """
-    CREATE TEMP TABLE IF NOT EXISTS import_stage (
-        line integer, ref text, contract_no text, title text, kind text, subkind text, software boolean,
-        domain text, seller_code text, seller_name text, seller_region text, buyer_code text, buyer_name text,
-        buyer_region text, amount numeric(16,2), tech_amount numeric(16,2), signed_on date,
-        performance_start date, performance_end date, filed_on date, point_code text, registrar text,
-        description text, status text, reg_no text, registered_on date, approved_amount numeric(16,2),
-        event_at timestamptz, event_hash bytea, event_state bytea
-    )
+# The stage: filings' own columns, with their types, and the line and the event beside them.
+CREATE_STAGE = f"""
+    CREATE TEMP TABLE IF NOT EXISTS import_stage AS
+    SELECT 0 AS line, {", ".join(FILING_FIELDS + HISTORY_FIELDS)},
+           NULL::timestamptz AS event_at, NULL::bytea AS event_hash, NULL::bytea AS event_state
+    FROM filings WITH NO DATA
 """
 
 # Lines whose registration number belongs to another ref, taken out of the stage and returned with that ref.
@@ -91,20 +86,12 @@ UNKNOWN_REGISTRARS = """
     RETURNING s.line, s.registrar, s.point_code
 """
 
-INSERT_FILINGS = """
+INSERT_FILINGS = f"""
     WITH firsts AS (
         SELECT DISTINCT ON (ref) * FROM import_stage ORDER BY ref, line
     ), ins AS (
-        INSERT INTO filings (ref, contract_no, title, kind, subkind, software, domain,
-            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
-            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, reg_no, registered_on, approved_amount, created_by,
-            event_count, last_event_hash)
-        SELECT ref, contract_no, title, kind, subkind, software, domain,
-            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
-            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, reg_no, registered_on, approved_amount, $1,
-            1, event_hash
+        INSERT INTO filings ({", ".join(FILING_FIELDS + HISTORY_FIELDS)}, created_by, event_count, last_event_hash)
+        SELECT {", ".join(FILING_FIELDS + HISTORY_FIELDS)}, $1, 1, event_hash
         FROM firsts
         ON CONFLICT (ref) DO NOTHING
         RETURNING id, ref
@@ -185,12 +172,7 @@ def parse_batch(batch: list[tuple[int, bytes | None]], key: bytes, actor: str, d
         approved = history_approved_amount(f)
         state = filing_state(f, status=status, registrar=f.registrar, reg_no=f.reg_no, approved_amount=approved)
         digest = event_hash(key, f.ref, 1, at, actor, "import", None, status, detail, None, state)
-        records.append((
-            number, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
-            f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
-            Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
-            f.filed_on, f.point, f.registrar, f.description, status, f.reg_no, None, approved, at, digest, state,
-        ))
+        records.append((number, *filing_values(f), f.registrar, status, f.reg_no, None, approved, at, digest, state))
     return records, errors
 
 
@@ -214,12 +196,9 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
         await conn.execute(INSERT_PARTIES)
         status = await conn.execute(INSERT_FILINGS, actor, detail)
         inserted = int(status.rsplit(" ", 1)[-1])
-        await conn.execute(IMPORT_RAISE_COUNTERS_SQL)
+        await conn.execute(RAISE_COUNTERS_FROM_IMPORT)
     report.imported += inserted
     report.already_present += len(records) - len(clashes) - len(unknown) - inserted
-
-
-IMPORT_RAISE_COUNTERS_SQL = RAISE_COUNTERS_SQL.format(source="import_stage")
 
 
 def _first_of_each_ref(records: list[tuple], seen: dict, errors: list) -> list[tuple]:

@@ -8,12 +8,13 @@ from decimal import Decimal
 import asyncpg
 
 from ..config import Settings
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict
 from .events import append_event
 from .messages import FilingRejected
 from ..labels import pair
 from .schema import FieldError, IncomeCheckIn, IncomeCheckOut
-from .service import _load, _require_qualified_registrar, today
+from . import access
+from .service import _load, today
 from .users import CurrentUser
 
 # the income checks of one filing, oldest first
@@ -33,23 +34,17 @@ def _out(row) -> IncomeCheckOut:
                           difference=Decimal(d["difference"]), verdict=d["verdict"], note=d.get("note", ""))
 
 
-def _require_recorder(user: CurrentUser, row) -> None:
-    if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
-        raise Forbidden("只有本登记点的登记员或监督员可以核定技术性收入",
-                        "only a registrar of this point or a supervisor may record an income check")
-
-
-async def require_recorder(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> None:
+async def require_recorder(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str) -> None:
     """404 or 403 unless this user may record an income check on the filing."""
-    _require_recorder(user, await _load(conn, user, ref, lock=False))
+    row = await _load(conn, user, ref, lock=False)
+    await access.require_actor(conn, settings, user, row["point_code"], "income_check")
 
 
 async def record_income_check(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
                               body: IncomeCheckIn) -> IncomeCheckOut:
     """A registrar of the filing's point (qualified) or a supervisor records what was received."""
     row = await _load(conn, user, ref, lock=True)
-    _require_recorder(user, row)
-    await _require_qualified_registrar(conn, user, settings)
+    await access.require_actor(conn, settings, user, row["point_code"], "income_check")
     if row["status"] != "registered":
         status_zh, status_en = pair("status", row["status"])
         raise Conflict(f"当前状态为「{status_zh}」，只有已登记的合同可以核定技术性收入",

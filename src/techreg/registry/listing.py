@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
-from ..errors import Forbidden
+from . import access
 from .schema import FilingOut, FilingPage
 from .service import FILING_COLUMNS, filing_from_row
 from .users import CurrentUser
@@ -81,14 +81,15 @@ class _Where:
 
 
 def require_reader(user: CurrentUser) -> None:
-    if user.role == "inspector":
-        raise Forbidden("检查员请通过检查队列查看申请", "inspectors read filings through their audit queue")
+    """Who may list filings at all (registry/access.py): refused before anything is read or streamed."""
+    access.listing_point(user)
 
 
 def _where(user: CurrentUser, flt: FilingFilter) -> _Where:
     w = _Where()
-    if user.role == "registrar":
-        w.add("f.point_code = ?", user.point_code)
+    point = access.listing_point(user)
+    if point is not None:
+        w.add("f.point_code = ?", point)
     if flt.point:
         w.add("f.point_code = ?", flt.point)
     if flt.status:
@@ -172,9 +173,6 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
     return found
 
 
-# the exact count of the filters the tallies keep (point, status, kind, software)
-TALLY_COUNT = "SELECT coalesce(sum(f.filings), 0)::bigint FROM filing_tally f {where}"
-
 
 async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> tuple[int, bool]:
     """(total, capped): exact from the tallies when only tallied filters are set; otherwise counted up to
@@ -183,8 +181,10 @@ async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: Filing
                               "signed_to") if getattr(flt, name) not in (None, "")}
     if used <= TALLIED:
         w = _where(user, flt)
+        # the exact count from the tallies, which carry the same column names as filings
         # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
-        return await conn.fetchval(TALLY_COUNT.format(where=w.sql()), *w.params), False
+        return await conn.fetchval(f"SELECT coalesce(sum(f.filings), 0)::bigint FROM filing_tally f {w.sql()}",
+                                   *w.params), False
     if not flt.q:
         w = _where(user, flt)
         cap = w.next_param(COUNT_CAP + 1)

@@ -32,11 +32,13 @@ async def issue_number(conn: asyncpg.Connection, point_code: str, year: int) -> 
     return f"{year:04d}{prefix}{seq:06d}"
 
 
-RAISE_COUNTERS_SQL = """
+# Imported history brings numbers of its own: each point's counter for each year is raised to the highest
+# number the import's stage (importer.py) holds, so a number issued later never repeats one.
+RAISE_COUNTERS_FROM_IMPORT = """
     INSERT INTO reg_counters (point_code, year, last_seq)
     SELECT p.code, substr(f.reg_no, 1, 4)::int, max(substr(f.reg_no, 11, 6)::int)
-    FROM {source} f JOIN points p ON p.number_prefix = substr(f.reg_no, 5, 6)
-    WHERE f.reg_no ~ '^[0-9]{{16}}$'
+    FROM import_stage f JOIN points p ON p.number_prefix = substr(f.reg_no, 5, 6)
+    WHERE f.reg_no ~ '^[0-9]{16}$'
     GROUP BY 1, 2
     ON CONFLICT (point_code, year) DO UPDATE SET last_seq = greatest(reg_counters.last_seq, excluded.last_seq)
 """

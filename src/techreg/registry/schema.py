@@ -19,7 +19,8 @@ Domain = Literal[
     "new_materials", "new_energy", "environment", "nuclear", "biomedicine", "urban_social",
 ]
 FormatStatus = Literal["submitted", "registered", "refused", "revoked", "cancelled"]
-Status = Literal["submitted", "returned", "registered", "refused", "revoked", "cancelled"]
+# proposed: registered by one registrar, waiting for a second qualified person to confirm (registry/review.py)
+Status = Literal["submitted", "proposed", "returned", "registered", "refused", "revoked", "cancelled"]
 
 # the subkinds each kind allows (their words: techreg.labels, SUBKIND)
 SUBKINDS_BY_KIND: dict[str, frozenset[str]] = {kind: frozenset(names) for kind, names in SUBKIND.items()}
@@ -113,6 +114,9 @@ class FilingOut(msgspec.Struct, kw_only=True):
     created_by: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    # the rules it was accepted under (registry/rulebook.py); None: history, judged by its application day
+    rules_version: str | None = None
+    revocation_ground: str | None = None       # once revoked: the ground (registry/revocation.py)
 
 
 class FilingPage(msgspec.Struct, kw_only=True):
@@ -156,6 +160,37 @@ RevocationReason = Literal[
     "court_or_review_decision",    # 法院判决或复议决定
     "other",
 ]
+
+
+# the grounds and bases of a revocation (their words: techreg.labels; the rules in force list which apply)
+RevocationGround = Literal["fraudulent", "voided_not_deregistered", "duplicate_registration", "other"]
+RevocationBasisKind = Literal["court_judgment", "review_decision", "inspection_finding"]
+
+
+class RevocationBasis(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What the revocation rests on: an effective court judgment (its number, （2025）沪0101民初1234号), a review
+    decision (its number), or an inspection finding of ours (the audit item's number)."""
+    kind: RevocationBasisKind
+    reference: Annotated[str, Meta(min_length=1, max_length=100, examples=["（2025）沪0101民初1234号"])]
+
+
+class RevocationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """撤销登记: a ground the rules in force list, and the basis it rests on."""
+    ground: RevocationGround
+    basis: RevocationBasis
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class RevocationOut(msgspec.Struct, kw_only=True):
+    ground: str
+    basis_kind: str
+    basis_reference: str
+    audit_item_id: int | None
+    rules_version: str               # the rules in force on the day of the revocation
+    revoked_on: dt.date
+    revoked_at: dt.datetime
+    revoked_by: str
+    note: str
 
 
 class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -245,6 +280,7 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     point: str
     point_name: str
     registrar: str | None
+    revocation: RevocationOut | None = None    # why it is no longer valid, when revoked
 
 
 class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):

@@ -12,24 +12,30 @@ import asyncpg
 import msgspec
 
 from ..config import Settings, load_settings
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound
 from ..labels import label, pair
+from . import access
 from .changes import notify_changed
+from .columns import FILING_FIELDS, filing_values
+from .correction import CORRECT, FieldChange, correction_detail
+from .credit.checks import check_at_registration, check_at_submission
+from .credit.fraud import record_fraud_revocation
 from .events import append_event, event_hash, filing_state, now
 from .regno import issue_number
+from .rulebook import rules_by_id, rules_in_force
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
+from . import review_gate
 from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingV1, PartyV1,
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
-FILING_COLUMNS = """
-    f.id, f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
-    f.seller_code, f.seller_name, f.seller_region, f.buyer_code, f.buyer_name, f.buyer_region,
-    f.amount, f.tech_amount, f.approved_amount, f.signed_on, f.performance_start, f.performance_end, f.filed_on,
-    f.point_code, f.registrar, f.description, f.status, f.reg_no, f.registered_on,
-    f.created_by, f.created_at, f.updated_at
-"""
+# A filing as a read returns it (FilingOut): its own values, its registrar, its place in the workflow, its record,
+# the rules it was accepted under and, once revoked, the ground.
+FILING_COLUMNS = ", ".join(f"f.{c}" for c in ("id", *FILING_FIELDS, "registrar", "status", "reg_no", "registered_on",
+                                              "approved_amount", "created_by", "created_at", "updated_at",
+                                              "rules_version")) + \
+    ", (SELECT r.ground FROM revocations r WHERE r.filing_id = f.id) AS revocation_ground"
 
 # action -> (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -56,53 +62,7 @@ def today(settings: Settings) -> dt.date:
     return dt.datetime.now(ZoneInfo(settings.timezone)).date()
 
 
-# -- access -----------------------------------------------------------------
-
-def _may_see(user: CurrentUser, point_code: str, inspector_ok: bool = False) -> bool:
-    if user.role in ("supervisor", "admin"):
-        return True
-    if user.role == "registrar":
-        return user.point_code == point_code
-    return inspector_ok
-
-
-# An inspector reads the filings of their own audit queue, and the filings the flags on those cite as evidence
-# (the other parts of a split, the seller's other contracts, the earlier filing of a duplicate).
-INSPECTOR_MAY_READ = """
-    SELECT EXISTS (SELECT 1 FROM audit_items WHERE filing_id = $1 AND inspector_id = $2)
-        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
-                   WHERE i.inspector_id = $2 AND $3 = any(g.related))
-"""
-# Of the given refs, those an inspector may read by the rule above.
-INSPECTOR_READABLE = """
-    SELECT f.ref FROM filings f
-    WHERE f.ref = any($1::text[]) AND (
-        EXISTS (SELECT 1 FROM audit_items WHERE filing_id = f.id AND inspector_id = $2)
-        OR EXISTS (SELECT 1 FROM audit_items i JOIN flags g ON g.filing_id = i.filing_id
-                   WHERE i.inspector_id = $2 AND f.ref = any(g.related)))
-"""
-# Of the given refs, the filings that exist, with their point.
-POINTS_OF_REFS = "SELECT ref, point_code FROM filings WHERE ref = any($1::text[])"
-
-
-async def _inspector_assigned(conn: asyncpg.Connection, user: CurrentUser, filing_id: int, ref: str) -> bool:
-    """Inspectors read the filings in their own audit queue and the evidence those cite (see techreg.audit)."""
-    if user.role != "inspector":
-        return False
-    has_audit = await conn.fetchval("SELECT to_regclass('audit_items') IS NOT NULL")
-    if not has_audit:
-        return False
-    return bool(await conn.fetchval(INSPECTOR_MAY_READ, filing_id, user.id, ref))
-
-
-async def readable_refs(conn: asyncpg.Connection, user: CurrentUser, refs: list[str]) -> set[str]:
-    """Of `refs`, the filings this user may open (the same rule as reading one): evidence links only those."""
-    if not refs:
-        return set()
-    if user.role == "inspector":
-        return {r["ref"] for r in await conn.fetch(INSPECTOR_READABLE, sorted(set(refs)), user.id)}
-    return {r["ref"] for r in await conn.fetch(POINTS_OF_REFS, sorted(set(refs))) if _may_see(user, r["point_code"])}
-
+# -- access (who may read a filing: access.py) ----------------------------------------------------
 
 def _not_found(ref: str) -> NotFound:
     return NotFound(f"申请 {ref} 不存在或无权查看", f"filing {ref} not found or not visible to you")
@@ -114,7 +74,7 @@ async def _load(conn: asyncpg.Connection, user: CurrentUser, ref: str, *, lock: 
         + (" FOR UPDATE" if lock else ""), ref)
     if row is None:
         raise _not_found(ref)
-    if not _may_see(user, row["point_code"], await _inspector_assigned(conn, user, row["id"], ref)):
+    if not await access.may_read(conn, user, ref, row["point_code"]):
         raise _not_found(ref)
     return row
 
@@ -126,22 +86,22 @@ UPSERT_PARTIES = """
     ON CONFLICT (credit_code) DO NOTHING
 """
 
+# The parameters of CREATE_FILING after the filing's own values (create_args): its registrar, the actor, the
+# first event's hash, its time, the state it commits to, and the rules it is accepted under.
+_REGISTRAR, _ACTOR, _HASH, _AT, _STATE, _RULES = (f"${n}" for n in range(len(FILING_FIELDS) + 1, len(FILING_FIELDS) + 7))
 # the filing and its first event in one statement: the event hash depends on the ref, not the id
 CREATE_FILING = f"""
     WITH f AS (
-        INSERT INTO filings AS f (ref, contract_no, title, kind, subkind, software, domain,
-            seller_code, seller_name, seller_region, buyer_code, buyer_name, buyer_region,
-            amount, tech_amount, signed_on, performance_start, performance_end, filed_on,
-            point_code, registrar, description, status, created_by, event_count, last_event_hash,
-            created_at, updated_at)
-        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,
-                'submitted', $23, 1, $24, $25, $25)
+        INSERT INTO filings AS f ({", ".join(FILING_FIELDS)},
+            registrar, status, created_by, event_count, last_event_hash, created_at, updated_at, rules_version)
+        VALUES ({", ".join(f"${n}" for n in range(1, len(FILING_FIELDS) + 1))},
+            {_REGISTRAR}, 'submitted', {_ACTOR}, 1, {_HASH}, {_AT}, {_AT}, {_RULES})
         ON CONFLICT (ref) DO NOTHING
         RETURNING {FILING_COLUMNS}
     ), e AS (
         INSERT INTO filing_events (filing_id, seq, at, actor, action, from_status, to_status, detail, prev_hash, hash,
                                    state_digest)
-        SELECT id, 1, $25, $23, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, $24, $26 FROM f
+        SELECT id, 1, {_AT}, {_ACTOR}, 'create', NULL, 'submitted', '{{}}'::jsonb, NULL, {_HASH}, {_STATE} FROM f
     )
     SELECT * FROM f
 """
@@ -159,11 +119,7 @@ def create_args(f: FilingV1, registrar: str | None, actor: str, key: bytes) -> t
     at = now()
     state = filing_state(f, status="submitted", registrar=registrar)
     digest = event_hash(key, f.ref, 1, at, actor, "create", None, "submitted", {}, None, state)
-    return (f.ref, f.contract_no, f.title, f.kind, f.subkind, f.software, f.domain,
-            f.seller.credit_code, f.seller.name, f.seller.region, f.buyer.credit_code, f.buyer.name, f.buyer.region,
-            Decimal(f.amount), Decimal(f.tech_amount), f.signed_on, f.performance_start, f.performance_end,
-            f.filed_on, f.point, registrar, f.description, actor, digest, at, state)
-
+    return (*filing_values(f), registrar, actor, digest, at, state)
 
 
 async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1) -> str | None:
@@ -180,7 +136,9 @@ async def _registrar_of(conn: asyncpg.Connection, user: CurrentUser, f: FilingV1
     return f.registrar
 
 
-async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1) -> FilingOut:
+async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, f: FilingV1,
+                        settings: Settings | None = None) -> FilingOut:
+    """Accept a filing; it is judged by the rules in force on its application day, whose id it keeps."""
     errors = rule_errors(f)             # every error of the filing in one answer, these two included
     if f.status != "submitted" or f.reg_no is not None:
         errors.append(FieldError("status", "通过接口提交的申请状态只能为 submitted；历史数据请用导入",
@@ -190,16 +148,13 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
                                  "the registrar is the registrar logged in; another cannot be named", f.registrar))
     if errors:
         raise FilingRejected(errors)
-    if user.role == "registrar" and f.point != user.point_code:
-        raise Forbidden(f"登记员只能为本登记点（{user.point_code}）提交申请",
-                        f"a registrar can only file at their own point ({user.point_code})")
-    if user.role not in ("registrar", "admin"):
-        raise Forbidden("只有登记员可以提交申请", "only registrars file contracts")
-    await _require_qualified_registrar(conn, user)
+    access.require_filer(user, f.point)
+    await access.require_qualified(conn, user)
     registrar = await _registrar_of(conn, user, f)
     await upsert_parties(conn, f)
     try:
-        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key))
+        accepted_under = rules_in_force(settings or load_settings(), f.filed_on).id
+        row = await conn.fetchrow(CREATE_FILING, *create_args(f, registrar, user.username, key), accepted_under)
     except asyncpg.ForeignKeyViolationError as exc:
         if "point" in (exc.constraint_name or ""):
             raise FilingRejected([FieldError("point", f"登记点 {f.point} 不存在",
@@ -207,8 +162,10 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
         raise
     if row is None:
         raise Conflict(f"申请编号 {f.ref} 已存在", f"a filing with ref {f.ref} already exists", ref=f.ref)
+    filing = filing_from_row(row)
+    await check_at_submission(conn, filing, user.username)      # red lines: recorded, shown, never refusing here
     await notify_changed(conn)              # scored within seconds, before the registrar decides
-    return filing_from_row(row)
+    return filing
 
 
 async def get_filing(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> FilingOut:
@@ -225,15 +182,22 @@ async def filing_events(conn: asyncpg.Connection, user: CurrentUser, ref: str) -
 
 # -- correction (补正) -----------------------------------------------------------
 
+# A correction rewrites the filing's own values, its ref and point excepted, and the rules it is judged by
+# (its application day may move); $1 is the filing's id.
+CORRECTED_FIELDS = tuple(c for c in FILING_FIELDS if c not in ("ref", "point_code"))
+CORRECT_FILING = f"""
+    UPDATE filings AS f SET {", ".join(f"{c} = ${n}" for n, c in enumerate(CORRECTED_FIELDS, start=2))},
+        rules_version = ${len(CORRECTED_FIELDS) + 2}
+    WHERE id = $1 RETURNING {FILING_COLUMNS}
+"""
 _CORRECTABLE = ("contract_no", "title", "kind", "subkind", "software", "domain", "amount", "tech_amount",
                 "signed_on", "performance_start", "performance_end", "filed_on", "description")
 
 
 async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref: str,
-                         body: FilingCorrection) -> FilingOut:
+                         body: FilingCorrection, settings: Settings | None = None) -> FilingOut:
     row = await _load(conn, user, ref, lock=True)
-    _require_point_registrar(user, row, "correct")
-    await _require_qualified_registrar(conn, user)
+    await access.require_actor(conn, None, user, row["point_code"], "correct")
     if row["status"] not in ("submitted", "returned"):
         status_zh, status_en = pair("status", row["status"])
         raise Conflict(f"当前状态为{status_zh}，只有待审查或退回补正的申请可以补正",
@@ -241,7 +205,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
                        f" {status_en}", status=row["status"])
     current = filing_from_row(row)
     merged = msgspec.structs.asdict(_as_v1(current))
-    changes: dict[str, dict] = {}
+    changes: dict[str, FieldChange] = {}
     for name in (*_CORRECTABLE, "seller", "buyer"):
         value = getattr(body, name)
         if value is None:
@@ -250,7 +214,7 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
         if name in ("amount", "tech_amount"):
             old_cmp, new_cmp = str(Decimal(old_cmp)), str(Decimal(new_cmp))
         if old_cmp != new_cmp:
-            changes[name] = {"from": old_cmp, "to": new_cmp}
+            changes[name] = FieldChange(old_cmp, new_cmp)
             merged[name] = value
     if not changes:
         return current
@@ -259,22 +223,16 @@ async def correct_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser
     if errors:
         raise FilingRejected(errors)
     await upsert_parties(conn, candidate)
-    c = candidate
-    updated = await conn.fetchrow(
-        f"""
-        UPDATE filings AS f SET contract_no=$2, title=$3, kind=$4, subkind=$5, software=$6, domain=$7,
-            seller_code=$8, seller_name=$9, seller_region=$10, buyer_code=$11, buyer_name=$12, buyer_region=$13,
-            amount=$14, tech_amount=$15, signed_on=$16, performance_start=$17, performance_end=$18, filed_on=$19,
-            description=$20
-        WHERE id = $1 RETURNING {FILING_COLUMNS}
-        """,
-        row["id"], c.contract_no, c.title, c.kind, c.subkind, c.software, c.domain,
-        c.seller.credit_code, c.seller.name, c.seller.region, c.buyer.credit_code, c.buyer.name, c.buyer.region,
-        Decimal(c.amount), Decimal(c.tech_amount), c.signed_on, c.performance_start, c.performance_end, c.filed_on,
-        c.description)
+    values = dict(zip(FILING_FIELDS, filing_values(candidate)))
+    rules_version = row["rules_version"]
+    if "filed_on" in changes:            # accepted on another day: judged by the rules in force that day
+        rules_version = rules_in_force(settings or load_settings(), candidate.filed_on).id
+        if rules_version != row["rules_version"]:
+            changes["rules_version"] = FieldChange(row["rules_version"], rules_version)
+    updated = await conn.fetchrow(CORRECT_FILING, row["id"], *(values[c] for c in CORRECTED_FIELDS), rules_version)
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
-                       last_hash=row["last_event_hash"], actor=user.username, action="correct",
-                       from_status=row["status"], to_status=row["status"], detail={"changes": changes})
+                       last_hash=row["last_event_hash"], actor=user.username, action=CORRECT,
+                       from_status=row["status"], to_status=row["status"], detail=correction_detail(changes))
     await notify_changed(conn)
     return filing_from_row(updated)
 
@@ -290,32 +248,6 @@ def _as_v1(f: FilingOut) -> FilingV1:
 
 
 # -- workflow ------------------------------------------------------------------
-
-def _require_point_registrar(user: CurrentUser, row: asyncpg.Record, action: str) -> None:
-    if user.role != "registrar" or user.point_code != row["point_code"]:
-        zh, en = pair("action", action)
-        raise Forbidden(f"只有本登记点的登记员可以{zh}", f"only a registrar of this point may {en} this filing")
-
-
-async def _require_qualified_registrar(conn: asyncpg.Connection, user: CurrentUser,
-                                      settings: Settings | None = None) -> None:
-    """A registrar acts (files, corrects, decides, cancels) only with a valid qualification and no block."""
-    if user.role != "registrar":
-        return
-    _require_qualified(user, settings or load_settings())
-    blocked = await conn.fetchval("SELECT blocked_reason FROM users WHERE id = $1", user.id)
-    if blocked:
-        raise Forbidden(f"登记员已被停止办理登记：{blocked}", f"registrar is blocked: {blocked}")
-
-
-def _require_qualified(user: CurrentUser, settings: Settings) -> None:
-    expires = user.qualification_expires
-    if expires is None:
-        raise Forbidden("登记员资格有效期未登记，不能办理登记", "registrar has no recorded qualification; may not decide")
-    if expires < today(settings):
-        raise Forbidden(f"登记员资格已于 {expires} 过期（未通过年审），不能办理登记",
-                        f"registrar qualification expired on {expires}; renew it (annual review) before deciding")
-
 
 def _check_reasons(action: str, body: DecisionBody) -> dict:
     if action == "refuse":
@@ -343,27 +275,23 @@ def _check_reasons(action: str, body: DecisionBody) -> dict:
     return {"reasons": list(body.reasons), "note": body.note}
 
 
-async def _require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, row: asyncpg.Record,
-                         action: str, via: str | None = None) -> None:
-    """Who may take `action` on this filing (403 otherwise); the caller has read it (404 when not visible)."""
-    if action in ("register", "refuse", "return", "resubmit"):
-        _require_point_registrar(user, row, action)
-        if action != "resubmit":
-            await _require_qualified_registrar(conn, user, settings)
-    elif action == "revoke":
-        if not (user.role == "supervisor" or (via == "finding" and user.role == "inspector")):
-            raise Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")
-    elif action == "cancel":
-        if not (user.role == "supervisor" or (user.role == "registrar" and user.point_code == row["point_code"])):
-            raise Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")
-        await _require_qualified_registrar(conn, user, settings)
+def _check_refusal_reasons(reasons: list[str], rules) -> None:
+    """The reasons must be ones the rules the filing was accepted under list."""
+    unknown = [r for r in reasons if r not in rules.refusal_reasons]
+    if unknown:
+        raise InvalidInput(
+            f"{'、'.join(label('reason', r) for r in unknown)} 不是 {rules.id} 所列的不予登记理由",
+            f"{', '.join(label('reason', r, 'en') for r in unknown)}: not a refusal reason of {rules.id}",
+            errors=[{"field": "reasons", "message": f"该申请适用 {rules.id}", "message_en": f"the filing is judged by {rules.id}",
+                     "allowed": {c: label("reason", c) for c in rules.refusal_reasons}}])
 
 
 async def require_actor(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str,
                         action: str) -> None:
     """404 or 403 unless this user may take `action` on the filing: a form that cannot be read says so only
     to someone who may act on it."""
-    await _require_actor(conn, settings, user, await _load(conn, user, ref, lock=False), action)
+    row = await _load(conn, user, ref, lock=False)
+    await access.require_actor(conn, settings, user, row["point_code"], action)
 
 
 async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
@@ -376,23 +304,36 @@ async def register(conn: asyncpg.Connection, key: bytes, settings: Settings, use
 
 async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser, ref: str,
                      action: str, body: DecisionBody, *, via: str | None = None,
-                     approval: RegisterBody | None = None) -> FilingOut:
+                     approval: RegisterBody | None = None, revocation: dict | None = None) -> FilingOut:
     """Move a filing through the workflow; anything not in TRANSITIONS is a 409 with the current state.
 
     `via` names the internal path (e.g. an audit finding) that is allowed to revoke for an inspector;
-    `approval` is what registering needs (register() above).
+    `approval` is what registering needs (register() above), `revocation` what revoking needs: its ground,
+    basis and rules, checked by registry/revocation.py, the only caller that revokes.
     """
     if action not in TRANSITIONS:
         raise NotFound(f"没有 {action} 操作", f"no such action: {action}")
     row = await _load(conn, user, ref, lock=True)
-    await _require_actor(conn, settings, user, row, action, via)
+    await access.require_actor(conn, settings, user, row["point_code"], action, via)
     sources, target = TRANSITIONS[action]
     if row["status"] not in sources:
         status_zh, status_en = pair("status", row["status"])
         action_zh, action_en = pair("action", action)
         raise Conflict(f"当前状态为「{status_zh}」，不能{action_zh}",
                        f"cannot {action_en}: the filing is {status_en}", status=row["status"])
-    detail = _check_reasons(action, body)
+    await review_gate.require_no_open_review(conn, row, action, via)
+    if action == "revoke":
+        if revocation is None:
+            raise InvalidInput("撤销登记须给出撤销理由和依据", "revoking needs a ground and its basis", field="ground")
+        detail = {"reasons": [revocation["ground"]], "note": body.note, **revocation}
+    else:
+        detail = _check_reasons(action, body)
+    if action in ("register", "refuse", "return"):
+        # judged by the rules it was accepted under; the event names them for whoever reviews the decision
+        rules = rules_by_id(settings, row["rules_version"], row["filed_on"])
+        detail["rules"] = rules.id
+        if action == "refuse":
+            _check_refusal_reasons(body.reasons, rules)
     if via:
         detail["via"] = via
     reg_no, registered_on, approved = row["reg_no"], row["registered_on"], row["approved_amount"]
@@ -401,8 +342,14 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
             raise FilingRejected([FieldError("approved_amount", "登记须核定技术交易额（approved_amount）",
                                              "registering needs the approved technology amount (approved_amount)")])
         detail.update(approval_detail(row["tech_amount"], approval))     # the items are on the event chain
+        if triggers := await review_gate.second_look(conn, settings, row):    # four eyes: a second person confirms
+            await review_gate.propose(conn, key, user.username, row, detail, triggers)
+            await notify_changed(conn)
+            return await get_filing(conn, user, ref)
         approved = Decimal(approval.approved_amount)
         registered_on = today(settings)
+        # 一票否决: refused while a party has a red-line record no supervisor overrode in writing
+        detail.update(await check_at_registration(conn, row, registered_on))
         reg_no = await issue_number(conn, row["point_code"], registered_on.year)
         detail["reg_no"] = reg_no
     updated = await conn.fetchrow(
@@ -412,6 +359,9 @@ async def transition(conn: asyncpg.Connection, key: bytes, settings: Settings, u
         WHERE id = $1 RETURNING {FILING_COLUMNS}
         """,
         row["id"], target, reg_no, registered_on, action == "register", user.username, approved)
+    if action == "revoke":              # revoked for fraud: a credit record of the seller
+        detail.update(await record_fraud_revocation(conn, row, reasons=body.reasons, note=body.note,
+                                                    actor=user.username, on=today(settings), settings=settings))
     await append_event(conn, key, filing_id=row["id"], ref=ref, event_count=row["event_count"],
                        last_hash=row["last_event_hash"], actor=user.username, action=action,
                        from_status=row["status"], to_status=target, detail=detail)

@@ -26,13 +26,23 @@ _hasher = PasswordHasher(**HASH_PROFILES[os.environ.get("TECHREG_PASSWORD_HASHIN
 _DUMMY_HASH = _hasher.hash("techreg-no-such-user")
 
 
+# the role of the system actor alone: no user holds it and no one logs in with it
+SystemRole = Literal["system"]
+
+
 class CurrentUser(msgspec.Struct, frozen=True):
     id: int
     username: str
     display_name: str
-    role: Role
+    role: Role | SystemRole
     point_code: str | None
     qualification_expires: dt.date | None
+
+
+# Who acts when no person does: the scheduled jobs (the monthly draft campaign, the deadline notices). Not a
+# row of users; each area's policy (<area>/access.py) names what it may do, and the records name it "scheduler".
+SYSTEM = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="system", point_code=None,
+                     qualification_expires=None)
 
 
 class UserIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -55,6 +55,14 @@ class WorkCalendar:
         counted lies in a year the calendar does not know."""
         return _add(self, start, n)     # pending filings share a few start dates: cached per calendar
 
+    def add_days(self, start: dt.date, n: int) -> tuple[dt.date, bool]:
+        """The n-th calendar day after `start` (the day itself not counted); a last day that is a day off (a
+        holiday or a weekend not worked) moves to the next working day (民法典 Art. 203). Provisional as above."""
+        due = start + dt.timedelta(days=n)
+        while not self.is_workday(due):
+            due += _WEEK
+        return due, not (self.known(start + _WEEK) and self.known(due))
+
     def workdays_between(self, after: dt.date, until: dt.date) -> int:
         """Working days d with after < d ≤ until (0 when until ≤ after)."""
         count, day = 0, after

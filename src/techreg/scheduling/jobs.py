@@ -42,7 +42,7 @@ async def campaign_draft(conn, settings, slot) -> dict:
     """Last month's registrations as a draft campaign from the template; a supervisor confirms it."""
     from ..audit.schema import CampaignIn
     from ..audit.service import create_campaign
-    from ..registry.users import CurrentUser
+    from ..registry.users import SYSTEM
 
     local = slot.astimezone(_zone(settings)).date()
     month_end = local.replace(day=1) - dt.timedelta(days=1)
@@ -51,9 +51,7 @@ async def campaign_draft(conn, settings, slot) -> dict:
                       sample_size=settings.campaign_sample_size, certainty_cutoff=settings.campaign_certainty_cutoff,
                       control_share=settings.campaign_control_share, due_days=settings.campaign_due_days,
                       seed=f"{month_end:%Y-%m}-{secrets.token_hex(8)}", draft=True)
-    scheduler = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="supervisor", point_code=None,
-                            qualification_expires=None)
-    campaign = await create_campaign(conn, scheduler, body, settings, actor="scheduler")
+    campaign = await create_campaign(conn, SYSTEM, body, settings)
     return {"campaign": campaign.id, "status": campaign.status}
 
 
@@ -137,12 +135,10 @@ async def deadline_check(conn, settings, slot) -> dict:
     """Decision deadlines: tell each point's registrars, and the supervisors, which filings run over their
     deadline within TECHREG_DEADLINE_WARN_DAYS working days and which already have (one notice a day each)."""
     from ..registry.deadlines import deadlines
-    from ..registry.users import CurrentUser
+    from ..registry.users import SYSTEM
 
     today = slot.astimezone(_zone(settings)).date()
-    everyone = CurrentUser(id=0, username="scheduler", display_name="定时任务", role="supervisor", point_code=None,
-                           qualification_expires=None)
-    found = await deadlines(conn, settings, everyone, on=today)
+    found = await deadlines(conn, settings, SYSTEM, on=today)
     late = [d for d in found.items if d.state in ("due_soon", "overdue")]
     by_point: dict[str, list] = {}
     for d in late:
@@ -159,6 +155,15 @@ async def deadline_check(conn, settings, slot) -> dict:
     await conn.executemany(INSERT_DEADLINE_NOTICE, notices)
     return {"pending": sum(found.counts.values()), "due_soon": found.counts["due_soon"],
             "overdue": found.counts["overdue"], "notices": len(notices)}
+
+
+async def order_deadlines(conn, settings, slot) -> dict:
+    """Orders issued by findings (audit/orders.py): de-registrations done through the registry fulfil theirs;
+    every order past its deadline on the slot's day is escalated to the supervisors, once per deadline."""
+    from ..audit.orders import escalate_overdue
+    from ..config import audit_key
+
+    return await escalate_overdue(conn, audit_key(settings), slot.astimezone(_zone(settings)).date())
 
 
 # the active registrars of one point, and the active supervisors: who hears of deadlines running over
@@ -198,6 +203,7 @@ JOBS: dict[str, Job] = {j.name: j for j in [
     # the seal reads one snapshot (repeatable read, as checkpoints.write asks): the run's own transaction is it
     Job("audit_checkpoint", "schedule_audit_checkpoint", audit_checkpoint, "repeatable_read"),
     Job("deadline_check", "schedule_deadline_check", deadline_check),
+    Job("order_deadlines", "schedule_order_deadlines", order_deadlines),
 ]}
 # the job names as a type: a filter on any other name is refused, naming these
 JobName = Literal[tuple(JOBS)]

@@ -168,7 +168,7 @@ def _bad_input(route, handler, path: list[str], others: list[str], body) -> dict
             else:
                 continue
             break
-    if action := re.search(r"/api/filings/\{ref\}/(refuse|revoke|return|cancel)$", route.path_format):
+    if action := re.search(r"/api/filings/\{ref\}/(refuse|return|cancel)$", route.path_format):
         try:                                    # the decision's own check, on a body without reasons
             _check_reasons(action.group(1), DecisionBody())
         except DomainError as exc:
@@ -218,19 +218,13 @@ CONFLICTS = [
     (r"^/api/points$", Conflict(f"登记点 {SAMPLE['point']} 已存在", f"point {SAMPLE['point']} already exists")),
     (r"^/api/models/promote$", Conflict("没有待审核的候选模型", "there is no candidate model to promote")),
 ]
-# (path pattern, methods) -> how the service refuses a user whose role may not do it (where no guard does)
+# (path pattern, methods) -> how the area's policy (<area>/access.py) refuses a user the route's guard lets by
 REFUSALS = [
-    (r"^/api/filings$", {"GET"}, Forbidden("检查员请通过检查队列查看申请", "inspectors read filings through their audit queue")),
-    (r"^/api/filings$", {"POST"}, Forbidden("只有登记员可以提交申请", "only registrars file contracts")),
-    (r"^/api/filings/\{ref\}/(register|refuse|return|resubmit)$", {"POST"},
-     Forbidden("只有本登记点的登记员可以登记", "only a registrar of this point may register this filing")),
-    (r"^/api/filings/\{ref\}/revoke$", {"POST"},
-     Forbidden("只有监督员或检查结论可以撤销登记", "only a supervisor or an inspection finding may revoke")),
-    (r"^/api/filings/\{ref\}/cancel$", {"POST"},
-     Forbidden("只有本登记点登记员或监督员可以注销", "only this point's registrar or a supervisor may cancel")),
-    (r"^/api/flags$", {"GET"}, Forbidden("检查员请通过检查队列查看标记", "inspectors read flags through their audit queue")),
-    (r"^/api/campaigns", {"GET", "POST"}, Forbidden("无权执行此操作", "only supervisor, admin may do this")),
-    (r"^/api/audit/", {"GET", "POST"}, Forbidden("无权执行此操作", "only inspector may do this")),
+    (r"^/api/filings$", {"POST"}, Forbidden("登记员只能为本登记点（310101）提交申请",
+                                            "a registrar can only file at their own point (310101)")),
+    (r"^/api/filings/\{ref\}(/(register|refuse|return|cancel|income-checks))?$", {"POST", "PATCH"},
+     Forbidden("登记员资格已于 2026-01-01 过期（未通过年审），不能办理登记",
+               "registrar qualification expired on 2026-01-01; renew it (annual review) before deciding")),
 ]
 CROSS_SITE = Forbidden("请求不是从本站页面发出的，已拒绝（CSRF 防护）",
                        "refused: the request did not come from this site's pages (CSRF protection)")
@@ -261,8 +255,8 @@ def error_responses(route, handler, public: bool) -> dict[int, dict[str, dict | 
             found[403]["role"] = role_refusal(roles)
         refusal = next((r for pattern, methods, r in REFUSALS
                         if method in methods and re.search(pattern, route.path_format)), None)
-        if refusal is not None and not roles:
-            found[403]["role"] = refusal
+        if refusal is not None:
+            found[403]["policy"] = refusal
         if method in UNSAFE:
             found[403]["cookie from another site"] = CROSS_SITE
     if path:

@@ -18,11 +18,13 @@ from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
+from ..registry import rulebook
 from ..scheduling.engine import Engine
 from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
 from .auth import SessionCache, TokenAuthMiddleware, AnonymousLimit
 from .controllers.admin import AdminController
+from .controllers.credit import CreditController
 from .controllers.audit import AuditController, CampaignController, PublicCampaignController
 from .controllers.auth import AuthController
 from .controllers.deadlines import DeadlineController
@@ -30,8 +32,14 @@ from .controllers.filings import FilingController
 from .controllers.flags import FlagController
 from .controllers.jobs import JobController
 from .controllers.models import ModelController
+from .controllers.rules import RevocationController, RulesController
+from .controllers.reviews import FilingReviewController, ReviewQueueController
 from .pages.audit import AuditPages
+from .pages.credit import CreditPages
+from .controllers.orders import EnforcementController, OrderController
+from .pages.orders import OrderPages
 from .pages.registry import RegistryPages
+from .pages.review import ReviewPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .apidoc import document_api, openapi_config
 from .errors import EXCEPTION_HANDLERS
@@ -109,13 +117,15 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
 
+    rulebook.catalogue(settings)            # a TECHREG_RULEBOOK that does not hold is refused at start, not per request
     state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
                    "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
     app = Litestar(
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
-                        AdminController,
+                        ReviewQueueController, FilingReviewController, AdminController,
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
-                        RegistryPages, AuditPages,
+                        CreditController, RulesController, RevocationController, OrderController, EnforcementController,
+                        RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),

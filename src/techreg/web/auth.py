@@ -63,7 +63,7 @@ class SessionCache:
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # the API routes that take a file (multipart/form-data) instead of JSON
-MULTIPART_ROUTES = re.compile(r"^/api/audit/items/[0-9]+/evidence$")
+MULTIPART_ROUTES = re.compile(r"^/api/(audit/items/[0-9]+/evidence|orders/[0-9]+/documents)$")
 
 
 def check_request_origin(connection: ASGIConnection) -> None:

@@ -4,16 +4,12 @@ import asyncpg
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from ...detection.access import evidence_point, listing_point
 from ...detection.detectors import FlagKind
 from ...detection.risk import RiskOut, risk_for_filing
 from ...detection.store import FlagOut, flags_for_filing, list_flags
-from ...errors import Forbidden
 from ...registry import service
-
-
-def evidence_point(user) -> str | None:
-    """A registrar sees the evidence of their own point in full, of other points only that it exists."""
-    return user.point_code if user.role == "registrar" else None
+from ..auth import requires
 
 
 class FlagController(Controller):
@@ -30,12 +26,8 @@ class FlagController(Controller):
         filing = await service.get_filing(db, request.user, ref)
         return await risk_for_filing(db, filing.id, ref)
 
-    @get("/flags", summary="异常标记列表 / active flags, filtered")
+    @get("/flags", summary="异常标记列表 / active flags, filtered", guards=[requires("registrar", "supervisor", "admin")])
     async def flags(self, request: Request, db: asyncpg.Connection, kind: FlagKind | None = None,
                     min_score: Annotated[float, Parameter(ge=0, le=1)] = 0.0,
                     limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> list[FlagOut]:
-        user = request.user
-        if user.role == "inspector":
-            raise Forbidden("检查员请通过检查队列查看标记", "inspectors read flags through their audit queue")
-        point = user.point_code if user.role == "registrar" else None
-        return await list_flags(db, point=point, kind=kind, min_score=min_score, limit=limit)
+        return await list_flags(db, point=listing_point(request.user), kind=kind, min_score=min_score, limit=limit)

@@ -10,9 +10,8 @@ from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 
 from ..params import DbId
-from ...audit import evidence, service as audit
+from ...audit import evidence, orders, service as audit
 from ...audit.dashboard import dashboard_data
-from ...detection.figures import recent_scans
 from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
@@ -21,8 +20,11 @@ from ... import labels
 from ...registry.messages import field_label
 from ...labels import label
 from ...registry.messages import translate_msgspec_error
+from ...registry import revocation
 from ...registry.schema import Kind
-from ...registry.service import readable_refs, today
+from ...registry.access import readable_refs
+from ...registry.service import today
+from ...detection.scan import recent_scans
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
@@ -30,6 +32,9 @@ from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
+SUPERVISOR = requires("supervisor")
+INSPECTOR = requires("inspector")
+INSPECTOR_OR_STAFF = requires("inspector", "supervisor", "admin")      # which items: audit.access.item_for
 # the exports: the page's columns, headed and worded as the page is (techreg.labels)
 QUEUE_COLUMNS = [Column("id", header="item"), Column("campaign"), Column("ref"), Column("reg_no"), Column("title"),
                  Column("due_on"), Column("risk"), Column("flag_kinds", "flag"), Column("status", "item_status"),
@@ -85,7 +90,7 @@ def _campaign_form_problems(form) -> tuple[str, str]:
 class AuditPages(Controller):
     include_in_schema = False
 
-    @get("/queue")
+    @get("/queue", guards=[INSPECTOR])
     async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = "open",
                     format: str | None = None) -> Template | Response:
         status = choice("status", "状态", status, ("open", "done"))          # empty: all
@@ -95,7 +100,7 @@ class AuditPages(Controller):
             return export(request, [msgspec.structs.asdict(i) for i in items], QUEUE_COLUMNS, format, "audit-queue")
         return page(request, "queue.html", items=items, status=status or "", today=today(settings))
 
-    @get("/queue/{item_id:int}")
+    @get("/queue/{item_id:int}", guards=[INSPECTOR_OR_STAFF])
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await audit.item_detail(db, request.user, item_id)
         is_split = any(f.kind == "split" and f.active for f in detail.flags)
@@ -104,19 +109,25 @@ class AuditPages(Controller):
         total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
                  if is_split else None)
         cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
+        rules = revocation.rules_now(settings)
         return page(request, "item.html", d=detail, outcomes=get_args(Outcome), split_total=total,
+                    grounds=rules.revocation_grounds, rules=rules,
+                    suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
                     lines=[settings.large_line, settings.delegation_line],
                     readable=await readable_refs(db, request.user, cited),
                     accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
-                    **TRAIL)
+                    order=await orders.of_item(db, item_id), **TRAIL)
 
-    @post("/queue/{item_id:int}/finding")
+    @post("/queue/{item_id:int}/finding", guards=[INSPECTOR])
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
                       settings: Settings) -> Redirect:
         form = await request.form()
         try:
-            body = msgspec.convert({"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
-                                    "notes": form.get("notes", "") or ""}, FindingIn)
+            raw = {"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
+                   "notes": form.get("notes", "") or ""}
+            if form.get("ground") and raw["outcome"] == "revoked":      # the ground only revoking findings carry
+                raw["ground"] = form.get("ground")
+            body = msgspec.convert(raw, FindingIn)
             async with db.transaction():
                 await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
         except msgspec.ValidationError as exc:
@@ -128,7 +139,7 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg=("检查结论已记录", "finding recorded"))
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
-    @post("/queue/{item_id:int}/evidence", request_max_body_size=None)
+    @post("/queue/{item_id:int}/evidence", request_max_body_size=None, guards=[INSPECTOR])
     async def add_evidence(self, request: Request, item_id: DbId, db: asyncpg.Connection,
                            settings: Settings) -> Redirect:
         try:
@@ -143,12 +154,12 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg=(f"证据文件 {added.file_name} 已上传",
                                               f"evidence file {added.file_name} uploaded"))
 
-    @get("/queue/{item_id:int}/evidence/{file_id:int}")
+    @get("/queue/{item_id:int}/evidence/{file_id:int}", guards=[INSPECTOR_OR_STAFF])
     async def download_evidence(self, request: Request, item_id: DbId, file_id: DbId,
                                 db: asyncpg.Connection) -> Response:
         return attachment(*await evidence.download(db, request.user, item_id, file_id))
 
-    @post("/queue/{item_id:int}/evidence/{file_id:int}/withdraw")
+    @post("/queue/{item_id:int}/evidence/{file_id:int}/withdraw", guards=[INSPECTOR])
     async def withdraw_evidence(self, request: Request, item_id: DbId, file_id: DbId,
                                 db: asyncpg.Connection) -> Redirect:
         form = await request.form()
@@ -163,7 +174,7 @@ class AuditPages(Controller):
         return back(f"/queue/{item_id}", msg=(f"证据文件 {withdrawn.file_name} 已撤回（留档）",
                                               f"evidence file {withdrawn.file_name} withdrawn (kept on record)"))
 
-    @post("/queue/{item_id:int}/conflict")
+    @post("/queue/{item_id:int}/conflict", guards=[INSPECTOR])
     async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> Redirect:
         form = await request.form()
         try:
@@ -177,20 +188,22 @@ class AuditPages(Controller):
         return back("/queue", msg=(f"已申请回避，事项 #{item_id} 已重新分配", f"conflict declared: item #{item_id} reassigned"))
 
     @get("/dashboard", guards=[STAFF])
-    async def dashboard(self, request: Request, db: asyncpg.Connection) -> Template:
+    async def dashboard(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Template:
         return page(request, "dashboard.html", data=await dashboard_data(db, lang(request)),
-                    estimates=await audit.recent_estimates(db))
+                    estimates=await audit.recent_estimates(db),
+                    orders=await orders.list_orders(db, settings, request.user),
+                    escalations=await orders.recent_escalations(db, 5))
 
-    @get("/campaigns")
+    @get("/campaigns", guards=[STAFF])
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
                         format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        rows = await audit.list_campaigns(db, request.user)
+        rows = await audit.list_campaigns(db)
         if format:
             return export(request, rows, CAMPAIGN_COLUMNS, format, "campaigns")
         return page(request, "campaigns.html", campaigns=rows, kinds=get_args(Kind), today=today(settings))
 
-    @post("/campaigns", guards=[requires("supervisor")])
+    @post("/campaigns", guards=[SUPERVISOR])
     async def create_campaign(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Redirect:
         form = await request.form()
         kinds = form.getall("kinds", [])
@@ -212,18 +225,18 @@ class AuditPages(Controller):
             return back("/campaigns", err=exc)
         return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
 
-    @get("/campaigns/{campaign_id:int}")
+    @get("/campaigns/{campaign_id:int}", guards=[STAFF])
     async def campaign(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,
                        format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        c = await audit.get_campaign(db, request.user, campaign_id)
+        c = await audit.get_campaign(db, campaign_id)
         if format:
             return export(request, [msgspec.structs.asdict(i) for i in c.items], ITEM_COLUMNS, format,
                           f"campaign-{campaign_id}")
         estimate = await audit.estimate(db, campaign_id) if c.status != "draft" else None
         return page(request, "campaign.html", c=c, estimate=estimate)
 
-    @post("/campaigns/{campaign_id:int}/confirm")
+    @post("/campaigns/{campaign_id:int}/confirm", guards=[SUPERVISOR])
     async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection, settings: Settings) -> Redirect:
         try:
             async with db.transaction():
@@ -239,8 +252,8 @@ class AuditPages(Controller):
         runs = await history(db, None, 200)
         if format:
             return export(request, [msgspec.structs.asdict(r) for r in runs], RUN_COLUMNS, format, "job-runs")
-        scans = await recent_scans(db)
-        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50], scans=scans,
+        return page(request, "jobs.html", jobs=await job_list(db, settings), runs=runs[:50],
+                    scans=await recent_scans(db, 20),
                     system_reason=system_reason)
 
     @post("/jobs/{name:str}/run", guards=[STAFF])

@@ -170,11 +170,13 @@ def _csv_text(value):
     return value
 
 
-def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, name: str) -> Response:
+def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, name: str, *,
+           header_group: str = "field") -> Response:
     """A list as CSV (UTF-8 with BOM, so Excel reads the Chinese) or as an Excel workbook, in the page's
-    language: the same headers and words as the page, times in the office's zone with their offset."""
+    language: the same headers and words as the page (the headers from `header_group`), times in the office's
+    zone with their offset."""
     language, timezone = lang(request), request.app.state.settings.timezone
-    headers = [labels.label("field", c.header or c.key, language) for c in columns]
+    headers = [labels.label(header_group, c.header or c.key, language) for c in columns]
     table = [[_cell(r.get(c.key), c.words, language, timezone) for c in columns] for r in rows]
     stamp = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
     if fmt == "xlsx":

@@ -1,5 +1,6 @@
 """Log-in, the registrar's filing list, the filing form and the filing page."""
 
+import datetime as dt
 import json
 from urllib.parse import urlencode
 from typing import Annotated, get_args
@@ -14,20 +15,23 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from ..params import OptionalDbId
 from ...config import Settings
+from ...detection.access import evidence_point
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
-from ...errors import Conflict, DomainError, InvalidInput, Forbidden
-from ...registry import certificate, deadlines, income, listing, service, users
+from ...errors import Conflict, DomainError, InvalidInput
+from ...audit import orders
+from ...registry import access, certificate, deadlines, income, listing, review, revocation, rulebook, service, users
+from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
-                                Status)
+                                RevocationBody, Status)
 from ...registry.listing import FilingFilter
 from ..auth import SESSION_COOKIE, client_address, requires
-from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, lang, page
 from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -143,13 +147,39 @@ async def _approval(db: asyncpg.Connection, filing) -> dict | None:
     return await certificate.approval_of(db, filing.id)
 
 
-# who may file (the service checks the point as well)
+# who may file (the service checks the point as well), correct (the point's registrar: registry.access), list
 MAY_FILE = requires("registrar", "admin")
-MAY_SEE_DEADLINES = requires("registrar", "supervisor", "admin")
+MAY_CORRECT = requires("registrar")
+MAY_LIST = requires("registrar", "supervisor", "admin")
+MAY_SEE_DEADLINES = MAY_LIST
+MAY_DECIDE = requires("registrar", "supervisor")      # which action on which filing: registry.access.require_actor
 DEADLINE_COLUMNS = [Column("ref"), Column("title"), Column("point"), Column("seller_name", header="seller"),
                     Column("filed_on"), Column("clock_from"), Column("restarted"), Column("large"),
                     Column("working_days"), Column("due_on", header="decision_due_on"),
                     Column("working_days_left"), Column("state", "deadline_state"), Column("provisional")]
+
+
+MAY_REVOKE = requires("supervisor")
+MAY_SEE_REVOCATIONS = requires("supervisor", "admin")
+# the tax office's list (registry/revocation.py, README): who could have claimed what, over which days, and why
+TAX_NOTICE_COLUMNS = [Column("reg_no"), Column("contract_no"), Column("title"), Column("kind", "kind"),
+                      Column("seller_name"), Column("seller_code"), Column("buyer_name"), Column("buyer_code"),
+                      Column("amount"), Column("approved_amount"), Column("income_received"),
+                      Column("income_as_of"), Column("registered_on"), Column("revoked_on"),
+                      Column("days_in_force"), Column("ground", "revocation_ground"),
+                      Column("basis_kind", "revocation_basis"), Column("basis_reference"),
+                      Column("revocation_rules"), Column("point"), Column("point_name"), Column("ref")]
+
+
+def _date_param(name: str, value: str | None):
+    """A date from the query (YYYY-MM-DD), or a 400 naming the parameter."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{labels.label('field', name)}须为日期（YYYY-MM-DD）：{value}",
+                           f"{name} must be a date (YYYY-MM-DD): {value}", field=name) from None
 
 
 def home_for(role: str) -> str:
@@ -203,7 +233,7 @@ class RegistryPages(Controller):
     async def home(self, request: Request) -> Redirect:
         return Redirect(home_for(request.user.role), status_code=303)
 
-    @get("/filings")
+    @get("/filings", guards=[MAY_LIST])
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       point: str | None = None, signed_from: str | None = None, signed_to: str | None = None,
@@ -268,7 +298,8 @@ class RegistryPages(Controller):
         try:                                     # one submit names every bad field, never only the first
             filing = decode_filing(_body(values, request.user.point_code))
             async with db.transaction():                                     # nothing half-written
-                created = await service.create_filing(db, audit_key, request.user, filing)
+                created = await service.create_filing(db, audit_key, request.user, filing,
+                                                      request.app.state.settings)
             return back(f"/filings/{created.ref}", msg=("已提交登记申请", "filing submitted"))
         except FilingRejected as exc:
             errors = _form_errors(exc.errors, values, blank_required=True)
@@ -276,11 +307,10 @@ class RegistryPages(Controller):
             return self._form(request, values, [], form_error=(exc.message, exc.message_en))
         return self._form(request, values, errors)
 
-    @get("/filings/{ref:str}/correct", guards=[MAY_FILE])
-    async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
+    @get("/filings/{ref:str}/correct", guards=[MAY_CORRECT])
+    async def correct_form(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings) -> Template:
         """补正: the filing's own values in the filing form, to change and send back."""
-        if request.user.role != "registrar":      # as the service decides: the point's registrar corrects
-            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
+        await service.require_actor(db, settings, request.user, ref, "correct")
         f = await service.get_filing(db, request.user, ref)
         values = {"ref": f.ref, "contract_no": f.contract_no, "title": f.title, "kind": f.kind,
                   "subkind": f.subkind or "", "domain": f.domain, "software": "on" if f.software else "",
@@ -293,12 +323,10 @@ class RegistryPages(Controller):
                            f"{side}_region": party.region or ""})
         return self._form(request, values, [], correcting=ref)
 
-    @post("/filings/{ref:str}/correct", guards=[MAY_FILE])
+    @post("/filings/{ref:str}/correct", guards=[MAY_CORRECT])
     async def correct(self, request: Request, ref: str, data: FORM, db: asyncpg.Connection,
                       audit_key: bytes, settings: Settings) -> Template | Redirect:
-        if request.user.role != "registrar":
-            raise Forbidden("只有本登记点登记员可以补正", "only the point's registrar may correct a filing")
-        await service.get_filing(db, request.user, ref)       # another point's filing is not found
+        await service.require_actor(db, settings, request.user, ref, "correct")   # the form's errors: only then
         values = _values(data)
         values["ref"] = ref
         try:                                     # every bad field at once, as for a new filing
@@ -306,7 +334,7 @@ class RegistryPages(Controller):
             correction = decode_correction(json.dumps({k: v for k, v in full.items()
                                                        if k not in ("ref", "point")}, ensure_ascii=False))
             async with db.transaction():         # corrected and, when it was returned, back in the queue
-                filing = await service.correct_filing(db, audit_key, request.user, ref, correction)
+                filing = await service.correct_filing(db, audit_key, request.user, ref, correction, settings)
                 if filing.status == "returned":
                     await service.transition(db, audit_key, settings, request.user, ref, "resubmit",
                                              DecisionBody(reasons=[], note=""))
@@ -333,7 +361,7 @@ class RegistryPages(Controller):
     async def certificate_page(self, request: Request, ref: str, db: asyncpg.Connection) -> Template:
         return page(request, "certificate.html", c=await certificate.certificate(db, request.user, ref))
 
-    @post("/filings/{ref:str}/income-check")
+    @post("/filings/{ref:str}/income-check", guards=[MAY_DECIDE])
     async def income_check(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
                            settings: Settings) -> Redirect:
         form = await request.form()
@@ -343,7 +371,7 @@ class RegistryPages(Controller):
             try:
                 body = decode_checked(json.dumps(raw), IncomeCheckIn)
             except FilingRejected:                  # the form's errors only for someone who may record
-                await income.require_recorder(db, request.user, ref)
+                await income.require_recorder(db, settings, request.user, ref)
                 raise
             async with db.transaction():
                 await income.record_income_check(db, audit_key, settings, request.user, ref, body)
@@ -365,18 +393,65 @@ class RegistryPages(Controller):
         # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
         lag_days = (filing.filed_on - filing.signed_on).days
         late_days = detector_settings()["backdated"].late_filing_days
-        flags = await flags_for_filing(db, filing.id, request.user.point_code if request.user.role == "registrar"
-                                       else None)
-        readable = await service.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        flags = await flags_for_filing(db, filing.id, evidence_point(request.user))
+        readable = await access.readable_refs(db, request.user, [r for g in flags for r in g.related])
+        # the rules it was accepted under (stored, or for history its application day's) and, for the
+        # revocation form, today's
+        accepted_under = rulebook.rules_by_id(settings, filing.rules_version, filing.filed_on)
         return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
+                    rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
+                    revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
+                    rules_now=revocation.rules_now(settings),
                     scored=scored, active_flags=sum(g.active for g in flags),
                     lag_days=lag_days, late=lag_days > late_days,
                     risk=await risk_for_filing(db, filing.id, ref), events=await service.filing_events(db, request.user, ref),
-                    refusal_reasons=get_args(RefusalReason), approval=await _approval(db, filing),
+                    refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
+                    approval=await _approval(db, filing),
                     income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
-                    deadline=await deadlines.deadline_of(db, settings, filing.id))
+                    deadline=await deadlines.deadline_of(db, settings, filing.id),
+                    credit=await credit_checks.filing_credit(db, filing, service.today(settings)),
+                    reviews=await review.filing_reviews(db, settings, request.user, ref))
 
-    @post("/filings/{ref:str}/act")
+    @post("/filings/{ref:str}/revoke", guards=[MAY_REVOKE])
+    async def revoke(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                     settings: Settings) -> Redirect:
+        """撤销登记 from the filing page: a ground and its basis, decoded by the API's own checks."""
+        form = await request.form()
+        raw = {"ground": (form.get("ground") or "").strip(), "note": form.get("note") or "",
+               "basis": {"kind": (form.get("basis_kind") or "").strip(),
+                         "reference": (form.get("basis_reference") or "").strip()}}
+        try:
+            try:
+                body = decode_checked(json.dumps(raw, ensure_ascii=False), RevocationBody)
+            except FilingRejected:           # the form's errors only for someone who may revoke
+                await service.require_actor(db, settings, request.user, ref, "revoke")
+                raise
+            async with db.transaction():
+                await revocation.revoke(db, audit_key, settings, request.user, ref, body)
+        except (Conflict, InvalidInput) as exc:
+            return back(f"/filings/{ref}", err=exc)
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err=_rejected(exc))
+        return back(f"/filings/{ref}", msg=("已撤销登记", "registration revoked"))
+
+    @get("/revocations", guards=[MAY_SEE_REVOCATIONS])
+    async def revocations(self, request: Request, db: asyncpg.Connection, settings: Settings,
+                          revoked_from: str | None = None, revoked_to: str | None = None,
+                          format: str | None = None) -> Template | Response:
+        """Revoked registrations whose benefits may have been claimed: the tax office's list, CSV/Excel."""
+        format = choice("format", "导出格式", format, EXPORT_FORMATS)
+        period = {name: _date_param(name, value) for name, value in (("revoked_from", revoked_from),
+                                                                      ("revoked_to", revoked_to))}
+        notice = await revocation.tax_notice(db, settings, **period)
+        if format:                 # the rules in words, as the page's language has them
+            words = 0 if lang(request) == "zh" else 1
+            rows = [{**msgspec.structs.asdict(r), "revocation_rules": rulebook.describe(settings, r.revocation_rules)[words]}
+                    for r in notice.items]
+            return export(request, rows, TAX_NOTICE_COLUMNS, format, "revocations-tax-notice")
+        return page(request, "revocations.html", notice=notice, revoked_from=revoked_from or "",
+                    revoked_to=revoked_to or "")
+
+    @post("/filings/{ref:str}/act", guards=[MAY_DECIDE])
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
                   ) -> Redirect:
         form = await request.form()
@@ -384,7 +459,7 @@ class RegistryPages(Controller):
         if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
             # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
             filing = await service.get_filing(db, request.user, ref)
-            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, request.user.point_code))
+            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, evidence_point(request.user)))
             if flagged or not await is_scored(db, filing.id):
                 why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
                 why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
@@ -404,10 +479,16 @@ class RegistryPages(Controller):
                     done = await service.register(db, audit_key, settings, request.user, ref, approval)
                 else:
                     done = await service.transition(db, audit_key, settings, request.user, ref, action, body)
+                    if action == "cancel":      # fulfils a de-registration order on the contract
+                        await orders.fulfil_by_cancellation(db, audit_key, request.user.username, done.id)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             return back(f"/filings/{ref}", err=exc)
         except FilingRejected as exc:
             return back(f"/filings/{ref}", err=_rejected(exc))
+        if done.status == "proposed":       # four eyes (复核): a second person registers it
+            return back(f"/filings/{ref}", msg=("已提请复核：大额或高风险标记的登记须由第二人复核确认后生效",
+                                                "proposed: a large or highly flagged registration takes effect "
+                                                "once a second person confirms it"))
         action_zh = pair("action", action)[0]
         status_zh, status_en = pair("status", done.status)
         return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))

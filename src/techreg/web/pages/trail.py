@@ -7,7 +7,9 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from ...audit.schema import HistoryOut
+from ...config import load_settings
 from ...labels import is_known, label, pair, recorded
+from ...registry.rulebook import describe
 from ...registry.approval import deductions_text
 from ...registry.messages import field_label
 from ...registry.schema import EventOut
@@ -29,7 +31,7 @@ def event_text(e: EventOut) -> tuple[str, str]:
     if d.get("reg_no"):
         zh.append(f"登记号 {d['reg_no']}")
         en.append(f"registration no. {d['reg_no']}")
-    if d.get("approved_amount") and e.action == "register":
+    if d.get("approved_amount") and e.action in ("register", "propose"):
         zh.append(f"核定技术交易额 {d['approved_amount']} 元（申报 {d.get('declared_tech_amount', '')} 元）")
         en.append(f"approved technology amount {d['approved_amount']} yuan (declared {d.get('declared_tech_amount', '')})")
         if d.get("deductions"):
@@ -42,11 +44,27 @@ def event_text(e: EventOut) -> tuple[str, str]:
                   f"差额 {d.get('difference', '')} 元：{label('income_verdict', verdict)}")
         en.append(f"received {d['received_amount']} yuan up to {d.get('as_of', '')} against {d.get('approved_amount', '')} "
                   f"approved, difference {d.get('difference', '')}: {label('income_verdict', verdict, 'en')}")
+    review_zh, review_en = review_text(e)
+    zh += review_zh
+    en += review_en
+    if e.action.startswith("order_"):
+        order_zh, order_en = order_detail_text(d)
+        zh.append(order_zh)
+        en.append(order_en)
     if is_known("via", d.get("via")):
         via_zh, via_en = pair("via", d["via"])
         zh.append(via_zh)
         en.append(via_en)
-    reasons = [_reason_pair(r) for r in d.get("reasons") or []]
+    if d.get("ground"):                      # a revocation: its ground and basis (registry/revocation.py)
+        ground_zh, ground_en = pair("revocation_ground", d["ground"], default=(d["ground"], d["ground"]))
+        zh.append(f"撤销理由：{ground_zh}")
+        en.append(f"ground: {ground_en}")
+    basis = d.get("basis") or {}
+    if basis:
+        basis_zh, basis_en = pair("revocation_basis", basis.get("kind"), default=("其他依据", "another basis"))
+        zh.append(f"依据：{basis_zh} {basis.get('reference', '')}")
+        en.append(f"basis: {basis_en} {basis.get('reference', '')}")
+    reasons = [] if d.get("ground") else [_reason_pair(r) for r in d.get("reasons") or []]
     if reasons:
         zh.append("理由：" + "、".join(r[0] for r in reasons))
         en.append("reasons: " + "; ".join(r[1] for r in reasons))
@@ -56,11 +74,85 @@ def event_text(e: EventOut) -> tuple[str, str]:
     if d.get("source"):
         zh.append(f"来源：{d['source']}")
         en.append(f"source: {d['source']}")
+    if d.get("rules"):                       # the rules the decision was taken under (registry/rulebook.py)
+        rules_zh, rules_en = describe(load_settings(), d["rules"])
+        zh.append(f"适用规则：{rules_zh}（{d['rules']}）")
+        en.append(f"rules applied: {rules_en} ({d['rules']})")
     changes = d.get("changes") or {}
     if changes:
         zh.append("更改了" + "、".join(field_label(k) for k in changes))
         en.append("changed " + ", ".join(field_label(k, "en") for k in changes))
     return "；".join(zh), "; ".join(en)
+
+
+def review_text(e: EventOut) -> tuple[list[str], list[str]]:
+    """What a review (复核) step adds to its event: why four eyes, who proposed, who asked, the outcome."""
+    d = e.detail or {}
+    zh: list[str] = []
+    en: list[str] = []
+    if "review" in d:
+        zh.append(f"复核 #{d['review']}")
+        en.append(f"review #{d['review']}")
+    triggers = d.get("triggers") or {}
+    if triggers.get("large"):
+        zh.append(f"技术交易额达到大额线 {triggers.get('large_line', '')} 元")
+        en.append(f"technology amount at or above the large line of {triggers.get('large_line', '')} yuan")
+    for g in triggers.get("flags") or []:
+        zh.append(f"异常标记：{label('flag', g.get('kind'))} {g.get('score')}")
+        en.append(f"flag: {label('flag', g.get('kind'), 'en')} {g.get('score')}")
+    if d.get("proposed_by"):
+        zh.append(f"提请人 {d['proposed_by']}")
+        en.append(f"proposed by {d['proposed_by']}")
+    if d.get("requested_on"):
+        who_zh, who_en = pair("field", d.get("requested_by") or "", default=("当事人", "the party"))
+        zh.append(f"{who_zh}于 {d['requested_on']} 申请复核")
+        en.append(f"{who_en} asked on {d['requested_on']}")
+    if d.get("outcome") and is_known("review_outcome", d["outcome"]):
+        out_zh, out_en = pair("review_outcome", d["outcome"])
+        zh.append(f"结论：{out_zh}")
+        en.append(f"outcome: {out_en}")
+    if e.action == "review_recusal" and d.get("party"):
+        zh.append(f"申报与当事人 {d['party']} 存在关联")
+        en.append(f"declared a tie to the party {d['party']}")
+    return zh, en
+
+
+def order_detail_text(d: dict) -> tuple[str, str]:
+    """What an order's step on the trail records: which order, its deadline, the document, the cancellation."""
+    zh, en = [f"责令事项 #{d.get('order', '')}"], [f"order #{d.get('order', '')}"]
+    if d.get("order_kind"):
+        kind_zh, kind_en = pair("order_kind", d["order_kind"], default=("其他", "other"))
+        zh.append(f"{kind_zh}（检查事项 #{d.get('item', '')}）")
+        en.append(f"{kind_en} (audit item #{d.get('item', '')})")
+    if d.get("working_days"):
+        zh.append(f"期限 {d.get('due_on', '')}（{d['working_days']} 个工作日）")
+        en.append(f"due {d.get('due_on', '')} ({d['working_days']} working days)")
+    elif d.get("due_on"):
+        zh.append(f"期限 {d['due_on']}")
+        en.append(f"due {d['due_on']}")
+    if d.get("escalated_on"):
+        zh.append(f"于 {d['escalated_on']} 逾期上报监督员")
+        en.append(f"escalated to the supervisors on {d['escalated_on']}")
+    if d.get("file_name"):
+        sha = str(d.get("sha256", ""))[:16]
+        zh.append(f"答复文件 {d['file_name']}（{size_text(d.get('size_bytes'))}，SHA-256 {sha}…）"
+                  + ("，逾期答复" if d.get("late") else ""))
+        en.append(f"document {d['file_name']} ({size_text(d.get('size_bytes'))}, SHA-256 {sha}…)"
+                  + (", answered late" if d.get("late") else ""))
+    if d.get("cancel_seq"):
+        zh.append(f"以第 {d['cancel_seq']} 号事件（注销）履行")
+        en.append(f"fulfilled by event {d['cancel_seq']} (the cancellation)")
+    return "，".join(zh), ", ".join(en)
+
+
+def order_step_text(step) -> tuple[str, str]:
+    """One step of an order (audit.orders.OrderStep) in words, with its note."""
+    d = step.detail or {}
+    zh, en = order_detail_text(d)
+    if d.get("note"):
+        zh += f"；说明：{d['note']}"
+        en += f"; note: {d['note']}"
+    return zh, en
 
 
 def event_action(e: EventOut) -> tuple[str, str]:

@@ -1,0 +1,46 @@
+"""Review (复核) commands: the review queue, as the page and GET /api/reviews show it."""
+
+import click
+import msgspec
+
+from .common import Db, acting_user, main, with_database
+
+
+@main.group()
+def review() -> None:
+    """复核 / reviews (registry/review.py)."""
+
+
+@review.command("list")
+@click.option("--by", required=True, help="以该用户身份查看（登记员只看本登记点）/ the user asking (a registrar sees their point)")
+@click.option("--kind", type=click.Choice(["registration", "party_request", "supervision"]), default=None,
+              help="复核类型：registration 登记复核，party_request 当事人申请，supervision 监督复核 / review kind")
+@click.option("--due", type=click.Choice(["overdue", "due_soon", "pending"]), default=None,
+              help="期限状态：overdue 已逾期，due_soon 即将到期，pending 办理中 / deadline state")
+@click.option("--point", default=None, help="登记点代码 / registration point")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 / print JSON")
+@with_database()
+def review_list(db: Db, by: str, kind: str | None, due: str | None, point: str | None, as_json: bool) -> None:
+    """复核队列 / the review queue.
+
+    待复核事项，按到期日排序，逾期的标出；退出码 0。/ Open reviews, soonest due first, the overdue marked."""
+    from ..labels import both, local_time
+    from ..registry.review import review_queue
+
+    async def work(conn):
+        return await review_queue(conn, db.settings, await acting_user(conn, by), kind=kind, point=point, state=due)
+
+    found = db.run(work)
+    if as_json:
+        click.echo(msgspec.json.encode(found).decode())
+        return
+    zone = db.settings.timezone
+    counts = "，".join(f"{both('deadline_state', s)} {found.counts[s]}" for s in ("overdue", "due_soon", "pending"))
+    click.echo(f"今天 / today {found.today}：{counts}")
+    for r in found.items:
+        mark = "!" if r.deadline_state == "overdue" else " "
+        click.echo(f"{mark} {r.ref:<24} {both('review_kind', r.kind)}  到期 / due {r.due_on}"
+                   f"（{both('deadline_state', r.deadline_state)}，{r.working_days_left}）"
+                   f"  原决定人 / decision by {r.subject_actor}  提起 / opened {local_time(r.opened_at, zone)} {r.opened_by}")
+    if not found.items:
+        click.echo("没有待复核的事项 / nothing awaits review")

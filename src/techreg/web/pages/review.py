@@ -1,0 +1,113 @@
+"""The review queue (复核队列) and the review forms of the filing page."""
+
+import json
+
+import asyncpg
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from ... import labels
+from ...config import Settings
+from ...errors import Conflict, Forbidden, InvalidInput
+from ...registry import review, service
+from ...registry.fieldcheck import decode_checked
+from ...registry.review_schema import (ConfirmIn, RecusalIn, RequestDecisionIn, ReviewRequestIn, SendBackIn,
+                                       SupervisionDecisionIn, SupervisionIn)
+from ...registry.rules import FilingRejected, field_label
+from ..auth import requires
+from .common import back, choice, page
+
+MAY_SEE_QUEUE = requires("registrar", "supervisor", "admin")
+KINDS = ("registration", "party_request", "supervision")
+
+
+def _rejected(exc: FilingRejected) -> tuple[str, str]:
+    return ("；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors),
+            "; ".join(f"{field_label(e.field, 'en')}: {e.message_en}" for e in exc.errors))
+
+
+def _text(form, name: str) -> str:
+    return (form.get(name) or "").strip()
+
+
+def _supervision_body(form) -> SupervisionDecisionIn:
+    """The supervisory decision form: the outcome, the reasons, the fields corrected (blank: unchanged), the
+    revocation's ground and basis (blank: this review's decision); decoded by the API's own checks, every bad field named."""
+    raw: dict = {"outcome": _text(form, "outcome"), "reasons": _text(form, "reasons")}
+    changes = {name: _text(form, name).replace(",", "") if name.endswith("amount") else _text(form, name)
+               for name in ("title", "contract_no", "amount", "tech_amount", "approved_amount")}
+    changes = {k: v for k, v in changes.items() if v}
+    if changes:
+        raw["changes"] = changes
+    if _text(form, "ground"):
+        raw["ground"] = _text(form, "ground")
+    if _text(form, "basis_kind") or _text(form, "basis_reference"):
+        raw["basis"] = {"kind": _text(form, "basis_kind"), "reference": _text(form, "basis_reference")}
+    return decode_checked(json.dumps(raw, ensure_ascii=False), SupervisionDecisionIn)
+
+
+class ReviewPages(Controller):
+    include_in_schema = False
+
+    @get("/reviews", guards=[MAY_SEE_QUEUE])
+    async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, kind: str | None = None,
+                    due: str | None = None, point: str | None = None) -> Template:
+        kind = choice("kind", "复核类型", kind, KINDS)
+        state = choice("due", "期限状态", due, labels.codes("deadline_state"))
+        found = await review.review_queue(db, settings, request.user, kind=kind, point=point or None, state=state)
+        return page(request, "reviews.html", found=found, kind=kind or "", state=state or "", point=point or "",
+                    kinds=KINDS, states=labels.codes("deadline_state"))
+
+    @post("/filings/{ref:str}/review")
+    async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
+                  settings: Settings) -> Redirect:
+        """Every review step of the filing page: `step` names it; the service decides who may take it."""
+        await service.get_filing(db, request.user, ref)          # another point's filing is not found
+        if request.user.role not in ("registrar", "supervisor"):
+            raise Forbidden("只有登记员或监督员办理复核", "only registrars and supervisors handle reviews")
+        form = await request.form()
+        step = form.get("step", "")
+        user = request.user
+        try:
+            async with db.transaction():
+                if step == "confirm":
+                    await review.confirm(db, audit_key, settings, user, ref, ConfirmIn(note=_text(form, "note")))
+                    done = ("已复核确认并登记", "confirmed and registered")
+                elif step == "send_back":
+                    body = decode_checked(json.dumps({"reasons": _text(form, "reasons")}), SendBackIn)
+                    await review.send_back(db, audit_key, settings, user, ref, body)
+                    done = ("已退回登记员重新审查", "sent back to the registrar")
+                elif step == "request":
+                    body = decode_checked(json.dumps({"requested_on": _text(form, "requested_on"),
+                                                      "requested_by": _text(form, "requested_by"),
+                                                      "grounds": _text(form, "grounds")}), ReviewRequestIn)
+                    await review.request_review(db, audit_key, settings, user, ref, body)
+                    done = ("已记录当事人的复核申请", "the party's request for review is recorded")
+                elif step == "request_decision":
+                    body = decode_checked(json.dumps({"outcome": _text(form, "outcome"),
+                                                      "reasons": _text(form, "reasons")}), RequestDecisionIn)
+                    decided = await review.decide_request(db, audit_key, settings, user, ref, body)
+                    done = (f"复核决定：{labels.label('review_outcome', decided.outcome)}",
+                            f"review decided: {labels.label('review_outcome', decided.outcome, 'en')}")
+                elif step == "open":
+                    body = decode_checked(json.dumps({"grounds": _text(form, "grounds")}), SupervisionIn)
+                    await review.open_supervision(db, audit_key, settings, user, ref, body)
+                    done = ("已启动监督复核", "supervisory review opened")
+                elif step == "supervision_decision":
+                    decided = await review.decide_supervision(db, audit_key, settings, user, ref,
+                                                              _supervision_body(form))
+                    done = (f"监督复核结论：{labels.label('review_outcome', decided.outcome)}",
+                            f"supervisory review decided: {labels.label('review_outcome', decided.outcome, 'en')}")
+                elif step == "recusal":
+                    body = decode_checked(json.dumps({"reason": _text(form, "reason"),
+                                                      **({"party": _text(form, "party")} if _text(form, "party")
+                                                         else {})}), RecusalIn)
+                    await review.recuse(db, audit_key, settings, user, ref, body)
+                    done = ("已回避", "you stepped aside")
+                else:
+                    raise InvalidInput("未知的复核操作", "unknown review step")
+        except (Conflict, InvalidInput) as exc:       # refusals (403/404) propagate as error pages
+            return back(f"/filings/{ref}", err=exc)
+        except FilingRejected as exc:
+            return back(f"/filings/{ref}", err=_rejected(exc))
+        return back(f"/filings/{ref}", msg=done)
