@@ -9,7 +9,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from conftest import APPROVE, filing_body, new_ref, party_code
+from conftest import APPROVE, REVOKE, filing_body, new_ref, party_code
 from techreg.audit.dashboard import dashboard_data
 from techreg.db.pool import connect
 from techreg.registry import listing, tally
@@ -194,7 +194,7 @@ async def test_the_dashboard_equals_a_count_from_scratch_after_every_kind_of_cha
                                                       "deductions": [{"item": "设备", "category": "equipment",
                                                                       "amount": "200000.00"}]}),
                  (refs[1], "register", "registrar", APPROVE),
-                 (refs[1], "revoke", "supervisor", {"reasons": ["other"], "note": "撤销"}),
+                 (refs[1], "revoke", "supervisor", REVOKE),
                  (refs[2], "refuse", "registrar", {"reasons": ["other"], "note": "不予登记"}),
                  (refs[3], "return", "registrar", {"reasons": [], "note": "补正"})]
         for ref, action, who, body in steps:
