@@ -27,7 +27,7 @@ from _common import BENCH_PASSWORD, fresh_database, office, server, service  # n
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.pool import connect, create_pool  # noqa: E402
 from techreg.demo import generate, jsonl  # noqa: E402
-from techreg.registry import service as registry  # noqa: E402
+from techreg.registry import listing, service as registry  # noqa: E402
 from techreg.registry.importer import import_stream  # noqa: E402
 from techreg.registry.schema import RegisterBody  # noqa: E402
 from techreg.registry.users import user_named  # noqa: E402
@@ -123,7 +123,7 @@ async def direct_level(url: str, clients: int, refs: list[str], fresh, key: byte
             if action == "get":
                 await registry.get_filing(conn, user, argument)
             elif action == "list":
-                await registry.list_filings(conn, user, registry.FilingFilter(limit=20))
+                await listing.list_filings(conn, user, listing.FilingFilter(limit=20))
             elif action == "create":
                 await registry.create_filing(conn, key, user, argument)
             else:

@@ -27,6 +27,149 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE FUNCTION public.filing_search_text(ref text, reg_no text, title text, contract_no text, seller_name text, buyer_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT lower(ref || E'\n' || coalesce(reg_no, '') || E'\n' || title || E'\n' || contract_no || E'\n'
+                 || seller_name || E'\n' || buyer_name || E'\n')
+$$;
+
+CREATE FUNCTION public.filing_tally_on_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH d AS (
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               -1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM replaced_filings)
+    INSERT INTO filing_tally AS t (point_code, status, kind, software, domain, filings, counted_amount)
+    SELECT point_code, status, kind, software, domain, sum(sign), sum(sign * amount) FROM d
+    GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (point_code, status, kind, software, domain) DO UPDATE
+    SET filings = t.filings + excluded.filings, counted_amount = t.counted_amount + excluded.counted_amount;
+    WITH d AS (
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               -1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM replaced_filings)
+    INSERT INTO filing_month_tally AS t (month, status, filings, counted_amount)
+    SELECT month, status, sum(sign), sum(sign * amount) FROM d
+    GROUP BY 1, 2 HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, status) DO UPDATE
+    SET filings = t.filings + excluded.filings, counted_amount = t.counted_amount + excluded.counted_amount;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.filing_tally_on_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH d AS (
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM written_filings)
+    INSERT INTO filing_tally AS t (point_code, status, kind, software, domain, filings, counted_amount)
+    SELECT point_code, status, kind, software, domain, sum(sign), sum(sign * amount) FROM d
+    GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (point_code, status, kind, software, domain) DO UPDATE
+    SET filings = t.filings + excluded.filings, counted_amount = t.counted_amount + excluded.counted_amount;
+    WITH d AS (
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM written_filings)
+    INSERT INTO filing_month_tally AS t (month, status, filings, counted_amount)
+    SELECT month, status, sum(sign), sum(sign * amount) FROM d
+    GROUP BY 1, 2 HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, status) DO UPDATE
+    SET filings = t.filings + excluded.filings, counted_amount = t.counted_amount + excluded.counted_amount;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.filing_tally_on_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH d AS (
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM written_filings
+        UNION ALL
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               -1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM replaced_filings)
+    INSERT INTO filing_tally AS t (point_code, status, kind, software, domain, filings, counted_amount)
+    SELECT point_code, status, kind, software, domain, sum(sign), sum(sign * amount) FROM d
+    GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (point_code, status, kind, software, domain) DO UPDATE
+    SET filings = t.filings + excluded.filings, counted_amount = t.counted_amount + excluded.counted_amount;
+    WITH d AS (
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM written_filings
+        UNION ALL
+        SELECT point_code, status, kind, software, domain, date_trunc('month', filed_on)::date AS month,
+               -1 AS sign, coalesce(approved_amount, tech_amount) AS amount FROM replaced_filings)
+    INSERT INTO filing_month_tally AS t (month, status, filings, counted_amount)
+    SELECT month, status, sum(sign), sum(sign * amount) FROM d
+    GROUP BY 1, 2 HAVING sum(sign) <> 0 OR sum(sign * amount) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, status) DO UPDATE
+    SET filings = t.filings + excluded.filings, counted_amount = t.counted_amount + excluded.counted_amount;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.flag_tally_on_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH d AS (
+        SELECT date_trunc('month', first_seen AT TIME ZONE 'UTC')::date AS month, kind, -1 AS sign
+        FROM replaced_flags WHERE active)
+    INSERT INTO flag_month_tally AS t (month, kind, flags)
+    SELECT month, kind, sum(sign) FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, kind) DO UPDATE SET flags = t.flags + excluded.flags;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.flag_tally_on_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH d AS (
+        SELECT date_trunc('month', first_seen AT TIME ZONE 'UTC')::date AS month, kind, 1 AS sign
+        FROM written_flags WHERE active)
+    INSERT INTO flag_month_tally AS t (month, kind, flags)
+    SELECT month, kind, sum(sign) FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, kind) DO UPDATE SET flags = t.flags + excluded.flags;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.flag_tally_on_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    WITH d AS (
+        SELECT date_trunc('month', first_seen AT TIME ZONE 'UTC')::date AS month, kind, 1 AS sign
+        FROM written_flags WHERE active
+        UNION ALL
+        SELECT date_trunc('month', first_seen AT TIME ZONE 'UTC')::date AS month, kind, -1 AS sign
+        FROM replaced_flags WHERE active)
+    INSERT INTO flag_month_tally AS t (month, kind, flags)
+    SELECT month, kind, sum(sign) FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, kind) DO UPDATE SET flags = t.flags + excluded.flags;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.rebuild_tallies() RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    LOCK TABLE filings, flags IN SHARE MODE;
+    DELETE FROM filing_tally;
+    DELETE FROM filing_month_tally;
+    DELETE FROM flag_month_tally;
+    INSERT INTO filing_tally
+    SELECT point_code, status, kind, software, domain, count(*), sum(coalesce(approved_amount, tech_amount))
+    FROM filings GROUP BY 1, 2, 3, 4, 5;
+    INSERT INTO filing_month_tally
+    SELECT date_trunc('month', filed_on)::date, status, count(*), sum(coalesce(approved_amount, tech_amount))
+    FROM filings GROUP BY 1, 2;
+    INSERT INTO flag_month_tally
+    SELECT date_trunc('month', first_seen AT TIME ZONE 'UTC')::date, kind, count(*)
+    FROM flags WHERE active GROUP BY 1, 2;
+END $$;
+
 CREATE FUNCTION public.refuse_event_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -34,6 +177,22 @@ BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END $$;
+
+CREATE FUNCTION public.search_grams(t text) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE STRICT COST 1000 PARALLEL SAFE
+    AS $$
+    SELECT array_to_tsvector(array(SELECT substr(t, i, 2) FROM generate_series(1, length(t)) i))
+$$;
+
+CREATE FUNCTION public.search_query(q text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN length(q) = 1
+                THEN ('''' || replace(replace(q, '\', '\\'), '''', '''''') || ''':*')::tsquery
+                ELSE (SELECT string_agg('''' || replace(replace(substr(q, i, 2), '\', '\\'), '''', '''''') || '''',
+                                        ' & ')
+                      FROM generate_series(1, length(q) - 1) i)::tsquery END
+$$;
 
 CREATE FUNCTION public.utf8_bytes(value text) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -270,6 +429,13 @@ CREATE TABLE public.filing_facts (
     core_hash integer NOT NULL
 );
 
+CREATE TABLE public.filing_month_tally (
+    month date NOT NULL,
+    status text NOT NULL,
+    filings bigint NOT NULL,
+    counted_amount numeric NOT NULL
+);
+
 CREATE TABLE public.flags (
     id bigint NOT NULL,
     filing_id bigint NOT NULL,
@@ -295,6 +461,16 @@ CREATE VIEW public.filing_risk AS
      LEFT JOIN public.detector_kinds k ON ((k.kind = g.kind)))
   WHERE g.active
   GROUP BY g.filing_id;
+
+CREATE TABLE public.filing_tally (
+    point_code text NOT NULL,
+    status text NOT NULL,
+    kind text NOT NULL,
+    software boolean NOT NULL,
+    domain text NOT NULL,
+    filings bigint NOT NULL,
+    counted_amount numeric NOT NULL
+);
 
 CREATE SEQUENCE public.filings_change_seq
     START WITH 1
@@ -369,6 +545,12 @@ CREATE SEQUENCE public.filings_id_seq
     CACHE 1;
 
 ALTER SEQUENCE public.filings_id_seq OWNED BY public.filings.id;
+
+CREATE TABLE public.flag_month_tally (
+    month date NOT NULL,
+    kind text NOT NULL,
+    flags bigint NOT NULL
+);
 
 CREATE SEQUENCE public.flags_id_seq
     START WITH 1
@@ -801,6 +983,12 @@ ALTER TABLE ONLY public.filing_events
 ALTER TABLE ONLY public.filing_facts
     ADD CONSTRAINT filing_facts_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.filing_month_tally
+    ADD CONSTRAINT filing_month_tally_pkey PRIMARY KEY (month, status);
+
+ALTER TABLE ONLY public.filing_tally
+    ADD CONSTRAINT filing_tally_pkey PRIMARY KEY (point_code, status, kind, software, domain);
+
 ALTER TABLE public.filings
     ADD CONSTRAINT filings_dates_finite CHECK ((((signed_on >= '1900-01-01'::date) AND (signed_on <= '2999-12-31'::date)) AND ((performance_start >= '1900-01-01'::date) AND (performance_start <= '2999-12-31'::date)) AND ((performance_end >= '1900-01-01'::date) AND (performance_end <= '2999-12-31'::date)) AND ((filed_on >= '1900-01-01'::date) AND (filed_on <= '2999-12-31'::date)))) NOT VALID;
 
@@ -812,6 +1000,9 @@ ALTER TABLE ONLY public.filings
 
 ALTER TABLE ONLY public.filings
     ADD CONSTRAINT filings_reg_no_key UNIQUE (reg_no);
+
+ALTER TABLE ONLY public.flag_month_tally
+    ADD CONSTRAINT flag_month_tally_pkey PRIMARY KEY (month, kind);
 
 ALTER TABLE ONLY public.flags
     ADD CONSTRAINT flags_filing_id_kind_detector_key UNIQUE (filing_id, kind, detector);
@@ -929,9 +1120,13 @@ CREATE INDEX filings_pending ON public.filings USING btree (point_code, filed_on
 
 CREATE INDEX filings_point_status ON public.filings USING btree (point_code, status, id);
 
+CREATE INDEX filings_search ON public.filings USING gin (public.search_grams(public.filing_search_text(ref, reg_no, title, contract_no, seller_name, buyer_name)));
+
 CREATE INDEX filings_seller ON public.filings USING btree (seller_code, signed_on);
 
 CREATE INDEX filings_signed ON public.filings USING btree (signed_on);
+
+CREATE INDEX filings_status_id ON public.filings USING btree (status, id);
 
 CREATE INDEX flags_active_kind ON public.flags USING btree (kind, score DESC) WHERE active;
 
@@ -991,7 +1186,19 @@ CREATE TRIGGER filing_facts_on_insert AFTER INSERT ON public.filings REFERENCING
 
 CREATE TRIGGER filing_facts_on_update AFTER UPDATE ON public.filings REFERENCING NEW TABLE AS written_filings FOR EACH STATEMENT EXECUTE FUNCTION public.filing_facts_sync();
 
+CREATE TRIGGER filing_tally_on_delete AFTER DELETE ON public.filings REFERENCING OLD TABLE AS replaced_filings FOR EACH STATEMENT EXECUTE FUNCTION public.filing_tally_on_delete();
+
+CREATE TRIGGER filing_tally_on_insert AFTER INSERT ON public.filings REFERENCING NEW TABLE AS written_filings FOR EACH STATEMENT EXECUTE FUNCTION public.filing_tally_on_insert();
+
+CREATE TRIGGER filing_tally_on_update AFTER UPDATE ON public.filings REFERENCING OLD TABLE AS replaced_filings NEW TABLE AS written_filings FOR EACH STATEMENT EXECUTE FUNCTION public.filing_tally_on_update();
+
 CREATE TRIGGER filings_no_delete BEFORE DELETE ON public.filings FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER flag_tally_on_delete AFTER DELETE ON public.flags REFERENCING OLD TABLE AS replaced_flags FOR EACH STATEMENT EXECUTE FUNCTION public.flag_tally_on_delete();
+
+CREATE TRIGGER flag_tally_on_insert AFTER INSERT ON public.flags REFERENCING NEW TABLE AS written_flags FOR EACH STATEMENT EXECUTE FUNCTION public.flag_tally_on_insert();
+
+CREATE TRIGGER flag_tally_on_update AFTER UPDATE ON public.flags REFERENCING OLD TABLE AS replaced_flags NEW TABLE AS written_flags FOR EACH STATEMENT EXECUTE FUNCTION public.flag_tally_on_update();
 
 CREATE TRIGGER frozen_populations_frozen BEFORE DELETE OR UPDATE ON public.frozen_populations FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 

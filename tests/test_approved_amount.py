@@ -14,7 +14,7 @@ from techreg.detection.scan import run_scan
 from techreg.registry.events import verify_chain
 from techreg.registry.exporter import export_lines
 from techreg.registry.importer import import_stream
-from techreg.web.pages.dashboard import dashboard_data
+from techreg.audit.dashboard import dashboard_data
 
 ORIGIN = {"origin": "http://testserver.local"}     # page forms come from this site's pages
 DEDUCTED = [{"item": "服务器 3 台", "category": "equipment", "amount": "150000.00"},

@@ -172,3 +172,36 @@ def synth(count: int, seed: int, status: str) -> None:
     out = sys.stdout.buffer
     for line in jsonl(generate(count, seed=seed, status=status)):
         out.write(line)
+
+
+@main.group()
+def tallies() -> None:
+    """统计汇总（仪表板与列表总数，由触发器随申请同步更新）/ the running counts behind the dashboard and list totals."""
+
+
+@tallies.command("check")
+@with_database()
+def tallies_check(db: Db) -> None:
+    """与从头统计的结果比较，列出不一致之处（不一致时退出码 2）/ compare with a count from scratch; exit 2 on a difference."""
+    from ..registry.tally import differences
+
+    found = db.run(differences)
+    for line in found:
+        click.echo(line)
+    click.echo(f"不一致 {len(found)} 处 / {len(found)} difference(s)", err=True)
+    if found:
+        sys.exit(2)
+
+
+@tallies.command("rebuild")
+@with_database()
+def tallies_rebuild(db: Db) -> None:
+    """从头重新统计（修复；统计期间暂停写入）/ recompute them from scratch (repair; writes wait meanwhile)."""
+    from ..registry.tally import rebuild
+
+    async def work(conn) -> None:
+        async with conn.transaction():
+            await rebuild(conn)
+
+    db.run(work)
+    click.echo("已重新统计 / rebuilt", err=True)

@@ -2,7 +2,7 @@
 technology amount and income checks, decision deadlines on the official working-day calendar, review
 (复核: four eyes on registrations that matter, parties' requests, supervisors' reviews).
 
-Owns filings, parties, points, users, sessions, events, checkpoints and reviews (reading the detectors'
-flags and the audit package's declared ties in SQL). May import: db, config,
-errors, labels.
+Owns filings (their list, search and running counts), parties, points, users, sessions, events,
+checkpoints and reviews (reading the detectors' flags and the audit package's declared ties in SQL).
+May import: db, config, errors, labels.
 """

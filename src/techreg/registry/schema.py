@@ -119,9 +119,14 @@ class FilingOut(msgspec.Struct, kw_only=True):
     revocation_ground: str | None = None       # once revoked: the ground (registry/revocation.py)
 
 
-class FilingPage(msgspec.Struct):
+class FilingPage(msgspec.Struct, kw_only=True):
+    """One page of the list, newest first: `next_cursor` / `prev_cursor` are the anchors of the pages after and
+    before (`?cursor=` / `?before=`, None at an end); `total` is exact unless `total_capped` (then: more than it)."""
     items: list[FilingOut]
     next_cursor: int | None
+    prev_cursor: int | None = None
+    total: int | None = None
+    total_capped: bool = False
 
 
 class EventOut(msgspec.Struct):

@@ -6,12 +6,10 @@ work) and the user asking, and checks that user may do what is asked.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import msgspec
-from msgspec import Meta
 
 from ..config import Settings, load_settings
 from ..errors import Conflict, InvalidInput, NotFound
@@ -28,7 +26,7 @@ from .rulebook import rules_by_id, rules_in_force
 from .rules import FilingRejected, rule_errors
 from .approval import approval_detail
 from . import review_gate
-from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingPage, FilingV1, PartyV1,
+from .schema import (EventOut, FieldError, FilingCorrection, FilingOut, FilingV1, PartyV1,
                      RefusalReason, RegisterBody, RevocationReason, DecisionBody)
 from .users import CurrentUser
 
@@ -172,75 +170,6 @@ async def create_filing(conn: asyncpg.Connection, key: bytes, user: CurrentUser,
 
 async def get_filing(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> FilingOut:
     return filing_from_row(await _load(conn, user, ref, lock=False))
-
-
-class FilingFilter(msgspec.Struct, kw_only=True):
-    status: str | None = None
-    kind: str | None = None
-    point: str | None = None
-    software: bool | None = None
-    seller: str | None = None
-    buyer: str | None = None
-    q: str | None = None
-    signed_from: dt.date | None = None
-    signed_to: dt.date | None = None
-    limit: Annotated[int, Meta(ge=1, le=500)] = 50
-    cursor: int | None = None
-
-
-async def all_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter):
-    """Every filing the filter matches, page by page (exports: never cut at a page's size)."""
-    flt = msgspec.structs.replace(flt, limit=500, cursor=None)
-    while True:
-        page = await list_filings(conn, user, flt)
-        for item in page.items:
-            yield item
-        if page.next_cursor is None:
-            return
-        flt = msgspec.structs.replace(flt, cursor=page.next_cursor)
-
-
-async def list_filings(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter) -> FilingPage:
-    point = access.listing_point(user)
-    conditions: list[str] = []
-    params: list = []
-
-    def param(value) -> str:
-        """`value` as the query's next parameter: its placeholder ($n)."""
-        params.append(value)
-        return f"${len(params)}"
-
-    if point is not None:
-        conditions.append(f"f.point_code = {param(point)}")
-    if flt.point:
-        conditions.append(f"f.point_code = {param(flt.point)}")
-    if flt.status:
-        conditions.append(f"f.status = {param(flt.status)}")
-    if flt.kind:
-        conditions.append(f"f.kind = {param(flt.kind)}")
-    if flt.software is not None:
-        conditions.append(f"f.software = {param(flt.software)}")
-    if flt.seller:
-        conditions.append(f"f.seller_code = {param(flt.seller)}")
-    if flt.buyer:
-        conditions.append(f"f.buyer_code = {param(flt.buyer)}")
-    if flt.signed_from:
-        conditions.append(f"f.signed_on >= {param(flt.signed_from)}")
-    if flt.signed_to:
-        conditions.append(f"f.signed_on <= {param(flt.signed_to)}")
-    if flt.q:
-        p = param("%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        conditions.append(f"(f.title ILIKE {p} OR f.contract_no ILIKE {p} OR f.ref ILIKE {p} OR f.seller_name ILIKE {p}"
-                          f" OR f.buyer_name ILIKE {p} OR f.reg_no ILIKE {p})")
-    if flt.cursor is not None:
-        conditions.append(f"f.id < {param(flt.cursor)}")
-    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    limit = param(flt.limit + 1)
-    # sql-lint: composed only of the literal conditions above; every value is a $n parameter
-    rows = await conn.fetch(f"SELECT {FILING_COLUMNS} FROM filings f {where} ORDER BY f.id DESC LIMIT {limit}", *params)
-    items = [filing_from_row(r) for r in rows[: flt.limit]]
-    next_cursor = items[-1].id if len(rows) > flt.limit else None
-    return FilingPage(items, next_cursor)
 
 
 async def filing_events(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> list[EventOut]:

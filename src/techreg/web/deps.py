@@ -20,3 +20,9 @@ def provide_settings(state: State) -> Settings:
 
 def provide_audit_key(state: State) -> bytes:
     return state.audit_key
+
+
+def streamed_unit_of_work(state: State):
+    """A streamed response's connection and transaction: taken when its body starts and held to its last byte
+    (the handler's own, from provide_db, is given back before a response is sent). Still one at a time."""
+    return unit_of_work(state.pool, state.settings.acquire_timeout)

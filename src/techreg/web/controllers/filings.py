@@ -13,10 +13,10 @@ from ..bodies import Checked
 from ..params import OptionalDbId
 from ...audit import orders
 from ...config import Settings
-from ...registry import certificate, idempotency, income, revocation, service
+from ...registry import certificate, idempotency, income, listing, revocation, service
 from ...registry.schema import (CertificateOut, DecisionBody, EventOut, FilingCorrection, FilingOut, FilingPage,
                                 FilingV1, IncomeCheckIn, IncomeCheckOut, Kind, RegisterBody, RevocationBody, Status)
-from ...registry.service import FilingFilter
+from ...registry.listing import FilingFilter
 
 # the roles each route needs; which filing, which point and the registrar's standing: registry.access
 FILERS = requires("registrar", "admin")
@@ -50,16 +50,22 @@ class FilingController(Controller):
             await idempotency.record(db, user.id, idempotency_key, 201, msgspec.to_builtins(filing))
         return Response(filing, status_code=201, headers={"Location": f"/api/filings/{filing.ref}"})
 
-    @get("/", summary="查询申请列表 / list filings", guards=[LISTERS])
+    @get("/", summary="查询申请列表 / list filings", guards=[LISTERS],
+         description="按编号倒序分页：cursor 取下一页，before 取上一页；q 按申请编号、登记号、合同名称、合同编号、卖方或买方名称的"
+                     "子串搜索（不区分大小写）；total 为总数，total_capped 为真时表示“超过 total 条” / newest first: "
+                     "cursor gives the next page, before the previous one; q matches a substring of the ref, "
+                     "registration number, title, contract number, seller's or buyer's name (any case); total counts "
+                     "the matches, or with total_capped true says there are more than total")
     async def list_filings(self, request: Request, db: asyncpg.Connection,
                    status: Status | None = None, kind: Kind | None = None, point: str | None = None,
                    software: bool | None = None, seller: str | None = None, buyer: str | None = None,
                    q: str | None = None, signed_from: dt.date | None = None, signed_to: dt.date | None = None,
                    limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-                   cursor: OptionalDbId = None) -> FilingPage:
+                   cursor: OptionalDbId = None, before: OptionalDbId = None) -> FilingPage:
         flt = FilingFilter(status=status, kind=kind, point=point, software=software, seller=seller, buyer=buyer,
-                           q=q, signed_from=signed_from, signed_to=signed_to, limit=limit, cursor=cursor)
-        return await service.list_filings(db, request.user, flt)
+                           q=q, signed_from=signed_from, signed_to=signed_to, limit=limit, cursor=cursor,
+                           before=before)
+        return await listing.list_filings(db, request.user, flt)
 
     @get("/{ref:str}", summary="查看申请 / read a filing")
     async def read(self, request: Request, ref: str, db: asyncpg.Connection) -> FilingOut:

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Response, Template
 
 from ..params import DbId
 from ...audit import evidence, orders, service as audit
+from ...audit.dashboard import dashboard_data
 from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
@@ -28,7 +29,6 @@ from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
-from .dashboard import dashboard_data
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")

@@ -1,19 +1,23 @@
 """What every page needs: the user, the language switch, words for codes, flash messages, list export."""
 
+import asyncio
 import csv
 import datetime as dt
 import io
+import tempfile
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Request
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response, Stream, Template
 
 from ... import labels
 from ...errors import DomainError, InvalidInput
 from ...registry.messages import code_label
+from ..deps import streamed_unit_of_work
 
 LANG_COOKIE = "techreg_lang"
 
@@ -96,6 +100,20 @@ def choice(name: str, label: str, value: str | None, allowed) -> str | None:
                            errors=[{"field": name, "message": f"{label}取值无效", "message_en": "invalid value",
                                     "allowed": list(allowed)}])
     return value
+
+
+def date_param(name: str, label: str, value: str | None) -> dt.date | None:
+    """A page's date filter (YYYY-MM-DD, as a date input sends it): empty means none; anything else that is not
+    a date answers 400 naming the parameter."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{label}（{name}）不是有效日期：'{value}'，应为 YYYY-MM-DD",
+                           f"{name}: '{value}' is not a date (YYYY-MM-DD)",
+                           errors=[{"field": name, "message": f"{label}不是有效日期",
+                                    "message_en": "not a date (YYYY-MM-DD)"}]) from None
 
 
 def back(url: str, msg: Message | None = None, err: Message | None = None) -> Redirect:
@@ -184,3 +202,87 @@ def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, 
     writer.writerows([[_csv_text(v) for v in row] for row in table])
     return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})
+
+
+# rows formatted and written per batch while a streamed export runs
+EXPORT_BATCH = 2000
+# an Excel sheet holds 1,048,576 rows: a longer export goes on in the next sheet, headed again
+SHEET_ROWS = 1_048_575
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_stream(request: Request, rows: Callable[[object], AsyncIterator[dict]], columns: list[Column], fmt: str,
+                  name: str) -> Stream:
+    """A list of any length as export() writes it, streamed in constant memory: `rows(conn)` yields the rows
+    from a server-side cursor on the request's connection (taken when the body starts). CSV goes out batch by
+    batch; Excel is written row by row by openpyxl's write-only workbook into a temporary file (in a worker
+    thread), then sent in chunks."""
+    language, timezone = lang(request), request.app.state.settings.timezone
+    headers = [labels.label("field", c.header or c.key, language) for c in columns]
+    stamp = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
+    state = request.app.state
+
+    async def batches() -> AsyncIterator[list[list]]:
+        async with streamed_unit_of_work(state) as conn:
+            batch = []
+            async for r in rows(conn):
+                batch.append([_cell(r.get(c.key), c.words, language, timezone) for c in columns])
+                if len(batch) >= EXPORT_BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+    async def csv_body() -> AsyncIterator[bytes]:
+        out = io.StringIO()
+        csv.writer(out).writerow(headers)
+        yield ("\ufeff" + out.getvalue()).encode()
+        async for batch in batches():
+            out = io.StringIO()
+            csv.writer(out).writerows([[_csv_text(v) for v in row] for row in batch])
+            yield out.getvalue().encode()
+
+    async def xlsx_body() -> AsyncIterator[bytes]:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
+
+        book = Workbook(write_only=True)
+        current = {"sheet": None, "rows": 0}
+
+        def new_sheet() -> None:
+            number = len(book.worksheets) + 1
+            sheet = book.create_sheet(name[:31] if number == 1 else f"{name[:25]}-{number}")
+            for k in range(1, len(headers) + 1):
+                sheet.column_dimensions[get_column_letter(k)].width = 18
+            sheet.append(headers)
+            current["sheet"], current["rows"] = sheet, 0
+
+        def cell(value):
+            if not isinstance(value, str):
+                return value
+            text = WriteOnlyCell(current["sheet"], value=value)
+            text.data_type = "s"                   # text stays text: never a live formula
+            return text
+
+        def write(batch: list[list]) -> None:
+            for row in batch:
+                if current["rows"] >= SHEET_ROWS:
+                    new_sheet()
+                current["sheet"].append([cell(v) for v in row])
+                current["rows"] += 1
+
+        with tempfile.TemporaryFile() as file:
+            await asyncio.to_thread(new_sheet)
+            async for batch in batches():
+                await asyncio.to_thread(write, batch)
+            await asyncio.to_thread(book.save, file)
+            file.seek(0)
+            while chunk := await asyncio.to_thread(file.read, 1 << 16):
+                yield chunk
+
+    if fmt == "xlsx":
+        return Stream(xlsx_body(), media_type=XLSX_TYPE,
+                      headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'})
+    return Stream(csv_body(), media_type="text/csv; charset=utf-8",
+                  headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from urllib.parse import urlencode
 from typing import Annotated, get_args
 
 import asyncpg
@@ -10,7 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response, Stream, Template
 
 from ..params import OptionalDbId
 from ...config import Settings
@@ -20,7 +21,7 @@ from ...detection.risk import risk_for_filing
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
 from ...audit import orders
-from ...registry import access, certificate, deadlines, income, review, revocation, rulebook, service, users
+from ...registry import access, certificate, deadlines, income, listing, review, revocation, rulebook, service, users
 from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
@@ -28,11 +29,11 @@ from ...registry.fieldcheck import decode_checked
 from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
                                 RevocationBody, Status)
-from ...registry.service import FilingFilter
+from ...registry.listing import FilingFilter
 from ...registry.verification import grouped, verification_code
 from ..auth import SESSION_COOKIE, client_address, requires
 from ..files import pdf_response, public_base_url
-from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, export, lang, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, lang, page
 from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -237,21 +238,35 @@ class RegistryPages(Controller):
     @get("/filings", guards=[MAY_LIST])
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
-                      cursor: OptionalDbId = None, format: str | None = None) -> Template | Response:
+                      point: str | None = None, signed_from: str | None = None, signed_to: str | None = None,
+                      cursor: OptionalDbId = None, before: OptionalDbId = None,
+                      format: str | None = None) -> Template | Stream:
         status = choice("status", "状态", status, get_args(Status))
         kind = choice("kind", "类别", kind, get_args(Kind))
         software = choice("software", "软件类", software, ("yes", "no"))
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        flt = FilingFilter(q=q or None, status=status, kind=kind,
-                           software={"yes": True, "no": False}.get(software or ""), limit=50, cursor=cursor)
-        if format:               # everything the filter matches, not one page of it
-            rows = [{**msgspec.structs.asdict(f), "subkind": (f.kind, f.subkind), "seller_name": f.seller.name,
-                     "buyer_name": f.buyer.name, "point_code": f.point}
-                    async for f in service.all_filings(db, request.user, flt)]
-            return export(request, rows, LIST_COLUMNS, format, "filings")
-        result = await service.list_filings(db, request.user, flt)
+        dates = {name: date_param(name, word, value) for name, word, value in
+                 (("signed_from", "签订日期起", signed_from), ("signed_to", "签订日期止", signed_to))}
+        flt = FilingFilter(q=q or None, status=status, kind=kind, point=(point or "").strip() or None,
+                           software={"yes": True, "no": False}.get(software or ""), **dates, limit=50,
+                           cursor=cursor, before=before)
+        # the filters as the page's links carry them on (pages, exports)
+        query = urlencode({k: v for k, v in (("q", q), ("status", status), ("kind", kind), ("software", software),
+                                             ("point", flt.point), ("signed_from", signed_from),
+                                             ("signed_to", signed_to)) if v})
+        if format:               # everything the filter matches, not one page of it, streamed
+            listing.require_reader(request.user)
+            user = request.user
+
+            async def rows(conn):
+                async for f in listing.filing_rows(conn, user, flt):
+                    yield {**msgspec.structs.asdict(f), "subkind": (f.kind, f.subkind), "seller_name": f.seller.name,
+                           "buyer_name": f.buyer.name, "point_code": f.point}
+            return export_stream(request, rows, LIST_COLUMNS, format, "filings")
+        result = await listing.list_filings(db, request.user, flt)
         return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
-                    software=software or "", statuses=get_args(Status), kinds=get_args(Kind))
+                    software=software or "", point=flt.point or "", signed_from=signed_from or "",
+                    signed_to=signed_to or "", query=query, statuses=get_args(Status), kinds=get_args(Kind))
 
     @get("/deadlines", guards=[MAY_SEE_DEADLINES])
     async def deadlines_page(self, request: Request, db: asyncpg.Connection, settings: Settings,
