@@ -251,14 +251,15 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                                 detector_settings=detector_settings)
         await _fill_related_refs(conn, loaded, results)
         records = _records(results, loaded, scopes, in_scope, stats)
-        progress(f"写入 / writing {len(records)} flags")
-        written = await store.write(conn, run_id, records, keep_unchanged=not full)
-        progress(f"写入 / {written} new or changed flags")
+        raised = {(record[0], record[2]) for record in records}
+        if not full:
+            records = await store.confirm_unchanged(conn, run_id, records)
+        progress(f"写入 / writing {len(records)} new or changed flags")
+        await store.write(conn, run_id, records)
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        judged = None if full else {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
-                                    for flags, d in zip(results, DETECTORS)}
-        await store.retire_unraised(conn, run_id, judged)
+        judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]] for flags, d in zip(results, DETECTORS)}
+        await store.retire_unraised(conn, judged, raised, full)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])

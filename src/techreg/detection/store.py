@@ -5,6 +5,7 @@ inactive, never deleted, so what an inspector saw stays on record.
 """
 
 import datetime
+import json
 
 import asyncpg
 import msgspec
@@ -12,21 +13,16 @@ import numpy as np
 
 # -- queries -------------------------------------------------------------------------------------------
 
-# The scan's flags arrive in a temporary table by COPY, then are written in set-based statements.
+# Flags of the given filings that are active now: compared with a rescan's, so unchanged ones are only confirmed.
+ACTIVE_OF_FILINGS = """
+    SELECT id, filing_id, kind, detector, score, reasons, related FROM flags
+    WHERE active AND filing_id = any($1::bigint[])
+"""
+# A flag raised again exactly as stored: only its last_seen / last_run move.
+CONFIRM = "UPDATE flags SET last_seen = now(), last_run = $1 WHERE id = any($2::bigint[])"
+# The scan's flags arrive in a temporary table by COPY, then are upserted in one statement.
 STAGE = """CREATE TEMP TABLE IF NOT EXISTS scan_flags
     (filing_id bigint, kind text, detector text, score float8, reasons text, related text[])"""
-# Incremental scans: a flag raised again exactly as stored only gets last_seen / last_run, and leaves the stage.
-CONFIRM_STAGED = """
-    WITH confirmed AS (
-        UPDATE flags g SET last_seen = now(), last_run = $1
-        FROM scan_flags s
-        WHERE g.active AND g.filing_id = s.filing_id AND g.kind = s.kind AND g.detector = s.detector
-          AND abs(g.score - s.score) < 1e-12 AND g.reasons = s.reasons::jsonb AND g.related = s.related
-        RETURNING g.filing_id, g.kind, g.detector
-    )
-    DELETE FROM scan_flags s USING confirmed c
-    WHERE s.filing_id = c.filing_id AND s.kind = c.kind AND s.detector = c.detector
-"""
 UPSERT_STAGED = """
     INSERT INTO flags (filing_id, kind, detector, score, reasons, related, first_run, last_run)
     SELECT filing_id, kind, detector, score, reasons::jsonb, related, $1, $1 FROM scan_flags
@@ -34,15 +30,10 @@ UPSERT_STAGED = """
     SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
         last_seen = now(), last_run = $1, active = true
 """
-# Every flag this run raised carries its id in last_run (confirmed or written): the active flags of judged
-# filings without it were not raised again (or came from an older version of the detector) and retire.
-# All of them after a full scan; after an incremental one, those of the filings a detector family judged.
-RETIRE_ALL_UNRAISED = "UPDATE flags SET active = false WHERE active AND last_run IS DISTINCT FROM $1"
-RETIRE_UNRAISED_OF = """
-    UPDATE flags SET active = false
-    WHERE active AND last_run IS DISTINCT FROM $1 AND filing_id = any($2::bigint[])
-      AND split_part(detector, '/', 1) = any($3::text[])
-"""
+# Active flags (of the judged filings, or all), to work out which ones this run did not raise again.
+ACTIVE_JUDGED = ("SELECT id, filing_id, detector FROM flags"
+                 " WHERE active AND ($1::bigint[] IS NULL OR filing_id = any($1::bigint[]))")
+RETIRE = "UPDATE flags SET active = false WHERE id = any($1::bigint[])"
 # Filings refused since the last scan keep their flags on record, inactive.
 RETIRE_REFUSED = """
     UPDATE flags SET active = false
@@ -70,37 +61,53 @@ LIST = f"""
 
 # -- writing ---------------------------------------------------------------------------------------------
 
-async def write(conn: asyncpg.Connection, run_id: int, records: list[tuple], *, keep_unchanged: bool) -> int:
-    """Write (filing_id, kind, detector, score, reasons json, related refs) records; with `keep_unchanged`
-    (incremental scans) a flag raised again exactly as stored is only confirmed. Returns how many flags were
-    new or changed (all of them when every flag is rewritten)."""
+async def confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> list[tuple]:
+    """Flags raised again exactly as stored only get last_seen/last_run; the rest are returned for writing."""
+    existing = await conn.fetch(ACTIVE_OF_FILINGS, list({r[0] for r in records}))
+    stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in existing}
+    same, changed = [], []
+    for record in records:                      # a loop over flags, not filings
+        old = stored.get(record[:3])
+        if (old is not None and abs(old["score"] - record[3]) < 1e-12 and list(old["related"]) == record[5]
+                and old["reasons"] == json.loads(record[4])):
+            same.append(old["id"])
+        else:
+            changed.append(record)
+    await conn.execute(CONFIRM, run_id, same)
+    return changed
+
+
+async def write(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> None:
+    """Upsert (filing_id, kind, detector, score, reasons json, related refs) records."""
     await conn.execute(STAGE)
     await conn.execute("TRUNCATE scan_flags")
     await conn.copy_records_to_table("scan_flags", records=records)
-    await conn.execute("ANALYZE scan_flags")
-    written = len(records)
-    if keep_unchanged:
-        written -= int((await conn.execute(CONFIRM_STAGED, run_id)).split()[-1])
     await conn.execute(UPSERT_STAGED, run_id)
-    return written
 
 
-async def retire_unraised(conn: asyncpg.Connection, run_id: int, judged_by_family: dict[str, np.ndarray] | None
-                          ) -> None:
+async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, np.ndarray],
+                          raised: set[tuple[int, str]], full: bool) -> None:
     """Active flags of judged filings that this run did not raise again become inactive (kept on record).
 
-    `judged_by_family` maps a detector family (name before the version) to the filing ids it judged, None
-    after a full scan (every filing judged); a newer version's flag replaces an older one's.
+    `judged_by_family` maps a detector family (name before the version) to the filing ids it judged;
+    a newer version's flag replaces an older one's. Worked out on arrays from the active flags (of the
+    judged filings only, on an incremental scan), not row by row.
     """
-    if judged_by_family is None:
-        await conn.execute(RETIRE_ALL_UNRAISED, run_id)
+    judged_ids = None if full else np.unique(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
+    rows = await conn.fetch(ACTIVE_JUDGED, None if judged_ids is None else judged_ids.tolist())
+    if not rows:
         return
-    families_of: dict[bytes, tuple[np.ndarray, list[str]]] = {}
-    for family, ids in judged_by_family.items():      # families of one scope judged the same filings
-        key = ids.tobytes()
-        families_of.setdefault(key, (ids, []))[1].append(family)
-    for ids, families in families_of.values():
-        await conn.execute(RETIRE_UNRAISED_OF, run_id, ids.astype(np.int64), families)
+    flag_id = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    filing = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    detectors, detector_code = np.unique(np.array([r[2] for r in rows], dtype=object).astype(str), return_inverse=True)
+    family = np.array([d.split("/")[0] for d in detectors])[detector_code]
+    judged = np.zeros(len(rows), bool)
+    for name, ids in judged_by_family.items():
+        judged |= (family == name) & np.isin(filing, ids)
+    code = {d: k for k, d in enumerate(detectors)}
+    raised_keys = np.array([f * len(detectors) + code[d] for f, d in raised if d in code], np.int64)
+    again = np.isin(filing * len(detectors) + detector_code, raised_keys)
+    await conn.execute(RETIRE, flag_id[judged & ~again].tolist())
 
 
 async def retire_refused(conn: asyncpg.Connection, since: int) -> None:
