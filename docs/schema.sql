@@ -181,7 +181,11 @@ END $$;
 CREATE FUNCTION public.search_grams(t text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE STRICT COST 1000 PARALLEL SAFE
     AS $$
-    SELECT array_to_tsvector(array(SELECT substr(t, i, 2) FROM generate_series(1, length(t)) i))
+    SELECT CASE WHEN strpos(t, chr(1)) = 0
+                THEN array_to_tsvector(array_remove(
+                         string_to_array(regexp_replace(t, '..', E'\\&\x01', 'g'), E'\x01')
+                         || string_to_array(regexp_replace(substr(t, 2), '..', E'\\&\x01', 'g'), E'\x01'), ''))
+                ELSE array_to_tsvector(array(SELECT substr(t, i, 2) FROM generate_series(1, length(t)) i)) END
 $$;
 
 CREATE FUNCTION public.search_query(q text) RETURNS tsquery

@@ -284,3 +284,28 @@ def test_the_cli_checks_and_rebuilds_the_tallies(empty_database):
     assert checked.returncode == 2 and "filing_month_tally" in checked.stdout
     assert cli("rebuild").returncode == 0
     assert cli("check").returncode == 0
+
+
+# every two-character substring and the last character alone, one row per character (0024's definition)
+GRAMS_ONE_BY_ONE = "array_to_tsvector(array(SELECT substr($1, i, 2) FROM generate_series(1, length($1)) i))"
+
+
+async def test_the_grams_are_every_pair_of_characters_and_the_last_alone(database_url):
+    """0027 computes the index's grams without a row per character: the same tsvector for every text, also for
+    texts holding its separator (chr(1)), newlines, quotes and backslashes, of odd and even length."""
+    texts = ["", "a", "ab", "abc", "\n", "\n\n\n", "aaaa", "a b", "  ", "\\&", "a\\1b", "x\x01y", "\x01", "\x01\x01a",
+             "'\\:*&|!()  é中文字", "鲸\n", "同\n上\n"] + [t.lower() for t in TITLES + NAMES + QUERIES]
+    texts += [a + "\n" + b + "\n" for a in TITLES for b in NAMES]
+    conn = await connect(database_url)
+    try:
+        for text in texts:
+            got, want = await conn.fetchrow(f"SELECT search_grams($1), {GRAMS_ONE_BY_ONE}", text)
+            assert got == want, text
+        # and for every filing of the test database, through the index's own expression
+        differ = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT filing_search_text(ref, reg_no, title, contract_no, seller_name,"
+            " buyer_name) AS t FROM filings) f WHERE search_grams(t) <> "
+            + GRAMS_ONE_BY_ONE.replace("$1", "f.t"))
+        assert differ == 0
+    finally:
+        await conn.close()
