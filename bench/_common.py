@@ -3,6 +3,9 @@
 import asyncio
 import contextlib
 import os
+import shutil
+import signal
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -25,10 +28,12 @@ def server():
     tmp = Path(tempfile.mkdtemp(prefix="techreg-bench-"))
     pg = EmbeddedPostgres(tmp)
     url = pg.start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # `kill` stops the server and removes it too
     try:
         yield url
     finally:
         pg.stop(mode="immediate")
+        shutil.rmtree(tmp, ignore_errors=True)  # a bench's registry is gigabytes: never left behind
 
 
 async def fresh_database(admin_url: str, migrated: bool = True) -> str:
@@ -59,6 +64,7 @@ def embedded():
         yield url, pg
     finally:
         pg.stop(mode="immediate")
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -106,7 +106,7 @@ def measure(admin_url: str, variant: str, n: int, folder: Path) -> tuple[float, 
     env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": KEY.decode()}
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "techreg.cli", "import", str(path)], check=True, env=env,
-                   stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL)
     import_s = time.perf_counter() - t
 
     async def count() -> int:
