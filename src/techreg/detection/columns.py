@@ -94,6 +94,13 @@ def segment_starts(keys: np.ndarray) -> np.ndarray:
     return starts
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct integers, sorted: np.unique's result by one sort (numpy 2.4's np.unique without return_*
+    hashes, some 30 times slower on the 10⁵-10⁶ filing rows and ids of a scan)."""
+    ordered = np.sort(values)
+    return ordered[segment_starts(ordered)]
+
+
 def group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the median of `values` within its group, and the group's size (one sort, no loop)."""
     n = len(values)

@@ -63,10 +63,12 @@ NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no 
 # their sellers (history, numbering) and buyers (splits, duplicates), including the parties a
 # correction moved a filing away from (its event's detail: registry/correction.py). "Moved" buyers lost or
 # changed a filing (refused or corrected): all their filings are judged again, not only those near a changed one.
+# Party numbers come from filing_facts by id (kept in the filing's own transaction): joining parties by credit
+# code made PostgreSQL hash the whole parties table, twice, for a few thousand changed filings.
 CHANGED_SQL = f"""
     WITH changed AS (
-        SELECT f.id, f.status, s.party_no AS seller_no, b.party_no AS buyer_no
-        FROM filings f JOIN parties s ON s.credit_code = f.seller_code JOIN parties b ON b.credit_code = f.buyer_code
+        SELECT f.id, f.status, x.seller_no, x.buyer_no
+        FROM filings f JOIN filing_facts x ON x.id = f.id
         WHERE f.change_seq > $1
     ), corrections AS (
         SELECT c.buyer_no, s.party_no AS old_seller, b.party_no AS old_buyer
@@ -166,7 +168,7 @@ async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = 
         rows = await _copy(conn, NEIGHBOURHOOD_SQL, KINDS, DOMAINS, sellers.tolist(), buyers.tolist())
     n = len(rows)
     ids = _native(rows, "id", np.int64)
-    changed = np.ones(n, bool) if changed_since is None else np.isin(ids, changed_ids)
+    changed = np.ones(n, bool) if changed_since is None else np.isin(ids, changed_ids, kind="table")
     peer_group = _native(rows, "peer_group", np.int32)
     blank = np.full(n, "", dtype=object)
     columns = Columns(

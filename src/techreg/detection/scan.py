@@ -7,6 +7,7 @@ what to read, which rows each detector judges, and what to hand to the store.
 """
 
 import datetime as dt
+import gc
 import logging
 from collections.abc import Callable
 
@@ -19,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from ..config import Settings
 from . import outlier, pairs, store
 from .base import Context
+from .columns import distinct
 from .detectors import DETECTORS, load_settings, pair_window, register_kinds
 from .flags import Flags
 from .loader import UNREADABLE_SQL, Loaded, load_numbers, load_text
@@ -136,6 +138,10 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
                    progress: Callable[[str], None] = lambda _: None) -> ScanReport:
     nested = conn.is_in_transaction()
     await conn.execute(SCAN_LOCK_XACT if nested else SCAN_LOCK)
+    # A scan allocates millions of objects that form no cycles (text columns, records, flag rows); the
+    # collector's full passes over them cost seconds on a large registry and free nothing, so it waits.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         mode = "full" if full else "incremental"
         run_id = await conn.fetchval(START_RUN, mode)
@@ -146,6 +152,8 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
             raise
         return report
     finally:
+        if collecting:
+            gc.enable()
         if not nested:
             await conn.execute(SCAN_UNLOCK)
 
@@ -164,16 +172,17 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     if loaded.changed_sellers is None:                  # full scan: everything, and every candidate pair
         everything = np.ones(len(c), bool)
         return {"seller": everything, "pairs": everything, "changed": everything}, pairs.index_pairs(c, window_days)
-    by_seller = np.isin(c.seller, loaded.changed_sellers)
-    buyer_mask = np.isin(c.buyer, loaded.changed_buyers)
+    # membership by lookup table (kind="table"): party numbers and rows are small integers
+    by_seller = np.isin(c.seller, loaded.changed_sellers, kind="table")
+    buyer_mask = np.isin(c.buyer, loaded.changed_buyers, kind="table")
     by_buyer = np.nonzero(buyer_mask)[0]
     a, b = pairs.index_pairs(c.take(by_buyer), window_days)     # all of those buyers' filings, as a full scan
     a, b = by_buyer[a], by_buyer[b]
     n = len(c)
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    seeds = changed | np.isin(c.buyer, loaded.moved_buyers)
-    by_pairs = np.isin(component, np.unique(component[seeds])) & buyer_mask
+    seeds = changed | np.isin(c.buyer, loaded.moved_buyers, kind="table")
+    by_pairs = np.isin(component, distinct(component[seeds]), kind="table") & buyer_mask
     keep = by_pairs[a]                                  # both ends of a pair are in one component
     return {"seller": by_seller, "pairs": by_pairs, "changed": changed}, (a[keep], b[keep])
 
@@ -213,10 +222,11 @@ REFS_OF = "SELECT id, ref FROM filings WHERE id = any($1::bigint[])"
 
 async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: list[Flags]) -> None:
     """An incremental scan reads text only where the pair detectors need it; the filings other flags
-    name as evidence (a seller's other contracts) get their references here, in one query."""
+    name as evidence (a seller's other contracts) get their references here, in one query (a flag's own
+    filing is written by id, so its reference is not needed)."""
     refs = loaded.columns.ref
-    wanted = np.unique(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate([f.rows] + list(f.related))
-                                                                  for f in results if len(f)]))
+    wanted = distinct(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate(f.related)
+                                                                for f in results if len(f)]))
     missing = wanted[refs[wanted] == ""] if len(wanted) else wanted
     if len(missing):
         found = dict(await conn.fetch(REFS_OF, loaded.ids[missing]))
@@ -241,7 +251,7 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         in_scope = loaded.changed
         scopes, pair_index = _scopes(loaded, in_scope, window)
         # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
-        await load_text(conn, loaded, np.unique(np.concatenate(pair_index)) if full
+        await load_text(conn, loaded, distinct(np.concatenate(pair_index)) if full
                         else np.nonzero(scopes["pairs"])[0])
         progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
         stats: list[DetectorStats] = []

@@ -11,6 +11,8 @@ import asyncpg
 import msgspec
 import numpy as np
 
+from .columns import distinct
+
 # -- queries -------------------------------------------------------------------------------------------
 
 # Flags of the given filings that are active now: compared with a rescan's, so unchanged ones are only confirmed.
@@ -93,7 +95,7 @@ async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, 
     a newer version's flag replaces an older one's. Worked out on arrays from the active flags (of the
     judged filings only, on an incremental scan), not row by row.
     """
-    judged_ids = None if full else np.unique(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
+    judged_ids = None if full else distinct(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
     rows = await conn.fetch(ACTIVE_JUDGED, None if judged_ids is None else judged_ids.tolist())
     if not rows:
         return
@@ -103,10 +105,10 @@ async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, 
     family = np.array([d.split("/")[0] for d in detectors])[detector_code]
     judged = np.zeros(len(rows), bool)
     for name, ids in judged_by_family.items():
-        judged |= (family == name) & np.isin(filing, ids)
+        judged |= (family == name) & np.isin(filing, ids, kind="table")
     code = {d: k for k, d in enumerate(detectors)}
     raised_keys = np.array([f * len(detectors) + code[d] for f, d in raised if d in code], np.int64)
-    again = np.isin(filing * len(detectors) + detector_code, raised_keys)
+    again = np.isin(filing * len(detectors) + detector_code, raised_keys, kind="table")
     await conn.execute(RETIRE, flag_id[judged & ~again].tolist())
 
 
