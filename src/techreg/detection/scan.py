@@ -208,12 +208,23 @@ def _records(results: list[Flags], loaded: Loaded, scopes: dict, in_scope: np.nd
             warning = (f"标记比例 {share:.0%} 过高，请检查阈值 / flags {share:.0%} of applicable filings: "
                        f"implausibly many, check the settings")
         stats.append(DetectorStats(flags.detector, flags.applied, len(flags), flags.excluded, warning))
-        for k, row in enumerate(flags.rows):
-            if not (scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())):
-                continue
-            records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
-                            _encode(flags.reasons[k]).decode(),
-                            [str(refs[r]) for r in flags.related[k]]))
+        if not len(flags):
+            continue
+        # the related rows of every flag as one array (flag k's are flat[ends[k-1]:ends[k]]), so membership
+        # and references are looked up once for all, not flag by flag
+        ends = np.cumsum([len(r) for r in flags.related])
+        flat = np.concatenate(flags.related).astype(np.int64)
+        owner = np.repeat(np.arange(len(flags)), np.diff(np.r_[0, ends]))
+        evidence_changed = np.bincount(owner, weights=in_scope[flat], minlength=len(flags)) > 0
+        keep = np.nonzero(scope[flags.rows] | evidence_changed)[0]
+        ids = loaded.ids[flags.rows].tolist()
+        scores = np.clip(flags.scores, 0, 1).astype(float).tolist()
+        related_refs = refs[flat].astype(str).tolist()
+        starts = np.r_[0, ends[:-1]].tolist()
+        ends = ends.tolist()
+        for k in keep.tolist():                    # a loop over flags, not filings
+            records.append((ids[k], flags.kind, flags.detector, scores[k], _encode(flags.reasons[k]).decode(),
+                            related_refs[starts[k]:ends[k]]))
     return records
 
 
