@@ -240,7 +240,7 @@ async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: 
                                                                 for f in results if len(f)]))
     missing = wanted[refs[wanted] == ""] if len(wanted) else wanted
     if len(missing):
-        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing]))
+        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing].tolist()))
         refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
 
 
