@@ -5,7 +5,6 @@ inactive, never deleted, so what an inspector saw stays on record.
 """
 
 import datetime
-import json
 
 import asyncpg
 import msgspec
@@ -68,10 +67,12 @@ async def confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list
     existing = await conn.fetch(ACTIVE_OF_FILINGS, list({r[0] for r in records}))
     stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in existing}
     same, changed = [], []
+    encode = msgspec.json.Encoder().encode
     for record in records:                      # a loop over flags, not filings
         old = stored.get(record[:3])
+        # the stored reasons encoded as the scan encodes its own (one compact JSON per list of strings)
         if (old is not None and abs(old["score"] - record[3]) < 1e-12 and list(old["related"]) == record[5]
-                and old["reasons"] == json.loads(record[4])):
+                and encode(old["reasons"]).decode() == record[4]):
             same.append(old["id"])
         else:
             changed.append(record)
