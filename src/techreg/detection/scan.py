@@ -272,15 +272,19 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                                 detector_settings=detector_settings)
         await _fill_related_refs(conn, loaded, results)
         records = _records(results, loaded, scopes, in_scope, stats)
-        raised = {(record[0], record[2]) for record in records}
+        raised = set() if full else {(record[0], record[2]) for record in records}
         if not full:
             records = await store.confirm_unchanged(conn, run_id, records)
         progress(f"写入 / writing {len(records)} new or changed flags")
         await store.write(conn, run_id, records)
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]] for flags, d in zip(results, DETECTORS)}
-        await store.retire_unraised(conn, judged, raised, full)
+        if full:
+            await store.retire_all_unraised(conn, run_id, [flags.detector.split("/")[0] for flags in results])
+        else:
+            judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
+                      for flags, d in zip(results, DETECTORS)}
+            await store.retire_unraised(conn, judged, raised)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
