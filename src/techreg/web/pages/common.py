@@ -220,10 +220,9 @@ def export_stream(request: Request, rows: Callable[[object], AsyncIterator[dict]
     language, timezone = lang(request), request.app.state.settings.timezone
     headers = [labels.label("field", c.header or c.key, language) for c in columns]
     stamp = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
-    state = request.app.state
 
     async def batches() -> AsyncIterator[list[list]]:
-        async with streamed_unit_of_work(state) as conn:
+        async with streamed_unit_of_work(request) as conn:
             batch = []
             async for r in rows(conn):
                 batch.append([_cell(r.get(c.key), c.words, language, timezone) for c in columns])
