@@ -22,7 +22,7 @@ log = logging.getLogger("techreg.db")
 PRIMARY_POSITION = "SELECT pg_current_wal_lsn()::text"
 # has this server replayed past the position? A server not in recovery (the read URL naming a primary) has
 # nothing to replay: yes
-REPLAYED_PAST = "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, true)"
+REPLAYED_PAST = "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, true)"
 # how far behind the replica is, in bytes of WAL and in time since its last replayed commit (for the README's
 # figures and an operator's check); NULL on a primary
 LAG = ("SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint AS bytes,"
