@@ -239,12 +239,18 @@ async def _reading(conn: asyncpg.Connection, replica: asyncpg.Connection | None,
     if replica is not None:
         position = await primary_position(conn)
         progress("等待只读副本 / waiting for the read replica to replay up to " + position)
-        if await wait_for_replay(replica, position, settings.read_replay_wait):
+        try:
+            caught_up = await wait_for_replay(replica, position, settings.read_replay_wait)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:   # the replica went away
+            log.warning("read replica failed (%s): the scan reads on the primary", exc)
+            caught_up = None
+        if caught_up:
             async with replica.transaction(isolation="repeatable_read", readonly=True):
                 yield replica, "replica"
             return
-        log.warning("read replica not at %s within %.0f s: the scan reads on the primary", position,
-                    settings.read_replay_wait)
+        if caught_up is False:
+            log.warning("read replica not at %s within %.0f s: the scan reads on the primary", position,
+                        settings.read_replay_wait)
     yield conn, "primary"
 
 
