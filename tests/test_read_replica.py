@@ -58,7 +58,7 @@ async def _replayed(primary, replica) -> None:
 
 async def _pause(replica) -> None:
     await replica.execute("SELECT pg_wal_replay_pause()")
-    for _ in range(200):
+    for _ in range(1000):
         if await replica.fetchval("SELECT pg_get_wal_replay_pause_state()") == "paused":
             return
         await asyncio.sleep(0.01)
