@@ -85,6 +85,12 @@ def favicon() -> File:
     return File(WEB / "static" / "favicon.ico", media_type="image/x-icon", content_disposition_type="inline")
 
 
+def initial_state(settings: Settings) -> dict:
+    """What a freshly started service keeps in memory: its settings, its caches and its limits (empty)."""
+    return {"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
+            "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}}
+
+
 def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
@@ -121,8 +127,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
             await close_pool(pool)
 
     rulebook.catalogue(settings)            # a TECHREG_RULEBOOK that does not hold is refused at start, not per request
-    state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
-                   "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
+    state = State(initial_state(settings))
     app = Litestar(
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         ReviewQueueController, FilingReviewController, AdminController,
