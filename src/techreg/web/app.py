@@ -99,6 +99,13 @@ async def _read_pool(settings: Settings):
     return pool
 
 
+def initial_state(settings: Settings) -> dict:
+    """What a freshly started service keeps in memory: its settings, its caches and its limits (empty); the read
+    replica's pool, when there is one, comes with the lifespan."""
+    return {"settings": settings, "read_pool": None, "audit_key": audit_key(settings), "session_cache": SessionCache(),
+            "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}}
+
+
 def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
@@ -142,8 +149,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 await close_pool(read_pool)
 
     rulebook.catalogue(settings)            # a TECHREG_RULEBOOK that does not hold is refused at start, not per request
-    state = State({"settings": settings, "read_pool": None, "audit_key": audit_key(settings), "session_cache": SessionCache(),
-                   "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
+    state = State(initial_state(settings))
     app = Litestar(
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         ReviewQueueController, FilingReviewController, AdminController,
