@@ -294,3 +294,19 @@ def _runs_processes(module) -> bool:
     text = getattr(module, "__doc__", "") or ""
     names = vars(module)
     return "subprocess" in names or "running_server" in names or "EmbeddedPostgres" in names or "server" in text
+
+
+CHROMIUM = "/usr/bin/chromium"          # Debian's package; never Playwright's browser download
+
+
+@pytest_asyncio.fixture(scope="session")
+async def chromium():
+    """One Chromium per worker for every browser test (each test opens contexts of its own)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield browser
+        await browser.close()
