@@ -6,10 +6,11 @@ successful scan, against the whole history. The flags of one scan are written in
 what to read, which rows each detector judges, and what to hand to the store.
 """
 
+import contextlib
 import datetime as dt
 import gc
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import msgspec
@@ -18,6 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..config import Settings
+from ..db.replica import primary_position, wait_for_replay
 from . import outlier, pairs, store
 from .base import Context
 from .columns import distinct
@@ -88,6 +90,7 @@ class ScanReport(msgspec.Struct):
     detectors: list[DetectorStats]
     skipped: int = 0                       # filings left out: dates no scan can compute with
     skipped_refs: list[str] = []
+    read_from: str = "primary"             # where the filings were read: "primary", or "replica" (db/replica.py)
 
 
 def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable | None = None,
@@ -135,7 +138,10 @@ SCAN_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('techreg-scan', 0))"
 
 
 async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
-                   progress: Callable[[str], None] = lambda _: None) -> ScanReport:
+                   progress: Callable[[str], None] = lambda _: None,
+                   replica: asyncpg.Connection | None = None) -> ScanReport:
+    """Score and store flags on `conn` (the primary). With `replica` (db/replica.py), the filings are read there
+    once it has replayed past the primary's position at the scan's start; the flags are written on `conn`."""
     nested = conn.is_in_transaction()
     await conn.execute(SCAN_LOCK_XACT if nested else SCAN_LOCK)
     # A scan allocates millions of objects that form no cycles (text columns, records, flag rows); the
@@ -146,7 +152,7 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
         mode = "full" if full else "incremental"
         run_id = await conn.fetchval(START_RUN, mode)
         try:
-            report = await _scan(conn, settings, run_id, full, progress)
+            report = await _scan(conn, settings, run_id, full, progress, replica)
         except BaseException as exc:
             await conn.execute(FAIL_RUN, run_id, f"{type(exc).__name__}: {exc}"[:2000])
             raise
@@ -244,33 +250,61 @@ async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: 
         refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
 
 
-async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
+@contextlib.asynccontextmanager
+async def _reading(conn: asyncpg.Connection, replica: asyncpg.Connection | None, settings: Settings,
+                   progress: Callable[[str], None]) -> AsyncIterator[tuple[asyncpg.Connection, str]]:
+    """Where a scan reads its filings: the replica, in one read-only snapshot, once it has replayed past the
+    primary's position now (taken under the scan lock, so it lies after every filing committed before the scan
+    and after the last scan's high-water mark: an incremental scan misses nothing); the primary, in the scan's
+    own snapshot, when there is no replica or it does not catch up within TECHREG_READ_REPLAY_WAIT seconds."""
+    if replica is not None:
+        position = await primary_position(conn)
+        progress("等待只读副本 / waiting for the read replica to replay up to " + position)
+        try:
+            caught_up = await wait_for_replay(replica, position, settings.read_replay_wait)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:   # the replica went away
+            log.warning("read replica failed (%s): the scan reads on the primary", exc)
+            caught_up = None
+        if caught_up:
+            async with replica.transaction(isolation="repeatable_read", readonly=True):
+                yield replica, "replica"
+            return
+        if caught_up is False:
+            log.warning("read replica not at %s within %.0f s: the scan reads on the primary", position,
+                        settings.read_replay_wait)
+    yield conn, "primary"
+
+
+async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanReport:
     detector_settings = load_settings()
     window = pair_window(detector_settings)
     # one snapshot for every read; inside a caller's transaction (a scheduled job) a savepoint of it
     async with conn.transaction(isolation=None if conn.is_in_transaction() else "repeatable_read"):
         await register_kinds(conn)
-        since = 0 if full else await conn.fetchval(LAST_HIGH_WATER)
-        high_water = await conn.fetchval(HIGH_WATER)
-        progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
-        if full:
-            loaded = await load_numbers(conn)
-            peers = from_columns(loaded.columns)
-        else:
-            loaded = await load_numbers(conn, changed_since=since)
-            peers = await peers_latest_or_fresh(conn)
-        in_scope = loaded.changed
-        scopes, pair_index = _scopes(loaded, in_scope, window)
-        # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
-        await load_text(conn, loaded, distinct(np.concatenate(pair_index)) if full
-                        else np.nonzero(scopes["pairs"])[0])
-        progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
-        stats: list[DetectorStats] = []
-        model = _load_model(stats)
-        results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
-                                scopes=None if full else scopes, pair_index=pair_index,
-                                detector_settings=detector_settings)
-        await _fill_related_refs(conn, loaded, results)
+        async with _reading(conn, replica, settings, progress) as (source, read_from):
+            since = 0 if full else await source.fetchval(LAST_HIGH_WATER)
+            high_water = await source.fetchval(HIGH_WATER)
+            progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
+            if full:
+                loaded = await load_numbers(source)
+                peers = from_columns(loaded.columns)
+            else:
+                loaded = await load_numbers(source, changed_since=since)
+                peers = await peers_latest_or_fresh(source)
+            in_scope = loaded.changed
+            scopes, pair_index = _scopes(loaded, in_scope, window)
+            # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
+            await load_text(source, loaded, distinct(np.concatenate(pair_index)) if full
+                            else np.nonzero(scopes["pairs"])[0])
+            progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
+            stats: list[DetectorStats] = []
+            model = _load_model(stats)
+            results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
+                                    scopes=None if full else scopes, pair_index=pair_index,
+                                    detector_settings=detector_settings)
+            await _fill_related_refs(source, loaded, results)
+            skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
+        # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
         raised = set() if full else {(record[0], record[2]) for record in records}
         if not full:
@@ -288,7 +322,6 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
-        skipped, skipped_refs = await conn.fetchrow(UNREADABLE_SQL, since)
         if skipped:
             log.warning("scan #%d left out %d filing(s) with dates outside 1900-2999: %s", run_id, skipped,
                         ", ".join(skipped_refs))
@@ -296,4 +329,4 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                            peers_to_json(peers) if full else None, skipped, list(skipped_refs))
         active = await conn.fetchval(COUNT_ACTIVE)
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats,
-                      skipped, list(skipped_refs))
+                      skipped, list(skipped_refs), read_from)
