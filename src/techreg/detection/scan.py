@@ -8,6 +8,7 @@ what to read, which rows each detector judges, and what to hand to the store.
 
 import contextlib
 import datetime as dt
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -21,6 +22,7 @@ from ..config import Settings
 from ..db.replica import primary_position, wait_for_replay
 from . import outlier, pairs, store
 from .base import Context
+from .columns import distinct
 from .detectors import DETECTORS, load_settings, pair_window, register_kinds
 from .flags import Flags
 from .loader import UNREADABLE_SQL, Loaded, load_numbers, load_text
@@ -142,6 +144,10 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
     once it has replayed past the primary's position at the scan's start; the flags are written on `conn`."""
     nested = conn.is_in_transaction()
     await conn.execute(SCAN_LOCK_XACT if nested else SCAN_LOCK)
+    # A scan allocates millions of objects that form no cycles (text columns, records, flag rows); the
+    # collector's full passes over them cost seconds on a large registry and free nothing, so it waits.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         mode = "full" if full else "incremental"
         run_id = await conn.fetchval(START_RUN, mode)
@@ -152,6 +158,8 @@ async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
             raise
         return report
     finally:
+        if collecting:
+            gc.enable()
         if not nested:
             await conn.execute(SCAN_UNLOCK)
 
@@ -170,16 +178,17 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     if loaded.changed_sellers is None:                  # full scan: everything, and every candidate pair
         everything = np.ones(len(c), bool)
         return {"seller": everything, "pairs": everything, "changed": everything}, pairs.index_pairs(c, window_days)
-    by_seller = np.isin(c.seller, loaded.changed_sellers)
-    buyer_mask = np.isin(c.buyer, loaded.changed_buyers)
+    # membership by lookup table (kind="table"): party numbers and rows are small integers
+    by_seller = np.isin(c.seller, loaded.changed_sellers, kind="table")
+    buyer_mask = np.isin(c.buyer, loaded.changed_buyers, kind="table")
     by_buyer = np.nonzero(buyer_mask)[0]
     a, b = pairs.index_pairs(c.take(by_buyer), window_days)     # all of those buyers' filings, as a full scan
     a, b = by_buyer[a], by_buyer[b]
     n = len(c)
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    seeds = changed | np.isin(c.buyer, loaded.moved_buyers)
-    by_pairs = np.isin(component, np.unique(component[seeds])) & buyer_mask
+    seeds = changed | np.isin(c.buyer, loaded.moved_buyers, kind="table")
+    by_pairs = np.isin(component, distinct(component[seeds]), kind="table") & buyer_mask
     keep = by_pairs[a]                                  # both ends of a pair are in one component
     return {"seller": by_seller, "pairs": by_pairs, "changed": changed}, (a[keep], b[keep])
 
@@ -205,12 +214,23 @@ def _records(results: list[Flags], loaded: Loaded, scopes: dict, in_scope: np.nd
             warning = (f"标记比例 {share:.0%} 过高，请检查阈值 / flags {share:.0%} of applicable filings: "
                        f"implausibly many, check the settings")
         stats.append(DetectorStats(flags.detector, flags.applied, len(flags), flags.excluded, warning))
-        for k, row in enumerate(flags.rows):
-            if not (scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())):
-                continue
-            records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
-                            _encode(flags.reasons[k]).decode(),
-                            [str(refs[r]) for r in flags.related[k]]))
+        if not len(flags):
+            continue
+        # the related rows of every flag as one array (flag k's are flat[ends[k-1]:ends[k]]), so membership
+        # and references are looked up once for all, not flag by flag
+        ends = np.cumsum([len(r) for r in flags.related])
+        flat = np.concatenate(flags.related).astype(np.int64)
+        owner = np.repeat(np.arange(len(flags)), np.diff(np.r_[0, ends]))
+        evidence_changed = np.bincount(owner, weights=in_scope[flat], minlength=len(flags)) > 0
+        keep = np.nonzero(scope[flags.rows] | evidence_changed)[0]
+        ids = loaded.ids[flags.rows].tolist()
+        scores = np.clip(flags.scores, 0, 1).astype(float).tolist()
+        related_refs = refs[flat].astype(str).tolist()
+        starts = np.r_[0, ends[:-1]].tolist()
+        ends = ends.tolist()
+        for k in keep.tolist():                    # a loop over flags, not filings
+            records.append((ids[k], flags.kind, flags.detector, scores[k], _encode(flags.reasons[k]).decode(),
+                            related_refs[starts[k]:ends[k]]))
     return records
 
 
@@ -219,13 +239,14 @@ REFS_OF = "SELECT id, ref FROM filings WHERE id = any($1::bigint[])"
 
 async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: list[Flags]) -> None:
     """An incremental scan reads text only where the pair detectors need it; the filings other flags
-    name as evidence (a seller's other contracts) get their references here, in one query."""
+    name as evidence (a seller's other contracts) get their references here, in one query (a flag's own
+    filing is written by id, so its reference is not needed)."""
     refs = loaded.columns.ref
-    wanted = np.unique(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate([f.rows] + list(f.related))
-                                                                  for f in results if len(f)]))
+    wanted = distinct(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate(f.related)
+                                                                for f in results if len(f)]))
     missing = wanted[refs[wanted] == ""] if len(wanted) else wanted
     if len(missing):
-        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing]))
+        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing].tolist()))
         refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
 
 
@@ -273,7 +294,7 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             in_scope = loaded.changed
             scopes, pair_index = _scopes(loaded, in_scope, window)
             # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
-            await load_text(source, loaded, np.unique(np.concatenate(pair_index)) if full
+            await load_text(source, loaded, distinct(np.concatenate(pair_index)) if full
                             else np.nonzero(scopes["pairs"])[0])
             progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
             stats: list[DetectorStats] = []
@@ -285,15 +306,19 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
         # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
-        raised = {(record[0], record[2]) for record in records}
+        raised = set() if full else {(record[0], record[2]) for record in records}
         if not full:
             records = await store.confirm_unchanged(conn, run_id, records)
         progress(f"写入 / writing {len(records)} new or changed flags")
         await store.write(conn, run_id, records)
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]] for flags, d in zip(results, DETECTORS)}
-        await store.retire_unraised(conn, judged, raised, full)
+        if full:
+            await store.retire_all_unraised(conn, run_id, [flags.detector.split("/")[0] for flags in results])
+        else:
+            judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
+                      for flags, d in zip(results, DETECTORS)}
+            await store.retire_unraised(conn, judged, raised)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
