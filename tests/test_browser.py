@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest_asyncio
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from conftest import PASSWORD, SCREENSHOTS, create_database, filing_body, party_code, running_server
 from techreg.audit.schema import CampaignIn
@@ -22,7 +22,6 @@ from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
 from techreg.registry.users import UserIn, create_user, user_named
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("TECHREG_SCREENSHOTS", "var/screenshots")) / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 # registration numbers carry the year of registration on the registry's clock: history imported this year
 # raises this year's counter, whatever the date the suite runs on
@@ -69,18 +68,13 @@ async def prepare(url: str, key: bytes) -> None:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def site(server, data_dir):
+async def site(server, data_dir, chromium):
     url = await create_database(server[1], "techreg_browser")
     await prepare(url, b"browser-key")
     async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key",
                               TECHREG_SCORE_ON_SUBMIT="yes") as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                "--no-first-run", "--disable-sync"])
-            yield base, browser
-            await browser.close()
+        yield base, chromium
 
 
 async def shot(page, name: str) -> None:

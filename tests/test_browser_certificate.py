@@ -11,10 +11,10 @@ import subprocess
 import sys
 
 import pytest_asyncio
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from conftest import PASSWORD, cli_env, create_database, filing_body, party_code, running_server
-from test_browser import CHROMIUM, SHOTS, YEAR, shot
+from test_browser import SHOTS, YEAR, shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
@@ -27,7 +27,7 @@ SELLER = "上海证明浏览器测试科技有限公司"
 
 
 @pytest_asyncio.fixture(scope="module")
-async def site(server, data_dir):
+async def site(server, data_dir, chromium):
     url = await create_database(server[1], "techreg_browser_cert")
     conn = await connect(url)
     try:
@@ -43,12 +43,7 @@ async def site(server, data_dir):
         await conn.close()
     async with running_server(url, data_dir / "browser-cert", TECHREG_AUDIT_KEY=KEY) as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                "--no-first-run", "--disable-sync"])
-            yield base, browser, url
-            await browser.close()
+        yield base, chromium, url
 
 
 async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):

@@ -8,10 +8,10 @@ import json
 from urllib.parse import urlsplit
 
 import pytest_asyncio
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from conftest import PASSWORD, create_database, filing_body, party_code, running_server
-from test_browser import CHROMIUM, SHOTS, YEAR, prepare, shot
+from test_browser import SHOTS, YEAR, prepare, shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
 
@@ -66,18 +66,13 @@ async def prepare_more(url: str, key: bytes) -> None:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def site(server, data_dir):
+async def site(server, data_dir, chromium):
     url = await create_database(server[1], "techreg_layout")
     await prepare(url, b"layout-key")
     await prepare_more(url, b"layout-key")
     async with running_server(url, data_dir / "layout", TECHREG_AUDIT_KEY="layout-key") as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                "--no-first-run", "--disable-sync"])
-            yield base, browser
-            await browser.close()
+        yield base, chromium
 
 
 async def wide_page(site, who: str | None = None):

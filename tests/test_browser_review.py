@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest_asyncio
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from conftest import PASSWORD, create_database, filing_body, running_server
 from techreg.db.pool import connect
@@ -16,7 +16,6 @@ from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
 from techreg.registry.users import UserIn, create_user
 
-CHROMIUM = "/usr/bin/chromium"
 REF = "REVIEW-BIG-1"
 # a time a person reads: the day, the minute and the zone (labels.times: "2026-11-24 16:05 UTC+08:00")
 LABELLED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC[+-]\d{2}:\d{2}")
@@ -42,17 +41,12 @@ async def _prepare(url: str, key: bytes) -> None:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def site(server, data_dir):
+async def site(server, data_dir, chromium):
     url = await create_database(server[1], "techreg_browser_review")
     await _prepare(url, b"browser-review-key")
     async with running_server(url, data_dir / "browser-review", TECHREG_AUDIT_KEY="browser-review-key",
                               TECHREG_SCORE_ON_SUBMIT="no") as base:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                "--no-first-run", "--disable-sync"])
-            yield base, browser
-            await browser.close()
+        yield base, chromium
 
 
 async def _logged_in(site, who: str):

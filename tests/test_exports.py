@@ -6,6 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from conftest import filing_body, new_ref
+from techreg import labels
 
 HOSTILE = ["=cmd|' /C calc'!A0", "=HYPERLINK(\"http://evil.example\",\"点此\")", "+1+1", "-2+3", "@SUM(A1)",
            "\t=1+1"]
@@ -52,3 +53,39 @@ async def test_the_export_holds_every_matching_filing_not_one_page(app, office):
     body = await app.get("/filings", params={"format": "csv", "q": marker}, headers=office.h("registrar"))
     rows = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 620
+
+
+async def test_excel_keeps_amounts_numbers_and_days_dates_that_add_up(app, office):
+    import datetime as dt
+    from decimal import Decimal
+
+    refs = [new_ref("SUM") for _ in range(3)]
+    for ref, amount in zip(refs, ("1250000.00", "80000.50", "3.25")):
+        r = await app.post("/api/filings", json=filing_body(ref, office.point, amount=amount, tech_amount=amount),
+                           headers=office.h("registrar"))
+        assert r.status_code == 201, r.text
+    # the filing list (streamed, write-only workbook)
+    xlsx = await app.get("/filings", params={"format": "xlsx"}, headers=office.h("registrar"))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2) if row[0].value in refs}
+    assert set(rows) == set(refs)
+    amount = header.index(labels.label("field", "amount", "zh"))
+    cells = [rows[ref][amount] for ref in refs]
+    assert all(c.data_type == "n" and c.number_format == "#,##0.00" for c in cells), [(c.value, c.data_type) for c in cells]
+    assert sum(Decimal(str(c.value)) for c in cells) == Decimal("1330003.75")
+    signed = header.index(labels.label("field", "signed_on", "zh"))
+    assert rows[refs[0]][signed].is_date and rows[refs[0]][signed].value.date() == dt.date(2026, 3, 1)
+    # a list written whole (the decision deadlines): the filing day is a date too
+    xlsx = await app.get("/deadlines", params={"format": "xlsx"}, headers=office.h("registrar"))
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    filed = header.index(labels.label("field", "filed_on", "zh"))
+    ours = [row for row in sheet.iter_rows(min_row=2) if row[0].value in refs]
+    assert len(ours) == 3
+    assert all(row[filed].is_date and row[filed].value.date() == dt.date(2026, 3, 15) for row in ours)
+    # CSV keeps the plain figures
+    body = await app.get("/filings", params={"format": "csv"}, headers=office.h("registrar"))
+    table = list(csv.reader(io.StringIO(body.content.decode("utf-8-sig"))))
+    assert {row[amount] for row in table[1:] if row[0] in refs} == {"1250000.00", "80000.50", "3.25"}

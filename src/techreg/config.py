@@ -16,6 +16,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str | None = None
     # the schema owner's URL for `techreg migrate` on an external server (the service's URL names techreg_app)
     migrate_database_url: str | None = None
+    # a streaming replica of the database (pg_basebackup -R): lists, the dashboard, statistics and exports read
+    # there (web/replica.py), and scans read their filings there once it has replayed up to the scan's start;
+    # writes, registration numbers and the event chain stay on the primary. Unset: everything on the primary
+    read_database_url: str | None = None
+    # seconds a scan waits for the replica to replay the primary's WAL up to the scan's start; then it reads
+    # on the primary instead (a lagging replica never makes a scan miss a filing)
+    read_replay_wait: float = 10.0
     # "yes" lets the service run on a privileged connection (superuser, server files): never in production
     allow_privileged_database: str = "no"
     data_dir: Path = Path("./var")

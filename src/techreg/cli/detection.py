@@ -13,10 +13,14 @@ from .common import CliError, Db, current_settings, main, with_database
 @with_database()
 def scan(db: Db, full: bool) -> None:
     """异常检测扫描 / score filings and store flags."""
+    from ..db.replica import replica_connection
     from ..detection.scan import run_scan
 
-    report = db.run(lambda conn: run_scan(conn, db.settings, full=full,
-                                          progress=lambda m: click.echo(f"  … {m}", err=True)))
+    async def scan_with_replica(conn):            # the filings read on TECHREG_READ_DATABASE_URL when set
+        async with replica_connection(db.settings) as replica:
+            return await run_scan(conn, db.settings, full=full, replica=replica,
+                                  progress=lambda m: click.echo(f"  … {m}", err=True))
+    report = db.run(scan_with_replica)
     from ..labels import label
 
     mode_zh, mode_en = label("scan_mode", report.mode), label("scan_mode", report.mode, "en")

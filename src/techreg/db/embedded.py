@@ -222,6 +222,34 @@ class EmbeddedPostgres:
         if self.initialised() and self.running():
             self._run(["pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.pgdata)], check=False)
 
+    def standby(self, data_dir: Path, **settings: str) -> "EmbeddedPostgres":
+        """A streaming replica of this (running) server under `data_dir`: the same binaries' pg_basebackup -R
+        (its primary_conninfo points here), on a port of its own, with `settings` added to its configuration;
+        not started. For the tests and benchmarks of TECHREG_READ_DATABASE_URL; production replicas are the
+        operator's (README, Scaling out)."""
+        replica = EmbeddedPostgres(data_dir, self.database)
+        replica.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(replica.root, 0o700 if not self.as_root else 0o711)
+        if self.as_root:
+            uid, gid = _ensure_service_user()
+            _make_traversable(replica.root)
+            os.chown(replica.root, uid, gid)
+            replica.log_file.touch()
+            os.chown(replica.log_file, uid, gid)
+        password = self.password_file.read_text().strip()
+        env = {**os.environ, "PGPASSWORD": password}
+        try:
+            self._run(["pg_basebackup", "-h", "127.0.0.1", "-p", self.port_file.read_text().strip(), "-U", "techreg",
+                       "-D", str(replica.pgdata), "-R", "-X", "stream", "-c", "fast"], env=env)
+        except subprocess.CalledProcessError as exc:
+            raise EmbeddedServerError(f"pg_basebackup failed: {exc.stderr}") from exc
+        replica.password_file.write_text(password)
+        os.chmod(replica.password_file, 0o600)
+        replica.port_file.write_text(str(_free_port()))
+        with open(replica.pgdata / "postgresql.auto.conf", "a") as conf:
+            conf.writelines(f"{name} = '{value}'\n" for name, value in settings.items())
+        return replica
+
     def postmaster_pid(self) -> int | None:
         pidfile = self.pgdata / "postmaster.pid"
         try:

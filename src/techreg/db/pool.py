@@ -100,15 +100,17 @@ async def connect(url: str, timezone: str | None = None) -> asyncpg.Connection:
 
 
 @contextlib.asynccontextmanager
-async def unit_of_work(pool: asyncpg.Pool, timeout: float) -> AsyncIterator[asyncpg.Connection]:
-    """Acquire one connection and one transaction; commit on success, roll back on error."""
+async def unit_of_work(pool: asyncpg.Pool, timeout: float, *, readonly: bool = False,
+                       after_commit=None) -> AsyncIterator[asyncpg.Connection]:
+    """Acquire one connection and one transaction; commit on success, roll back on error. `after_commit(conn)`
+    runs once the transaction is committed, before the connection goes back to the pool."""
     try:
         conn = await pool.acquire(timeout=timeout)
     except UNAVAILABLE_ERRORS as exc:
         raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
     try:
         try:
-            tx = conn.transaction()
+            tx = conn.transaction(readonly=readonly)
             await tx.start()
         except UNAVAILABLE_ERRORS as exc:
             raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
@@ -121,6 +123,8 @@ async def unit_of_work(pool: asyncpg.Pool, timeout: float) -> AsyncIterator[asyn
         else:
             try:
                 await tx.commit()
+                if after_commit is not None:
+                    await after_commit(conn)
             except UNAVAILABLE_ERRORS as exc:
                 raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
     finally:

@@ -94,10 +94,28 @@ def segment_starts(keys: np.ndarray) -> np.ndarray:
     return starts
 
 
-def group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the median of `values` within its group, and the group's size (one sort, no loop)."""
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct integers, sorted: np.unique's result by one sort (numpy 2.4's np.unique without return_*
+    hashes, some 30 times slower on the 10⁵-10⁶ filing rows and ids of a scan)."""
+    ordered = np.sort(values)
+    return ordered[segment_starts(ordered)]
+
+
+def _by_group_then_value(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """np.lexsort((values, group)) up to the order of equal values, by two plain sorts: the values' ranks,
+    then one integer key of group and rank (lexsort's comparisons cost twice as much at 10⁵-10⁶ rows)."""
     n = len(values)
-    order = np.lexsort((values, group))
+    if n == 0 or np.abs(group).max() >= np.iinfo(np.int64).max // (2 * n):
+        return np.lexsort((values, group))
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(values)] = np.arange(n)
+    return np.argsort(group.astype(np.int64) * n + rank)
+
+
+def group_median(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the median of `values` within its group, and the group's size (no loop)."""
+    n = len(values)
+    order = _by_group_then_value(group, values)
     g, v = group[order], values[order]
     starts = np.nonzero(segment_starts(g))[0]
     sizes = np.diff(np.r_[starts, n])

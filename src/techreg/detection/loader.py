@@ -57,16 +57,19 @@ UNREADABLE_SQL = f"""
     WHERE f.change_seq > $1 AND NOT x.refused AND NOT ({READABLE})
 """
 ALL_SQL = f"{_SELECT} ORDER BY x.id"
-# the neighbourhood of the changed filings: every filing of their sellers and of their buyers
-NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[])) ORDER BY x.id"
+# the neighbourhood of the changed filings: every filing of their sellers and of their buyers, in no order
+# (put in id order by numpy: PostgreSQL's sort of a parallel bitmap scan costs more)
+NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[]))"
 # Filings changed since the last scan, and the parties whose filings an incremental scan must read:
 # their sellers (history, numbering) and buyers (splits, duplicates), including the parties a
 # correction moved a filing away from (its event's detail: registry/correction.py). "Moved" buyers lost or
 # changed a filing (refused or corrected): all their filings are judged again, not only those near a changed one.
+# Party numbers come from filing_facts by id (kept in the filing's own transaction): joining parties by credit
+# code made PostgreSQL hash the whole parties table, twice, for a few thousand changed filings.
 CHANGED_SQL = f"""
     WITH changed AS (
-        SELECT f.id, f.status, s.party_no AS seller_no, b.party_no AS buyer_no
-        FROM filings f JOIN parties s ON s.credit_code = f.seller_code JOIN parties b ON b.credit_code = f.buyer_code
+        SELECT f.id, f.status, x.seller_no, x.buyer_no
+        FROM filings f JOIN filing_facts x ON x.id = f.id
         WHERE f.change_seq > $1
     ), corrections AS (
         SELECT c.buyer_no, s.party_no AS old_seller, b.party_no AS old_buyer
@@ -81,7 +84,8 @@ CHANGED_SQL = f"""
                  UNION SELECT old_buyer FROM corrections WHERE old_buyer IS NOT NULL)
 """
 ALL_TEXT_SQL = f"SELECT {TEXT_FIELDS} FROM filings f WHERE f.status <> 'refused' ORDER BY f.id"
-SOME_TEXT_SQL = f"SELECT {TEXT_FIELDS} FROM filings f WHERE f.id = any($1::bigint[]) ORDER BY f.id"
+# in no order: numpy puts them in id order (PostgreSQL sorting a third of the registry's wide rows took longer)
+SOME_TEXT_SQL = f"SELECT {TEXT_FIELDS} FROM filings f WHERE f.id = any($1::bigint[])"
 
 # one row of a binary COPY: field count, then each field as (length, value)
 ROW_TYPE = np.dtype([("fields", ">i2")] + [(name, [("length", ">i4"), ("value", t)]) for name, _, t in NUMERIC])
@@ -149,8 +153,9 @@ async def _copy(conn: asyncpg.Connection, sql: str, *args) -> np.ndarray:
     return parse_binary_copy(b"".join(chunks))
 
 
-def _native(rows: np.ndarray, name: str, dtype) -> np.ndarray:
-    return rows[name]["value"].astype(dtype)
+def _native(rows: np.ndarray, name: str, dtype, order: np.ndarray | None = None) -> np.ndarray:
+    values = rows[name]["value"].astype(dtype)
+    return values if order is None else values[order]
 
 
 async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = None) -> Loaded:
@@ -165,22 +170,28 @@ async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = 
         changed_parties = (sellers, buyers, moved)
         rows = await _copy(conn, NEIGHBOURHOOD_SQL, KINDS, DOMAINS, sellers.tolist(), buyers.tolist())
     n = len(rows)
-    ids = _native(rows, "id", np.int64)
-    changed = np.ones(n, bool) if changed_since is None else np.isin(ids, changed_ids)
-    peer_group = _native(rows, "peer_group", np.int32)
+    # in id order: the full read is sorted by PostgreSQL, the neighbourhood here, column by column
+    order = None if changed_since is None else np.argsort(_native(rows, "id", np.int64))
+
+    def column(name: str, dtype) -> np.ndarray:
+        return _native(rows, name, dtype, order)
+
+    ids = column("id", np.int64)
+    changed = np.ones(n, bool) if changed_since is None else np.isin(ids, changed_ids, kind="table")
+    peer_group = column("peer_group", np.int32)
     blank = np.full(n, "", dtype=object)
     columns = Columns(
-        ref=blank.copy(), seller=_native(rows, "seller", np.int32), buyer=_native(rows, "buyer", np.int32),
+        ref=blank.copy(), seller=column("seller", np.int32), buyer=column("buyer", np.int32),
         # kind and field come back from the peer group code (kind·32 + field·2 + software, from 1)
         kind=np.array(KINDS, dtype=object)[np.maximum(peer_group // 32 - 1, 0)] if n else blank.copy(),
         domain=np.array(DOMAINS, dtype=object)[np.maximum(peer_group % 32 // 2 - 1, 0)] if n else blank.copy(),
-        software=_native(rows, "software", bool),
-        amount=_native(rows, "amount", np.float64), tech_amount=_native(rows, "tech_amount", np.float64),
-        signed=_native(rows, "signed", np.int32), perf_start=_native(rows, "perf_start", np.int32),
-        perf_end=_native(rows, "perf_end", np.int32), filed=_native(rows, "filed", np.int32),
-        contract_prefix=_native(rows, "contract_prefix", np.int64), contract_seq=_native(rows, "contract_seq", np.int64),
-        peer_group=peer_group, seller_brand=_native(rows, "seller_brand", np.int32),
-        contract_hash=_native(rows, "contract_hash", np.int32), core_hash=_native(rows, "core_hash", np.int32),
+        software=column("software", bool),
+        amount=column("amount", np.float64), tech_amount=column("tech_amount", np.float64),
+        signed=column("signed", np.int32), perf_start=column("perf_start", np.int32),
+        perf_end=column("perf_end", np.int32), filed=column("filed", np.int32),
+        contract_prefix=column("contract_prefix", np.int64), contract_seq=column("contract_seq", np.int64),
+        peer_group=peer_group, seller_brand=column("seller_brand", np.int32),
+        contract_hash=column("contract_hash", np.int32), core_hash=column("core_hash", np.int32),
     )
     return Loaded(ids, changed, columns, changed_parties)
 
@@ -191,15 +202,16 @@ async def load_text(conn: asyncpg.Connection, loaded: Loaded, rows: np.ndarray |
         records = await conn.fetch(ALL_TEXT_SQL)
         rows = np.arange(len(loaded.ids))
     else:
-        records = await conn.fetch(SOME_TEXT_SQL, loaded.ids[rows])
+        records = await conn.fetch(SOME_TEXT_SQL, loaded.ids[rows].tolist())
     if not records:
         return
     values = list(zip(*records))
     found = np.array(values[0], np.int64)
-    if not np.array_equal(found, loaded.ids[rows]):     # both reads share one snapshot; anything else is a bug
+    order = np.argsort(found)
+    if not np.array_equal(found[order], loaded.ids[rows]):   # both reads share one snapshot; anything else is a bug
         raise RuntimeError("text columns read for other filings than the numeric ones")
     for k, name in enumerate(TEXT, start=1):
-        getattr(loaded.columns, name)[rows] = np.array(values[k], dtype=object)
+        getattr(loaded.columns, name)[rows] = np.array(values[k], dtype=object)[order]
 
 
 async def load_columns(conn: asyncpg.Connection) -> Loaded:

@@ -6,9 +6,11 @@ successful scan, against the whole history. The flags of one scan are written in
 what to read, which rows each detector judges, and what to hand to the store.
 """
 
+import contextlib
 import datetime as dt
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import msgspec
@@ -17,8 +19,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..config import Settings
+from ..db.replica import primary_position, wait_for_replay
 from . import outlier, pairs, store
 from .base import Context
+from .columns import distinct
 from .detectors import DETECTORS, load_settings, pair_window, register_kinds
 from .flags import Flags
 from .loader import UNREADABLE_SQL, Loaded, load_numbers, load_text
@@ -86,6 +90,7 @@ class ScanReport(msgspec.Struct):
     detectors: list[DetectorStats]
     skipped: int = 0                       # filings left out: dates no scan can compute with
     skipped_refs: list[str] = []
+    read_from: str = "primary"             # where the filings were read: "primary", or "replica" (db/replica.py)
 
 
 def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable | None = None,
@@ -133,19 +138,28 @@ SCAN_UNLOCK = "SELECT pg_advisory_unlock(hashtextextended('techreg-scan', 0))"
 
 
 async def run_scan(conn: asyncpg.Connection, settings: Settings, *, full: bool,
-                   progress: Callable[[str], None] = lambda _: None) -> ScanReport:
+                   progress: Callable[[str], None] = lambda _: None,
+                   replica: asyncpg.Connection | None = None) -> ScanReport:
+    """Score and store flags on `conn` (the primary). With `replica` (db/replica.py), the filings are read there
+    once it has replayed past the primary's position at the scan's start; the flags are written on `conn`."""
     nested = conn.is_in_transaction()
     await conn.execute(SCAN_LOCK_XACT if nested else SCAN_LOCK)
+    # A scan allocates millions of objects that form no cycles (text columns, records, flag rows); the
+    # collector's full passes over them cost seconds on a large registry and free nothing, so it waits.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         mode = "full" if full else "incremental"
         run_id = await conn.fetchval(START_RUN, mode)
         try:
-            report = await _scan(conn, settings, run_id, full, progress)
+            report = await _scan(conn, settings, run_id, full, progress, replica)
         except BaseException as exc:
             await conn.execute(FAIL_RUN, run_id, f"{type(exc).__name__}: {exc}"[:2000])
             raise
         return report
     finally:
+        if collecting:
+            gc.enable()
         if not nested:
             await conn.execute(SCAN_UNLOCK)
 
@@ -164,16 +178,17 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     if loaded.changed_sellers is None:                  # full scan: everything, and every candidate pair
         everything = np.ones(len(c), bool)
         return {"seller": everything, "pairs": everything, "changed": everything}, pairs.index_pairs(c, window_days)
-    by_seller = np.isin(c.seller, loaded.changed_sellers)
-    buyer_mask = np.isin(c.buyer, loaded.changed_buyers)
+    # membership by lookup table (kind="table"): party numbers and rows are small integers
+    by_seller = np.isin(c.seller, loaded.changed_sellers, kind="table")
+    buyer_mask = np.isin(c.buyer, loaded.changed_buyers, kind="table")
     by_buyer = np.nonzero(buyer_mask)[0]
     a, b = pairs.index_pairs(c.take(by_buyer), window_days)     # all of those buyers' filings, as a full scan
     a, b = by_buyer[a], by_buyer[b]
     n = len(c)
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    seeds = changed | np.isin(c.buyer, loaded.moved_buyers)
-    by_pairs = np.isin(component, np.unique(component[seeds])) & buyer_mask
+    seeds = changed | np.isin(c.buyer, loaded.moved_buyers, kind="table")
+    by_pairs = np.isin(component, distinct(component[seeds]), kind="table") & buyer_mask
     keep = by_pairs[a]                                  # both ends of a pair are in one component
     return {"seller": by_seller, "pairs": by_pairs, "changed": changed}, (a[keep], b[keep])
 
@@ -199,12 +214,23 @@ def _records(results: list[Flags], loaded: Loaded, scopes: dict, in_scope: np.nd
             warning = (f"标记比例 {share:.0%} 过高，请检查阈值 / flags {share:.0%} of applicable filings: "
                        f"implausibly many, check the settings")
         stats.append(DetectorStats(flags.detector, flags.applied, len(flags), flags.excluded, warning))
-        for k, row in enumerate(flags.rows):
-            if not (scope[row] or (len(flags.related[k]) and in_scope[flags.related[k]].any())):
-                continue
-            records.append((int(loaded.ids[row]), flags.kind, flags.detector, float(min(max(flags.scores[k], 0), 1)),
-                            _encode(flags.reasons[k]).decode(),
-                            [str(refs[r]) for r in flags.related[k]]))
+        if not len(flags):
+            continue
+        # the related rows of every flag as one array (flag k's are flat[ends[k-1]:ends[k]]), so membership
+        # and references are looked up once for all, not flag by flag
+        ends = np.cumsum([len(r) for r in flags.related])
+        flat = np.concatenate(flags.related).astype(np.int64)
+        owner = np.repeat(np.arange(len(flags)), np.diff(np.r_[0, ends]))
+        evidence_changed = np.bincount(owner, weights=in_scope[flat], minlength=len(flags)) > 0
+        keep = np.nonzero(scope[flags.rows] | evidence_changed)[0]
+        ids = loaded.ids[flags.rows].tolist()
+        scores = np.clip(flags.scores, 0, 1).astype(float).tolist()
+        related_refs = refs[flat].astype(str).tolist()
+        starts = np.r_[0, ends[:-1]].tolist()
+        ends = ends.tolist()
+        for k in keep.tolist():                    # a loop over flags, not filings
+            records.append((ids[k], flags.kind, flags.detector, scores[k], _encode(flags.reasons[k]).decode(),
+                            related_refs[starts[k]:ends[k]]))
     return records
 
 
@@ -213,57 +239,89 @@ REFS_OF = "SELECT id, ref FROM filings WHERE id = any($1::bigint[])"
 
 async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: list[Flags]) -> None:
     """An incremental scan reads text only where the pair detectors need it; the filings other flags
-    name as evidence (a seller's other contracts) get their references here, in one query."""
+    name as evidence (a seller's other contracts) get their references here, in one query (a flag's own
+    filing is written by id, so its reference is not needed)."""
     refs = loaded.columns.ref
-    wanted = np.unique(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate([f.rows] + list(f.related))
-                                                                  for f in results if len(f)]))
+    wanted = distinct(np.concatenate([np.zeros(0, np.int64)] + [np.concatenate(f.related)
+                                                                for f in results if len(f)]))
     missing = wanted[refs[wanted] == ""] if len(wanted) else wanted
     if len(missing):
-        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing]))
+        found = dict(await conn.fetch(REFS_OF, loaded.ids[missing].tolist()))
         refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
 
 
-async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
+@contextlib.asynccontextmanager
+async def _reading(conn: asyncpg.Connection, replica: asyncpg.Connection | None, settings: Settings,
+                   progress: Callable[[str], None]) -> AsyncIterator[tuple[asyncpg.Connection, str]]:
+    """Where a scan reads its filings: the replica, in one read-only snapshot, once it has replayed past the
+    primary's position now (taken under the scan lock, so it lies after every filing committed before the scan
+    and after the last scan's high-water mark: an incremental scan misses nothing); the primary, in the scan's
+    own snapshot, when there is no replica or it does not catch up within TECHREG_READ_REPLAY_WAIT seconds."""
+    if replica is not None:
+        position = await primary_position(conn)
+        progress("等待只读副本 / waiting for the read replica to replay up to " + position)
+        try:
+            caught_up = await wait_for_replay(replica, position, settings.read_replay_wait)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:   # the replica went away
+            log.warning("read replica failed (%s): the scan reads on the primary", exc)
+            caught_up = None
+        if caught_up:
+            async with replica.transaction(isolation="repeatable_read", readonly=True):
+                yield replica, "replica"
+            return
+        if caught_up is False:
+            log.warning("read replica not at %s within %.0f s: the scan reads on the primary", position,
+                        settings.read_replay_wait)
+    yield conn, "primary"
+
+
+async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanReport:
     detector_settings = load_settings()
     window = pair_window(detector_settings)
     # one snapshot for every read; inside a caller's transaction (a scheduled job) a savepoint of it
     async with conn.transaction(isolation=None if conn.is_in_transaction() else "repeatable_read"):
         await register_kinds(conn)
-        since = 0 if full else await conn.fetchval(LAST_HIGH_WATER)
-        high_water = await conn.fetchval(HIGH_WATER)
-        progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
-        if full:
-            loaded = await load_numbers(conn)
-            peers = from_columns(loaded.columns)
-        else:
-            loaded = await load_numbers(conn, changed_since=since)
-            peers = await peers_latest_or_fresh(conn)
-        in_scope = loaded.changed
-        scopes, pair_index = _scopes(loaded, in_scope, window)
-        # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
-        await load_text(conn, loaded, np.unique(np.concatenate(pair_index)) if full
-                        else np.nonzero(scopes["pairs"])[0])
-        progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
-        stats: list[DetectorStats] = []
-        model = _load_model(stats)
-        results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
-                                scopes=None if full else scopes, pair_index=pair_index,
-                                detector_settings=detector_settings)
-        await _fill_related_refs(conn, loaded, results)
+        async with _reading(conn, replica, settings, progress) as (source, read_from):
+            since = 0 if full else await source.fetchval(LAST_HIGH_WATER)
+            high_water = await source.fetchval(HIGH_WATER)
+            progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
+            if full:
+                loaded = await load_numbers(source)
+                peers = from_columns(loaded.columns)
+            else:
+                loaded = await load_numbers(source, changed_since=since)
+                peers = await peers_latest_or_fresh(source)
+            in_scope = loaded.changed
+            scopes, pair_index = _scopes(loaded, in_scope, window)
+            # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
+            await load_text(source, loaded, distinct(np.concatenate(pair_index)) if full
+                            else np.nonzero(scopes["pairs"])[0])
+            progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
+            stats: list[DetectorStats] = []
+            model = _load_model(stats)
+            results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
+                                    scopes=None if full else scopes, pair_index=pair_index,
+                                    detector_settings=detector_settings)
+            await _fill_related_refs(source, loaded, results)
+            skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
+        # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
-        raised = {(record[0], record[2]) for record in records}
+        raised = set() if full else {(record[0], record[2]) for record in records}
         if not full:
             records = await store.confirm_unchanged(conn, run_id, records)
         progress(f"写入 / writing {len(records)} new or changed flags")
         await store.write(conn, run_id, records)
         # flags of judged filings that this run no longer raises (or that an older version of the
         # detector raised) stay on record, inactive; so do those of filings refused since the last scan
-        judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]] for flags, d in zip(results, DETECTORS)}
-        await store.retire_unraised(conn, judged, raised, full)
+        if full:
+            await store.retire_all_unraised(conn, run_id, [flags.detector.split("/")[0] for flags in results])
+        else:
+            judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
+                      for flags, d in zip(results, DETECTORS)}
+            await store.retire_unraised(conn, judged, raised)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
-        skipped, skipped_refs = await conn.fetchrow(UNREADABLE_SQL, since)
         if skipped:
             log.warning("scan #%d left out %d filing(s) with dates outside 1900-2999: %s", run_id, skipped,
                         ", ".join(skipped_refs))
@@ -271,4 +329,4 @@ async def _scan(conn, settings, run_id, full, progress) -> ScanReport:
                            peers_to_json(peers) if full else None, skipped, list(skipped_refs))
         active = await conn.fetchval(COUNT_ACTIVE)
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats,
-                      skipped, list(skipped_refs))
+                      skipped, list(skipped_refs), read_from)

@@ -5,11 +5,13 @@ inactive, never deleted, so what an inspector saw stays on record.
 """
 
 import datetime
-import json
 
 import asyncpg
 import msgspec
 import numpy as np
+
+from .columns import distinct
+from .loader import READABLE
 
 # -- queries -------------------------------------------------------------------------------------------
 
@@ -30,10 +32,16 @@ UPSERT_STAGED = """
     SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
         last_seen = now(), last_run = $1, active = true
 """
-# Active flags (of the judged filings, or all), to work out which ones this run did not raise again.
-ACTIVE_JUDGED = ("SELECT id, filing_id, detector FROM flags"
-                 " WHERE active AND ($1::bigint[] IS NULL OR filing_id = any($1::bigint[]))")
+# Active flags of the judged filings (an incremental scan), to work out which ones this run did not raise again.
+ACTIVE_JUDGED = "SELECT id, filing_id, detector FROM flags WHERE active AND filing_id = any($1::bigint[])"
 RETIRE = "UPDATE flags SET active = false WHERE id = any($1::bigint[])"
+# After a full scan every flag it raised was written with its run in last_run: the other active flags of the
+# detector families it ran, on the filings it read, were not raised again (one statement, not 10⁵ rows fetched).
+RETIRE_ALL_UNRAISED = f"""
+    UPDATE flags g SET active = false
+    WHERE g.active AND g.last_run IS DISTINCT FROM $1 AND split_part(g.detector, '/', 1) = any($2::text[])
+      AND EXISTS (SELECT 1 FROM filing_facts x WHERE x.id = g.filing_id AND NOT x.refused AND {READABLE})
+"""
 # Filings refused since the last scan keep their flags on record, inactive.
 RETIRE_REFUSED = """
     UPDATE flags SET active = false
@@ -66,10 +74,12 @@ async def confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list
     existing = await conn.fetch(ACTIVE_OF_FILINGS, list({r[0] for r in records}))
     stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in existing}
     same, changed = [], []
+    encode = msgspec.json.Encoder().encode
     for record in records:                      # a loop over flags, not filings
         old = stored.get(record[:3])
+        # the stored reasons encoded as the scan encodes its own (one compact JSON per list of strings)
         if (old is not None and abs(old["score"] - record[3]) < 1e-12 and list(old["related"]) == record[5]
-                and old["reasons"] == json.loads(record[4])):
+                and encode(old["reasons"]).decode() == record[4]):
             same.append(old["id"])
         else:
             changed.append(record)
@@ -86,15 +96,15 @@ async def write(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> 
 
 
 async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, np.ndarray],
-                          raised: set[tuple[int, str]], full: bool) -> None:
+                          raised: set[tuple[int, str]]) -> None:
     """Active flags of judged filings that this run did not raise again become inactive (kept on record).
 
     `judged_by_family` maps a detector family (name before the version) to the filing ids it judged;
-    a newer version's flag replaces an older one's. Worked out on arrays from the active flags (of the
-    judged filings only, on an incremental scan), not row by row.
+    a newer version's flag replaces an older one's. Worked out on arrays from the active flags of the judged
+    filings (an incremental scan's), not row by row.
     """
-    judged_ids = None if full else np.unique(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
-    rows = await conn.fetch(ACTIVE_JUDGED, None if judged_ids is None else judged_ids.tolist())
+    judged_ids = distinct(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
+    rows = await conn.fetch(ACTIVE_JUDGED, judged_ids.tolist())
     if not rows:
         return
     flag_id = np.fromiter((r[0] for r in rows), np.int64, len(rows))
@@ -103,11 +113,16 @@ async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, 
     family = np.array([d.split("/")[0] for d in detectors])[detector_code]
     judged = np.zeros(len(rows), bool)
     for name, ids in judged_by_family.items():
-        judged |= (family == name) & np.isin(filing, ids)
+        judged |= (family == name) & np.isin(filing, ids, kind="table")
     code = {d: k for k, d in enumerate(detectors)}
     raised_keys = np.array([f * len(detectors) + code[d] for f, d in raised if d in code], np.int64)
-    again = np.isin(filing * len(detectors) + detector_code, raised_keys)
+    again = np.isin(filing * len(detectors) + detector_code, raised_keys, kind="table")
     await conn.execute(RETIRE, flag_id[judged & ~again].tolist())
+
+
+async def retire_all_unraised(conn: asyncpg.Connection, run_id: int, families: list[str]) -> None:
+    """After a full scan (which writes every flag it raises): `retire_unraised` for every filing it read."""
+    await conn.execute(RETIRE_ALL_UNRAISED, run_id, families)
 
 
 async def retire_refused(conn: asyncpg.Connection, since: int) -> None:

@@ -14,6 +14,8 @@
 
 import numpy as np
 
+from .columns import distinct
+
 _NUMERALS = "0-9一二三四五六七八九十百零〇ⅰ-ⅿⅠ-Ⅻ①-⑳"
 _PART_WORDS = "第|期|阶段|部分|标段|分包|批次|模块|子系统|子项目|续签|续|phase|part|module|stage|lot|no\\."
 # a lone latin letter or roman numeral (模块A, Phase II) is numbering; a longer latin word is not
@@ -109,7 +111,7 @@ def similarity(a: np.ndarray, b: np.ndarray, at_least: float = 0.0, a_ids: np.nd
     todo = np.nonzero((out < 1) & reachable & (la > 1) & (lb > 1))[0]
     if len(todo) == 0:
         return out
-    used = np.unique(np.concatenate([ia[todo], ib[todo]]))
+    used = distinct(np.concatenate([ia[todo], ib[todo]]))
     grams = CountVectorizer(analyzer="char", ngram_range=(2, 2), binary=True, lowercase=False,
                             dtype=np.float32).fit_transform(strings[used]).tocsr()
     ra, rb = np.searchsorted(used, ia[todo]), np.searchsorted(used, ib[todo])

@@ -148,7 +148,7 @@ _STORED = {f"{zh} / {en}": code for code, (zh, en) in CATALOGUE["system_reason"]
 
 # within a stored dictionary, the table a key's value is a code of
 VALUE_GROUPS = {
-    "count": {"status": "campaign_status"},
+    "count": {"status": "campaign_status", "read_from": "read_from"},
     "campaign_param": {"kinds": "kind"},
 }
 

@@ -343,6 +343,8 @@ RUN_STATUS: Words = {"running": ("运行中", "running"), "succeeded": ("成功"
 TRIGGER: Words = {"schedule": ("定时", "scheduled"), "manual": ("手动", "manual")}
 
 SCAN_MODE: Words = {"full": ("全量", "full"), "incremental": ("增量", "incremental")}
+# where a scan read its filings (db/replica.py)
+READ_FROM: Words = {"primary": ("主库", "primary database"), "replica": ("只读副本", "read replica")}
 
 # what a job run counted (the `counts` each job returns)
 COUNT: Words = {
@@ -354,6 +356,7 @@ COUNT: Words = {
     "events": ("事件数", "events"), "pending": ("待审查", "awaiting a decision"), "due_soon": ("即将到期", "due soon"),
     "overdue": ("已逾期", "overdue"), "notices": ("提醒条数", "notices"),
     "fulfilled": ("已注销履行", "fulfilled by de-registration"), "escalated": ("本次上报", "escalated now"),
+    "read_from": ("读取自", "read from"),
 }
 
 # field names: of filing format v1 (by path), and the columns of lists and exports
@@ -474,7 +477,7 @@ CATALOGUE: dict[str, Words] = {
     "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,
-    "trigger": TRIGGER, "scan_mode": SCAN_MODE, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
+    "trigger": TRIGGER, "scan_mode": SCAN_MODE, "read_from": READ_FROM, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
     "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO, "deduction": DEDUCTION,
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
     "credit_record_type": CREDIT_RECORD_TYPE, "credit_origin": CREDIT_ORIGIN,

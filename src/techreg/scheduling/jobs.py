@@ -26,16 +26,22 @@ class Job:
     isolation: str = "read_committed"    # scans read one consistent snapshot
 
 
-async def scan_incremental(conn, settings, slot) -> dict:
+async def _scan(conn, settings, full: bool) -> dict:
+    """A scan reads its filings on the read replica when there is one (db/replica.py), writes here."""
+    from ..db.replica import replica_connection
     from ..detection.scan import run_scan
-    report = await run_scan(conn, settings, full=False)
-    return {"scan_run": report.run_id, "filings_scored": report.filings_scored, "flags_active": report.flags_active}
+    async with replica_connection(settings) as replica:
+        report = await run_scan(conn, settings, full=full, replica=replica)
+    return {"scan_run": report.run_id, "filings_scored": report.filings_scored, "flags_active": report.flags_active,
+            "read_from": report.read_from}
+
+
+async def scan_incremental(conn, settings, slot) -> dict:
+    return await _scan(conn, settings, full=False)
 
 
 async def scan_full(conn, settings, slot) -> dict:
-    from ..detection.scan import run_scan
-    report = await run_scan(conn, settings, full=True)
-    return {"scan_run": report.run_id, "filings_scored": report.filings_scored, "flags_active": report.flags_active}
+    return await _scan(conn, settings, full=True)
 
 
 async def campaign_draft(conn, settings, slot) -> dict:

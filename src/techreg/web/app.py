@@ -44,6 +44,7 @@ from .pages.review import ReviewPages
 from .pages.statistics import StatisticsPages
 from .pages.verify import CertificateVerifyPages
 from .deps import provide_audit_key, provide_db, provide_settings
+from .replica import seen_cookie_middleware
 from .apidoc import document_api, openapi_config
 from .errors import EXCEPTION_HANDLERS
 
@@ -85,6 +86,26 @@ def favicon() -> File:
     return File(WEB / "static" / "favicon.ico", media_type="image/x-icon", content_disposition_type="inline")
 
 
+async def _read_pool(settings: Settings):
+    """The replica's pool (TECHREG_READ_DATABASE_URL), held to the primary's rule: no privileged connection."""
+    pool = await create_pool(settings.read_database_url, settings)
+    async with pool.acquire(timeout=settings.acquire_timeout + 5) as conn:
+        excess = await excess_privileges(conn)
+    if excess and settings.allow_privileged_database != "yes":
+        await pool.close()
+        raise PrivilegedDatabase(
+            f"服务不得以特权身份连接只读副本（{', '.join(excess)}）：请以 techreg_app 连接 / the service must not "
+            f"connect to the read replica with privileges ({', '.join(excess)}): connect as techreg_app")
+    return pool
+
+
+def initial_state(settings: Settings) -> dict:
+    """What a freshly started service keeps in memory: its settings, its caches and its limits (empty); the read
+    replica's pool, when there is one, comes with the lifespan."""
+    return {"settings": settings, "read_pool": None, "audit_key": audit_key(settings), "session_cache": SessionCache(),
+            "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}}
+
+
 def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
@@ -104,7 +125,12 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                 names = ", ".join(f"{m.version:04d}_{m.name}" for m in missing)
                 raise SchemaOutdated(f"数据库结构版本落后于程序（缺少 {names}），请先运行 `techreg migrate` / "
                                      f"database schema is older than the code (missing {names}); run `techreg migrate`")
-        app.state.pool = pool
+        try:
+            read_pool = await _read_pool(settings) if settings.read_database_url else None
+        except BaseException:
+            await pool.close()
+            raise
+        app.state.pool, app.state.read_pool = pool, read_pool
         app.state.engine = Engine(pool, settings)
         scheduler = start_scheduler(app.state.engine) if run_jobs else None
         prompt = PromptScanner(pool, settings, database_url) if settings.score_on_submit == "yes" else None
@@ -119,10 +145,11 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
             if scheduler:
                 scheduler.shutdown(wait=False)
             await close_pool(pool)
+            if read_pool is not None:
+                await close_pool(read_pool)
 
     rulebook.catalogue(settings)            # a TECHREG_RULEBOOK that does not hold is refused at start, not per request
-    state = State({"settings": settings, "audit_key": audit_key(settings), "session_cache": SessionCache(),
-                   "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}})
+    state = State(initial_state(settings))
     app = Litestar(
         route_handlers=[health, favicon, AuthController, FilingController, DeadlineController, FlagController,
                         ReviewQueueController, FilingReviewController, AdminController,
@@ -138,7 +165,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
             "settings": Provide(provide_settings, sync_to_thread=False),
             "audit_key": Provide(provide_audit_key, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=AUTH_EXCLUDE)],
+        middleware=[seen_cookie_middleware, DefineMiddleware(TokenAuthMiddleware, exclude=AUTH_EXCLUDE)],
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
         lifespan=[lifespan],

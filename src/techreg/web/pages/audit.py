@@ -28,6 +28,7 @@ from ...detection.scan import recent_scans
 from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
+from ..replica import READ_DB
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
 from .trail import TRAIL, system_reason
 
@@ -90,7 +91,7 @@ def _campaign_form_problems(form) -> tuple[str, str]:
 class AuditPages(Controller):
     include_in_schema = False
 
-    @get("/queue", guards=[INSPECTOR])
+    @get("/queue", guards=[INSPECTOR], dependencies=READ_DB)
     async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = "open",
                     format: str | None = None) -> Template | Response:
         status = choice("status", "状态", status, ("open", "done"))          # empty: all
@@ -187,7 +188,7 @@ class AuditPages(Controller):
             return back(f"/queue/{item_id}", err=exc)
         return back("/queue", msg=(f"已申请回避，事项 #{item_id} 已重新分配", f"conflict declared: item #{item_id} reassigned"))
 
-    @get("/dashboard", guards=[STAFF])
+    @get("/dashboard", guards=[STAFF], dependencies=READ_DB)
     async def dashboard(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Template:
         return page(request, "dashboard.html", data=await dashboard_data(db, lang(request)),
                     estimates=await audit.recent_estimates(db),
@@ -195,7 +196,7 @@ class AuditPages(Controller):
                     escalations=await orders.recent_escalations(db, 5),
                     statistics_years=await statistics.statistics_years(db, settings))
 
-    @get("/campaigns", guards=[STAFF])
+    @get("/campaigns", guards=[STAFF], dependencies=READ_DB)
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
                         format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)

@@ -163,6 +163,26 @@ def _cell(value, words: str | None, language: str, timezone: str):
     return value
 
 
+# Excel keeps amounts and days as numbers and dates, so a person can add them up, filter and sort them
+MONEY_FORMAT = "#,##0.00"
+DAY_FORMAT = "yyyy-mm-dd"
+
+
+def _excel_value(value, words: str | None, language: str, timezone: str):
+    """As _cell, but an amount stays a number and a day a date (a moment keeps its labelled zone as text)."""
+    if words is None and (isinstance(value, Decimal) or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))):
+        return value
+    return _cell(value, words, language, timezone)
+
+
+def _excel_format(value) -> str | None:
+    if isinstance(value, Decimal):
+        return MONEY_FORMAT
+    if isinstance(value, dt.date):
+        return DAY_FORMAT
+    return None
+
+
 def _csv_text(value):
     """Text a person typed goes into CSV with a leading apostrophe where a spreadsheet would run it."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -177,7 +197,8 @@ def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, 
     zone with their offset."""
     language, timezone = lang(request), request.app.state.settings.timezone
     headers = [labels.label(header_group, c.header or c.key, language) for c in columns]
-    table = [[_cell(r.get(c.key), c.words, language, timezone) for c in columns] for r in rows]
+    value = _excel_value if fmt == "xlsx" else _cell
+    table = [[value(r.get(c.key), c.words, language, timezone) for c in columns] for r in rows]
     stamp = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -187,9 +208,11 @@ def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, 
         sheet.append(headers)
         for row in table:
             sheet.append(row)
-            for cell in sheet[sheet.max_row]:      # text stays text: never a live formula
-                if isinstance(cell.value, str):
+            for cell, original in zip(sheet[sheet.max_row], row):
+                if isinstance(cell.value, str):    # text stays text: never a live formula
                     cell.data_type = "s"
+                elif number_format := _excel_format(original):
+                    cell.number_format = number_format
         for col in sheet.columns:
             sheet.column_dimensions[col[0].column_letter].width = 18
         out = io.BytesIO()
@@ -220,13 +243,14 @@ def export_stream(request: Request, rows: Callable[[object], AsyncIterator[dict]
     language, timezone = lang(request), request.app.state.settings.timezone
     headers = [labels.label("field", c.header or c.key, language) for c in columns]
     stamp = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
-    state = request.app.state
+
+    value = _excel_value if fmt == "xlsx" else _cell
 
     async def batches() -> AsyncIterator[list[list]]:
-        async with streamed_unit_of_work(state) as conn:
+        async with streamed_unit_of_work(request) as conn:
             batch = []
             async for r in rows(conn):
-                batch.append([_cell(r.get(c.key), c.words, language, timezone) for c in columns])
+                batch.append([value(r.get(c.key), c.words, language, timezone) for c in columns])
                 if len(batch) >= EXPORT_BATCH:
                     yield batch
                     batch = []
@@ -259,11 +283,15 @@ def export_stream(request: Request, rows: Callable[[object], AsyncIterator[dict]
             current["sheet"], current["rows"] = sheet, 0
 
         def cell(value):
-            if not isinstance(value, str):
-                return value
-            text = WriteOnlyCell(current["sheet"], value=value)
-            text.data_type = "s"                   # text stays text: never a live formula
-            return text
+            if isinstance(value, str):
+                text = WriteOnlyCell(current["sheet"], value=value)
+                text.data_type = "s"               # text stays text: never a live formula
+                return text
+            if number_format := _excel_format(value):
+                typed = WriteOnlyCell(current["sheet"], value=value)
+                typed.number_format = number_format
+                return typed
+            return value
 
         def write(batch: list[list]) -> None:
             for row in batch:

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Response, Template
 from ..auth import requires
 from ..files import attachment, read_upload
 from ..params import DbId
+from ..replica import READ_DB
 from ...audit import enforcement, evidence, orders
 from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.orders import CloseIn, OrderFilter, OrderKind, OrderNote
@@ -39,7 +40,7 @@ def _lines(text: str | None) -> str:
 class OrderPages(Controller):
     include_in_schema = False
 
-    @get("/orders", guards=[READERS])
+    @get("/orders", guards=[READERS], dependencies=READ_DB)
     async def orders(self, request: Request, db: asyncpg.Connection, settings: Settings, status: str | None = None,
                      kind: str | None = None, format: str | None = None) -> Template | Response:
         status = choice("status", "状态", status, get_args(OrderFilter))
@@ -116,7 +117,7 @@ class OrderPages(Controller):
             return back(f"/orders/{order_id}", err=exc)
         return back(f"/orders/{order_id}", msg=done)
 
-    @get("/enforcement", guards=[STAFF])
+    @get("/enforcement", guards=[STAFF], dependencies=READ_DB)
     async def enforcement(self, request: Request, db: asyncpg.Connection, settings: Settings,
                           campaign: str | None = None, format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)

@@ -33,6 +33,7 @@ from ...registry.listing import FilingFilter
 from ...registry.verification import grouped, verification_code
 from ..auth import SESSION_COOKIE, client_address, requires
 from ..files import pdf_response, public_base_url
+from ..replica import READ_DB
 from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, lang, page
 from .trail import TRAIL
 
@@ -235,7 +236,7 @@ class RegistryPages(Controller):
     async def home(self, request: Request) -> Redirect:
         return Redirect(home_for(request.user.role), status_code=303)
 
-    @get("/filings", guards=[MAY_LIST])
+    @get("/filings", guards=[MAY_LIST], dependencies=READ_DB)
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       point: str | None = None, signed_from: str | None = None, signed_to: str | None = None,
@@ -268,7 +269,7 @@ class RegistryPages(Controller):
                     software=software or "", point=flt.point or "", signed_from=signed_from or "",
                     signed_to=signed_to or "", query=query, statuses=get_args(Status), kinds=get_args(Kind))
 
-    @get("/deadlines", guards=[MAY_SEE_DEADLINES])
+    @get("/deadlines", guards=[MAY_SEE_DEADLINES], dependencies=READ_DB)
     async def deadlines_page(self, request: Request, db: asyncpg.Connection, settings: Settings,
                              due: str | None = None, point: str | None = None,
                              format: str | None = None) -> Template | Response:
@@ -391,7 +392,7 @@ class RegistryPages(Controller):
             return back(f"/filings/{ref}", err=_rejected(exc))
         return back(f"/filings/{ref}", msg=("已记录技术性收入核定", "income check recorded"))
 
-    @get("/filings/{ref:str}")
+    @get("/filings/{ref:str}", dependencies=READ_DB)
     async def filing(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings
                      ) -> Template | Response:
         filing = await service.get_filing(db, request.user, ref)
@@ -444,7 +445,7 @@ class RegistryPages(Controller):
             return back(f"/filings/{ref}", err=_rejected(exc))
         return back(f"/filings/{ref}", msg=("已撤销登记", "registration revoked"))
 
-    @get("/revocations", guards=[MAY_SEE_REVOCATIONS])
+    @get("/revocations", guards=[MAY_SEE_REVOCATIONS], dependencies=READ_DB)
     async def revocations(self, request: Request, db: asyncpg.Connection, settings: Settings,
                           revoked_from: str | None = None, revoked_to: str | None = None,
                           format: str | None = None) -> Template | Response:

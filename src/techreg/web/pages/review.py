@@ -15,6 +15,7 @@ from ...registry.review_schema import (ConfirmIn, RecusalIn, RequestDecisionIn, 
                                        SupervisionDecisionIn, SupervisionIn)
 from ...registry.rules import FilingRejected, field_label
 from ..auth import requires
+from ..replica import READ_DB
 from .common import back, choice, page
 
 MAY_SEE_QUEUE = requires("registrar", "supervisor", "admin")
@@ -49,7 +50,7 @@ def _supervision_body(form) -> SupervisionDecisionIn:
 class ReviewPages(Controller):
     include_in_schema = False
 
-    @get("/reviews", guards=[MAY_SEE_QUEUE])
+    @get("/reviews", guards=[MAY_SEE_QUEUE], dependencies=READ_DB)
     async def queue(self, request: Request, db: asyncpg.Connection, settings: Settings, kind: str | None = None,
                     due: str | None = None, point: str | None = None) -> Template:
         kind = choice("kind", "复核类型", kind, KINDS)

@@ -8,6 +8,7 @@ from litestar.response import Response, Template
 
 from ..auth import requires
 from ..controllers.statistics import workbook_response, year_and_format
+from ..replica import READ_DB
 from ...config import Settings
 from ...registry import statistics
 from ...registry.service import today
@@ -19,7 +20,7 @@ STAFF = requires("supervisor", "admin")
 class StatisticsPages(Controller):
     include_in_schema = False
 
-    @get("/statistics", guards=[STAFF])
+    @get("/statistics", guards=[STAFF], dependencies=READ_DB)
     async def annual(self, request: Request, db: asyncpg.Connection, settings: Settings,
                      year: str | None = None, format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, ("xlsx",))
