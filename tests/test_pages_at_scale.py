@@ -91,6 +91,15 @@ async def test_search_finds_exactly_what_a_substring_filter_finds(app, office, d
                     assert await _searched(conn, user, q, office.point) == want, (q, forced)
                     exported = [f.id async for f in listing.filing_rows(conn, user, FilingFilter(q=q, point=office.point))]
                     assert exported == want, q
+                    # the count, from the newest ids, the oldest and the index between, exact below the cap …
+                    counted = await listing.count_filings(conn, user, FilingFilter(q=q, point=office.point))
+                    assert counted == (len(want), False), (q, forced, counted, len(want))
+                    # … and "more than" above it, whichever part of the registry reached it
+                    for cap in (1, 2, 4):
+                        with pytest.MonkeyPatch.context() as patch:
+                            patch.setattr(listing, "COUNT_CAP", cap)
+                            counted = await listing.count_filings(conn, user, FilingFilter(q=q, point=office.point))
+                        assert counted == ((cap, True) if len(want) > cap else (len(want), False)), (q, cap, counted)
         # the cases the test is about are really there: one character, Latin in another case, no match at all
         assert await _plain_substring(conn, "鲸", refs) and await _plain_substring(conn, "E", refs)
         assert not await _plain_substring(conn, "合同上海", refs)

@@ -307,8 +307,10 @@ async def queue(conn: asyncpg.Connection, user: CurrentUser, *, status: str | No
         SELECT i.id, c.name AS campaign, f.ref, f.reg_no, f.title, i.due_on, i.risk, i.status, i.outcome,
                coalesce(r.kinds, '{}') AS flag_kinds
         FROM audit_items i JOIN campaigns c ON c.id = i.campaign_id JOIN filings f ON f.id = i.filing_id
-        -- each item's own risk (a plain join would aggregate every active flag of the registry first)
-        LEFT JOIN LATERAL (SELECT kinds FROM filing_risk r WHERE r.filing_id = i.filing_id) r ON true
+        -- each item's own risk (a plain join would aggregate every active flag of the registry first); LIMIT 1
+        -- (the view has one row per filing) keeps the planner from flattening it into that very aggregate: at
+        -- 5,000,000 filings and 227,000 flags the flattened plan took 170 ms, this one 1 ms
+        LEFT JOIN LATERAL (SELECT kinds FROM filing_risk r WHERE r.filing_id = i.filing_id LIMIT 1) r ON true
         WHERE i.inspector_id = $1 AND ($2::text IS NULL OR i.status = $2)
         ORDER BY i.due_on, i.risk DESC, i.id""", user.id, status)
     return [msgspec.convert(dict(r), QueueItem) for r in rows]
