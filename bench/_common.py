@@ -72,9 +72,12 @@ def service(url: str, key: str = "bench-key", **env_extra):
     """`techreg serve` on a free loopback port, as the service role; yields its base URL (techreg.testing)."""
     import tempfile
 
-    with running_service(url, Path(tempfile.mkdtemp(prefix="techreg-bench-service-")), TECHREG_AUDIT_KEY=key,
-                         **{k: str(v) for k, v in env_extra.items()}) as base:
-        yield base
+    folder = Path(tempfile.mkdtemp(prefix="techreg-bench-service-"))
+    try:
+        with running_service(url, folder, TECHREG_AUDIT_KEY=key, **{k: str(v) for k, v in env_extra.items()}) as base:
+            yield base
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def office(url: str, point: str = "310101") -> None:
