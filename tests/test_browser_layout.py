@@ -19,7 +19,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 WIDE = {"width": 1366, "height": 768}
 
 # every element that must not wrap, and the least number of them each page must show (so no check is vacuous)
-ONE_LINE = ".status, td.date, td.ref, .tag, code.credit-code"
+# … and the menu: a supervisor's many items wrap between items, never inside one (监管看\n板)
+ONE_LINE = ".status, td.date, td.ref, .tag, code.credit-code, header.top nav a, header.top .brand, header.top .who"
 LINES_JS = """(selector) => [...document.querySelectorAll(selector)].map(el => {
     const range = document.createRange();
     range.selectNodeContents(el);
