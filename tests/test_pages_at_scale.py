@@ -174,6 +174,9 @@ async def test_the_page_links_the_previous_and_next_pages_and_says_how_many(app,
     page = await app.get("/filings", params={"cursor": body["next_cursor"]}, headers=office.h("registrar"))
     assert page.status_code == 200
     assert 'rel="prev"' in page.text and "共 3 件符合条件" in page.text
+    # each row names its contract number under the title, so a search by contract number shows why a row matched
+    listed = second.json()["items"][0]
+    assert f'<small class="note contract-no" title="合同编号">{listed["contract_no"]}</small>' in page.text
     bad = await app.get("/filings", params={"signed_from": "2026-02-30"}, headers=office.h("registrar"))
     assert bad.status_code == 400 and "signed_from" in bad.text
     dated = await app.get("/api/filings", params={"signed_from": "2026-03-01", "signed_to": "2026-03-01"},
