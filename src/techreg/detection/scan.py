@@ -306,8 +306,8 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
         # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
-        raised = set() if full else {(record[0], record[2]) for record in records}
-        if not full:
+        if not full:       # what this run raises, before the unchanged ones are only confirmed
+            raised = {(record[0], record[2]) for record in records}
             records = await store.confirm_unchanged(conn, run_id, records)
         progress(f"写入 / writing {len(records)} new or changed flags")
         await store.write(conn, run_id, records)

@@ -119,6 +119,14 @@ async def _custom_plans(conn: asyncpg.Connection) -> None:
     await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
+async def _planned(conn: asyncpg.Connection, indexed: bool, query, sql: str, params: list):
+    """`query(sql, *params)` with the planner held to reading in id order or to the gram index."""
+    await conn.execute(INDEXED_PLAN if indexed else ORDERED_PLAN)
+    result = await query(sql, *params)
+    await conn.execute(USUAL_PLAN)      # (after an error the transaction is over, and its settings with it)
+    return result
+
+
 async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, *, below: int | None,
                 above: int | None, need: int, columns: str = FILING_COLUMNS) -> list[asyncpg.Record]:
     """Up to `need` matching filings next to an anchor: below it newest first (`below`), or above it oldest
@@ -145,12 +153,9 @@ async def _scan(conn: asyncpg.Connection, user: CurrentUser, flt: FilingFilter, 
     async def read(indexed: bool, bounds_of, limit: int) -> list[asyncpg.Record]:
         w = _where(user, flt)
         bounds = bounds_of(w)
-        await conn.execute(INDEXED_PLAN if indexed else ORDERED_PLAN)
         # sql-lint: composed only of the literal fragments above; every value is a $n parameter
-        rows = await conn.fetch(f"SELECT {columns} FROM filings f {w.sql(*bounds)}"
-                                f" ORDER BY f.id {order} LIMIT {w.next_param(limit)}", *w.params)
-        await conn.execute(USUAL_PLAN)      # (after an error the transaction is over, and its settings with it)
-        return rows
+        sql = f"SELECT {columns} FROM filings f {w.sql(*bounds)} ORDER BY f.id {order} LIMIT {w.next_param(limit)}"
+        return await _planned(conn, indexed, conn.fetch, sql, w.params)
 
     # in order, window by window, while the matches seen so far say the rest of the page is near
     window, scanned = ORDERED_WINDOW, 0
@@ -193,57 +198,44 @@ async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: Filing
         # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
         n = await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {cap}) s", *w.params)
         return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
-    # a search: the newest ids in order, window by window while the matches counted so far say the cap is near,
-    # then the rest through the index (as _scan): a common word is counted to the cap in a few thousand rows
-    # where the index would first gather its hundreds of thousands of candidates (~200 ms at 5,000,000)
+    # a search: counted in id order from the newest ids, then from the oldest (words cluster in time: a numbering
+    # prefix of older years, a seller's name), window by window while the matches say the cap is near; only what
+    # lies between goes through the index, which for a common word would first gather hundreds of thousands of
+    # candidates (~200 ms at 5,000,000)
     low, high = await conn.fetchrow(ID_BOUNDS)
     if high is None:
         return 0, False
 
-    async def count(indexed: bool, bounds: list[tuple[str, int]], cap: int) -> int:
+    async def count(indexed: bool, lo: int, hi: int, cap: int) -> int:
         w = _where(user, flt)
-        for fragment, value in bounds:
-            w.add(fragment, value)
+        w.add("f.id >= ?", lo)
+        w.add("f.id < ?", hi)
         limit = w.next_param(cap)
-        await conn.execute(INDEXED_PLAN if indexed else ORDERED_PLAN)
         # sql-lint: composed only of the literal fragments of _where; every value is a $n parameter
-        found = await conn.fetchval(f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {limit}) s",
-                                    *w.params)
-        await conn.execute(USUAL_PLAN)
-        return found
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM filings f {w.sql()} LIMIT {limit}) s"
+        return await _planned(conn, indexed, conn.fetchval, sql, w.params)
 
-    edge, window, scanned, n = high + 1, ORDERED_WINDOW, 0, 0
-    while edge > low and scanned < ORDERED_BUDGET:
-        n += await count(False, [("f.id >= ?", edge - window), ("f.id < ?", edge)], COUNT_CAP + 1 - n)
-        if n > COUNT_CAP:
-            return COUNT_CAP, True
-        scanned += window
-        edge -= window
-        if n == 0:
-            break                             # sparse here: the index counts the rest sooner
-        rows_needed = int((COUNT_CAP + 1 - n) * scanned / n * 1.5) + 1
-        if rows_needed > ORDERED_BUDGET - scanned:
-            break
-        window = rows_needed
-    # words cluster in time (a numbering prefix of older years, a seller's name): the oldest ids are tried too,
-    # the same way, before the index counts what lies between
-    floor, window, found = low, ORDERED_WINDOW, 0
-    while floor < edge and scanned < ORDERED_BUDGET:
-        top = min(floor + window, edge)
-        more = await count(False, [("f.id >= ?", floor), ("f.id < ?", top)], COUNT_CAP + 1 - n)
-        n, found = n + more, found + more
-        if n > COUNT_CAP:
-            return COUNT_CAP, True
-        scanned += top - floor
-        floor = top
-        if more == 0:
-            break
-        rows_needed = int((COUNT_CAP + 1 - n) * (floor - low) / found * 1.5) + 1
-        if rows_needed > ORDERED_BUDGET - scanned:
-            break
-        window = rows_needed
-    if floor < edge:
-        n += await count(True, [("f.id >= ?", floor), ("f.id < ?", edge)], COUNT_CAP + 1 - n)
+    async def walk(near: int, far: int, n: int, budget: int) -> tuple[int, int, int]:
+        """Count in order from id `near` towards `far`; (the count so far, where the walk stopped, ids read)."""
+        step = 1 if far > near else -1
+        edge, window, read, here = near, ORDERED_WINDOW, 0, 0
+        while (far - edge) * step > 0 and read < budget:
+            beyond = edge + step * min(window, (far - edge) * step)
+            more = await count(False, min(edge, beyond), max(edge, beyond), COUNT_CAP + 1 - n)
+            n, here, read, edge = n + more, here + more, read + abs(beyond - edge), beyond
+            if n > COUNT_CAP or more == 0:
+                break                         # capped, or sparse here: the index counts the rest sooner
+            rows_needed = int((COUNT_CAP + 1 - n) * read / here * 1.5) + 1
+            if rows_needed > budget - read:
+                break
+            window = rows_needed
+        return n, edge, read
+
+    n, top, read = await walk(high + 1, low, 0, ORDERED_BUDGET)
+    if n <= COUNT_CAP:
+        n, bottom, _ = await walk(low, top, n, ORDERED_BUDGET - read)
+        if n <= COUNT_CAP and bottom < top:
+            n += await count(True, bottom, top, COUNT_CAP + 1 - n)
     return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
 
