@@ -25,6 +25,9 @@ os.environ.setdefault("TECHREG_PASSWORD_HASHING", "test")
 # filings are scored on submission by a background scan (detection/prompt.py); tests that count scans
 # run them themselves, so the suite turns it off and the tests of prompt scoring turn it on
 os.environ.setdefault("TECHREG_SCORE_ON_SUBMIT", "no")
+# one idle connection in each service's pool, not two: the suite starts a service per test (the `app` fixture),
+# and its pool grows as a test needs (pool_max)
+os.environ.setdefault("TECHREG_POOL_MIN", "1")
 
 from techreg.config import load_settings  # noqa: E402
 from techreg.db.embedded import EmbeddedPostgres
@@ -34,9 +37,11 @@ from techreg import testing  # noqa: E402
 from techreg.testing import APP_PASSWORD, app_url  # noqa: E402,F401  (tests import them from here)
 from techreg.registry.creditcode import make_code
 from techreg.registry.points import PointIn, create_point
-from techreg.registry.users import UserIn, create_user
+from techreg.registry.users import UserIn, create_user, open_session
 
 PASSWORD = "correct-horse-battery"
+# the sessions make_office opens last as long as a log-in's (TECHREG_SESSION_HOURS)
+SESSION_HOURS = load_settings().session_hours
 
 
 def cli_env(**variables: str) -> dict[str, str]:
@@ -170,7 +175,7 @@ REVOKE = {"ground": "fraudulent", "basis": {"kind": "court_judgment", "reference
 
 
 class Office:
-    """A registration point with its staff, logged in through the real API."""
+    """A registration point with its staff, each holding a session."""
 
     def __init__(self, point: str, tokens: dict[str, str], usernames: dict[str, str]):
         self.point = point
@@ -200,45 +205,38 @@ async def app(shared_application, settings):
         yield client
 
 
-async def make_office(client, database_url, *, expired: bool = False) -> Office:
+async def make_office(database_url: str) -> Office:
+    """A new point with its six people, each with a session of their own, in one transaction. The sessions are
+    opened as log-in opens them (registry/users.open_session) without six password checks over HTTP: log-in
+    itself is tested by its own tests (test_login_limits, test_secrets, test_access_control, the browser's)."""
     point = unique_point_code()
+    valid, lapsed = dt.date.today() + dt.timedelta(days=200), dt.date.today() - dt.timedelta(days=1)
+    staff = {"registrar": ("registrar", point, valid), "expired": ("registrar", point, lapsed),
+             "registrar2": ("registrar", point, valid), "supervisor": ("supervisor", None, None),
+             "inspector": ("inspector", None, None), "admin": ("admin", None, None)}
+    usernames, tokens = {}, {}
     conn = await connect(database_url)
-    tag = point
-    staff = {
-        "registrar": ("registrar", point, dt.date.today() + dt.timedelta(days=200)),
-        "expired": ("registrar", point, dt.date.today() - dt.timedelta(days=1)),
-        "registrar2": ("registrar", point, dt.date.today() + dt.timedelta(days=200)),
-        "supervisor": ("supervisor", None, None),
-        "inspector": ("inspector", None, None),
-        "admin": ("admin", None, None),
-    }
-    usernames = {}
     try:
-        await create_point(conn, PointIn(code=point, name=f"测试登记点 {point}"))
-        for who, (role, pt, expires) in staff.items():
-            username = f"{who}-{tag}"
-            usernames[who] = username
-            await create_user(conn, UserIn(username=username, display_name=username, role=role, point_code=pt,
-                                           password=PASSWORD, qualification_expires=expires))
+        async with conn.transaction():
+            await create_point(conn, PointIn(code=point, name=f"测试登记点 {point}"))
+            for who, (role, pt, expires) in staff.items():
+                usernames[who] = f"{who}-{point}"
+                user = await create_user(conn, UserIn(username=usernames[who], display_name=usernames[who], role=role,
+                                                      point_code=pt, password=PASSWORD, qualification_expires=expires))
+                tokens[who], _ = await open_session(conn, user.id, SESSION_HOURS)
     finally:
         await conn.close()
-    tokens = {}
-    for who, username in usernames.items():
-        r = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        tokens[who] = r.json()["token"]
-        client.cookies.clear()  # API tests authenticate with the bearer token only
     return Office(point, tokens, usernames)
 
 
 @pytest_asyncio.fixture
-async def office(app, database_url):
-    return await make_office(app, database_url)
+async def office(database_url):
+    return await make_office(database_url)
 
 
 @pytest_asyncio.fixture
-async def other_office(app, database_url):
-    return await make_office(app, database_url)
+async def other_office(database_url):
+    return await make_office(database_url)
 
 
 _refs = itertools.count(1)

@@ -54,7 +54,7 @@ async def test_import_is_idempotent_by_ref(conn, audit_key):
 async def test_history_with_registration_numbers_raises_the_counter(conn, audit_key, app, database_url):
     from conftest import make_office
 
-    office = await make_office(app, database_url)
+    office = await make_office(database_url)
     import datetime as dt
     year = dt.date.today().year
     hist = filing_body(new_ref("H"), office.point, status="registered", reg_no=f"{year}{office.point}000041",

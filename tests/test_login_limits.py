@@ -3,6 +3,8 @@ atomically, and a burst of failures leaves the service answering."""
 
 import asyncio
 import collections
+import datetime as dt
+import hashlib
 import time
 
 import pytest
@@ -115,6 +117,31 @@ async def test_a_deactivated_user_is_locked_out_at_once(app, office):
                       headers=office.h("admin"))
     assert r.status_code == 200 and r.json()["active"] is False
     assert (await app.get("/api/auth/me", headers=h)).status_code == 401
+
+
+async def test_a_session_lasts_its_hours_on_the_database_clock_and_then_ends(app, office, conn, settings):
+    """A session ends TECHREG_SESSION_HOURS after it began, both moments the database's now(); an ended session's
+    token is refused. (test_clock_ahead runs this a year ahead: the end is compared with now().)"""
+    def hours_of(row) -> dt.timedelta:
+        return row["expires_at"] - row["created_at"]
+
+    session = "SELECT created_at, expires_at FROM sessions WHERE token_hash = $1"
+    r = await app.post("/api/auth/login", json={"username": office.usernames["inspector"], "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    app.cookies.clear()
+    token = r.json()["token"]
+    row = await conn.fetchrow(session, hashlib.sha256(token.encode()).digest())
+    assert hours_of(row) == dt.timedelta(hours=settings.session_hours)
+    assert dt.datetime.fromisoformat(r.json()["expires_at"]) == row["expires_at"]
+    # the suite's own sessions (conftest.make_office: users.open_session) are opened the same way
+    mine = await conn.fetchrow(session, hashlib.sha256(office.tokens["registrar"].encode()).digest())
+    assert hours_of(mine) == dt.timedelta(hours=settings.session_hours)
+    assert (await app.get("/api/auth/me", headers=office.h("registrar"))).status_code == 200
+    # its time up (before the service first saw it, so no cached answer stands in), the token is refused
+    await conn.execute("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1",
+                       hashlib.sha256(token.encode()).digest())
+    assert (await app.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+    assert (await app.get("/api/auth/me", headers=office.h("inspector"))).status_code == 200
 
 
 async def test_cookie_state_changes_need_this_sites_origin_and_the_api_takes_json_only(app, office):

@@ -20,7 +20,7 @@ async def _flags(client, office, ref: str) -> list[dict]:
 async def test_a_submitted_duplicate_is_flagged_without_waiting_for_the_nightly_scan(settings, database_url):
     application = create_app(msgspec.structs.replace(settings, score_on_submit="yes"), app_url(database_url))
     async with AsyncTestClient(app=application) as client:
-        office = await make_office(client, database_url)
+        office = await make_office(database_url)
         # parties of its own: other tests' filings between the suite's usual pair would add flags of their own
         n = random.randrange(10_000_000, 99_999_999)
         first = filing_body(new_ref(), office.point, contract_no="HT-PROMPT-1",

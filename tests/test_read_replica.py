@@ -78,7 +78,7 @@ async def test_pages_read_the_replica_and_a_person_reads_their_own_writes_on_the
     application = create_app(_settings(tmp_path, database, app_url(replica_url)), app_url(database))
     try:
         async with AsyncTestClient(app=application) as client:
-            office = await make_office(client, database)
+            office = await make_office(database)
             ref, later = new_ref("RR"), new_ref("RR")
             r = await client.post("/api/filings", json=filing_body(ref, office.point), headers=office.h("registrar"))
             assert r.status_code == 201, r.text

@@ -82,7 +82,7 @@ async def switched(settings, empty_database):
     app = create_app(msgspec.structs.replace(settings, rulebook=SWITCH, database_url=empty_database),
                      app_url(empty_database))
     async with AsyncTestClient(app=app) as client:
-        yield client, await make_office(client, empty_database)
+        yield client, await make_office(empty_database)
 
 
 def _parties(point: str) -> dict:

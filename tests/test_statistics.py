@@ -198,7 +198,7 @@ async def test_the_api_and_the_dashboard_button(empty_database, settings, audit_
     own = load_settings(data_dir=settings.data_dir, database_url=empty_database, audit_key="test-audit-key",
                         login_attempts_per_minute=1000)
     async with AsyncTestClient(app=create_app(own, app_url(empty_database))) as client:
-        office = await make_office(client, empty_database)
+        office = await make_office(empty_database)
         r = await client.get(f"/api/statistics/{YEAR}", headers=office.h("supervisor"))
         assert r.status_code == 200, r.text
         body = r.json()

@@ -109,7 +109,7 @@ async def test_registered_filing_cannot_be_corrected(app, office):
 
 
 async def test_concurrent_registrations_get_distinct_gap_free_numbers(app, database_url):
-    office = await make_office(app, database_url)
+    office = await make_office(database_url)
     refs = [await _file(app, office) for _ in range(20)]
     registrars = ["registrar", "registrar2"]
     results = await asyncio.gather(*[
@@ -124,7 +124,7 @@ async def test_concurrent_registrations_get_distinct_gap_free_numbers(app, datab
 async def test_rolled_back_registration_does_not_burn_a_number(app, database_url, conn):
     from techreg.registry.regno import issue_number
 
-    office = await make_office(app, database_url)
+    office = await make_office(database_url)
     ref = await _file(app, office)
     year = dt.date.today().year
     async with conn.transaction():

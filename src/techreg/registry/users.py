@@ -204,13 +204,20 @@ async def login(pool: asyncpg.Pool, body: LoginIn, *, source: str, session_hours
     ok = await _verify(row["password_hash"] if row else None, body.password)
     if not (ok and row is not None and row["active"]):
         raise NotAuthenticated("用户名或密码错误", "wrong username or password")
-    token = secrets.token_urlsafe(32)
     async with unit_of_work(pool, acquire_timeout) as conn:
         await conn.execute(MARK_SUCCEEDED, attempt)
-        expires = await conn.fetchval(CREATE_SESSION, _token_hash(token), row["id"], session_hours)
+        token, expires = await open_session(conn, row["id"], session_hours)
     user = CurrentUser(row["id"], row["username"], row["display_name"], row["role"], row["point_code"],
                        row["qualification_expires"])
     return LoginOut(token, expires, user)
+
+
+async def open_session(conn: asyncpg.Connection, user_id: int, session_hours: int) -> tuple[str, dt.datetime]:
+    """A new session of the user, `session_hours` long on the database's clock: its token (only the token's hash
+    is stored) and its end. Log-in opens one once the password is checked; the test suite's set-up too."""
+    token = secrets.token_urlsafe(32)
+    expires = await conn.fetchval(CREATE_SESSION, _token_hash(token), user_id, session_hours)
+    return token, expires
 
 
 async def set_active(conn: asyncpg.Connection, username: str, active: bool) -> UserOut:
