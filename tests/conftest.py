@@ -308,3 +308,31 @@ async def chromium():
             "--no-first-run", "--disable-sync"])
         yield browser
         await browser.close()
+
+
+class Tab:
+    """One page in Chromium that a browser module's tests take in turn, each starting afresh (`fresh`): no cookies
+    (so no session and no language chosen) and no storage (htmx keeps its history in sessionStorage), as a new
+    context would start. A new page costs Chromium about a second of CPU (a renderer process starting up), so a
+    module opens one, not one per person logged in. Tests that watch or stop requests open a context of their own
+    from `browser`."""
+
+    def __init__(self, browser, **options):
+        self.browser, self.options = browser, options
+        self.context = self.page = None
+
+    async def fresh(self):
+        """The page, afresh (opened on first use)."""
+        if self.page is None or self.page.is_closed():
+            self.context = await self.browser.new_context(**self.options)
+            self.page = await self.context.new_page()
+        else:
+            await self.context.clear_cookies()
+            await self.page.evaluate("() => { try { sessionStorage.clear(); localStorage.clear(); } catch (e) {} }")
+            await self.page.goto("about:blank")
+        self.page.set_default_timeout(15000)
+        return self.page
+
+    async def close(self) -> None:
+        if self.context is not None:
+            await self.context.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest_asyncio
 from playwright.async_api import expect
 
-from conftest import PASSWORD, SCREENSHOTS, create_database, filing_body, party_code, running_server
+from conftest import PASSWORD, SCREENSHOTS, Tab, create_database, filing_body, party_code, running_server
 from techreg.audit.schema import CampaignIn
 from techreg.audit.service import create_campaign
 from techreg.config import load_settings
@@ -74,7 +74,11 @@ async def site(server, data_dir, chromium):
     async with running_server(url, data_dir / "browser", TECHREG_AUDIT_KEY="browser-key",
                               TECHREG_SCORE_ON_SUBMIT="yes") as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        yield base, chromium
+        tab = Tab(chromium, viewport={"width": 1360, "height": 900}, locale="zh-CN")
+        try:
+            yield base, tab
+        finally:
+            await tab.close()
 
 
 async def shot(page, name: str) -> None:
@@ -84,20 +88,19 @@ async def shot(page, name: str) -> None:
 
 
 async def logged_in(site, who: str):
-    base, browser = site
-    context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    page.set_default_timeout(15000)
+    """The module's page, started afresh (conftest.Tab), logged in as `who`."""
+    base, tab = site
+    page = await tab.fresh()
     await page.goto(base + "/login")
     await page.fill("input[name=username]", who)
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button[type=submit]")
-    return context, page
+    return page
 
 
 async def test_registrar_fixes_a_validation_error_and_registers(site):
     base, _ = site
-    context, page = await logged_in(site, "registrar")
+    page = await logged_in(site, "registrar")
     await expect(page).to_have_url(base + "/filings")
     await shot(page, "01-registrar-filings")
     await page.goto(base + "/filings/new")
@@ -147,12 +150,11 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
         await page.goto(base + "/filings")
         await page.click("text=Excel")
     assert (await download.value).suggested_filename.endswith(".xlsx")
-    await context.close()
 
 
 async def test_one_submit_shows_every_error_and_the_subkind_follows_the_kind(site):
     base, _ = site
-    context, page = await logged_in(site, "registrar")
+    page = await logged_in(site, "registrar")
     await page.goto(base + "/filings/new")
     subkind = page.locator("#f-subkind")
     await expect(subkind.locator("option")).to_have_text(["不细分", "委托开发", "合作开发"])
@@ -187,12 +189,11 @@ async def test_one_submit_shows_every_error_and_the_subkind_follows_the_kind(sit
     await expect(page.locator("input[name=amount]")).to_have_value("12.345")
     await expect(subkind).to_have_value("cooperative")
     await shot(page, "02b-registrar-every-error-at-once")
-    await context.close()
 
 
 async def test_inspector_records_a_revoking_finding(site):
     base, _ = site
-    context, page = await logged_in(site, "inspector")
+    page = await logged_in(site, "inspector")
     await expect(page).to_have_url(base + "/queue")
     rows = page.locator("#queue tbody tr")
     await expect(rows.first).to_be_visible()
@@ -229,12 +230,11 @@ async def test_inspector_records_a_revoking_finding(site):
     await expect(page.locator("#finding-evidence")).to_contain_text("合同扫描件.pdf")
     await expect(page.locator("#item-record")).to_contain_text("上传证据文件 合同扫描件.pdf")
     await shot(page, "07-inspector-finding-recorded")
-    await context.close()
 
 
 async def test_supervisor_dashboard_draws_its_charts(site):
     base, _ = site
-    context, page = await logged_in(site, "supervisor")
+    page = await logged_in(site, "supervisor")
     await expect(page).to_have_url(base + "/dashboard")
     charts = page.locator(".chart[data-drawn=true]")
     await expect(charts).to_have_count(6)
@@ -258,14 +258,13 @@ async def test_supervisor_dashboard_draws_its_charts(site):
     await page.click("a.lang")
     await expect(page.locator("h1")).to_have_text("Dashboard")
     await shot(page, "13-supervisor-dashboard-english")
-    await context.close()
 
 
 async def test_an_order_from_a_finding_and_the_enforcement_list_with_its_chart(site):
     """An inspector's 责令注销 issues an order shown with its deadline; the supervisor reads it in the orders list
     and the enforcement list, whose chart draws the enterprise."""
     base, _ = site
-    context, page = await logged_in(site, "inspector")
+    page = await logged_in(site, "inspector")
     await expect(page).to_have_url(base + "/queue")
     await page.locator("#queue tbody tr a").first.click()
     await expect(page.locator("h1")).to_contain_text("检查事项")
@@ -279,8 +278,7 @@ async def test_an_order_from_a_finding_and_the_enforcement_list_with_its_chart(s
     await expect(page.locator("#order-deadline")).to_contain_text("15 个工作日")
     await expect(page.locator("#order-steps")).to_contain_text("下达责令")
     await shot(page, "14-inspector-order")
-    await context.close()
-    context, page = await logged_in(site, "supervisor")
+    page = await logged_in(site, "supervisor")
     await page.goto(base + "/orders")
     await expect(page.locator("#orders tbody tr").first).to_contain_text("责令注销")
     await page.goto(base + "/enforcement")
@@ -291,4 +289,3 @@ async def test_an_order_from_a_finding_and_the_enforcement_list_with_its_chart(s
                                 ".getOption().series.map(s => s.data.length)")
     assert len(drawn) == 4 and min(drawn) >= 1
     await shot(page, "15-supervisor-enforcement")
-    await context.close()

@@ -13,7 +13,7 @@ import sys
 import pytest_asyncio
 from playwright.async_api import expect
 
-from conftest import PASSWORD, cli_env, create_database, filing_body, party_code, running_server
+from conftest import PASSWORD, Tab, cli_env, create_database, filing_body, party_code, running_server
 from test_browser import SHOTS, YEAR, shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
@@ -43,14 +43,16 @@ async def site(server, data_dir, chromium):
         await conn.close()
     async with running_server(url, data_dir / "browser-cert", TECHREG_AUDIT_KEY=KEY) as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        yield base, chromium, url
+        tab = Tab(chromium, viewport={"width": 1360, "height": 900}, locale="zh-CN", accept_downloads=True)
+        try:
+            yield base, tab, url
+        finally:
+            await tab.close()
 
 
 async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):
-    base, browser, url = site
-    context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = await context.new_page()
-    page.set_default_timeout(15000)
+    base, tab, url = site
+    page = await tab.fresh()
     await page.goto(base + "/login")
     await page.fill("input[name=username]", "registrar")
     await page.fill("input[name=password]", PASSWORD)
@@ -73,12 +75,9 @@ async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):
     await page.click("#certificate-link")
     await expect(page.locator("#cert-code")).to_have_text(printed)
     await shot(page, "cert-01-certificate-page")
-    await context.close()
 
-    # anyone, not logged in, with what is printed on the paper
-    public = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-    page = await public.new_page()
-    page.set_default_timeout(15000)
+    # anyone, not logged in (the page afresh: no session), with what is printed on the paper
+    page = await tab.fresh()
     await page.goto(base + "/verify")
     await page.fill("#verify-reg-no", REG_NO)
     await page.fill("#verify-code", printed.lower().replace("-", " "))
@@ -94,7 +93,6 @@ async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):
     # the QR code's address opens the same answer
     await page.goto(f"{base}/verify?reg_no={REG_NO}&code={printed}")
     await expect(page.locator("#verify-standing")).to_have_text("有效")
-    await public.close()
 
     r = subprocess.run([sys.executable, "-m", "techreg.cli", "audit", "verify"], capture_output=True, text=True,
                        timeout=180, env=cli_env(TECHREG_DATABASE_URL=url, TECHREG_AUDIT_KEY=KEY,

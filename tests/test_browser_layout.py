@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest_asyncio
 from playwright.async_api import expect
 
-from conftest import PASSWORD, create_database, filing_body, party_code, running_server
+from conftest import PASSWORD, Tab, create_database, filing_body, party_code, running_server
 from test_browser import SHOTS, YEAR, prepare, shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
@@ -73,26 +73,29 @@ async def site(server, data_dir, chromium):
     await prepare_more(url, b"layout-key")
     async with running_server(url, data_dir / "layout", TECHREG_AUDIT_KEY="layout-key") as base:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        yield base, chromium
+        tab = Tab(chromium, viewport=WIDE, locale="zh-CN")
+        try:
+            yield base, tab
+        finally:
+            await tab.close()
 
 
 async def wide_page(site, who: str | None = None):
-    base, browser = site
-    context = await browser.new_context(viewport=WIDE, locale="zh-CN")
-    page = await context.new_page()
-    page.set_default_timeout(15000)
+    """The module's page at 1366×768, started afresh (conftest.Tab), logged in as `who` if given."""
+    base, tab = site
+    page = await tab.fresh()
     if who:
         await page.goto(base + "/login")
         await page.fill("input[name=username]", who)
         await page.fill("input[name=password]", PASSWORD)
         await page.click("button[type=submit]")
         await page.wait_for_load_state()
-    return context, page
+    return page
 
 
 async def test_api_docs_render_without_leaving_this_machine(site):
-    base, browser = site
-    context = await browser.new_context(viewport=WIDE)
+    base, tab = site
+    context = await tab.browser.new_context(viewport=WIDE)      # its own: it watches and stops requests
     requests, failed, console = [], [], []
     context.on("request", lambda r: requests.append(r.url))
     context.on("requestfailed", lambda r: failed.append(r.url))
@@ -133,31 +136,28 @@ async def _no_wrapping(page, name: str, least: dict[str, int]) -> None:
 
 async def test_pages_at_1366_keep_dates_badges_and_codes_on_one_line(site):
     base, _ = site
-    context, page = await wide_page(site, "registrar")
+    page = await wide_page(site, "registrar")
     await page.goto(base + "/filings")
     await _no_wrapping(page, "21-wide-filings", {".status": 15, "td.date": 15, "td.ref": 15})
     statuses = set(await page.locator("#filings .status").all_inner_texts())
     assert {"不予登记", "已撤销", "已注销", "已登记"} <= statuses
     await page.goto(base + "/filings/LAYOUT-revoked")
     await _no_wrapping(page, "22-wide-filing", {"code.credit-code": 2, ".status": 1, "td.date": 1})
-    await context.close()
 
-    context, page = await wide_page(site, "inspector")
+    page = await wide_page(site, "inspector")
     await page.goto(base + "/queue")
     await _no_wrapping(page, "23-wide-queue", {"td.date": 1, ".tag": 1})
     await page.locator("#queue tbody tr a").first.click()
     await expect(page.locator("h1")).to_contain_text("检查事项")
     await _no_wrapping(page, "24-wide-item", {"code.credit-code": 2, ".status": 1})
-    await context.close()
 
-    context, page = await wide_page(site, "supervisor")
+    page = await wide_page(site, "supervisor")
     for path, name, least in (("/campaigns", "25-wide-campaigns", {".status": 1}),
                               ("/campaigns/1", "26-wide-campaign", {".status": 1, "td.date": 5, "td.ref": 5}),
                               ("/jobs", "27-wide-jobs", {"td.date": 6})):
         await page.goto(base + path)
         await _no_wrapping(page, name, least)
     await expect(page.locator("header .who")).to_contain_text("监督员")            # the role in words, not a code
-    await context.close()
 
 
 async def test_export_buttons_are_one_size_everywhere(site):
@@ -165,7 +165,7 @@ async def test_export_buttons_are_one_size_everywhere(site):
     boxes = []
     for who, paths in (("registrar", ["/filings"]), ("inspector", ["/queue"]),
                        ("supervisor", ["/campaigns", "/campaigns/1", "/jobs"])):
-        context, page = await wide_page(site, who)
+        page = await wide_page(site, who)
         for path in paths:
             await page.goto(base + path)
             buttons = page.locator("a.button.export")
@@ -174,7 +174,6 @@ async def test_export_buttons_are_one_size_everywhere(site):
                 box = await buttons.nth(k).bounding_box()
                 font = await buttons.nth(k).evaluate("el => getComputedStyle(el).fontSize")
                 boxes.append((path, await buttons.nth(k).inner_text(), round(box["width"], 1), round(box["height"], 1), font))
-        await context.close()
     assert len(boxes) == 10
     assert len({(w, h, font) for _, _, w, h, font in boxes}) == 1, boxes
 
@@ -182,7 +181,7 @@ async def test_export_buttons_are_one_size_everywhere(site):
 async def test_dashboard_chart_labels_are_not_cut_off(site):
     base, _ = site
     for language in ("zh", "en"):
-        context, page = await wide_page(site, "supervisor")
+        page = await wide_page(site, "supervisor")
         if language == "en":
             await page.goto(base + "/lang/en")
         await page.goto(base + "/dashboard")
@@ -200,12 +199,11 @@ async def test_dashboard_chart_labels_are_not_cut_off(site):
                 assert any(text == name or (text.endswith("...") and name.startswith(text[:-3]))
                            for text in charts[chart_id]["texts"]), (chart_id, name, charts[chart_id]["texts"])
         await shot(page, f"28-wide-dashboard-{language}")
-        await context.close()
 
 
 async def test_the_site_has_its_own_favicon(site):
     base, _ = site
-    context, page = await wide_page(site)
+    page = await wide_page(site)
     await page.goto(base + "/login")
     hrefs = await page.eval_on_selector_all("link[rel=icon]", "els => els.map(e => [e.getAttribute('href'), e.type])")
     assert ["/static/favicon.svg", "image/svg+xml"] in hrefs
@@ -219,4 +217,3 @@ async def test_the_site_has_its_own_favicon(site):
     size = await page.evaluate("""async () => { const img = new Image(); img.src = '/static/favicon.svg';
         await img.decode(); return [img.naturalWidth, img.naturalHeight]; }""")
     assert size[0] > 0 and size[0] == size[1]
-    await context.close()

@@ -10,7 +10,7 @@ import re
 import pytest_asyncio
 from playwright.async_api import expect
 
-from conftest import PASSWORD, create_database, filing_body, running_server
+from conftest import PASSWORD, Tab, create_database, filing_body, running_server
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
@@ -46,20 +46,23 @@ async def site(server, data_dir, chromium):
     await _prepare(url, b"browser-review-key")
     async with running_server(url, data_dir / "browser-review", TECHREG_AUDIT_KEY="browser-review-key",
                               TECHREG_SCORE_ON_SUBMIT="no") as base:
-        yield base, chromium
+        tab = Tab(chromium, viewport={"width": 1360, "height": 900}, locale="zh-CN")
+        try:
+            yield base, tab
+        finally:
+            await tab.close()
 
 
 async def _logged_in(site, who: str):
-    base, browser = site
-    context = await browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-    page = await context.new_page()
-    page.set_default_timeout(15000)
+    """The module's page, started afresh (conftest.Tab), logged in as `who`."""
+    base, tab = site
+    page = await tab.fresh()
     await page.goto(base + "/login")
     await page.fill("input[name=username]", who)
     await page.fill("input[name=password]", PASSWORD)
     await page.click("button[type=submit]")
     await expect(page.locator("input[name=password]")).to_have_count(0)
-    return context, page
+    return page
 
 
 async def _chinese_first(page) -> str:
@@ -72,7 +75,7 @@ async def _chinese_first(page) -> str:
 
 async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confirms_it(site):
     base, _ = site
-    context, page = await _logged_in(site, "lina")
+    page = await _logged_in(site, "lina")
     await page.goto(f"{base}/filings/{REF}")
     await expect(page.locator("#status")).to_have_text("待审查")
     await page.fill("#approved_amount", "6000000.00")
@@ -89,9 +92,8 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     await page.goto(base + "/reviews")
     row = page.locator("#reviews tbody tr", has_text=REF)
     await expect(row).to_contain_text("否")                           # "mine to decide": no
-    await context.close()
 
-    context, page = await _logged_in(site, "wangmin")
+    page = await _logged_in(site, "wangmin")
     await page.goto(base + "/reviews")
     await expect(page.locator("h1")).to_contain_text("复核队列")
     row = page.locator("#reviews tbody tr", has_text=REF)
@@ -117,4 +119,3 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     await _chinese_first(page)
     await page.goto(base + "/reviews")
     await expect(page.locator("#reviews tbody tr", has_text=REF)).to_have_count(0)   # nothing left to confirm
-    await context.close()
