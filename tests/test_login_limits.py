@@ -88,10 +88,15 @@ def test_production_hashes_passwords_with_the_strong_profile():
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "TECHREG_PASSWORD_HASHING"}
-    out = subprocess.run([sys.executable, "-c", "from techreg.registry.users import _hasher as h;"
-                          "print(h.time_cost, h.memory_cost, h.type.name)"], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", "from techreg.registry import users; h = users._hasher;"
+                          "print(h.time_cost, h.memory_cost, h.type.name, users.dummy_hash.cache_info().currsize);"
+                          "print(users.dummy_hash())"], env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     assert int(out[0]) >= 3 and int(out[1]) >= 64 * 1024 and out[2] == "ID"
+    # the hash an unknown name is checked against is made when first needed (not by every command-line run),
+    # with the same profile as a real one, so that an unknown name takes as long as a known one
+    assert out[3] == "0"
+    assert out[4].startswith(f"$argon2id$v=19$m={out[1]},t={out[0]},")
 
 
 async def test_weak_passwords_are_refused(app, office):

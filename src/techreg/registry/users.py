@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import os
 import secrets
@@ -22,8 +23,14 @@ Role = Literal["registrar", "inspector", "supervisor", "admin"]
 # profile verifies the other's hashes; tests check that the default is the strong one.
 HASH_PROFILES = {"strong": {}, "test": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}}
 _hasher = PasswordHasher(**HASH_PROFILES[os.environ.get("TECHREG_PASSWORD_HASHING", "strong")])
-# verified against when the user does not exist, so timing does not reveal names
-_DUMMY_HASH = _hasher.hash("techreg-no-such-user")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the user does not exist, so timing does not reveal names. Made once, when first
+    needed: the strong profile's hash costs a fifth of a second of CPU, which a command-line run that never checks a
+    password should not pay; the service makes it as it starts (web/app.py), before its first log-in."""
+    return _hasher.hash("techreg-no-such-user")
 
 
 # the role of the system actor alone: no user holds it and no one logs in with it
@@ -117,7 +124,7 @@ async def hash_password(password: str) -> str:
 async def _verify(stored: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+            return _hasher.verify(stored or dummy_hash(), password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
     return await asyncio.to_thread(check)

@@ -18,7 +18,7 @@ from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
 from ..db.roles import excess_privileges
-from ..registry import rulebook
+from ..registry import rulebook, users
 from ..scheduling.engine import Engine
 from ..detection.prompt import PromptScanner
 from ..scheduling.worker import start_scheduler
@@ -110,6 +110,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                extra_handlers: list | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar):
+        users.dummy_hash()                  # before the first log-in, so that none takes longer than the next
         pool = await create_pool(database_url, settings)
         async with pool.acquire(timeout=settings.acquire_timeout + 5) as conn:
             excess = await excess_privileges(conn)
