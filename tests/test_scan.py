@@ -107,6 +107,8 @@ async def test_incremental_scan_gives_what_a_full_scan_gives(empty_database, set
             await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
             report = await run_scan(conn, settings, full=part is first)
         assert report.mode == "incremental" and report.filings_scored == len(rest)
+        # the report's count of active flags (from their tally) is the flags table's
+        assert report.flags_active == await conn.fetchval("SELECT count(*) FROM flags WHERE active") > 0
         incremental = await _active_rule_flags(conn)
         await run_scan(conn, settings, full=True)
         assert await _active_rule_flags(conn) == incremental

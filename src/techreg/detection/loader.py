@@ -14,26 +14,27 @@ import asyncpg
 import numpy as np
 
 from ..registry.correction import BUYER_BEFORE_SQL, CORRECT, SELLER_BEFORE_SQL
-from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
+from .columns import DOMAINS, KINDS, Columns
 
 _DAY = "- date '1970-01-01'"
 # (field, SQL expression over filing_facts, big-endian type in the binary COPY); every one NOT NULL.
 # filing_facts (migrations/0009_filing_facts.sql) is the narrow copy of what detectors read, kept by
-# triggers: parties as numbers, the seller's trade name as a key, text keys (0004) as hashes
+# triggers: parties as numbers, the seller's trade name as a key, text keys (0004) as hashes, amounts as float8
+# and the peer group as its code (0028), so the read converts nothing per row
 NUMERIC = (
     ("id", "x.id", ">i8"),
     ("seller", "x.seller_no", ">i4"),
     ("buyer", "x.buyer_no", ">i4"),
     ("software", "x.software::int4", ">i4"),
-    ("amount", "x.amount::float8", ">f8"),
-    ("tech_amount", "x.tech_amount::float8", ">f8"),
+    ("amount", "x.amount", ">f8"),
+    ("tech_amount", "x.tech_amount", ">f8"),
     ("signed", f"x.signed_on {_DAY}", ">i4"),
     ("perf_start", f"x.performance_start {_DAY}", ">i4"),
     ("perf_end", f"x.performance_end {_DAY}", ">i4"),
     ("filed", f"x.filed_on {_DAY}", ">i4"),
     ("contract_prefix", "x.contract_prefix_hash", ">i4"),
     ("contract_seq", "x.contract_seq", ">i8"),
-    ("peer_group", PEER_GROUP_SQL, ">i4"),
+    ("peer_group", "x.peer_group", ">i4"),
     ("seller_brand", "x.seller_brand", ">i4"),
     ("contract_hash", "x.contract_hash", ">i4"),
     ("core_hash", "x.core_hash", ">i4"),
@@ -59,7 +60,7 @@ UNREADABLE_SQL = f"""
 ALL_SQL = f"{_SELECT} ORDER BY x.id"
 # the neighbourhood of the changed filings: every filing of their sellers and of their buyers, in no order
 # (put in id order by numpy: PostgreSQL's sort of a parallel bitmap scan costs more)
-NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[]))"
+NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($1::int[]) OR x.buyer_no = any($2::int[]))"
 # Filings changed since the last scan, and the parties whose filings an incremental scan must read:
 # their sellers (history, numbering) and buyers (splits, duplicates), including the parties a
 # correction moved a filing away from (its event's detail: registry/correction.py). "Moved" buyers lost or
@@ -161,14 +162,14 @@ def _native(rows: np.ndarray, name: str, dtype, order: np.ndarray | None = None)
 async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = None) -> Loaded:
     """All filings, or (changed_since given) the neighbourhood of those changed since; text columns left blank."""
     if changed_since is None:
-        rows = await _copy(conn, ALL_SQL, KINDS, DOMAINS)
+        rows = await _copy(conn, ALL_SQL)
         changed_parties = None
     else:
         changed_ids, *parties = (np.array(values, np.int64)
                                  for values in await conn.fetchrow(CHANGED_SQL, changed_since))
         sellers, buyers, moved = (p.astype(np.int32) for p in parties)
         changed_parties = (sellers, buyers, moved)
-        rows = await _copy(conn, NEIGHBOURHOOD_SQL, KINDS, DOMAINS, sellers.tolist(), buyers.tolist())
+        rows = await _copy(conn, NEIGHBOURHOOD_SQL, sellers.tolist(), buyers.tolist())
     n = len(rows)
     # in id order: the full read is sorted by PostgreSQL, the neighbourhood here, column by column
     order = None if changed_since is None else np.argsort(_native(rows, "id", np.int64))

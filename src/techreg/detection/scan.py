@@ -6,6 +6,7 @@ successful scan, against the whole history. The flags of one scan are written in
 what to read, which rows each detector judges, and what to hand to the store.
 """
 
+import asyncio
 import contextlib
 import datetime as dt
 import gc
@@ -45,7 +46,9 @@ RECORD_STATS = ("INSERT INTO scan_detector_stats (run_id, detector, applied, fla
                 " VALUES ($1, $2, $3, $4, $5, $6)")
 FINISH_RUN = ("UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
               " filings_scored = $3, high_water = $4, peers = $5, skipped = $6, skipped_refs = $7 WHERE id = $1")
-COUNT_ACTIVE = "SELECT count(*) FROM flags WHERE active"
+# the active flags, from the tally their triggers keep in the same transaction (migration 0024): counting them
+# through the index visits every heap page the scan has just written
+COUNT_ACTIVE = "SELECT coalesce(sum(flags), 0)::bigint FROM flag_month_tally"
 # The most recent scans, newest first, each with what every detector flagged in it (the jobs page).
 RECENT_SCANS = """
     SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
@@ -299,16 +302,28 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
             stats: list[DetectorStats] = []
             model = _load_model(stats)
-            results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
-                                    scopes=None if full else scopes, pair_index=pair_index,
-                                    detector_settings=detector_settings)
+            # the detectors run on a thread: the event loop stays free (a scan in `techreg serve` scores
+            # submissions), and on an incremental scan the flags stored for the judged filings are fetched
+            # from the primary meanwhile, so PostgreSQL works on the other core while numpy works on this one
+            judged = None if full else {d.KIND: loaded.ids[scopes[d.SCOPE]] for d in DETECTORS}
+            judged_ids = None if full else distinct(np.concatenate(list(judged.values())))
+            fetching = None if full else asyncio.ensure_future(store.active_of(conn, judged_ids))
+            try:
+                results = await asyncio.to_thread(
+                    run_detectors, loaded.columns, peers=peers, in_scope=in_scope, model=model,
+                    scopes=None if full else scopes, pair_index=pair_index, detector_settings=detector_settings)
+            finally:                                      # the connection is free again before its next query
+                stored = await fetching if fetching else None
             await _fill_related_refs(source, loaded, results)
             skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
         # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
         if not full:       # what this run raises, before the unchanged ones are only confirmed
             raised = {(record[0], record[2]) for record in records}
-            records = await store.confirm_unchanged(conn, run_id, records)
+            # a flag kept because its evidence changed may sit on a filing no scope judged: its stored rows too
+            flagged = distinct(np.array([record[0] for record in records], np.int64))
+            stored += await store.active_of(conn, flagged[~np.isin(flagged, judged_ids)])
+            records = await store.confirm_unchanged(conn, run_id, records, stored)
         progress(f"写入 / writing {len(records)} new or changed flags")
         await store.write(conn, run_id, records)
         # flags of judged filings that this run no longer raises (or that an older version of the
@@ -316,9 +331,8 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
         if full:
             await store.retire_all_unraised(conn, run_id, [flags.detector.split("/")[0] for flags in results])
         else:
-            judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
-                      for flags, d in zip(results, DETECTORS)}
-            await store.retire_unraised(conn, judged, raised)
+            await store.retire_unraised(conn, {flags.detector.split("/")[0]: judged[d.KIND]
+                                               for flags, d in zip(results, DETECTORS)}, raised, stored)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
