@@ -9,6 +9,7 @@ what to read, which rows each detector judges, and what to hand to the store.
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -100,9 +101,9 @@ def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable
                   in_scope: np.ndarray | None = None, model: outlier.OutlierModel | None = None,
                   scopes: dict[str, np.ndarray] | None = None,
                   pair_index: tuple[np.ndarray, np.ndarray] | None = None,
-                  detector_settings: dict | None = None) -> list[Flags]:
-    """Every registered detector over the columns; with `scopes` (incremental) each only over the rows
-    its SCOPE says it must judge, the pair detectors over the candidate pairs `pair_index` found among
+                  detector_settings: dict | None = None, detectors=DETECTORS) -> list[Flags]:
+    """Every registered detector (or those given) over the columns; with `scopes` (incremental) each only over
+    the rows its SCOPE says it must judge, the pair detectors over the candidate pairs `pair_index` found among
     all of the buyers' filings."""
     detector_settings = detector_settings or load_settings()
     ctx = Context(columns, detector_settings, peers or from_columns(columns), model, in_scope,
@@ -122,7 +123,7 @@ def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable
         return contexts[scope]
 
     results = []
-    for detector in DETECTORS:
+    for detector in detectors:
         sub, rows = context_for(detector.SCOPE)
         flags = detector.detect(sub)
         if rows is not None:                          # back to the rows of the whole read
@@ -253,6 +254,49 @@ async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: 
         refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
 
 
+# Only the pair detectors read titles; the others judge numbers alone.
+NUMBERS_ONLY = tuple(d for d in DETECTORS if d.SCOPE != "pairs")
+WITH_TITLES = tuple(d for d in DETECTORS if d.SCOPE == "pairs")
+
+
+def _in_registry_order(*parts: tuple[tuple, list[Flags]]) -> list[Flags]:
+    by_detector = {d: flags for detectors, results in parts for d, flags in zip(detectors, results)}
+    return [by_detector[d] for d in DETECTORS]
+
+
+async def _judge_all(source: asyncpg.Connection, loaded: Loaded, pair_index: tuple[np.ndarray, np.ndarray],
+                     judge: Callable[..., list[Flags]]) -> list[Flags]:
+    """A full scan: the titles of every filing in a candidate pair (found from numbers), then every detector on
+    a thread (the event loop stays free: a scan in `techreg serve` scores submissions). One after the other, not
+    side by side: the registry's titles and the detectors' working arrays at once would raise the scan's peak."""
+    await load_text(source, loaded, distinct(np.concatenate(pair_index)))
+    results = await asyncio.to_thread(judge)
+    await _fill_related_refs(source, loaded, results)
+    return results
+
+
+async def _judge_some(conn: asyncpg.Connection, source: asyncpg.Connection, loaded: Loaded, scopes: dict,
+                      judged_ids: np.ndarray, judge: Callable[..., list[Flags]]) -> tuple[list[Flags], list]:
+    """An incremental scan, PostgreSQL and numpy side by side on two cores: the detectors that judge numbers run
+    on a thread while the pair scope's titles and the stored flags of the judged filings are read; then the pair
+    detectors run while the references named by the first ones' evidence are read. The connection serves one
+    query at a time, the thread never touches it. (The first detectors read no text column: titles arriving
+    meanwhile change nothing they compute.)"""
+    numbers = asyncio.ensure_future(asyncio.to_thread(judge, detectors=NUMBERS_ONLY))
+    try:
+        await load_text(source, loaded, np.nonzero(scopes["pairs"])[0])
+        stored = await store.active_of(conn, judged_ids)
+    finally:
+        first = await numbers
+    titles = asyncio.ensure_future(asyncio.to_thread(judge, detectors=WITH_TITLES))
+    try:
+        await _fill_related_refs(source, loaded, first)
+    finally:
+        second = await titles
+    await _fill_related_refs(source, loaded, second)          # their evidence lies in the pair scope, read above
+    return _in_registry_order((NUMBERS_ONLY, first), (WITH_TITLES, second)), stored
+
+
 @contextlib.asynccontextmanager
 async def _reading(conn: asyncpg.Connection, replica: asyncpg.Connection | None, settings: Settings,
                    progress: Callable[[str], None]) -> AsyncIterator[tuple[asyncpg.Connection, str]]:
@@ -296,25 +340,18 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
                 peers = await peers_latest_or_fresh(source)
             in_scope = loaded.changed
             scopes, pair_index = _scopes(loaded, in_scope, window)
-            # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
-            await load_text(source, loaded, distinct(np.concatenate(pair_index)) if full
-                            else np.nonzero(scopes["pairs"])[0])
             progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
             stats: list[DetectorStats] = []
             model = _load_model(stats)
-            # the detectors run on a thread: the event loop stays free (a scan in `techreg serve` scores
-            # submissions), and on an incremental scan the flags stored for the judged filings are fetched
-            # from the primary meanwhile, so PostgreSQL works on the other core while numpy works on this one
-            judged = None if full else {d.KIND: loaded.ids[scopes[d.SCOPE]] for d in DETECTORS}
-            judged_ids = None if full else distinct(np.concatenate(list(judged.values())))
-            fetching = None if full else asyncio.ensure_future(store.active_of(conn, judged_ids))
-            try:
-                results = await asyncio.to_thread(
-                    run_detectors, loaded.columns, peers=peers, in_scope=in_scope, model=model,
-                    scopes=None if full else scopes, pair_index=pair_index, detector_settings=detector_settings)
-            finally:                                      # the connection is free again before its next query
-                stored = await fetching if fetching else None
-            await _fill_related_refs(source, loaded, results)
+            judge = functools.partial(run_detectors, loaded.columns, peers=peers, in_scope=in_scope, model=model,
+                                      scopes=None if full else scopes, pair_index=pair_index,
+                                      detector_settings=detector_settings)
+            if full:
+                results, stored = await _judge_all(source, loaded, pair_index, judge), None
+            else:
+                judged = {d.KIND: loaded.ids[scopes[d.SCOPE]] for d in DETECTORS}
+                judged_ids = distinct(np.concatenate(list(judged.values())))
+                results, stored = await _judge_some(conn, source, loaded, scopes, judged_ids, judge)
             skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
         # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
