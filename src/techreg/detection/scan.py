@@ -186,8 +186,7 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     by_seller = np.isin(c.seller, loaded.changed_sellers, kind="table")
     buyer_mask = np.isin(c.buyer, loaded.changed_buyers, kind="table")
     by_buyer = np.nonzero(buyer_mask)[0]
-    a, b = pairs.index_pairs(c.take(by_buyer), window_days)     # all of those buyers' filings, as a full scan
-    a, b = by_buyer[a], by_buyer[b]
+    a, b = pairs.index_pairs(c, window_days, rows=by_buyer)     # all of those buyers' filings, as a full scan
     n = len(c)
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
