@@ -22,12 +22,12 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import Settings
 from ..db.replica import primary_position, wait_for_replay
-from . import outlier, pairs, store
+from . import outlier, pairs, resident, store
 from .base import Context
 from .columns import distinct
 from .detectors import DETECTORS, load_settings, pair_window, register_kinds
 from .flags import Flags
-from .loader import UNREADABLE_SQL, Loaded, load_numbers, load_text
+from .loader import DTYPES, UNREADABLE_SQL, Loaded, load_numbers, load_text
 from .peers import PeerTable, from_columns
 from .peers import latest_or_fresh as peers_latest_or_fresh
 from .peers import to_json as peers_to_json
@@ -331,11 +331,14 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             since = 0 if full else await source.fetchval(LAST_HIGH_WATER)
             high_water = await source.fetchval(HIGH_WATER)
             progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
+            keeping = settings.scan_keep_numbers == "yes"
+            database = await resident.identity(source) if keeping else None
             if full:
                 loaded = await load_numbers(source)
                 peers = from_columns(loaded.columns)
             else:
-                loaded = await load_numbers(source, changed_since=since)
+                kept = await resident.brought_up_to_date(source, database, high_water) if keeping else None
+                loaded = await load_numbers(source, changed_since=since, kept=kept)
                 peers = await peers_latest_or_fresh(source)
             in_scope = loaded.changed
             scopes, pair_index = _scopes(loaded, in_scope, window)
@@ -378,5 +381,8 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
         await conn.execute(FINISH_RUN, run_id, len(loaded.ids), int(in_scope.sum()), high_water,
                            peers_to_json(peers) if full else None, skipped, list(skipped_refs))
         active = await conn.fetchval(COUNT_ACTIVE)
+    if full and keeping:          # for the incremental scans to come, once this one's peak is past
+        resident.keep(database, high_water, {"id": loaded.ids, **{name: getattr(loaded.columns, name)
+                                                                 for name in DTYPES if name != "id"}})
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats,
                       skipped, list(skipped_refs), read_from)
