@@ -8,7 +8,8 @@ Measured side by side in one run on one database:
   read  - SELECT of the columns the detectors use, fetched into Python (no scoring): as stored in
           filings, and (read2) from where the scan takes them, filing_facts numbers plus the text keys
   full  - `techreg scan --full` work: read, text keys, every detector, flags written
-  incr  - NEW more filings imported, then an incremental scan
+  incr  - NEW more filings imported, then an incremental scan: as the worker runs it, from the numbers its last
+          full scan kept (detection/resident.py), and as a fresh process runs it, reading them from PostgreSQL
 Peak memory is the benchmark process's maximum resident set size (the data is generated in a
 child process); the scans run in-process, as in `techreg worker`, with the model loaded once.
 """
@@ -21,6 +22,8 @@ import tempfile
 import sys
 import time
 from pathlib import Path
+
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
@@ -112,6 +115,14 @@ async def main(url: str) -> None:
     full_peak = peak_mb()
 
     await load(conn, folder / "new.jsonl")
+    # the same incremental scan twice: as a fresh process runs it (the neighbourhood read from PostgreSQL; rolled
+    # back), then as the worker runs it, from the numbers its full scan kept (resident.py)
+    transaction = conn.transaction()
+    await transaction.start()
+    t = time.perf_counter()
+    await run_scan(conn, msgspec.structs.replace(settings, scan_keep_numbers="no"), full=False)
+    cold_s = time.perf_counter() - t
+    await transaction.rollback()
     t = time.perf_counter()
     incr = await run_scan(conn, settings, full=False)
     incr_s = time.perf_counter() - t
@@ -123,10 +134,12 @@ async def main(url: str) -> None:
     print(f"full scan:         {full_s:7.1f} s  ({full.flags_active} active flags)")
     for s in full.detectors:
         print(f"    {s.detector:<22} applied {s.applied:>8} flagged {s.flagged:>7}" + (f"  ! {s.warning}" if s.warning else ""))
-    print(f"incremental scan:  {incr_s:7.1f} s  (read {incr.filings_read}, scored {incr.filings_scored})")
+    print(f"incremental scan:  {incr_s:7.2f} s  (read {incr.filings_read}, scored {incr.filings_scored}; the worker,"
+          f" from its kept numbers)")
+    print(f"  in a fresh process: {cold_s:5.2f} s  (the neighbourhood read from PostgreSQL)")
     print(f"ratio full ÷ read:        {full_s / read_s:.2f}   (target ≤ 3)")
     print(f"ratio full ÷ read2:       {full_s / read2_s:.2f}")
-    print(f"ratio incremental ÷ full: {incr_s / full_s:.3f}  (target ≤ 0.05)")
+    print(f"ratio incremental ÷ full: {incr_s / full_s:.3f}  (target ≤ 0.05; in a fresh process {cold_s / full_s:.3f})")
     print(f"peak memory (process):    {full_peak:.0f} MB  (target ≤ 4096)")
 
 

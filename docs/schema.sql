@@ -421,8 +421,8 @@ CREATE TABLE public.filing_facts (
     kind text NOT NULL,
     domain text NOT NULL,
     software boolean NOT NULL,
-    amount numeric(16,2) NOT NULL,
-    tech_amount numeric(16,2) NOT NULL,
+    amount double precision NOT NULL,
+    tech_amount double precision NOT NULL,
     signed_on date NOT NULL,
     performance_start date NOT NULL,
     performance_end date NOT NULL,
@@ -430,7 +430,8 @@ CREATE TABLE public.filing_facts (
     contract_prefix_hash integer NOT NULL,
     contract_seq bigint NOT NULL,
     contract_hash integer NOT NULL,
-    core_hash integer NOT NULL
+    core_hash integer NOT NULL,
+    peer_group integer GENERATED ALWAYS AS ((((array_position(ARRAY['development'::text, 'transfer'::text, 'license'::text, 'consulting'::text, 'service'::text], kind) * 32) + (array_position(ARRAY['electronic_information'::text, 'advanced_manufacturing'::text, 'aerospace'::text, 'modern_transport'::text, 'agriculture'::text, 'new_materials'::text, 'new_energy'::text, 'environment'::text, 'nuclear'::text, 'biomedicine'::text, 'urban_social'::text], domain) * 2)) + (software)::integer)) STORED
 );
 
 CREATE TABLE public.filing_month_tally (

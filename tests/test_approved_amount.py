@@ -230,8 +230,8 @@ async def test_detectors_and_statistics_count_the_approved_amount(empty_database
         report = await import_stream(conn, io.BytesIO(_lines(approved_under, as_declared)), audit_key, actor="t",
                                      source="s")
         assert report.imported == 2, report.errors
-        facts = dict(await conn.fetch("SELECT f.ref, x.tech_amount::text FROM filing_facts x JOIN filings f USING (id)"))
-        assert facts == {approved_under["ref"]: "4500000.00", as_declared["ref"]: "6000000.00"}
+        facts = dict(await conn.fetch("SELECT f.ref, x.tech_amount FROM filing_facts x JOIN filings f USING (id)"))
+        assert facts == {approved_under["ref"]: 4_500_000.0, as_declared["ref"]: 6_000_000.0}   # float8 (0028)
         await run_scan(conn, settings, full=True)
         large = {r["ref"] for r in await conn.fetch(
             "SELECT f.ref FROM flags g JOIN filings f ON f.id = g.filing_id WHERE g.kind = 'large_software' AND g.active")}

@@ -74,9 +74,15 @@ def test_outlier_flags_name_the_features_that_drove_them():
 def test_features_are_computed_for_synthetic_filings_without_nan():
     from techreg.detection.features import engineered
     filings, _ = generate(500, seed=5)
-    c = cols([{"tech": float(f["tech_amount"]), "amount": float(f["amount"])} for f in filings])
+    party: dict[str, int] = {}
+    c = cols([{"tech": float(f["tech_amount"]), "amount": float(f["amount"]),
+               "seller": party.setdefault(f["seller"]["credit_code"], len(party)),
+               "buyer": party.setdefault(f["buyer"]["credit_code"], len(party))} for f in filings])
     x = engineered(c)
     assert x.shape == (len(filings), len(NAMES)) and np.isfinite(x).all()
+    # an incremental scan asks for the rows it scores: the same features, parties counted over every row
+    rows = np.array([0, 7, 8, 120, 499])
+    assert np.array_equal(engineered(c, rows=rows), x[rows])
 
 
 async def test_a_candidate_is_promoted_only_by_a_supervisor_and_only_when_it_checks_out(app, office, model_copy,

@@ -107,6 +107,8 @@ async def test_incremental_scan_gives_what_a_full_scan_gives(empty_database, set
             await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
             report = await run_scan(conn, settings, full=part is first)
         assert report.mode == "incremental" and report.filings_scored == len(rest)
+        # the report's count of active flags (from their tally) is the flags table's
+        assert report.flags_active == await conn.fetchval("SELECT count(*) FROM flags WHERE active") > 0
         incremental = await _active_rule_flags(conn)
         await run_scan(conn, settings, full=True)
         assert await _active_rule_flags(conn) == incremental
@@ -182,6 +184,40 @@ async def test_incremental_scan_follows_corrections_and_refusals(app, office, se
     assert r.status_code == 200
     await run_scan(conn, settings, full=False)
     assert await split_flags() == {}
+    incremental = await _active_rule_flags(conn, ours)
+    await run_scan(conn, settings, full=True)
+    assert await _active_rule_flags(conn, ours) == incremental
+
+
+async def test_an_incremental_scan_finds_a_part_filed_by_a_sister_company(app, office, settings, conn):
+    """A new part of a deal whose earlier part a sister company filed: the incremental scan reaches it through
+    the buyer's filings and flags the split as a full scan does; another seller's filing with that buyer is no part."""
+    import random
+
+    def party(name: str, region: str) -> dict:
+        return {"name": name, "credit_code": party_code(random.randrange(10**8, 10**9)), "region": region}
+
+    seller, sister = party("上海云图信息技术有限公司", "310101"), party("云图（北京）软件有限公司", "110108")
+    unrelated, buyer = party("上海星辰信息技术有限公司", "310101"), party("上海申江智能制造有限公司", "310104")
+    h = office.h("registrar")
+
+    async def submit(who: dict, title: str, day: str) -> str:
+        ref = new_ref("SIS")
+        body = filing_body(ref, office.point, seller=who, buyer=buyer, title=title, amount="4900000.00",
+                           tech_amount="4800000.00", signed_on=day, performance_start=day, filed_on=day)
+        assert (await app.post("/api/filings", json=body, headers=h)).status_code == 201
+        return ref
+
+    first = await submit(sister, "智能客服对话引擎一期开发", "2026-05-06")
+    await submit(unrelated, "水处理膜技术咨询", "2026-05-07")
+    await run_scan(conn, settings, full=True)
+    second = await submit(seller, "智能客服对话引擎二期开发", "2026-05-11")
+    report = await run_scan(conn, settings, full=False)
+    flags = {r["ref"]: sorted(r["related"]) for r in await conn.fetch(
+        "SELECT f.ref, g.related FROM flags g JOIN filings f ON f.id = g.filing_id"
+        " WHERE g.active AND g.kind = 'split' AND f.ref = any($1::text[])", [first, second])}
+    assert flags == {first: [second], second: [first]} and report.mode == "incremental"
+    ours = [p["credit_code"] for p in (seller, sister, unrelated, buyer)]
     incremental = await _active_rule_flags(conn, ours)
     await run_scan(conn, settings, full=True)
     assert await _active_rule_flags(conn, ours) == incremental

@@ -80,6 +80,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # score a filing within seconds of its submission or correction (detection/prompt.py), so the registrar
     # sees its flags before deciding; "no" leaves it to the scheduled incremental scan
     score_on_submit: str = "yes"
+    # the process that runs full scans (the worker) keeps the registry's detector numbers in memory (~80 bytes a
+    # filing) and brings them up to date for each incremental scan instead of reading the changed filings'
+    # parties' history again (detection/resident.py); "no" reads it from PostgreSQL every time
+    scan_keep_numbers: str = "yes"
     # detectors keep their own settings (TECHREG_<KIND>_<FIELD>): techreg.detection.detectors
     # scheduled jobs (cron expressions in `timezone`); run_jobs: "auto" = in `serve` on the embedded database
     run_jobs: str = "auto"

@@ -13,8 +13,8 @@ from ..registry.schema import Domain, Kind
 
 KINDS = list(get_args(Kind))
 DOMAINS = list(get_args(Domain))
-# the same code in SQL over a filing row aliased x (filing_facts in loader.py, filings in peers.py): kinds and
-# fields numbered from 1 as array_position does, $1 and $2 the KINDS and DOMAINS
+# the same code in SQL over a filing row aliased x (filings in peers.py; filing_facts stores it, migration 0028):
+# kinds and fields numbered from 1 as array_position does, $1 and $2 the KINDS and DOMAINS
 PEER_GROUP_SQL = ("(array_position($1::text[], x.kind) * 32 + array_position($2::text[], x.domain) * 2"
                   " + x.software::int)")
 

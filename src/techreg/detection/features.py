@@ -24,21 +24,25 @@ def _group_counts(keys: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
-def engineered(c: Columns, peers: PeerTable | None = None) -> np.ndarray:
-    """Feature matrix (rows × NAMES); `peers` from the whole registry when `c` is only part of it."""
+def engineered(c: Columns, peers: PeerTable | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Feature matrix (rows × NAMES); `peers` from the whole registry when `c` is only part of it. With `rows`,
+    the features of those rows only (an incremental scan scores its changed filings), their parties' counts and
+    medians still taken over every row of `c`."""
     n = len(c)
     if n == 0:
         return np.zeros((0, len(NAMES)), np.float32)
-    log_amount = np.log1p(c.amount)
-    log_tech = np.log1p(c.tech_amount)
+    at = np.arange(n) if rows is None else rows
+    log_tech_all = np.log1p(c.tech_amount)
+    amount, tech, log_tech = c.amount[at], c.tech_amount[at], log_tech_all[at]
     seller = c.seller.astype(np.int64)
     pair = seller * (int(c.buyer.max()) + 1) + c.buyer
-    peer_median = (peers or from_columns(c)).per_row(peer_keys(c))[2]
+    peer_median = (peers or from_columns(c)).per_row(peer_keys(c)[at])[2]
+    signed, start = c.signed[at], c.perf_start[at]
     columns = [
-        log_amount, log_tech, c.tech_amount / np.maximum(c.amount, 1.0),
-        np.log1p(np.maximum(c.perf_end - c.perf_start, 0)), np.clip(c.perf_start - c.signed, -720, 720),
-        np.clip(c.filed - c.signed, 0, 1500), np.log1p(_group_counts(c.seller)),
-        log_tech - group_median(c.seller, log_tech)[0], log_tech - peer_median,
-        np.log1p(_group_counts(pair)), np.log1p(_group_counts(c.buyer)), c.software.astype(np.float64),
+        np.log1p(amount), log_tech, tech / np.maximum(amount, 1.0),
+        np.log1p(np.maximum(c.perf_end[at] - start, 0)), np.clip(start - signed, -720, 720),
+        np.clip(c.filed[at] - signed, 0, 1500), np.log1p(_group_counts(c.seller)[at]),
+        log_tech - group_median(c.seller, log_tech_all)[0][at], log_tech - peer_median,
+        np.log1p(_group_counts(pair)[at]), np.log1p(_group_counts(c.buyer)[at]), c.software[at].astype(np.float64),
     ]
     return np.column_stack(columns).astype(np.float32)

@@ -14,26 +14,27 @@ import asyncpg
 import numpy as np
 
 from ..registry.correction import BUYER_BEFORE_SQL, CORRECT, SELLER_BEFORE_SQL
-from .columns import DOMAINS, KINDS, PEER_GROUP_SQL, Columns
+from .columns import DOMAINS, KINDS, Columns
 
 _DAY = "- date '1970-01-01'"
 # (field, SQL expression over filing_facts, big-endian type in the binary COPY); every one NOT NULL.
 # filing_facts (migrations/0009_filing_facts.sql) is the narrow copy of what detectors read, kept by
-# triggers: parties as numbers, the seller's trade name as a key, text keys (0004) as hashes
+# triggers: parties as numbers, the seller's trade name as a key, text keys (0004) as hashes, amounts as float8
+# and the peer group as its code (0028), so the read converts nothing per row
 NUMERIC = (
     ("id", "x.id", ">i8"),
     ("seller", "x.seller_no", ">i4"),
     ("buyer", "x.buyer_no", ">i4"),
     ("software", "x.software::int4", ">i4"),
-    ("amount", "x.amount::float8", ">f8"),
-    ("tech_amount", "x.tech_amount::float8", ">f8"),
+    ("amount", "x.amount", ">f8"),
+    ("tech_amount", "x.tech_amount", ">f8"),
     ("signed", f"x.signed_on {_DAY}", ">i4"),
     ("perf_start", f"x.performance_start {_DAY}", ">i4"),
     ("perf_end", f"x.performance_end {_DAY}", ">i4"),
     ("filed", f"x.filed_on {_DAY}", ">i4"),
     ("contract_prefix", "x.contract_prefix_hash", ">i4"),
     ("contract_seq", "x.contract_seq", ">i8"),
-    ("peer_group", PEER_GROUP_SQL, ">i4"),
+    ("peer_group", "x.peer_group", ">i4"),
     ("seller_brand", "x.seller_brand", ">i4"),
     ("contract_hash", "x.contract_hash", ">i4"),
     ("core_hash", "x.core_hash", ">i4"),
@@ -57,9 +58,11 @@ UNREADABLE_SQL = f"""
     WHERE f.change_seq > $1 AND NOT x.refused AND NOT ({READABLE})
 """
 ALL_SQL = f"{_SELECT} ORDER BY x.id"
+# the numbers of the filings changed since a mark that still count (a worker's kept numbers catch up: resident.py)
+CHANGED_NUMBERS_SQL = f"{_SELECT} AND x.id IN (SELECT f.id FROM filings f WHERE f.change_seq > $1)"
 # the neighbourhood of the changed filings: every filing of their sellers and of their buyers, in no order
 # (put in id order by numpy: PostgreSQL's sort of a parallel bitmap scan costs more)
-NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($3::int[]) OR x.buyer_no = any($4::int[]))"
+NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($1::int[]) OR x.buyer_no = any($2::int[]))"
 # Filings changed since the last scan, and the parties whose filings an incremental scan must read:
 # their sellers (history, numbering) and buyers (splits, duplicates), including the parties a
 # correction moved a filing away from (its event's detail: registry/correction.py). "Moved" buyers lost or
@@ -153,45 +156,45 @@ async def _copy(conn: asyncpg.Connection, sql: str, *args) -> np.ndarray:
     return parse_binary_copy(b"".join(chunks))
 
 
-def _native(rows: np.ndarray, name: str, dtype, order: np.ndarray | None = None) -> np.ndarray:
-    values = rows[name]["value"].astype(dtype)
-    return values if order is None else values[order]
+# native dtype of each numeric column (the Columns field of the same name; "id" is Loaded.ids)
+DTYPES = {"id": np.int64, "seller": np.int32, "buyer": np.int32, "software": bool, "amount": np.float64,
+          "tech_amount": np.float64, "signed": np.int32, "perf_start": np.int32, "perf_end": np.int32,
+          "filed": np.int32, "contract_prefix": np.int64, "contract_seq": np.int64, "peer_group": np.int32,
+          "seller_brand": np.int32, "contract_hash": np.int32, "core_hash": np.int32}
 
 
-async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = None) -> Loaded:
-    """All filings, or (changed_since given) the neighbourhood of those changed since; text columns left blank."""
+async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = None, kept=None) -> Loaded:
+    """All filings, or (changed_since given) the neighbourhood of those changed since; text columns left blank.
+    With `kept` (resident.py: a worker's numbers, up to date with this snapshot) the neighbourhood comes from it."""
     if changed_since is None:
-        rows = await _copy(conn, ALL_SQL, KINDS, DOMAINS)
-        changed_parties = None
+        rows = await _copy(conn, ALL_SQL)
+        return _loaded({name: rows[name]["value"].astype(dtype) for name, dtype in DTYPES.items()}, None, None)
+    changed_ids, *parties = (np.array(values, np.int64) for values in await conn.fetchrow(CHANGED_SQL, changed_since))
+    sellers, buyers, moved = (p.astype(np.int32) for p in parties)
+    if kept is not None:
+        from .resident import neighbourhood
+
+        values = neighbourhood(kept, sellers, buyers)
     else:
-        changed_ids, *parties = (np.array(values, np.int64)
-                                 for values in await conn.fetchrow(CHANGED_SQL, changed_since))
-        sellers, buyers, moved = (p.astype(np.int32) for p in parties)
-        changed_parties = (sellers, buyers, moved)
-        rows = await _copy(conn, NEIGHBOURHOOD_SQL, KINDS, DOMAINS, sellers.tolist(), buyers.tolist())
-    n = len(rows)
-    # in id order: the full read is sorted by PostgreSQL, the neighbourhood here, column by column
-    order = None if changed_since is None else np.argsort(_native(rows, "id", np.int64))
+        rows = await _copy(conn, NEIGHBOURHOOD_SQL, sellers.tolist(), buyers.tolist())
+        # in id order: the full read is sorted by PostgreSQL, the neighbourhood here, column by column
+        order = np.argsort(rows["id"]["value"])
+        values = {name: rows[name]["value"][order].astype(dtype) for name, dtype in DTYPES.items()}
+    return _loaded(values, changed_ids, (sellers, buyers, moved))
 
-    def column(name: str, dtype) -> np.ndarray:
-        return _native(rows, name, dtype, order)
 
-    ids = column("id", np.int64)
-    changed = np.ones(n, bool) if changed_since is None else np.isin(ids, changed_ids, kind="table")
-    peer_group = column("peer_group", np.int32)
+def _loaded(values: dict[str, np.ndarray], changed_ids: np.ndarray | None, changed_parties) -> Loaded:
+    """Loaded columns from native numeric ones (DTYPES) in id order; text columns blank."""
+    ids, peer_group = values["id"], values["peer_group"]
+    n = len(ids)
+    changed = np.ones(n, bool) if changed_ids is None else np.isin(ids, changed_ids, kind="table")
     blank = np.full(n, "", dtype=object)
+    numbers = {name: column for name, column in values.items() if name != "id"}
     columns = Columns(
-        ref=blank.copy(), seller=column("seller", np.int32), buyer=column("buyer", np.int32),
+        ref=blank.copy(), **numbers,
         # kind and field come back from the peer group code (kind·32 + field·2 + software, from 1)
         kind=np.array(KINDS, dtype=object)[np.maximum(peer_group // 32 - 1, 0)] if n else blank.copy(),
         domain=np.array(DOMAINS, dtype=object)[np.maximum(peer_group % 32 // 2 - 1, 0)] if n else blank.copy(),
-        software=column("software", bool),
-        amount=column("amount", np.float64), tech_amount=column("tech_amount", np.float64),
-        signed=column("signed", np.int32), perf_start=column("perf_start", np.int32),
-        perf_end=column("perf_end", np.int32), filed=column("filed", np.int32),
-        contract_prefix=column("contract_prefix", np.int64), contract_seq=column("contract_seq", np.int64),
-        peer_group=peer_group, seller_brand=column("seller_brand", np.int32),
-        contract_hash=column("contract_hash", np.int32), core_hash=column("core_hash", np.int32),
     )
     return Loaded(ids, changed, columns, changed_parties)
 

@@ -123,9 +123,9 @@ def detect(ctx: Context) -> Flags:
     rows_scored = np.arange(len(c)) if in_scope is None else np.nonzero(in_scope)[0]
     if len(rows_scored) == 0:                     # e.g. an incremental scan after refusals only
         return empty("outlier", m.detector, applied=0)
-    features = engineered(c, peers)
+    scored_features = engineered(c, peers, rows_scored)
     raw = np.full(len(c), -np.inf)
-    raw[rows_scored] = raw_scores(m.model, features[rows_scored])
+    raw[rows_scored] = raw_scores(m.model, scored_features)
     threshold, scale = m.meta["threshold"], m.meta["score_scale"]
     over = np.nonzero(raw >= threshold)[0]
     limit = max(1, int(np.ceil(share * len(rows_scored))))
@@ -135,8 +135,9 @@ def detect(ctx: Context) -> Flags:
     iqr = np.maximum(np.array(m.meta["feature_iqr"]), 1e-6)
     score = np.clip(0.5 + 0.4 * (raw[over] - threshold) / scale, 0.5, 0.9)
     reasons = []
-    for i in over:                                # flagged rows only
-        z = (features[i] - median) / iqr
+    position = np.searchsorted(rows_scored, over)        # rows_scored is ascending
+    for i, k_row in zip(over, position):          # flagged rows only
+        z = (scored_features[k_row] - median) / iqr
         top = np.argsort(-np.abs(z))[:3]
         parts_zh = "、".join(f"{label('feature', NAMES[k])}（{'高' if z[k] > 0 else '低'}于常见 {abs(z[k]):.1f} 个四分位距）"
                             for k in top)

@@ -31,18 +31,25 @@ class Pairs:
         return len(self.a)
 
 
-def index_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> tuple[np.ndarray, np.ndarray]:
+def index_pairs(c: Columns, window_days: int, max_neighbours: int = 50,
+                rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows (a, b) of the same buyer signed within the window, same or sister seller.
 
     Numbers only (no text), so an incremental scan can find which filings the
-    changed ones can pair with before it reads any title.
+    changed ones can pair with before it reads any title. With `rows`, among those rows only (rows of `c`
+    are returned), without copying the other columns.
     """
-    order = np.lexsort((np.arange(len(c)), c.signed, c.buyer))
-    buyer, signed = c.buyer[order], c.signed[order]
+    def col(values: np.ndarray) -> np.ndarray:
+        return values if rows is None else values[rows]
+
+    buyer_all, signed_all, seller, brand = col(c.buyer), col(c.signed), col(c.seller), col(c.seller_brand)
+    n = len(buyer_all)
+    order = np.lexsort((np.arange(n), signed_all, buyer_all))
+    buyer, signed = buyer_all[order], signed_all[order]
     a_parts, b_parts = [], []
-    live = np.arange(len(c) - 1)                  # sorted positions whose next neighbour may still pair
-    for k in range(1, min(max_neighbours, len(c) - 1) + 1):
-        live = live[live + k < len(c)]
+    live = np.arange(n - 1)                       # sorted positions whose next neighbour may still pair
+    for k in range(1, min(max_neighbours, n - 1) + 1):
+        live = live[live + k < n]
         ok = (buyer[live] == buyer[live + k]) & (signed[live + k] - signed[live] <= window_days)
         live = live[ok]                           # once a neighbour is out of reach, farther ones are too
         if len(live) == 0:
@@ -51,11 +58,12 @@ def index_pairs(c: Columns, window_days: int, max_neighbours: int = 50) -> tuple
         b_parts.append(order[live + k])
     a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int64)
     b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int64)
-    same_seller = c.seller[a] == c.seller[b]
-    sister = ~same_seller & (c.seller_brand[a] == c.seller_brand[b]) & (c.seller_brand[a] != -1)
+    same_seller = seller[a] == seller[b]
+    sister = ~same_seller & (brand[a] == brand[b]) & (brand[a] != -1)
     # parts of one deal may be of different kinds (开发 + 技术服务 + 咨询): the kind does not narrow
     related = same_seller | sister
-    return a[related].astype(np.int64), b[related].astype(np.int64)
+    a, b = a[related].astype(np.int64), b[related].astype(np.int64)
+    return (a, b) if rows is None else (rows[a].astype(np.int64), rows[b].astype(np.int64))
 
 
 def candidate_pairs(c: Columns, window_days: int, max_neighbours: int = 50, min_similarity: float = 0.5,

@@ -6,8 +6,10 @@ successful scan, against the whole history. The flags of one scan are written in
 what to read, which rows each detector judges, and what to hand to the store.
 """
 
+import asyncio
 import contextlib
 import datetime as dt
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -20,12 +22,12 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import Settings
 from ..db.replica import primary_position, wait_for_replay
-from . import outlier, pairs, store
+from . import outlier, pairs, resident, store
 from .base import Context
 from .columns import distinct
 from .detectors import DETECTORS, load_settings, pair_window, register_kinds
 from .flags import Flags
-from .loader import UNREADABLE_SQL, Loaded, load_numbers, load_text
+from .loader import DTYPES, UNREADABLE_SQL, Loaded, load_numbers, load_text
 from .peers import PeerTable, from_columns
 from .peers import latest_or_fresh as peers_latest_or_fresh
 from .peers import to_json as peers_to_json
@@ -45,7 +47,9 @@ RECORD_STATS = ("INSERT INTO scan_detector_stats (run_id, detector, applied, fla
                 " VALUES ($1, $2, $3, $4, $5, $6)")
 FINISH_RUN = ("UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
               " filings_scored = $3, high_water = $4, peers = $5, skipped = $6, skipped_refs = $7 WHERE id = $1")
-COUNT_ACTIVE = "SELECT count(*) FROM flags WHERE active"
+# the active flags, from the tally their triggers keep in the same transaction (migration 0024): counting them
+# through the index visits every heap page the scan has just written
+COUNT_ACTIVE = "SELECT coalesce(sum(flags), 0)::bigint FROM flag_month_tally"
 # The most recent scans, newest first, each with what every detector flagged in it (the jobs page).
 RECENT_SCANS = """
     SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.filings_read, r.filings_scored,
@@ -97,9 +101,9 @@ def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable
                   in_scope: np.ndarray | None = None, model: outlier.OutlierModel | None = None,
                   scopes: dict[str, np.ndarray] | None = None,
                   pair_index: tuple[np.ndarray, np.ndarray] | None = None,
-                  detector_settings: dict | None = None) -> list[Flags]:
-    """Every registered detector over the columns; with `scopes` (incremental) each only over the rows
-    its SCOPE says it must judge, the pair detectors over the candidate pairs `pair_index` found among
+                  detector_settings: dict | None = None, detectors=DETECTORS) -> list[Flags]:
+    """Every registered detector (or those given) over the columns; with `scopes` (incremental) each only over
+    the rows its SCOPE says it must judge, the pair detectors over the candidate pairs `pair_index` found among
     all of the buyers' filings."""
     detector_settings = detector_settings or load_settings()
     ctx = Context(columns, detector_settings, peers or from_columns(columns), model, in_scope,
@@ -119,7 +123,7 @@ def run_detectors(columns, settings: Settings | None = None, *, peers: PeerTable
         return contexts[scope]
 
     results = []
-    for detector in DETECTORS:
+    for detector in detectors:
         sub, rows = context_for(detector.SCOPE)
         flags = detector.detect(sub)
         if rows is not None:                          # back to the rows of the whole read
@@ -182,8 +186,7 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     by_seller = np.isin(c.seller, loaded.changed_sellers, kind="table")
     buyer_mask = np.isin(c.buyer, loaded.changed_buyers, kind="table")
     by_buyer = np.nonzero(buyer_mask)[0]
-    a, b = pairs.index_pairs(c.take(by_buyer), window_days)     # all of those buyers' filings, as a full scan
-    a, b = by_buyer[a], by_buyer[b]
+    a, b = pairs.index_pairs(c, window_days, rows=by_buyer)     # all of those buyers' filings, as a full scan
     n = len(c)
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
@@ -250,6 +253,49 @@ async def _fill_related_refs(conn: asyncpg.Connection, loaded: Loaded, results: 
         refs[missing] = np.array([found[i] for i in loaded.ids[missing]], dtype=object)
 
 
+# Only the pair detectors read titles; the others judge numbers alone.
+NUMBERS_ONLY = tuple(d for d in DETECTORS if d.SCOPE != "pairs")
+WITH_TITLES = tuple(d for d in DETECTORS if d.SCOPE == "pairs")
+
+
+def _in_registry_order(*parts: tuple[tuple, list[Flags]]) -> list[Flags]:
+    by_detector = {d: flags for detectors, results in parts for d, flags in zip(detectors, results)}
+    return [by_detector[d] for d in DETECTORS]
+
+
+async def _judge_all(source: asyncpg.Connection, loaded: Loaded, pair_index: tuple[np.ndarray, np.ndarray],
+                     judge: Callable[..., list[Flags]]) -> list[Flags]:
+    """A full scan: the titles of every filing in a candidate pair (found from numbers), then every detector on
+    a thread (the event loop stays free: a scan in `techreg serve` scores submissions). One after the other, not
+    side by side: the registry's titles and the detectors' working arrays at once would raise the scan's peak."""
+    await load_text(source, loaded, distinct(np.concatenate(pair_index)))
+    results = await asyncio.to_thread(judge)
+    await _fill_related_refs(source, loaded, results)
+    return results
+
+
+async def _judge_some(conn: asyncpg.Connection, source: asyncpg.Connection, loaded: Loaded, scopes: dict,
+                      judged_ids: np.ndarray, judge: Callable[..., list[Flags]]) -> tuple[list[Flags], list]:
+    """An incremental scan, PostgreSQL and numpy side by side on two cores: the detectors that judge numbers run
+    on a thread while the pair scope's titles and the stored flags of the judged filings are read; then the pair
+    detectors run while the references named by the first ones' evidence are read. The connection serves one
+    query at a time, the thread never touches it. (The first detectors read no text column: titles arriving
+    meanwhile change nothing they compute.)"""
+    numbers = asyncio.ensure_future(asyncio.to_thread(judge, detectors=NUMBERS_ONLY))
+    try:
+        await load_text(source, loaded, np.nonzero(scopes["pairs"])[0])
+        stored = await store.active_of(conn, judged_ids)
+    finally:
+        first = await numbers
+    titles = asyncio.ensure_future(asyncio.to_thread(judge, detectors=WITH_TITLES))
+    try:
+        await _fill_related_refs(source, loaded, first)
+    finally:
+        second = await titles
+    await _fill_related_refs(source, loaded, second)          # their evidence lies in the pair scope, read above
+    return _in_registry_order((NUMBERS_ONLY, first), (WITH_TITLES, second)), stored
+
+
 @contextlib.asynccontextmanager
 async def _reading(conn: asyncpg.Connection, replica: asyncpg.Connection | None, settings: Settings,
                    progress: Callable[[str], None]) -> AsyncIterator[tuple[asyncpg.Connection, str]]:
@@ -285,30 +331,38 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             since = 0 if full else await source.fetchval(LAST_HIGH_WATER)
             high_water = await source.fetchval(HIGH_WATER)
             progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
+            keeping = settings.scan_keep_numbers == "yes"
+            database = await resident.identity(source) if keeping else None
             if full:
                 loaded = await load_numbers(source)
                 peers = from_columns(loaded.columns)
             else:
-                loaded = await load_numbers(source, changed_since=since)
+                kept = await resident.brought_up_to_date(source, database, high_water) if keeping else None
+                loaded = await load_numbers(source, changed_since=since, kept=kept)
                 peers = await peers_latest_or_fresh(source)
             in_scope = loaded.changed
             scopes, pair_index = _scopes(loaded, in_scope, window)
-            # only the pair detectors read text, and only for filings in a candidate pair (found from numbers)
-            await load_text(source, loaded, distinct(np.concatenate(pair_index)) if full
-                            else np.nonzero(scopes["pairs"])[0])
             progress(f"检测 / scoring {int(in_scope.sum())} of {len(loaded.ids)} filings read")
             stats: list[DetectorStats] = []
             model = _load_model(stats)
-            results = run_detectors(loaded.columns, peers=peers, in_scope=in_scope, model=model,
-                                    scopes=None if full else scopes, pair_index=pair_index,
-                                    detector_settings=detector_settings)
-            await _fill_related_refs(source, loaded, results)
+            judge = functools.partial(run_detectors, loaded.columns, peers=peers, in_scope=in_scope, model=model,
+                                      scopes=None if full else scopes, pair_index=pair_index,
+                                      detector_settings=detector_settings)
+            if full:
+                results, stored = await _judge_all(source, loaded, pair_index, judge), None
+            else:
+                judged = {d.KIND: loaded.ids[scopes[d.SCOPE]] for d in DETECTORS}
+                judged_ids = distinct(np.concatenate(list(judged.values())))
+                results, stored = await _judge_some(conn, source, loaded, scopes, judged_ids, judge)
             skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
         # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
         if not full:       # what this run raises, before the unchanged ones are only confirmed
             raised = {(record[0], record[2]) for record in records}
-            records = await store.confirm_unchanged(conn, run_id, records)
+            # a flag kept because its evidence changed may sit on a filing no scope judged: its stored rows too
+            flagged = distinct(np.array([record[0] for record in records], np.int64))
+            stored += await store.active_of(conn, flagged[~np.isin(flagged, judged_ids)])
+            records = await store.confirm_unchanged(conn, run_id, records, stored)
         progress(f"写入 / writing {len(records)} new or changed flags")
         await store.write(conn, run_id, records)
         # flags of judged filings that this run no longer raises (or that an older version of the
@@ -316,9 +370,8 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
         if full:
             await store.retire_all_unraised(conn, run_id, [flags.detector.split("/")[0] for flags in results])
         else:
-            judged = {flags.detector.split("/")[0]: loaded.ids[scopes[d.SCOPE]]
-                      for flags, d in zip(results, DETECTORS)}
-            await store.retire_unraised(conn, judged, raised)
+            await store.retire_unraised(conn, {flags.detector.split("/")[0]: judged[d.KIND]
+                                               for flags, d in zip(results, DETECTORS)}, raised, stored)
         await store.retire_refused(conn, since)
         await conn.executemany(RECORD_STATS, [(run_id, s.detector, s.applied, s.flagged, s.excluded, s.warning)
                                               for s in stats])
@@ -328,5 +381,8 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
         await conn.execute(FINISH_RUN, run_id, len(loaded.ids), int(in_scope.sum()), high_water,
                            peers_to_json(peers) if full else None, skipped, list(skipped_refs))
         active = await conn.fetchval(COUNT_ACTIVE)
+    if full and keeping:          # for the incremental scans to come, once this one's peak is past
+        resident.keep(database, high_water, {"id": loaded.ids, **{name: getattr(loaded.columns, name)
+                                                                 for name in DTYPES if name != "id"}})
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats,
                       skipped, list(skipped_refs), read_from)

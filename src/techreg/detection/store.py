@@ -32,8 +32,6 @@ UPSERT_STAGED = """
     SET score = excluded.score, reasons = excluded.reasons, related = excluded.related,
         last_seen = now(), last_run = $1, active = true
 """
-# Active flags of the judged filings (an incremental scan), to work out which ones this run did not raise again.
-ACTIVE_JUDGED = "SELECT id, filing_id, detector FROM flags WHERE active AND filing_id = any($1::bigint[])"
 RETIRE = "UPDATE flags SET active = false WHERE id = any($1::bigint[])"
 # After a full scan every flag it raised was written with its run in last_run: the other active flags of the
 # detector families it ran, on the filings it read, were not raised again (one statement, not 10⁵ rows fetched).
@@ -69,10 +67,17 @@ LIST = f"""
 
 # -- writing ---------------------------------------------------------------------------------------------
 
-async def confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> list[tuple]:
-    """Flags raised again exactly as stored only get last_seen/last_run; the rest are returned for writing."""
-    existing = await conn.fetch(ACTIVE_OF_FILINGS, list({r[0] for r in records}))
-    stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in existing}
+async def active_of(conn: asyncpg.Connection, filing_ids: np.ndarray) -> list[asyncpg.Record]:
+    """The active flags of the given filings (an incremental scan's judged ones), read once for comparing
+    with what the scan raises (`confirm_unchanged`) and for retiring what it no longer raises."""
+    return await conn.fetch(ACTIVE_OF_FILINGS, filing_ids.tolist()) if len(filing_ids) else []
+
+
+async def confirm_unchanged(conn: asyncpg.Connection, run_id: int, records: list[tuple],
+                            stored_rows: list[asyncpg.Record]) -> list[tuple]:
+    """Flags raised again exactly as stored only get last_seen/last_run; the rest are returned for writing.
+    `stored_rows` (`active_of`) must cover every filing the records are about."""
+    stored = {(r["filing_id"], r["kind"], r["detector"]): r for r in stored_rows}
     same, changed = [], []
     encode = msgspec.json.Encoder().encode
     for record in records:                      # a loop over flags, not filings
@@ -96,20 +101,20 @@ async def write(conn: asyncpg.Connection, run_id: int, records: list[tuple]) -> 
 
 
 async def retire_unraised(conn: asyncpg.Connection, judged_by_family: dict[str, np.ndarray],
-                          raised: set[tuple[int, str]]) -> None:
+                          raised: set[tuple[int, str]], stored_rows: list[asyncpg.Record]) -> None:
     """Active flags of judged filings that this run did not raise again become inactive (kept on record).
 
     `judged_by_family` maps a detector family (name before the version) to the filing ids it judged;
-    a newer version's flag replaces an older one's. Worked out on arrays from the active flags of the judged
-    filings (an incremental scan's), not row by row.
+    a newer version's flag replaces an older one's. `stored_rows` are the active flags of the judged filings
+    (`active_of`, read before this run wrote anything). Worked out on arrays, not row by row.
     """
-    judged_ids = distinct(np.concatenate([np.zeros(0, np.int64), *judged_by_family.values()]))
-    rows = await conn.fetch(ACTIVE_JUDGED, judged_ids.tolist())
-    if not rows:
+    if not stored_rows:
         return
-    flag_id = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    filing = np.fromiter((r[1] for r in rows), np.int64, len(rows))
-    detectors, detector_code = np.unique(np.array([r[2] for r in rows], dtype=object).astype(str), return_inverse=True)
+    rows = stored_rows
+    flag_id = np.fromiter((r["id"] for r in rows), np.int64, len(rows))
+    filing = np.fromiter((r["filing_id"] for r in rows), np.int64, len(rows))
+    detectors, detector_code = np.unique(np.array([r["detector"] for r in rows], dtype=object).astype(str),
+                                         return_inverse=True)
     family = np.array([d.split("/")[0] for d in detectors])[detector_code]
     judged = np.zeros(len(rows), bool)
     for name, ids in judged_by_family.items():
