@@ -14,7 +14,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from conftest import PASSWORD, Tab, cli_env, create_database, filing_body, party_code, running_server
-from test_browser import SHOTS, YEAR, shot
+from test_browser import YEAR, shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
@@ -42,7 +42,6 @@ async def site(server, data_dir, chromium):
     finally:
         await conn.close()
     async with running_server(url, data_dir / "browser-cert", TECHREG_AUDIT_KEY=KEY) as base:
-        SHOTS.mkdir(parents=True, exist_ok=True)
         tab = Tab(chromium, viewport={"width": 1360, "height": 900}, locale="zh-CN", accept_downloads=True)
         try:
             yield base, tab, url

@@ -1,7 +1,7 @@
 """What a newcomer sees first, in the real headless Chromium at 1366×768 (a common office screen): the API
 docs render with no request leaving this machine; dates, status badges, refs, flag tags and 18-character
 credit codes each stay on one line; export buttons are one size everywhere; no chart label is cut off; the
-site has its own favicon. Screenshots of each page go with test_browser.py's (TECHREG_SCREENSHOTS)."""
+site has its own favicon. Screenshots of each page go with test_browser.py's (TECHREG_SCREENSHOTS=DIR)."""
 
 import io
 import json
@@ -11,7 +11,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from conftest import PASSWORD, Tab, create_database, filing_body, party_code, running_server
-from test_browser import SHOTS, YEAR, prepare, shot
+from test_browser import YEAR, prepare, shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
 
@@ -72,7 +72,6 @@ async def site(server, data_dir, chromium):
     await prepare(url, b"layout-key")
     await prepare_more(url, b"layout-key")
     async with running_server(url, data_dir / "layout", TECHREG_AUDIT_KEY="layout-key") as base:
-        SHOTS.mkdir(parents=True, exist_ok=True)
         tab = Tab(chromium, viewport=WIDE, locale="zh-CN")
         try:
             yield base, tab
