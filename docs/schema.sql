@@ -532,6 +532,7 @@ END) STORED,
     approved_amount numeric(16,2),
     state_digest bytea GENERATED ALWAYS AS (sha256(public.utf8_bytes((((((((((((((((((((((((((((((((((((((((((((((((((ref || chr(31)) || contract_no) || chr(31)) || title) || chr(31)) || kind) || chr(31)) || COALESCE(subkind, ''::text)) || chr(31)) || (software)::text) || chr(31)) || domain) || chr(31)) || (seller_code)::text) || chr(31)) || seller_name) || chr(31)) || COALESCE((seller_region)::text, ''::text)) || chr(31)) || (buyer_code)::text) || chr(31)) || buyer_name) || chr(31)) || COALESCE((buyer_region)::text, ''::text)) || chr(31)) || (amount)::text) || chr(31)) || (tech_amount)::text) || chr(31)) || ((signed_on - '2000-01-01'::date))::text) || chr(31)) || ((performance_start - '2000-01-01'::date))::text) || chr(31)) || ((performance_end - '2000-01-01'::date))::text) || chr(31)) || ((filed_on - '2000-01-01'::date))::text) || chr(31)) || point_code) || chr(31)) || COALESCE(registrar, ''::text)) || chr(31)) || COALESCE(description, ''::text)) || chr(31)) || status) || chr(31)) || COALESCE(reg_no, ''::text)) || chr(31)) || COALESCE(((registered_on - '2000-01-01'::date))::text, ''::text)) || COALESCE((chr(31) || (approved_amount)::text), ''::text))))) STORED,
     rules_version text,
+    change_xid xid8 DEFAULT pg_current_xact_id(),
     CONSTRAINT filings_amount_check CHECK ((amount > (0)::numeric)),
     CONSTRAINT filings_check CHECK (((tech_amount >= (0)::numeric) AND (tech_amount <= amount))),
     CONSTRAINT filings_check1 CHECK ((performance_end >= performance_start)),
@@ -854,6 +855,7 @@ CREATE TABLE public.scan_runs (
     peers jsonb,
     skipped integer DEFAULT 0 NOT NULL,
     skipped_refs text[] DEFAULT '{}'::text[] NOT NULL,
+    snapshot pg_snapshot,
     CONSTRAINT scan_runs_mode_check CHECK ((mode = ANY (ARRAY['full'::text, 'incremental'::text]))),
     CONSTRAINT scan_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'succeeded'::text, 'failed'::text])))
 );
@@ -1120,6 +1122,8 @@ CREATE INDEX filing_facts_unreadable ON public.filing_facts USING btree (id) WHE
 CREATE INDEX filings_buyer ON public.filings USING btree (buyer_code, signed_on);
 
 CREATE INDEX filings_change ON public.filings USING btree (change_seq);
+
+CREATE INDEX filings_change_xid ON public.filings USING btree (change_xid);
 
 CREATE INDEX filings_pending ON public.filings USING btree (point_code, filed_on) WHERE (status = 'submitted'::text);
 

@@ -52,9 +52,9 @@ async def test_kept_numbers_follow_new_corrected_and_refused_filings(app, office
     sellers = np.array([numbers[seller["credit_code"]]], np.int32)
     buyer_nos = np.array([numbers[b["credit_code"]] for b in buyers], np.int32)
     async with conn.transaction(isolation="repeatable_read"):
-        high_water = await conn.fetchval(HIGH_WATER)
-        kept = await resident.brought_up_to_date(conn, await resident.identity(conn), high_water)
-        assert kept is not None and kept.high_water == high_water
+        mark = tuple(await conn.fetchrow(HIGH_WATER))
+        kept = await resident.brought_up_to_date(conn, await resident.identity(conn), mark)
+        assert kept is not None and kept.mark == mark
         from_memory = resident.neighbourhood(kept, sellers, buyer_nos)
         rows = await _copy(conn, NEIGHBOURHOOD_SQL, sellers.tolist(), buyer_nos.tolist())
     order = np.argsort(rows["id"]["value"])
@@ -84,7 +84,7 @@ async def test_kept_numbers_follow_new_corrected_and_refused_filings(app, office
 def test_a_filing_with_an_earlier_id_is_merged_in_order():
     values = {name: np.array([1, 2, 5], dtype) if name == "id" else np.array([10, 20, 50], dtype)
               for name, dtype in DTYPES.items()}
-    resident.keep(("test", 0), 7, values)
+    resident.keep(("test", 0), (7, None), values)
     kept = resident._kept
     try:
         resident._apply(kept, {name: np.array([6, 3, 2], dtype) if name == "id" else np.array([60, 30, 21], dtype)

@@ -117,6 +117,43 @@ async def test_incremental_scan_gives_what_a_full_scan_gives(empty_database, set
         await conn.close()
 
 
+async def test_a_filing_committed_after_a_scan_saw_a_later_one_is_scanned_next(empty_database, settings, audit_key):
+    """A change_seq is taken when a filing is written, not when its transaction commits: a scan running while an
+    import is open sees a later, shorter transaction's filing and its higher number. The next incremental scan must
+    still score the import's filings once they commit (before migration 0029 it skipped them until a full scan)."""
+    from techreg.db.pool import connect
+
+    point = unique_point_code()
+    long_running, quick = await connect(empty_database), await connect(empty_database)
+
+    def lines(*bodies) -> io.BytesIO:
+        return io.BytesIO(b"".join(json.dumps(b).encode() + b"\n" for b in bodies))
+
+    try:
+        await import_stream(quick, lines(filing_body(new_ref("R"), point)), audit_key, actor="t", source="s")
+        await run_scan(quick, settings, full=True)
+        transaction = long_running.transaction()
+        await transaction.start()
+        late_signed = filing_body(new_ref("R"), point, signed_on="2026-06-01", performance_start="2026-01-05",
+                                  performance_end="2026-05-20", filed_on="2026-06-03",
+                                  seller={"name": "上海迟签科技有限公司", "credit_code": party_code(int(point) * 10 + 5),
+                                          "region": "310101"})
+        await import_stream(long_running, lines(late_signed), audit_key, actor="t", source="s")   # not committed
+        await import_stream(quick, lines(filing_body(new_ref("R"), point, title="水处理膜技术咨询合同",
+                                                     kind="consulting", subkind=None)), audit_key, actor="t", source="s")
+        first = await run_scan(quick, settings, full=False)
+        assert first.filings_scored == 1                       # the quick one; the import is not visible yet
+        await transaction.commit()
+        second = await run_scan(quick, settings, full=False)
+        assert second.filings_scored == 1                      # the import's filing, though its number is lower
+        assert await quick.fetchval("SELECT count(*) FROM flags g JOIN filings f ON f.id = g.filing_id"
+                                    " WHERE f.ref = $1 AND g.kind = 'backdated' AND g.active", late_signed["ref"]) == 1
+        assert (await run_scan(quick, settings, full=False)).filings_scored == 0
+    finally:
+        await long_running.close()
+        await quick.close()
+
+
 async def test_new_detector_version_retires_old_flags_without_erasing_them(empty_database, settings, audit_key):
     from techreg.db.pool import connect
 

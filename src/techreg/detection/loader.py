@@ -49,17 +49,28 @@ READABLE = " AND ".join(f"x.{d} BETWEEN DATE '1900-01-01' AND DATE '2999-12-31'"
                         for d in ("signed_on", "performance_start", "performance_end", "filed_on"))
 _SELECT = ("SELECT " + ", ".join(sql for _, sql, _ in NUMERIC)
            + f" FROM filing_facts x WHERE NOT x.refused AND {READABLE}")
+
+
+def changed_since(seq: str = "$1", snapshot: str = "$2") -> str:
+    """Filings (aliased f) changed since a scan's mark: above its high-water change_seq, or written by a
+    transaction its snapshot could not see (open then, committed since: a sequence number is taken when a row is
+    written, not when it commits; migration 0029). A mark without a snapshot (NULL) is the high water alone."""
+    mark = f"{snapshot}::text::pg_snapshot"          # given as text (pg_current_snapshot()::text)
+    return (f"(f.change_seq > {seq} OR (f.change_xid >= pg_snapshot_xmin({mark})"
+            f" AND NOT pg_visible_in_snapshot(f.change_xid, {mark})))")
+
+
 # The filings a scan had to leave out, counted, with the first references for the report: of every filing
 # on a full scan ($1 = 0), of those changed since the last scan on an incremental one (older ones were
 # reported by the scan that read them; this keeps an incremental scan from reading the whole table).
 UNREADABLE_SQL = f"""
     SELECT count(*), coalesce((array_agg(f.ref ORDER BY f.id))[1:20], '{{}}')
     FROM filings f JOIN filing_facts x ON x.id = f.id
-    WHERE f.change_seq > $1 AND NOT x.refused AND NOT ({READABLE})
+    WHERE {changed_since()} AND NOT x.refused AND NOT ({READABLE})
 """
 ALL_SQL = f"{_SELECT} ORDER BY x.id"
 # the numbers of the filings changed since a mark that still count (a worker's kept numbers catch up: resident.py)
-CHANGED_NUMBERS_SQL = f"{_SELECT} AND x.id IN (SELECT f.id FROM filings f WHERE f.change_seq > $1)"
+CHANGED_NUMBERS_SQL = f"{_SELECT} AND x.id IN (SELECT f.id FROM filings f WHERE {changed_since()})"
 # the neighbourhood of the changed filings: every filing of their sellers and of their buyers, in no order
 # (put in id order by numpy: PostgreSQL's sort of a parallel bitmap scan costs more)
 NEIGHBOURHOOD_SQL = f"{_SELECT} AND (x.seller_no = any($1::int[]) OR x.buyer_no = any($2::int[]))"
@@ -73,7 +84,7 @@ CHANGED_SQL = f"""
     WITH changed AS (
         SELECT f.id, f.status, x.seller_no, x.buyer_no
         FROM filings f JOIN filing_facts x ON x.id = f.id
-        WHERE f.change_seq > $1
+        WHERE {changed_since()}
     ), corrections AS (
         SELECT c.buyer_no, s.party_no AS old_seller, b.party_no AS old_buyer
         FROM changed c JOIN filing_events e ON e.filing_id = c.id AND e.action = '{CORRECT}'
@@ -163,13 +174,15 @@ DTYPES = {"id": np.int64, "seller": np.int32, "buyer": np.int32, "software": boo
           "seller_brand": np.int32, "contract_hash": np.int32, "core_hash": np.int32}
 
 
-async def load_numbers(conn: asyncpg.Connection, *, changed_since: int | None = None, kept=None) -> Loaded:
-    """All filings, or (changed_since given) the neighbourhood of those changed since; text columns left blank.
+async def load_numbers(conn: asyncpg.Connection, *, since: tuple[int, str | None] | None = None,
+                       kept=None) -> Loaded:
+    """All filings, or (`since` a scan's mark: high water, snapshot) the neighbourhood of those changed since;
+    text columns left blank.
     With `kept` (resident.py: a worker's numbers, up to date with this snapshot) the neighbourhood comes from it."""
-    if changed_since is None:
+    if since is None:
         rows = await _copy(conn, ALL_SQL)
         return _loaded({name: rows[name]["value"].astype(dtype) for name, dtype in DTYPES.items()}, None, None)
-    changed_ids, *parties = (np.array(values, np.int64) for values in await conn.fetchrow(CHANGED_SQL, changed_since))
+    changed_ids, *parties = (np.array(values, np.int64) for values in await conn.fetchrow(CHANGED_SQL, *since))
     sellers, buyers, moved = (p.astype(np.int32) for p in parties)
     if kept is not None:
         from .resident import neighbourhood

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import asyncpg
 import numpy as np
 
-from .loader import CHANGED_NUMBERS_SQL, DTYPES, READABLE, _copy
+from .loader import CHANGED_NUMBERS_SQL, DTYPES, READABLE, _copy, changed_since
 
 # which database this is: a copy restored elsewhere, or one dropped and created again, has another identity
 IDENTITY = ("SELECT (SELECT system_identifier FROM pg_control_system()),"
@@ -25,14 +25,14 @@ IDENTITY = ("SELECT (SELECT system_identifier FROM pg_control_system()),"
 # filings changed since a mark that no longer count for the detectors (refused, or dates no scan can use)
 GONE_SINCE = f"""
     SELECT f.id FROM filings f JOIN filing_facts x ON x.id = f.id
-    WHERE f.change_seq > $1 AND (x.refused OR NOT ({READABLE}))
+    WHERE {changed_since()} AND (x.refused OR NOT ({READABLE}))
 """
 
 
 @dataclass
 class Kept:
     identity: tuple
-    high_water: int              # every change up to this change_seq is in the arrays
+    mark: tuple                   # (high water, snapshot) of the scan whose snapshot the arrays are
     values: dict[str, np.ndarray]  # the loader's columns, "id" ascending; capacity beyond `size` is spare
     live: np.ndarray              # False: refused since, or its dates unusable
     size: int
@@ -49,12 +49,12 @@ async def identity(conn: asyncpg.Connection) -> tuple:
     return tuple(await conn.fetchrow(IDENTITY))
 
 
-def keep(identity_: tuple, high_water: int, values: dict[str, np.ndarray]) -> None:
+def keep(identity_: tuple, mark: tuple, values: dict[str, np.ndarray]) -> None:
     """Keep a full scan's numbers (copied, with room for the filings to come)."""
     global _kept
     n = len(values["id"])
     room = n + max(n // 4, 4096)
-    _kept = Kept(identity_, high_water, {k: _grown(v, room) for k, v in values.items()},
+    _kept = Kept(identity_, mark, {k: _grown(v, room) for k, v in values.items()},
                  _grown(np.ones(n, bool), room), n)
 
 
@@ -69,19 +69,19 @@ def _grown(values: np.ndarray, capacity: int) -> np.ndarray:
     return out
 
 
-async def brought_up_to_date(conn: asyncpg.Connection, identity_: tuple, high_water: int) -> Kept | None:
-    """The kept numbers as of `high_water` (the scan's snapshot), or None when there are none for this database
-    or they are newer than the snapshot (a lagging replica): the scan then reads from PostgreSQL."""
+async def brought_up_to_date(conn: asyncpg.Connection, identity_: tuple, mark: tuple) -> Kept | None:
+    """The kept numbers as of `mark` (high water, snapshot: this scan's), or None when there are none for this
+    database or they are newer than this snapshot (a lagging replica): the scan then reads from PostgreSQL."""
     kept = _kept
-    if kept is None or kept.identity != identity_ or kept.high_water > high_water:
+    if kept is None or kept.identity != identity_ or kept.mark[0] > mark[0]:
         return None
-    if kept.high_water == high_water:
+    if kept.mark == mark:
         return kept
-    changed = await _copy(conn, CHANGED_NUMBERS_SQL, kept.high_water)
-    gone = np.array([r[0] for r in await conn.fetch(GONE_SINCE, kept.high_water)], np.int64)
+    changed = await _copy(conn, CHANGED_NUMBERS_SQL, *kept.mark)
+    gone = np.array([r[0] for r in await conn.fetch(GONE_SINCE, *kept.mark)], np.int64)
     # (catching up reads each changed filing once; the neighbourhood it replaces, each of its parties' filings)
     _apply(kept, {name: changed[name]["value"].astype(dtype) for name, dtype in DTYPES.items()}, gone)
-    kept.high_water = high_water
+    kept.mark = mark
     return kept
 
 

@@ -40,13 +40,17 @@ IMPLAUSIBLE_SHARE = 0.2
 # -- queries ---------------------------------------------------------------------------------------------
 START_RUN = "INSERT INTO scan_runs (mode) VALUES ($1) RETURNING id"
 FAIL_RUN = "UPDATE scan_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1"
-# an incremental scan starts where the last successful one (of either mode) stopped
-LAST_HIGH_WATER = "SELECT coalesce(max(high_water), 0) FROM scan_runs WHERE status = 'succeeded'"
-HIGH_WATER = "SELECT coalesce(max(change_seq), 0) FROM filings"
+# an incremental scan starts where the last successful one (of either mode) stopped: its high-water change_seq
+# and its snapshot (loader.changed_since); none yet: from the start
+LAST_MARK = ("SELECT high_water, snapshot::text FROM scan_runs WHERE status = 'succeeded'"
+             " ORDER BY high_water DESC, id DESC LIMIT 1")
+# this scan's mark, in its own snapshot (a repeatable-read transaction: pg_current_snapshot is that snapshot)
+HIGH_WATER = "SELECT coalesce(max(change_seq), 0), pg_current_snapshot()::text FROM filings"
 RECORD_STATS = ("INSERT INTO scan_detector_stats (run_id, detector, applied, flagged, excluded, warning)"
                 " VALUES ($1, $2, $3, $4, $5, $6)")
 FINISH_RUN = ("UPDATE scan_runs SET status = 'succeeded', finished_at = now(), filings_read = $2,"
-              " filings_scored = $3, high_water = $4, peers = $5, skipped = $6, skipped_refs = $7 WHERE id = $1")
+              " filings_scored = $3, high_water = $4, peers = $5, skipped = $6, skipped_refs = $7,"
+              " snapshot = $8::text::pg_snapshot WHERE id = $1")
 # the active flags, from the tally their triggers keep in the same transaction (migration 0024): counting them
 # through the index visits every heap page the scan has just written
 COUNT_ACTIVE = "SELECT coalesce(sum(flags), 0)::bigint FROM flag_month_tally"
@@ -328,8 +332,8 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
     async with conn.transaction(isolation=None if conn.is_in_transaction() else "repeatable_read"):
         await register_kinds(conn)
         async with _reading(conn, replica, settings, progress) as (source, read_from):
-            since = 0 if full else await source.fetchval(LAST_HIGH_WATER)
-            high_water = await source.fetchval(HIGH_WATER)
+            since = (0, None) if full else tuple(await source.fetchrow(LAST_MARK) or (0, None))
+            high_water, snapshot = await source.fetchrow(HIGH_WATER)
             progress("读取 / reading filings" + ("" if full else " changed since the last scan, with their parties' history"))
             keeping = settings.scan_keep_numbers == "yes"
             database = await resident.identity(source) if keeping else None
@@ -337,8 +341,9 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
                 loaded = await load_numbers(source)
                 peers = from_columns(loaded.columns)
             else:
-                kept = await resident.brought_up_to_date(source, database, high_water) if keeping else None
-                loaded = await load_numbers(source, changed_since=since, kept=kept)
+                kept = (await resident.brought_up_to_date(source, database, (high_water, snapshot)) if keeping
+                        else None)
+                loaded = await load_numbers(source, since=since, kept=kept)
                 peers = await peers_latest_or_fresh(source)
             in_scope = loaded.changed
             scopes, pair_index = _scopes(loaded, in_scope, window)
@@ -354,7 +359,7 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
                 judged = {d.KIND: loaded.ids[scopes[d.SCOPE]] for d in DETECTORS}
                 judged_ids = distinct(np.concatenate(list(judged.values())))
                 results, stored = await _judge_some(conn, source, loaded, scopes, judged_ids, judge)
-            skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, since)
+            skipped, skipped_refs = await source.fetchrow(UNREADABLE_SQL, *since)
         # the writes, on the primary; the flags table is written by scans alone, under the scan lock
         records = _records(results, loaded, scopes, in_scope, stats)
         if not full:       # what this run raises, before the unchanged ones are only confirmed
@@ -379,10 +384,10 @@ async def _scan(conn, settings, run_id, full, progress, replica=None) -> ScanRep
             log.warning("scan #%d left out %d filing(s) with dates outside 1900-2999: %s", run_id, skipped,
                         ", ".join(skipped_refs))
         await conn.execute(FINISH_RUN, run_id, len(loaded.ids), int(in_scope.sum()), high_water,
-                           peers_to_json(peers) if full else None, skipped, list(skipped_refs))
+                           peers_to_json(peers) if full else None, skipped, list(skipped_refs), snapshot)
         active = await conn.fetchval(COUNT_ACTIVE)
     if full and keeping:          # for the incremental scans to come, once this one's peak is past
-        resident.keep(database, high_water, {"id": loaded.ids, **{name: getattr(loaded.columns, name)
+        resident.keep(database, (high_water, snapshot), {"id": loaded.ids, **{name: getattr(loaded.columns, name)
                                                                  for name in DTYPES if name != "id"}})
     return ScanReport(run_id, "full" if full else "incremental", len(loaded.ids), int(in_scope.sum()), active, stats,
                       skipped, list(skipped_refs), read_from)

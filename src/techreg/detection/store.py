@@ -11,7 +11,7 @@ import msgspec
 import numpy as np
 
 from .columns import distinct
-from .loader import READABLE
+from .loader import READABLE, changed_since
 
 # -- queries -------------------------------------------------------------------------------------------
 
@@ -41,9 +41,9 @@ RETIRE_ALL_UNRAISED = f"""
       AND EXISTS (SELECT 1 FROM filing_facts x WHERE x.id = g.filing_id AND NOT x.refused AND {READABLE})
 """
 # Filings refused since the last scan keep their flags on record, inactive.
-RETIRE_REFUSED = """
+RETIRE_REFUSED = f"""
     UPDATE flags SET active = false
-    WHERE active AND filing_id IN (SELECT id FROM filings WHERE status = 'refused' AND change_seq > $1)
+    WHERE active AND filing_id IN (SELECT f.id FROM filings f WHERE f.status = 'refused' AND {changed_since()})
 """
 # The flag export format (filing-format.md), one row per active flag.
 EXPORT = """
@@ -130,8 +130,8 @@ async def retire_all_unraised(conn: asyncpg.Connection, run_id: int, families: l
     await conn.execute(RETIRE_ALL_UNRAISED, run_id, families)
 
 
-async def retire_refused(conn: asyncpg.Connection, since: int) -> None:
-    await conn.execute(RETIRE_REFUSED, since)
+async def retire_refused(conn: asyncpg.Connection, since: tuple[int, str | None]) -> None:
+    await conn.execute(RETIRE_REFUSED, *since)
 
 
 # -- reading -----------------------------------------------------------------------------------------------
@@ -180,10 +180,13 @@ async def for_point(conn: asyncpg.Connection, flags: list[FlagOut], point: str |
     return out
 
 
-# Has a scan judged the filing as it stands now? Its last change is at or under the last scan's high water.
-SCORED = """
-    SELECT f.change_seq <= (SELECT coalesce(max(high_water), 0) FROM scan_runs WHERE status = 'succeeded')
-    FROM filings f WHERE f.id = $1
+# Has a scan judged the filing as it stands now? Its last change is not one the last scan's mark leaves to the next.
+SCORED = f"""
+    SELECT NOT coalesce({changed_since("coalesce(m.high_water, 0)", "m.snapshot")}, false)
+    FROM filings f LEFT JOIN LATERAL (
+        SELECT high_water, snapshot::text AS snapshot FROM scan_runs WHERE status = 'succeeded'
+        ORDER BY high_water DESC, id DESC LIMIT 1) m ON true
+    WHERE f.id = $1
 """
 
 

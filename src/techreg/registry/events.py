@@ -110,7 +110,7 @@ async def append_event(conn: asyncpg.Connection, key: bytes, *, filing_id: int, 
     )
     await conn.execute(
         "UPDATE filings SET event_count = $2, last_event_hash = $3, updated_at = $4,"
-        " change_seq = nextval('filings_change_seq') WHERE id = $1",
+        " change_seq = nextval('filings_change_seq'), change_xid = pg_current_xact_id() WHERE id = $1",
         filing_id, seq, digest, at,
     )
     return digest
