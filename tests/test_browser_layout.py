@@ -20,7 +20,8 @@ WIDE = {"width": 1366, "height": 768}
 
 # every element that must not wrap, and the least number of them each page must show (so no check is vacuous)
 # … and the menu: a supervisor's many items wrap between items, never inside one (监管看\n板)
-ONE_LINE = ".status, td.date, td.ref, .tag, code.credit-code, header.top nav a, header.top .brand, header.top .who"
+ONE_LINE = (".status, td.date, td.ref, .tag, code.credit-code, header.top nav a, header.top .brand, header.top .who,"
+            " td.word, th.word")
 LINES_JS = """(selector) => [...document.querySelectorAll(selector)].map(el => {
     const range = document.createRange();
     range.selectNodeContents(el);
@@ -153,7 +154,7 @@ async def test_pages_at_1366_keep_dates_badges_and_codes_on_one_line(site):
     page = await wide_page(site, "supervisor")
     for path, name, least in (("/campaigns", "25-wide-campaigns", {".status": 1}),
                               ("/campaigns/1", "26-wide-campaign", {".status": 1, "td.date": 5, "td.ref": 5}),
-                              ("/jobs", "27-wide-jobs", {"td.date": 6})):
+                              ("/jobs", "27-wide-jobs", {"td.date": 6, "#scans td.word": 2})):
         await page.goto(base + path)
         await _no_wrapping(page, name, least)
     await expect(page.locator("header .who")).to_contain_text("监督员")            # the role in words, not a code
