@@ -5,6 +5,7 @@ count the approved figure; a technical-income check is recorded against a regist
 import datetime as dt
 import io
 import json
+import re
 
 import msgspec
 
@@ -107,9 +108,23 @@ async def test_the_page_registers_with_the_approved_amount_and_shows_both(app, o
     try:
         page = await app.get(f"/filings/{ref}")
         assert 'name="approved_amount"' in page.text and "登记时核定" in page.text
-        r = await app.post(f"/filings/{ref}/act", data={"action": "register", "confirm_flags": "yes"}, headers=ORIGIN,
-                           follow_redirects=False)
-        assert r.status_code == 303 and "err=" in r.headers["location"]
+        # the declared amount beside the empty box, never a placeholder that looks filled in
+        assert 'id="declared-amount"' in page.text and 'data-value="1000000.00"' in page.text
+        assert 'placeholder="1000000.00"' not in page.text
+        # every error of the register form at once, beside its input, and what was typed kept
+        r = await app.post(f"/filings/{ref}/act", headers=ORIGIN, follow_redirects=False, data={
+            "action": "register", "confirm_flags": "yes", "d_item": ["", "服务器 3 台", ""],
+            "d_category": ["other", "equipment", "other"], "d_amount": ["", "-5", ""], "note": "待核"})
+        assert r.status_code == 200 and 'id="form-errors"' in r.text
+        assert set(re.findall(r'class="field-error" data-field="([\w-]+)"', r.text)) == {"approved_amount", "d_amount-1"}
+        assert "核定技术交易额</a>：必填" in r.text and "（第 2 行）" in r.text
+        assert 'value="服务器 3 台"' in r.text and 'value="-5"' in r.text and 'value="待核"' in r.text
+        assert re.search(r'<option value="equipment" selected', r.text)
+        # the deductions must make up the difference: said beside them, the typed amount kept (not emptied)
+        r = await app.post(f"/filings/{ref}/act", headers=ORIGIN, follow_redirects=False,
+                           data={"action": "register", "confirm_flags": "yes", "approved_amount": "700000"})
+        assert r.status_code == 200 and re.findall(r'class="field-error" data-field="(\w+)"', r.text) == ["deductions"]
+        assert "核减项目合计 0 元" in r.text and 'name="approved_amount" required inputmode="decimal" autocomplete="off" value="700000"' in r.text
         assert (await _status(app, office, ref))["status"] == "submitted"
         form = {"action": "register", "approved_amount": "800,000.00", "d_item": ["服务器 3 台", "传感器元件", ""],
                 "d_category": ["equipment", "parts", "other"], "d_amount": ["150000", "50000", ""], "note": "核减",

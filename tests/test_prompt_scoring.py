@@ -3,6 +3,7 @@ flags before deciding; registering a flagged (or not yet scored) filing from the
 
 import asyncio
 import random
+import re
 
 import msgspec
 from litestar.testing import AsyncTestClient
@@ -45,9 +46,11 @@ async def test_a_submitted_duplicate_is_flagged_without_waiting_for_the_nightly_
         page = await client.get(f"/filings/{again['ref']}", headers=office.h("registrar"))
         assert 'name="confirm_flags"' in page.text and "1 个异常标记" in page.text
         # registering it from the page without ticking the confirmation is refused, with the reason
-        r = await client.post(f"/filings/{again['ref']}/act", data={"action": "register"},
+        r = await client.post(f"/filings/{again['ref']}/act", data={"action": "register", "approved_amount": "900000"},
                               headers=office.h("registrar"), follow_redirects=False)
-        assert r.status_code == 303 and "err=" in r.headers["location"]
+        # both refusals at once, beside the tick box and the deductions, the amount typed kept
+        assert r.status_code == 200 and "1 个异常标记，请勾选确认后再登记" in r.text and 'value="900000"' in r.text
+        assert {"confirm_flags", "deductions"} <= set(re.findall(r'class="field-error" data-field="(\w+)"', r.text))
         assert (await client.get(f"/api/filings/{again['ref']}", headers=office.h("registrar"))).json()["status"] \
             == "submitted"
         r = await client.post(f"/filings/{again['ref']}/act", data={"action": "register", "confirm_flags": "yes",

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -241,7 +242,9 @@ async def test_the_revoke_form_on_the_filing_page(app, office):
     assert 'id="revoke-form"' in page and "同一合同重复登记" in page and "复核（复议）决定" not in page
     r = await app.post(f"/filings/{ref}/revoke", headers=sup, follow_redirects=False,
                        data={"ground": "duplicate_registration", "basis_kind": "court_judgment", "basis_reference": "x"})
-    assert r.status_code == 303 and "err=" in r.headers["location"]
+    assert r.status_code == 200 and 'id="form-errors"' in r.text, r.text[:300]      # refused: the form again, as typed
+    assert re.findall(r'class="field-error" data-field="(\w+)"', r.text) == ["basis_reference"] and "案号格式" in r.text
+    assert re.search(r'<option value="duplicate_registration" selected', r.text) and 'value="x"' in r.text
     assert (await app.get(f"/api/filings/{ref}", headers=sup)).json()["status"] == "registered"
     r = await app.post(f"/filings/{ref}/revoke", headers=sup, follow_redirects=False,
                        data={"ground": "duplicate_registration", "basis_kind": "court_judgment",

@@ -151,8 +151,8 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
     field = (m.group("path") or "").lstrip(".") if m else ""       # `$.seller.name` -> seller.name
     if allowed is None and root is not None and field:
         allowed = allowed_values(root, field)
-    if base:
-        field = f"{base}.{field}" if field else base
+    if base:              # deductions + [0].amount -> deductions[0].amount
+        field = (f"{base}{field}" if field.startswith("[") else f"{base}.{field}") if field else base
     shown = safe_value(value) if value is not msgspec.UNSET else msgspec.UNSET
 
     def join(*parts: str) -> str:

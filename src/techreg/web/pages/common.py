@@ -18,6 +18,7 @@ from ... import labels
 from ...errors import DomainError, InvalidInput
 from ...registry.messages import code_label
 from ..deps import streamed_unit_of_work
+from .forms import Sent
 
 LANG_COOKIE = "techreg_lang"
 
@@ -57,14 +58,19 @@ def words(request: Request) -> dict:
             "value": value, "detector": detector}
 
 
-def page(request: Request, template: str, **context) -> Template:
+def page(request: Request, template: str, *, sent: Sent | None = None, **context) -> Template:
+    """A page; `sent` is one of its forms as it came back refused (pages/forms.py): its summary heads the page,
+    and the template's `form_of(id)` gives that form its values and errors (an empty Sent for the others)."""
     helpers = words(request)
     query = request.query_params
     t = helpers["t"]
     flash = t(query["msg"], query.get("msg_en") or query["msg"]) if query.get("msg") else None
     error = t(query["err"], query.get("err_en") or query["err"]) if query.get("err") else None
+
+    def form_of(form_id: str, **how) -> Sent:
+        return sent if sent is not None and sent.form == form_id else Sent(form=form_id, **how)
     return Template(template, context={"user": request.scope.get("user"), **helpers, "flash": flash, "error": error,
-                                       **context})
+                                       "sent": sent, "form_of": form_of, **context})
 
 
 Message = tuple[str, str] | DomainError

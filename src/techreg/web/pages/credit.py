@@ -1,6 +1,8 @@
 """Credit pages: the records home (import, look-up, export), a party with its records, the batch check, and
 the supervisor's written override on a filing."""
 
+import json
+
 import asyncpg
 import msgspec
 from litestar import Controller, Request, get, post
@@ -11,12 +13,16 @@ from ... import labels
 from ...config import Settings
 from ...errors import Conflict, InvalidInput
 from ...registry import service
+from ...registry.fieldcheck import decode_checked
+from ...registry.messages import FilingRejected
 from ...registry.credit import importer, records
 from ...registry.credit.checks import override
 from ...registry.credit.schema import BatchScope, OverrideIn
 from ..auth import requires
 from ..controllers.credit import run_batch
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .forms import inputs, problems, sent
+from .registry import filing_page
 
 STAFF = requires("supervisor", "admin")
 UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -97,15 +103,15 @@ class CreditPages(Controller):
 
     @post("/filings/{ref:str}/credit-override", guards=[requires("supervisor")])
     async def override(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
-                       settings: Settings) -> Redirect:
+                       settings: Settings) -> Template | Redirect:
         form = await request.form()
         try:
-            body = msgspec.convert({"reasons": (form.get("reasons") or "").strip()}, OverrideIn)
-        except msgspec.ValidationError:
-            return back(f"/filings/{ref}", err=("书面理由至少10个字", "the written reasons need 10 characters or more"))
-        try:
+            body = decode_checked(json.dumps({"reasons": (form.get("reasons") or "").strip()}, ensure_ascii=False),
+                                  OverrideIn)
             async with db.transaction():
                 await override(db, audit_key, request.user, ref, body, service.today(settings))
-        except (Conflict, InvalidInput) as exc:
-            return back(f"/filings/{ref}", err=exc)
+        except (Conflict, InvalidInput, FilingRejected) as exc:
+            return await filing_page(request, db, settings, ref, sent(
+                "credit-override-form", form, problems(exc, inputs(["reasons"])),
+                title=("书面同意登记", "Override in writing")))
         return back(f"/filings/{ref}", msg=("已记录书面同意，登记员可以登记", "override recorded: the registrar may register"))

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from urllib.parse import urlencode
 from typing import Annotated, get_args
 
@@ -22,6 +23,7 @@ from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
 from ...audit import orders
 from ...registry import access, certificate, deadlines, income, listing, review, revocation, rulebook, service, users
+from ...registry.approval import approval_errors
 from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
@@ -35,6 +37,7 @@ from ..auth import SESSION_COOKIE, client_address, requires
 from ..files import pdf_response, public_base_url
 from ..replica import READ_DB
 from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, lang, page
+from .forms import FormError, Inputs, Sent, field_errors, inputs, merged, problems, required, sent
 from .trail import TRAIL
 
 FORM = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -74,14 +77,10 @@ def _body(values: dict, point: str | None) -> str:
                       ensure_ascii=False)
 
 
-class FormError(msgspec.Struct):
-    """One error as the form shows it: the input it belongs to (None: the filing as a whole), its name in
-    Chinese and English, the reason."""
-    name: str | None
-    label: str
-    label_en: str
-    message: str
-    message_en: str
+def _filing_input(path: str) -> tuple[str, tuple[str, str]] | None:
+    """The filing form's input of a field path (seller.credit_code -> seller_credit_code)."""
+    name = path.replace(".", "_", 1)
+    return (name, (field_label(path), field_label(path, "en"))) if name in FIELD_PATHS else None
 
 
 def _choice_words(e: FieldError, values: dict) -> tuple[str, str]:
@@ -125,22 +124,45 @@ def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool
     return [shown[n] for n in FILING_FIELDS if n in shown] + others
 
 
-def _rejected(exc: FilingRejected) -> tuple[str, str]:
-    """A form's bad fields as one page message, each named in words."""
-    return ("；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors),
-            "; ".join(f"{field_label(e.field, 'en')}: {e.message_en}" for e in exc.errors))
+REGISTER_FORM = "register-form"
+DEDUCTION_ROWS = 3            # the register form's rows of deductions
+# what an approved amount left blank says: the registrar approves one, the declared one only by choice
+APPROVED_BLANK = ("必填：请核定技术交易额；按申报额核定的，点“按申报额填入”",
+                  "required: approve an amount; to approve the declared amount, click “Fill in the declared amount”")
 
 
-def _register_body(form) -> RegisterBody:
-    """The register form as RegisterBody: the approved amount and the deduction rows a registrar filled in (a
-    row left blank is no row); decoded by the API's own checks, every bad field named."""
+def _register_raw(form) -> tuple[dict, list[int]]:
+    """The register form as a RegisterBody's JSON: the approved amount and the deduction rows a registrar filled
+    in (a row left blank is no row), and for each deduction the form's row it came from."""
     items, categories, amounts = (form.getall(name, []) for name in ("d_item", "d_category", "d_amount"))
-    rows = [{"item": (i or "").strip(), "category": c or "other", "amount": (a or "").strip().replace(",", "")}
-            for i, c, a in zip(items, categories, amounts) if (i or "").strip() or (a or "").strip()]
+    rows, kept = [], []
+    for k, (i, c, a) in enumerate(zip(items, categories, amounts)):
+        if (i or "").strip() or (a or "").strip():
+            rows.append({"item": (i or "").strip(), "category": c or "other",
+                         "amount": (a or "").strip().replace(",", "")})
+            kept.append(k)
     raw = {"deductions": rows, "note": form.get("note", "") or ""}
     if (approved := (form.get("approved_amount") or "").strip().replace(",", "")):
         raw["approved_amount"] = approved
-    return decode_checked(json.dumps(raw, ensure_ascii=False), RegisterBody)
+    return raw, kept
+
+
+def _register_inputs(kept: list[int]) -> Inputs:
+    """The register form's input of an error's path: deductions[1].amount is the amount of the row it came from."""
+    def find(path: str) -> tuple[str, tuple[str, str]] | None:
+        if path in ("approved_amount", "deductions", "note"):
+            return path, (field_label(path), field_label(path, "en"))
+        m = re.fullmatch(r"deductions\[(\d+)\]\.(item|category|amount)", path)
+        if m is None or int(m[1]) >= len(kept):
+            return None
+        row = kept[int(m[1])]
+        return f"d_{m[2]}-{row}", (f"{field_label(path)}（第 {row + 1} 行）", f"{field_label(path, 'en')} (row {row + 1})")
+    return find
+
+
+# the filing page's decision forms other than registering: the form's id and its name
+DECISION_FORMS = {"refuse": ("refuse-form", ("不予登记", "Refuse")),
+                  "return": ("return-form", ("退回补正", "Return for correction"))}
 
 
 async def _approval(db: asyncpg.Connection, filing) -> dict | None:
@@ -148,6 +170,35 @@ async def _approval(db: asyncpg.Connection, filing) -> dict | None:
     if filing.reg_no is None:
         return None
     return await certificate.approval_of(db, filing.id)
+
+
+async def filing_page(request: Request, db: asyncpg.Connection, settings: Settings, ref: str,
+                      sent: Sent | None = None) -> Template:
+    """The filing page; `sent`: one of its forms as it came back refused (the register form, a review step …),
+    shown again with what was typed and every error."""
+    filing = await service.get_filing(db, request.user, ref)
+    scored = await is_scored(db, filing.id)
+    # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
+    lag_days = (filing.filed_on - filing.signed_on).days
+    late_days = detector_settings()["backdated"].late_filing_days
+    flags = await flags_for_filing(db, filing.id, evidence_point(request.user))
+    readable = await access.readable_refs(db, request.user, [r for g in flags for r in g.related])
+    # the rules it was accepted under (stored, or for history its application day's) and, for the
+    # revocation form, today's
+    accepted_under = rulebook.rules_by_id(settings, filing.rules_version, filing.filed_on)
+    return page(request, "filing.html", sent=sent, f=filing, flags=flags, readable=readable, **TRAIL,
+                rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
+                revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
+                rules_now=revocation.rules_now(settings),
+                scored=scored, active_flags=sum(g.active for g in flags),
+                lag_days=lag_days, late=lag_days > late_days,
+                risk=await risk_for_filing(db, filing.id, ref, settings), events=await service.filing_events(db, request.user, ref),
+                refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
+                approval=await _approval(db, filing),
+                income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
+                deadline=await deadlines.deadline_of(db, settings, filing.id),
+                credit=await credit_checks.filing_credit(db, filing, service.today(settings)),
+                reviews=await review.filing_reviews(db, settings, request.user, ref))
 
 
 # who may file (the service checks the point as well), correct (the point's registrar: registry.access), list
@@ -286,13 +337,13 @@ class RegistryPages(Controller):
     async def new_filing(self, request: Request) -> Template:
         return self._form(request, {"filed_on": "", "kind": "development", "domain": "electronic_information"}, [])
 
-    def _form(self, request: Request, values: dict, errors: list[FormError],
-              form_error: tuple[str, str] | None = None, correcting: str | None = None
+    def _form(self, request: Request, values: dict, errors: list[FormError], correcting: str | None = None
               ) -> Template:
-        return page(request, "filing_form.html", v=values, errors=errors,
-                    by_name={e.name: e for e in errors if e.name}, form_error=form_error,
-                    kinds=get_args(Kind), subkinds=SUBKIND, domains=get_args(Domain),
-                    correcting=correcting)
+        """The filing form with these values (the filing's own when correcting) and every error of the last try."""
+        filled = Sent(form="filing-form", ids="f", values=values, errors=errors, was_sent=True,
+                      heading=("申请内容有 %d 处错误，请按提示修改：", "The filing has %d error(s); please correct:"))
+        return page(request, "filing_form.html", sent=filled, kinds=get_args(Kind), subkinds=SUBKIND,
+                    domains=get_args(Domain), correcting=correcting)
 
     @post("/filings/new", guards=[MAY_FILE])
     async def create_filing(self, request: Request, data: FORM, db: asyncpg.Connection,
@@ -307,7 +358,7 @@ class RegistryPages(Controller):
         except FilingRejected as exc:
             errors = _form_errors(exc.errors, values, blank_required=True)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return self._form(request, values, [], form_error=(exc.message, exc.message_en))
+            errors = problems(exc, _filing_input)
         return self._form(request, values, errors)
 
     @get("/filings/{ref:str}/correct", guards=[MAY_CORRECT])
@@ -346,7 +397,7 @@ class RegistryPages(Controller):
         except FilingRejected as exc:
             errors = _form_errors(exc.errors, values, blank_required=True)
         except (Conflict, InvalidInput) as exc:
-            return self._form(request, values, [], form_error=(exc.message, exc.message_en), correcting=ref)
+            errors = problems(exc, _filing_input)
         return self._form(request, values, errors, correcting=ref)
 
     @post("/filings/new/check", guards=[MAY_FILE])
@@ -374,63 +425,48 @@ class RegistryPages(Controller):
 
     @post("/filings/{ref:str}/income-check", guards=[MAY_DECIDE])
     async def income_check(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
-                           settings: Settings) -> Redirect:
+                           settings: Settings) -> Template | Redirect:
         form = await request.form()
         raw = {"received_amount": (form.get("received_amount") or "").strip().replace(",", ""),
                "as_of": (form.get("as_of") or "").strip(), "note": form.get("note") or ""}
+        find = inputs(["received_amount", "as_of", "note"])
+        blank = [required(name, (field_label(name), field_label(name, "en"))) for name in ("received_amount", "as_of")
+                 if not raw[name]]
         try:
             try:
-                body = decode_checked(json.dumps(raw), IncomeCheckIn)
+                body = decode_checked(json.dumps({k: v for k, v in raw.items() if v or k == "note"}), IncomeCheckIn)
             except FilingRejected:                  # the form's errors only for someone who may record
                 await income.require_recorder(db, settings, request.user, ref)
                 raise
             async with db.transaction():
                 await income.record_income_check(db, audit_key, settings, request.user, ref, body)
-        except (Conflict, InvalidInput) as exc:
-            return back(f"/filings/{ref}", err=exc)
-        except FilingRejected as exc:
-            return back(f"/filings/{ref}", err=_rejected(exc))
+        except (Conflict, InvalidInput, FilingRejected) as exc:
+            return await filing_page(request, db, settings, ref, sent(
+                "income-check-form", form, merged(blank, problems(exc, find)), title=("技术性收入核定", "Income check")))
         return back(f"/filings/{ref}", msg=("已记录技术性收入核定", "income check recorded"))
 
     @get("/filings/{ref:str}", dependencies=READ_DB)
     async def filing(self, request: Request, ref: str, db: asyncpg.Connection, settings: Settings
                      ) -> Template | Response:
-        filing = await service.get_filing(db, request.user, ref)
-        scored = await is_scored(db, filing.id)
-        if scored and request.headers.get("hx-request") == "true":
-            # the page was polling while the filing was scored: reload it whole (flags, and the decision
-            # form whose confirmation depends on them)
-            return Response(content="", headers={"HX-Refresh": "true"})
-        # how long after signing it was applied for: a fact of its own, never a back-dating flag by itself
-        lag_days = (filing.filed_on - filing.signed_on).days
-        late_days = detector_settings()["backdated"].late_filing_days
-        flags = await flags_for_filing(db, filing.id, evidence_point(request.user))
-        readable = await access.readable_refs(db, request.user, [r for g in flags for r in g.related])
-        # the rules it was accepted under (stored, or for history its application day's) and, for the
-        # revocation form, today's
-        accepted_under = rulebook.rules_by_id(settings, filing.rules_version, filing.filed_on)
-        return page(request, "filing.html", f=filing, flags=flags, readable=readable, **TRAIL,
-                    rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
-                    revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
-                    rules_now=revocation.rules_now(settings),
-                    scored=scored, active_flags=sum(g.active for g in flags),
-                    lag_days=lag_days, late=lag_days > late_days,
-                    risk=await risk_for_filing(db, filing.id, ref, settings), events=await service.filing_events(db, request.user, ref),
-                    refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
-                    approval=await _approval(db, filing),
-                    income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
-                    deadline=await deadlines.deadline_of(db, settings, filing.id),
-                    credit=await credit_checks.filing_credit(db, filing, service.today(settings)),
-                    reviews=await review.filing_reviews(db, settings, request.user, ref))
+        if request.headers.get("hx-request") == "true":
+            filing = await service.get_filing(db, request.user, ref)
+            if await is_scored(db, filing.id):
+                # the page was polling while the filing was scored: reload it whole (flags, and the decision
+                # form whose confirmation depends on them)
+                return Response(content="", headers={"HX-Refresh": "true"})
+        return await filing_page(request, db, settings, ref)
 
     @post("/filings/{ref:str}/revoke", guards=[MAY_REVOKE])
     async def revoke(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
-                     settings: Settings) -> Redirect:
+                     settings: Settings) -> Template | Redirect:
         """撤销登记 from the filing page: a ground and its basis, decoded by the API's own checks."""
         form = await request.form()
         raw = {"ground": (form.get("ground") or "").strip(), "note": form.get("note") or "",
                "basis": {"kind": (form.get("basis_kind") or "").strip(),
                          "reference": (form.get("basis_reference") or "").strip()}}
+        blank = [required(name, (field_label(name), field_label(name, "en")))
+                 for name, value in (("ground", raw["ground"]), ("basis_kind", raw["basis"]["kind"]),
+                                     ("basis_reference", raw["basis"]["reference"])) if not value]
         try:
             try:
                 body = decode_checked(json.dumps(raw, ensure_ascii=False), RevocationBody)
@@ -439,10 +475,11 @@ class RegistryPages(Controller):
                 raise
             async with db.transaction():
                 await revocation.revoke(db, audit_key, settings, request.user, ref, body)
-        except (Conflict, InvalidInput) as exc:
-            return back(f"/filings/{ref}", err=exc)
-        except FilingRejected as exc:
-            return back(f"/filings/{ref}", err=_rejected(exc))
+        except (Conflict, InvalidInput, FilingRejected) as exc:
+            find = inputs({"ground": "ground", "basis.kind": "basis_kind", "basis.reference": "basis_reference",
+                           "basis": "basis_kind", "note": "note"})
+            return await filing_page(request, db, settings, ref, sent(
+                "revoke-form", form, merged(blank, problems(exc, find)), title=("撤销登记", "Revoke")))
         return back(f"/filings/{ref}", msg=("已撤销登记", "registration revoked"))
 
     @get("/revocations", guards=[MAY_SEE_REVOCATIONS], dependencies=READ_DB)
@@ -464,42 +501,70 @@ class RegistryPages(Controller):
 
     @post("/filings/{ref:str}/act", guards=[MAY_DECIDE])
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes, settings: Settings,
-                  ) -> Redirect:
+                  ) -> Template | Redirect:
         form = await request.form()
         action = form.get("action", "")
-        if action == "register" and request.user.role == "registrar" and not form.get("confirm_flags"):
-            # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
-            filing = await service.get_filing(db, request.user, ref)
-            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, evidence_point(request.user)))
-            if flagged or not await is_scored(db, filing.id):
-                why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
-                why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
-                return back(f"/filings/{ref}", err=(f"{why_zh}，请勾选确认后再登记",
-                                                    f"{why_en}: tick the confirmation to register it"))
+        if action == "register":
+            return await self._register(request, ref, form, db, audit_key, settings)
+        form_id, title = DECISION_FORMS.get(action, ("decision-form", None))
         reasons = form.getall("reasons", [])
         body = DecisionBody(reasons=list(reasons) if isinstance(reasons, list) else [reasons],
                             note=form.get("note", "") or "")
         try:
             async with db.transaction():
-                if action == "register":
-                    try:
-                        approval = _register_body(form)
-                    except FilingRejected:          # the form's errors only for someone who may register
-                        await service.require_actor(db, settings, request.user, ref, "register")
-                        raise
-                    done = await service.register(db, audit_key, settings, request.user, ref, approval)
-                else:
-                    done = await service.transition(db, audit_key, settings, request.user, ref, action, body)
-                    if action == "cancel":      # fulfils a de-registration order on the contract
-                        await orders.fulfil_by_cancellation(db, audit_key, request.user.username, done.id)
+                done = await service.transition(db, audit_key, settings, request.user, ref, action, body)
+                if action == "cancel":      # fulfils a de-registration order on the contract
+                    await orders.fulfil_by_cancellation(db, audit_key, request.user.username, done.id)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/filings/{ref}", err=exc)
+            return await filing_page(request, db, settings, ref, sent(form_id, form, problems(
+                exc, inputs(["reasons", "note"])), title=title))
+        return _decided(ref, action, done)
+
+    async def _register(self, request: Request, ref: str, form, db: asyncpg.Connection, audit_key: bytes,
+                        settings: Settings) -> Template | Redirect:
+        """登记 from the register form: every error at once (the amount, each deduction row, the flags not
+        confirmed), the form shown again as it was filled in."""
+        raw, kept = _register_raw(form)
+        find = _register_inputs(kept)
+        errors: list[FormError] = []
+        if "approved_amount" not in raw:
+            errors.append(required("approved_amount", (field_label("approved_amount"),
+                                                       field_label("approved_amount", "en")), APPROVED_BLANK))
+        filing = await service.get_filing(db, request.user, ref)
+        if request.user.role == "registrar" and not form.get("confirm_flags"):
+            # a filing with flags, or not yet scored, is registered only once the registrar says they saw that
+            flagged = sum(g.active for g in await flags_for_filing(db, filing.id, evidence_point(request.user)))
+            if flagged or not await is_scored(db, filing.id):
+                why_zh = f"该申请有 {flagged} 个异常标记" if flagged else "该申请尚未完成异常评分"
+                why_en = f"the filing carries {flagged} flag(s)" if flagged else "the filing has not been scored yet"
+                errors.append(FormError("confirm_flags", "异常标记确认", "flags reviewed",
+                                        f"{why_zh}，请勾选确认后再登记", f"{why_en}: tick the confirmation to register it"))
+        approval = None
+        try:
+            approval = decode_checked(json.dumps(raw, ensure_ascii=False), RegisterBody)
         except FilingRejected as exc:
-            return back(f"/filings/{ref}", err=_rejected(exc))
-        if done.status == "proposed":       # four eyes (复核): a second person registers it
-            return back(f"/filings/{ref}", msg=("已提请复核：大额或高风险标记的登记须由第二人复核确认后生效",
-                                                "proposed: a large or highly flagged registration takes effect "
-                                                "once a second person confirms it"))
-        action_zh = pair("action", action)[0]
-        status_zh, status_en = pair("status", done.status)
-        return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))
+            errors = merged(errors, problems(exc, find))
+        else:                                   # the deductions against the declared amount, said with the rest
+            errors = merged(errors, field_errors(approval_errors(filing.tech_amount, approval), find))
+        if not errors:
+            try:
+                async with db.transaction():
+                    done = await service.register(db, audit_key, settings, request.user, ref, approval)
+                return _decided(ref, "register", done)
+            except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+                errors = problems(exc, find)
+        else:                                   # the form's errors only for someone who may register
+            await service.require_actor(db, settings, request.user, ref, "register")
+        return await filing_page(request, db, settings, ref, sent(REGISTER_FORM, form, errors,
+                                                                  title=("登记", "Register")))
+
+
+def _decided(ref: str, action: str, done) -> Redirect:
+    """Back to the filing page, saying what became of it."""
+    if done.status == "proposed":       # four eyes (复核): a second person registers it
+        return back(f"/filings/{ref}", msg=("已提请复核：大额或高风险标记的登记须由第二人复核确认后生效",
+                                            "proposed: a large or highly flagged registration takes effect "
+                                            "once a second person confirms it"))
+    action_zh = pair("action", action)[0]
+    status_zh, status_en = pair("status", done.status)
+    return back(f"/filings/{ref}", msg=(f"{action_zh}完成，当前状态：{status_zh}", f"done: the filing is {status_en}"))

@@ -13,18 +13,32 @@ from ...registry import review, service
 from ...registry.fieldcheck import decode_checked
 from ...registry.review_schema import (ConfirmIn, RecusalIn, RequestDecisionIn, ReviewRequestIn, SendBackIn,
                                        SupervisionDecisionIn, SupervisionIn)
-from ...registry.rules import FilingRejected, field_label
+from ...registry.rules import FilingRejected
 from ..auth import requires
 from ..replica import READ_DB
 from .common import back, choice, page
+from .forms import inputs, problems, sent
+from .registry import filing_page
 
 MAY_SEE_QUEUE = requires("registrar", "supervisor", "admin")
 KINDS = ("registration", "party_request", "supervision")
 
 
-def _rejected(exc: FilingRejected) -> tuple[str, str]:
-    return ("；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors),
-            "; ".join(f"{field_label(e.field, 'en')}: {e.message_en}" for e in exc.errors))
+# each step's form on the filing page: its id, its name, the inputs of its fields
+CHANGED = ("title", "contract_no", "amount", "tech_amount", "approved_amount")
+STEP_FORMS = {
+    "confirm": ("confirm-form", ("复核确认", "Confirm"), inputs(["note"])),
+    "send_back": ("send-back-form", ("退回登记员", "Send back"), inputs(["reasons"])),
+    "request": ("request-form", ("记录当事人的复核申请", "Record a party's request"),
+                inputs(["requested_on", "requested_by", "grounds"])),
+    "request_decision": ("request-decision-form", ("复核决定", "Review decision"), inputs(["outcome", "reasons"])),
+    "open": ("open-form", ("启动监督复核", "Open a supervisory review"), inputs(["grounds"])),
+    "supervision_decision": ("supervision-decision-form", ("监督复核结论", "Supervisory review"), inputs({
+        "outcome": "outcome", "reasons": "reasons", "ground": "ground", "basis.kind": "basis_kind",
+        "basis.reference": "basis_reference", "basis": "basis_kind",
+        **{f"changes.{name}": name for name in CHANGED}})),
+    "recusal": ("recusal-form", ("回避", "Step aside"), inputs(["reason", "party"])),
+}
 
 
 def _text(form, name: str) -> str:
@@ -36,7 +50,7 @@ def _supervision_body(form) -> SupervisionDecisionIn:
     revocation's ground and basis (blank: this review's decision); decoded by the API's own checks, every bad field named."""
     raw: dict = {"outcome": _text(form, "outcome"), "reasons": _text(form, "reasons")}
     changes = {name: _text(form, name).replace(",", "") if name.endswith("amount") else _text(form, name)
-               for name in ("title", "contract_no", "amount", "tech_amount", "approved_amount")}
+               for name in CHANGED}
     changes = {k: v for k, v in changes.items() if v}
     if changes:
         raw["changes"] = changes
@@ -61,7 +75,7 @@ class ReviewPages(Controller):
 
     @post("/filings/{ref:str}/review")
     async def act(self, request: Request, ref: str, db: asyncpg.Connection, audit_key: bytes,
-                  settings: Settings) -> Redirect:
+                  settings: Settings) -> Template | Redirect:
         """Every review step of the filing page: `step` names it; the service decides who may take it."""
         await service.get_filing(db, request.user, ref)          # another point's filing is not found
         if request.user.role not in ("registrar", "supervisor"):
@@ -107,8 +121,8 @@ class ReviewPages(Controller):
                     done = ("已回避", "you stepped aside")
                 else:
                     raise InvalidInput("未知的复核操作", "unknown review step")
-        except (Conflict, InvalidInput) as exc:       # refusals (403/404) propagate as error pages
-            return back(f"/filings/{ref}", err=exc)
-        except FilingRejected as exc:
-            return back(f"/filings/{ref}", err=_rejected(exc))
+        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+            form_id, title, find = STEP_FORMS.get(step, ("review-form", None, inputs([])))
+            return await filing_page(request, db, settings, ref, sent(form_id, form, problems(exc, find),
+                                                                      title=title))
         return back(f"/filings/{ref}", msg=done)

@@ -1,0 +1,152 @@
+"""A page's form sent back: what was typed, kept, and every error beside its input, all at once.
+
+The one way the pages answer a form they refuse (the new-filing form was the model): the handler renders its
+page again with a `Sent` for the form, never a redirect with `?err=` that drops what was typed and never one
+error per try. The page shows a summary at the top (base.html, each error linked to its input); the form's
+template takes each value and error from `form_of(id)` (templates/forms.html has the macros); the first bad
+input gets the focus, which scrolls the page to it.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+
+import msgspec
+
+from ...errors import DomainError
+from ...registry.messages import FilingRejected, field_label
+from ...registry.schema import FieldError
+
+
+class FormError(msgspec.Struct):
+    """One error as a form shows it: the input it belongs to (None: the form as a whole), the input's name in
+    Chinese and English, the reason."""
+    name: str | None
+    label: str
+    label_en: str
+    message: str
+    message_en: str
+
+
+class Sent(msgspec.Struct, kw_only=True):
+    """A form as it came back: its id on the page, the values typed (a list for an input sent several times:
+    checkboxes, table rows), its errors; `title` names the form in the summary ("登记"), `heading` replaces the
+    summary's heading (Chinese and English, each with %d for the count), `ids` the inputs' id prefix (the form's
+    id unless given)."""
+    form: str
+    values: dict[str, str | list[str]] = {}
+    errors: list[FormError] = []
+    title: tuple[str, str] | None = None
+    heading: tuple[str, str] | None = None
+    ids: str | None = None
+    was_sent: bool = False
+
+    def id(self, name: str) -> str:
+        return f"{self.ids or self.form}-{name}"
+
+    def value(self, name: str, default: str = "") -> str:
+        """What was typed into `name`; `default` (the form's own initial value) only when it was not sent."""
+        if not self.was_sent:
+            return default
+        value = self.values.get(name, "")
+        return (value[0] if value else "") if isinstance(value, list) else value
+
+    def values_of(self, name: str) -> list[str]:
+        value = self.values.get(name, [])
+        return value if isinstance(value, list) else [value]
+
+    def row(self, name: str, index: int) -> str:
+        """The `index`-th value of an input repeated in rows (a table of deductions)."""
+        values = self.values_of(name)
+        return values[index] if index < len(values) else ""
+
+    def checked(self, name: str, value: str = "on", default: bool = False) -> bool:
+        return value in self.values_of(name) if self.was_sent else default
+
+    def error(self, name: str) -> FormError | None:
+        return next((e for e in self.errors if e.name == name), None)
+
+    @property
+    def first(self) -> str | None:
+        """The first input with an error: it takes the focus."""
+        return next((e.name for e in self.errors if e.name), None)
+
+
+# an error's field path (`basis.kind`, `deductions[1].amount`) -> the input that shows it and that input's
+# name in words, or None when no input of the form holds it (the error is then the form's as a whole)
+Inputs = Callable[[str], tuple[str, tuple[str, str]] | None]
+
+
+def inputs(names: Mapping[str, str] | Iterable[str]) -> Inputs:
+    """Inputs named as their field paths (`reasons`), or by a mapping path -> input (`basis.kind` -> basis_kind);
+    each named in words by the field catalogue."""
+    mapping = dict(names) if isinstance(names, Mapping) else {n: n for n in names}
+
+    def find(path: str) -> tuple[str, tuple[str, str]] | None:
+        if path not in mapping:
+            return None
+        return mapping[path], (field_label(path), field_label(path, "en"))
+    return find
+
+
+def field_errors(errors: Iterable[FieldError], find: Inputs) -> list[FormError]:
+    """Field errors (FilingRejected's) by input, one per input, the others as the form's own."""
+    shown: dict[str, FormError] = {}
+    others: list[FormError] = []
+    for e in errors:
+        found = find(e.field)
+        if found is None:
+            words = (field_label(e.field), field_label(e.field, "en")) if e.field not in ("", "$") else ("", "")
+            others.append(FormError(None, *words, e.message, e.message_en))
+        else:
+            name, (label, label_en) = found
+            shown.setdefault(name, FormError(name, label, label_en, e.message, e.message_en))
+    return [*shown.values(), *others]
+
+
+def problems(exc: FilingRejected | DomainError, find: Inputs) -> list[FormError]:
+    """Every error a refusal carries, each beside its input: a FilingRejected's fields, or a service's error
+    with the fields it names (`errors=[{field, message, message_en}]`, or `field=`); what names no input of the
+    form is the form's own."""
+    if isinstance(exc, FilingRejected):
+        return field_errors(exc.errors, find)
+    named = [FieldError(e["field"], e.get("message") or exc.message, e.get("message_en") or exc.message_en)
+             for e in exc.extra.get("errors") or [] if isinstance(e, dict) and e.get("field")]
+    if not named and isinstance(exc.extra.get("field"), str):
+        named = [FieldError(exc.extra["field"], exc.message, exc.message_en)]
+    found = [e for e in named if find(e.field) is not None]
+    if not found:
+        return [FormError(None, "", "", exc.message, exc.message_en)]
+    return field_errors(found, find)
+
+
+def required(name: str, label: tuple[str, str], message: tuple[str, str] = ("必填", "required")) -> FormError:
+    """A required input left blank."""
+    return FormError(name, *label, *message)
+
+
+def merged(*groups: Iterable[FormError]) -> list[FormError]:
+    """Errors of several checks, one per input (the first said), the form's own after them."""
+    shown: dict[str, FormError] = {}
+    others: list[FormError] = []
+    for group in groups:
+        for e in group:
+            if e.name is None:
+                others.append(e)
+            else:
+                shown.setdefault(e.name, e)
+    return [*shown.values(), *others]
+
+
+def form_values(form) -> dict[str, str | list[str]]:
+    """A submitted form's text values (files left out): one value as a string, several as a list."""
+    out: dict[str, str | list[str]] = {}
+    for key in dict.fromkeys(form.keys()):
+        values = [v for v in form.getall(key, []) if isinstance(v, str)]
+        if values:
+            out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+def sent(form_id: str, form, errors: list[FormError], **how) -> Sent:
+    """The form `form_id` as it came back from `form` (a submitted form, or a dict of its values)."""
+    values = form if isinstance(form, dict) else form_values(form)
+    return Sent(form=form_id, values=values, errors=errors, was_sent=True, **how)
