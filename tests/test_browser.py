@@ -149,9 +149,19 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     await expect(page.locator("#deadline")).to_contain_text("办理期限")      # the decision deadline, working days
     await shot(page, "03-registrar-filing-submitted")
     # registering approves the technology amount: the servers bought for the client are deducted, item by item
-    await page.fill("#approved_amount", "900000.00")
+    # the box left empty: the server says so in words beside it (no browser tooltip), keeping what was typed
     await page.locator("input[name=d_item]").first.fill("服务器 2 台")
     await page.locator("input[name=d_amount]").first.fill("100000.00")
+    await page.click("#register")
+    await expect(page.locator("#register-form .field-error[data-field=approved_amount]")).to_contain_text("必填")
+    await expect(page.locator("#form-errors")).to_contain_text("登记：有 1 处需要修改")
+    await expect(page.locator("#register-form-approved_amount")).to_be_focused()
+    await expect(page.locator("input[name=d_item]").first).to_have_value("服务器 2 台")
+    # the declared amount beside it, one click away; then 900,000 approved
+    await expect(page.locator("#declared-amount")).to_contain_text("1,000,000.00")
+    await page.click("#fill-declared")
+    await expect(page.locator("#register-form-approved_amount")).to_have_value("1000000.00")
+    await page.fill("#register-form-approved_amount", "900000.00")
     await page.click("#register")
     await expect(page.locator("#status")).to_have_text("已登记")
     await expect(page.locator("#approved-amount")).to_contain_text("900,000.00")
@@ -230,10 +240,16 @@ async def test_inspector_records_a_revoking_finding(site):
         await link.click()
     assert (await download.value).suggested_filename == "合同扫描件.pdf"
     assert Path(await (await download.value).path()).read_bytes() == scan
-    await page.select_option("#outcome", "revoked")
-    await page.select_option("#ground", "fraudulent")
-    await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
+    # revoking without a ground or a reason: both said at once, what was chosen and typed kept
+    await page.select_option("#finding-form-outcome", "revoked")
     await page.fill("textarea[name=notes]", "卖方负责人确认按期拆分签订")
+    await page.click("#record-finding")
+    await expect(page.locator("#finding-form .field-error[data-field=ground]")).to_contain_text("撤销理由")
+    await expect(page.locator("#finding-form .field-error[data-field=reasons]")).to_contain_text("不能为空")
+    await expect(page.locator("#finding-form-outcome")).to_have_value("revoked")
+    await expect(page.locator("textarea[name=notes]")).to_have_value("卖方负责人确认按期拆分签订")
+    await page.select_option("#finding-form-ground", "fraudulent")
+    await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
     await page.click("#record-finding")
     await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")
     await expect(page.locator("#filing-status")).to_have_text("已撤销")
@@ -281,7 +297,7 @@ async def test_an_order_from_a_finding_and_the_enforcement_list_with_its_chart(s
     await expect(page).to_have_url(base + "/queue")
     await page.locator("#queue tbody tr a").first.click()
     await expect(page.locator("h1")).to_contain_text("检查事项")
-    await page.select_option("#outcome", "deregistration_ordered")
+    await page.select_option("#finding-form-outcome", "deregistration_ordered")
     await page.fill("textarea[name=reasons]", "合同实际为设备采购，应予注销")
     await page.click("#record-finding")
     await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")

@@ -78,8 +78,8 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     page = await _logged_in(site, "lina")
     await page.goto(f"{base}/filings/{REF}")
     await expect(page.locator("#status")).to_have_text("待审查")
-    await page.fill("#approved_amount", "6000000.00")
-    await page.check("#confirm-flags")                                 # imported, not scored yet: said so
+    await page.fill("#register-form-approved_amount", "6000000.00")
+    await page.check("#register-form-confirm_flags")                                 # imported, not scored yet: said so
     await page.click("#register")
     # at the large line registering only proposes: it waits for a second person
     await expect(page.locator("#status")).to_have_text("拟登记待复核")

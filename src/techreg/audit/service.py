@@ -16,10 +16,10 @@ from ..registry.credit.records import RED_LINE_FILINGS
 from ..errors import Conflict, InvalidInput, NotFound
 from ..registry import service as registry
 from ..registry import revocation
-from ..registry.schema import RevocationBasis, RevocationBody
+from ..registry.schema import FieldError, RevocationBasis, RevocationBody
 from ..registry.users import CurrentUser
 from . import evidence, orders, sampling
-from .access import item_for, require_campaign_author, require_published
+from .access import item_for, published_campaign, require_campaign_author
 from .schema import (CampaignIn, CampaignOut, CampaignRecord, ConflictIn, DetectorEvaluation, Estimate, FindingIn,
                      FindingOut,
                      StratumEstimate,
@@ -79,6 +79,21 @@ def _params(body: CampaignIn) -> dict:
     return {k: v for k, v in msgspec.to_builtins(body).items() if k not in ("name", "seed", "draft")}
 
 
+# Of a campaign's scope points, those that are registration points.
+KNOWN_POINTS_SQL = "SELECT code FROM points WHERE code = any($1::text[])"
+# The next public number (公示编号): the counter row's lock orders concurrent publications, and a rollback takes
+# the increment back, so the published series has no gaps (migrations/0031).
+NEXT_PUBLIC_NO_SQL = "UPDATE campaign_numbers SET last_no = last_no + 1 RETURNING last_no"
+
+
+async def _unknown_points(conn: asyncpg.Connection, points: list[str]) -> list[str]:
+    """The points a scope names that do not exist, in the order named."""
+    if not points:
+        return []
+    known = {r["code"] for r in await conn.fetch(KNOWN_POINTS_SQL, points)}
+    return [p for p in dict.fromkeys(points) if p not in known]
+
+
 def _draw_params(params: dict) -> sampling.DrawParams:
     return sampling.DrawParams(params["sample_size"], params["certainty_cutoff"], params["control_share"],
                                params.get("floor_weight", 0.02))
@@ -89,6 +104,11 @@ async def create_campaign(conn: asyncpg.Connection, user: CurrentUser, body: Cam
     """Define a campaign; unless it is a draft, freeze its population and make both draws at once."""
     require_campaign_author(user, draft=body.draft)
     params = _params(body)
+    if missing := await _unknown_points(conn, body.points):
+        zh = f"没有代码为 {'、'.join(missing)} 的登记点"
+        en = f"no registration point has the code {', '.join(missing)}"
+        raise InvalidInput(f"{zh}（抽查范围按登记点代码填写）", f"{en} (a scope names points by their codes)",
+                           errors=[{"field": "points", "message": zh, "message_en": en}])
     campaign_id = await conn.fetchval(
         "INSERT INTO campaigns (name, status, params, seed, created_by) VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
         body.name, params, body.seed, actor or user.username)
@@ -171,9 +191,11 @@ async def _freeze_and_draw(conn: asyncpg.Connection, campaign_id: int, actor: st
                            f"{certain} filings have risk at or above the cut-off, more than the sample size:"
                            f" raise certainty_cutoff or the sample size", field="certainty_cutoff")
     sample = sampling.draw(c["seed"], refs, risks, flagged, _draw_params(p), numbers)
+    # published: numbered only now, once nothing can refuse it any more
     await conn.execute("UPDATE campaigns SET status = 'open', population_size = $2, population_digest = $3,"
-                       " population_strata = $4, frozen_at = now() WHERE id = $1", campaign_id, len(ids), digest,
-                       _strata(risks, flagged, p["certainty_cutoff"]))
+                       " population_strata = $4, frozen_at = now(), public_no = $5 WHERE id = $1", campaign_id,
+                       len(ids), digest, _strata(risks, flagged, p["certainty_cutoff"]),
+                       await conn.fetchval(NEXT_PUBLIC_NO_SQL))
     due = registry.today(settings) + dt.timedelta(days=p["due_days"])
     filing_ids = ids[sample.rows].tolist()
     await conn.executemany(
@@ -259,7 +281,7 @@ async def _campaign_out(conn: asyncpg.Connection, campaign_id: int) -> CampaignO
 
 async def list_campaigns(conn: asyncpg.Connection) -> list[dict]:
     rows = await conn.fetch("""
-        SELECT c.id, c.name, c.status, c.seed, c.population_size, c.created_at,
+        SELECT c.id, c.public_no, c.name, c.status, c.seed, c.population_size, c.created_at,
                count(i.id) AS items, count(i.id) FILTER (WHERE i.status = 'done') AS done
         FROM campaigns c LEFT JOIN audit_items i ON i.campaign_id = c.id GROUP BY c.id ORDER BY c.id DESC""")
     return [dict(r) for r in rows]
@@ -286,8 +308,9 @@ async def verify_campaign(conn: asyncpg.Connection, campaign_id: int) -> VerifyO
                      not missing and not unexpected, len(ids), digest, missing[:100], unexpected[:100])
 
 
-async def public_record(conn: asyncpg.Connection, campaign_id: int) -> PublicCampaign:
-    await require_published(conn, campaign_id)
+async def public_record(conn: asyncpg.Connection, number: int) -> PublicCampaign:
+    """The record published as number `number` (公示编号), for anyone."""
+    campaign_id = await published_campaign(conn, number)
     c = await _campaign_row(conn, campaign_id)
     items = await conn.fetch("SELECT f.reg_no, i.stratum, i.inclusion_prob, i.outcome FROM audit_items i"
                              " JOIN filings f ON f.id = i.filing_id WHERE i.campaign_id = $1 ORDER BY f.reg_no",
@@ -358,6 +381,16 @@ async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int)
                       events=await registry.filing_events(conn, user, row["ref"]),
                       history=[msgspec.convert(dict(r), HistoryOut) for r in history],
                       finding=await _finding(conn, row), evidence=await evidence.of_item(conn, item_id))
+
+
+async def finding_problems(conn: asyncpg.Connection, user: CurrentUser, item_id: int, outcome: str,
+                           ground: str | None) -> list[FieldError]:
+    """What a finding's fields cannot say by themselves, for a form to say with their own errors: a revoking
+    finding names its ground, unless the filing is flagged as a duplicate (revocation.finding_ground)."""
+    row = await item_for(conn, user, item_id, acting=True)
+    if outcome == "revoked" and not ground and not await revocation.suggested_ground(conn, row["filing_id"]):
+        return [FieldError("ground", "结论为撤销登记时须选择撤销理由", "a finding that revokes needs a revocation ground")]
+    return []
 
 
 async def record_finding(conn: asyncpg.Connection, key: bytes, settings: Settings, user: CurrentUser,

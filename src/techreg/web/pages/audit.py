@@ -1,7 +1,9 @@
 """Inspector's queue and item pages; supervisor's dashboard, campaigns and job runs."""
 
+import json
+import re
 from decimal import Decimal
-from typing import get_args, get_type_hints
+from typing import get_args
 
 import asyncpg
 import msgspec
@@ -16,12 +18,11 @@ from ...audit.filetypes import ALLOWED_EXTENSIONS
 from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, WithdrawIn
 from ...config import Settings
 from ...errors import Conflict, DomainError, InvalidInput
-from ... import labels
-from ...registry.messages import field_label
+from ...registry.fieldcheck import decode_checked
+from ...registry.messages import FilingRejected
 from ...labels import label
-from ...registry.messages import translate_msgspec_error
 from ...registry import revocation, statistics
-from ...registry.schema import Kind
+from ...registry.schema import FieldError, Kind
 from ...registry.access import readable_refs
 from ...registry.service import today
 from ...detection.scan import recent_scans
@@ -30,6 +31,7 @@ from ..auth import requires
 from ..files import attachment, read_upload
 from ..replica import READ_DB
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .forms import Sent, decode_form, field_errors, inputs, merged, problems, sent
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
@@ -56,37 +58,57 @@ def _lines(text: str) -> list[str]:
 
 
 
-_CAMPAIGN_NAMES = {"name": ("任务名称", "name"), "seed": ("随机种子", "seed")}
-_CAMPAIGN_DEFAULTS = {"certainty_cutoff": "0.9", "control_share": "0.1", "due_days": "30"}
+# the campaign form's inputs, named as the form names them
+CAMPAIGN_FIELDS = ("name", "registered_from", "registered_to", "kinds", "points", "software_only", "sample_size",
+                   "certainty_cutoff", "control_share", "seed", "due_days")
+CAMPAIGN_WORDS = {"name": ("任务名称", "name"), "seed": ("公开随机种子", "published seed")}
 
 
-def _campaign_form_problems(form) -> tuple[str, str]:
-    """Each field of the campaign form checked on its own against CampaignIn's type, so one answer names
-    them all (in words, with the rule broken), and the dates' order besides."""
-    hints = get_type_hints(CampaignIn, include_extras=True)
-    problems_zh, problems_en, dates = [], [], {}
-    for field in ("name", "registered_from", "registered_to", "sample_size", "certainty_cutoff", "control_share",
-                  "seed", "due_days"):
-        raw = form.get(field) or _CAMPAIGN_DEFAULTS.get(field, "")
-        zh_name, en_name = _CAMPAIGN_NAMES.get(field) or labels.pair("campaign_param", field)
-        if raw == "":
-            problems_zh.append(f"{zh_name}：必填")
-            problems_en.append(f"{en_name}: required")
-            continue
-        try:
-            value = msgspec.convert(raw, hints[field], strict=False)
-            if field.startswith("registered_"):
-                dates[field] = value
-        except msgspec.ValidationError as exc:
-            problem = translate_msgspec_error(f"{exc} - at `$.{field}`")
-            problems_zh.append(f"{zh_name}：{problem.message.replace(field_label(field), '', 1)}")
-            problems_en.append(problem.message_en.replace(field_label(field, "en"), en_name, 1)
-                               if problem.message_en.startswith(field_label(field, "en"))
-                               else f"{en_name}: {problem.message_en}")
-    if len(dates) == 2 and dates["registered_from"] > dates["registered_to"]:
-        problems_zh.append("登记日期起不能晚于登记日期止")
-        problems_en.append("registered from must not be after registered to")
-    return "；".join(problems_zh) or "内容无效", "; ".join(problems_en) or "invalid"
+def _campaign_dates(values) -> list[FieldError]:
+    """The period's order, said beside its end (CampaignIn checks it too, but in one sentence for the API)."""
+    start, end = values.get("registered_from"), values.get("registered_to")
+    if start is not None and end is not None and start > end:
+        return [FieldError("registered_to", "登记日期止不能早于登记日期起", "registered to must not be before registered from")]
+    return []
+
+
+def _campaign_raw(form) -> dict:
+    """The campaign form as typed: text, the kinds ticked, the points split at commas (also 、 and ，)."""
+    raw = {name: (form.get(name) or "").strip() for name in CAMPAIGN_FIELDS
+           if name not in ("kinds", "points", "software_only")}
+    raw["kinds"] = list(form.getall("kinds", []))
+    raw["points"] = [p for p in re.split(r"[,，、\s]+", form.get("points") or "") if p]
+    raw["software_only"] = bool(form.get("software_only"))
+    return raw
+
+
+async def campaigns_page(request: Request, db: asyncpg.Connection, settings: Settings,
+                         sent: Sent | None = None) -> Template:
+    """The campaigns and, for a supervisor, the form of a new one (`sent`: as it came back refused)."""
+    return page(request, "campaigns.html", sent=sent, campaigns=await audit.list_campaigns(db), kinds=get_args(Kind),
+                today=today(settings))
+
+
+async def item_page(request: Request, db: asyncpg.Connection, settings: Settings, item_id: int,
+                    sent: Sent | None = None) -> Template:
+    """An audit item's page; `sent`: one of its forms (the finding, a conflict, a withdrawal) as it came back
+    refused, shown again as typed with every error."""
+    detail = await audit.item_detail(db, request.user, item_id)
+    is_split = any(f.kind == "split" and f.active for f in detail.flags)
+    # the lines are read against the approved amounts where there are any (核定技术交易额)
+    own = detail.filing.approved_amount if detail.filing.approved_amount is not None else detail.filing.tech_amount
+    total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
+             if is_split else None)
+    cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
+    rules = revocation.rules_now(settings)
+    return page(request, "item.html", sent=sent, d=detail, outcomes=get_args(Outcome), split_total=total,
+                grounds=rules.revocation_grounds, rules=rules,
+                suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
+                lines=[settings.large_line, settings.delegation_line],
+                readable=await readable_refs(db, request.user, cited),
+                accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
+                order=await orders.of_item(db, item_id), **TRAIL)
+
 
 class AuditPages(Controller):
     include_in_schema = False
@@ -103,40 +125,34 @@ class AuditPages(Controller):
 
     @get("/queue/{item_id:int}", guards=[INSPECTOR_OR_STAFF])
     async def item(self, request: Request, item_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
-        detail = await audit.item_detail(db, request.user, item_id)
-        is_split = any(f.kind == "split" and f.active for f in detail.flags)
-        # the lines are read against the approved amounts where there are any (核定技术交易额)
-        own = detail.filing.approved_amount if detail.filing.approved_amount is not None else detail.filing.tech_amount
-        total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
-                 if is_split else None)
-        cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
-        rules = revocation.rules_now(settings)
-        return page(request, "item.html", d=detail, outcomes=get_args(Outcome), split_total=total,
-                    grounds=rules.revocation_grounds, rules=rules,
-                    suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
-                    lines=[settings.large_line, settings.delegation_line],
-                    readable=await readable_refs(db, request.user, cited),
-                    accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
-                    order=await orders.of_item(db, item_id), **TRAIL)
+        return await item_page(request, db, settings, item_id)
 
     @post("/queue/{item_id:int}/finding", guards=[INSPECTOR])
     async def finding(self, request: Request, item_id: DbId, db: asyncpg.Connection, audit_key: bytes,
-                      settings: Settings) -> Redirect:
+                      settings: Settings) -> Template | Redirect:
+        """检查结论: the outcome, the ground of a revoking one, the reasons; every error at once."""
         form = await request.form()
+        raw = {"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
+               "notes": form.get("notes", "") or ""}
+        if form.get("ground") and raw["outcome"] == "revoked":      # the ground only revoking findings carry
+            raw["ground"] = form.get("ground")
+        find = inputs(["outcome", "ground", "reasons", "notes"])
         try:
-            raw = {"outcome": form.get("outcome", ""), "reasons": _lines(form.get("reasons", "")),
-                   "notes": form.get("notes", "") or ""}
-            if form.get("ground") and raw["outcome"] == "revoked":      # the ground only revoking findings carry
-                raw["ground"] = form.get("ground")
-            body = msgspec.convert(raw, FindingIn)
-            async with db.transaction():
-                await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
-        except msgspec.ValidationError as exc:
-            problem = translate_msgspec_error(str(exc))
-            return back(f"/queue/{item_id}", err=(f"结论填写有误：{problem.message}",
-                                                  f"the finding is incomplete: {problem.message_en}"))
+            try:
+                body = decode_checked(json.dumps(raw, ensure_ascii=False), FindingIn)
+                errors = []
+            except FilingRejected as exc:
+                body, errors = None, problems(exc, find)
+            errors = merged(errors, field_errors(await audit.finding_problems(db, request.user, item_id, raw["outcome"],
+                                                                              raw.get("ground")), find))
+            if not errors:
+                async with db.transaction():
+                    await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/queue/{item_id}", err=exc)
+            errors = problems(exc, find)
+        if errors:
+            return await item_page(request, db, settings, item_id, sent("finding-form", form, errors,
+                                                                        title=("检查结论", "Finding")))
         return back(f"/queue/{item_id}", msg=("检查结论已记录", "finding recorded"))
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
@@ -161,31 +177,34 @@ class AuditPages(Controller):
         return attachment(*await evidence.download(db, request.user, item_id, file_id))
 
     @post("/queue/{item_id:int}/evidence/{file_id:int}/withdraw", guards=[INSPECTOR])
-    async def withdraw_evidence(self, request: Request, item_id: DbId, file_id: DbId,
-                                db: asyncpg.Connection) -> Redirect:
+    async def withdraw_evidence(self, request: Request, item_id: DbId, file_id: DbId, db: asyncpg.Connection,
+                                settings: Settings) -> Template | Redirect:
         form = await request.form()
         try:
-            body = msgspec.convert({"reason": form.get("reason", "")}, WithdrawIn)
+            body = decode_checked(json.dumps({"reason": (form.get("reason") or "").strip()}, ensure_ascii=False),
+                                  WithdrawIn)
             async with db.transaction():
                 withdrawn = await evidence.withdraw(db, request.user, item_id, file_id, body)
-        except msgspec.ValidationError:
-            return back(f"/queue/{item_id}", err=("请说明撤回的理由", "say why the file is withdrawn"))
-        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/queue/{item_id}", err=exc)
+        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+            return await item_page(request, db, settings, item_id, sent(
+                f"withdraw-{file_id}", form, problems(exc, inputs(["reason"])), title=("撤回证据文件", "Withdraw a file")))
         return back(f"/queue/{item_id}", msg=(f"证据文件 {withdrawn.file_name} 已撤回（留档）",
                                               f"evidence file {withdrawn.file_name} withdrawn (kept on record)"))
 
     @post("/queue/{item_id:int}/conflict", guards=[INSPECTOR])
-    async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection) -> Redirect:
+    async def conflict(self, request: Request, item_id: DbId, db: asyncpg.Connection,
+                       settings: Settings) -> Template | Redirect:
         form = await request.form()
+        raw = {"reason": (form.get("reason") or "").strip()}
+        if (party := (form.get("party") or "").strip().upper()):
+            raw["party"] = party
         try:
-            body = msgspec.convert({"reason": form.get("reason", ""), "party": form.get("party") or None}, ConflictIn)
+            body = decode_checked(json.dumps(raw, ensure_ascii=False), ConflictIn)
             async with db.transaction():
                 await audit.declare_conflict(db, request.user, item_id, body)
-        except msgspec.ValidationError:
-            return back(f"/queue/{item_id}", err=("请填写回避理由", "give the reason for the conflict"))
-        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/queue/{item_id}", err=exc)
+        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+            return await item_page(request, db, settings, item_id, sent(
+                "conflict-form", form, problems(exc, inputs(["reason", "party"])), title=("申请回避", "Declare a conflict")))
         return back("/queue", msg=(f"已申请回避，事项 #{item_id} 已重新分配", f"conflict declared: item #{item_id} reassigned"))
 
     @get("/dashboard", guards=[STAFF], dependencies=READ_DB)
@@ -200,31 +219,24 @@ class AuditPages(Controller):
     async def campaigns(self, request: Request, db: asyncpg.Connection, settings: Settings,
                         format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        rows = await audit.list_campaigns(db)
         if format:
-            return export(request, rows, CAMPAIGN_COLUMNS, format, "campaigns")
-        return page(request, "campaigns.html", campaigns=rows, kinds=get_args(Kind), today=today(settings))
+            return export(request, await audit.list_campaigns(db), CAMPAIGN_COLUMNS, format, "campaigns")
+        return await campaigns_page(request, db, settings)
 
     @post("/campaigns", guards=[SUPERVISOR])
-    async def create_campaign(self, request: Request, db: asyncpg.Connection, settings: Settings) -> Redirect:
+    async def create_campaign(self, request: Request, db: asyncpg.Connection,
+                              settings: Settings) -> Template | Redirect:
+        """A new campaign: every bad field at once, then the scope's own checks (points that exist, a population
+        that is not empty); refused, the form comes back as it was filled in."""
         form = await request.form()
-        kinds = form.getall("kinds", [])
         try:
-            body = msgspec.convert({
-                "name": form.get("name", ""), "registered_from": form.get("registered_from", ""),
-                "registered_to": form.get("registered_to", ""), "kinds": list(kinds),
-                "points": [p.strip() for p in (form.get("points") or "").split(",") if p.strip()],
-                "software_only": bool(form.get("software_only")), "sample_size": form.get("sample_size", ""),
-                "certainty_cutoff": form.get("certainty_cutoff", "0.9"),
-                "control_share": form.get("control_share", "0.1"), "seed": form.get("seed", ""),
-                "due_days": form.get("due_days", "30")}, CampaignIn, strict=False)
+            body = decode_form(CampaignIn, _campaign_raw(form), rules=_campaign_dates)
             async with db.transaction():
                 campaign = await audit.create_campaign(db, request.user, body, settings)
-        except msgspec.ValidationError:
-            zh, en = _campaign_form_problems(form)      # every bad field, by its name, not only the first
-            return back("/campaigns", err=(f"参数有误：{zh}", f"invalid parameters: {en}"))
-        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back("/campaigns", err=exc)
+        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+            return await campaigns_page(request, db, settings, sent(
+                "campaign-form", form, problems(exc, inputs(CAMPAIGN_FIELDS, CAMPAIGN_WORDS)),
+                title=("新建抽查任务", "New campaign")))
         return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
 
     @get("/campaigns/{campaign_id:int}", guards=[STAFF])

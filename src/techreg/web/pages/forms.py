@@ -7,12 +7,14 @@ template takes each value and error from `form_of(id)` (templates/forms.html has
 input gets the focus, which scrolls the page to it.
 """
 
+import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar, get_type_hints
 
 import msgspec
 
 from ...errors import DomainError
-from ...registry.messages import FilingRejected, field_label
+from ...registry.messages import FilingRejected, field_label, safe_value, translate_msgspec_error
 from ...registry.schema import FieldError
 
 
@@ -75,16 +77,24 @@ class Sent(msgspec.Struct, kw_only=True):
 Inputs = Callable[[str], tuple[str, tuple[str, str]] | None]
 
 
-def inputs(names: Mapping[str, str] | Iterable[str]) -> Inputs:
+def inputs(names: Mapping[str, str] | Iterable[str], words: Mapping[str, tuple[str, str]] | None = None) -> Inputs:
     """Inputs named as their field paths (`reasons`), or by a mapping path -> input (`basis.kind` -> basis_kind);
-    each named in words by the field catalogue."""
+    each named in words by `words` (path -> Chinese, English) or else by the field catalogue."""
     mapping = dict(names) if isinstance(names, Mapping) else {n: n for n in names}
+    words = words or {}
 
     def find(path: str) -> tuple[str, tuple[str, str]] | None:
-        if path not in mapping:
+        key = path if path in mapping else re.sub(r"\[\d+\]", "", path)      # reasons[2] -> reasons
+        if key not in mapping:
             return None
-        return mapping[path], (field_label(path), field_label(path, "en"))
+        return mapping[key], words.get(key) or (field_label(key), field_label(key, "en"))
     return find
+
+
+def _beside(message: str, label: str, separators: str) -> str:
+    """A message said beside its input, which already names it: 样本量不得小于 1 -> 不得小于 1."""
+    rest = message[len(label):].lstrip(separators) if label and message.startswith(label) else ""
+    return rest or message
 
 
 def field_errors(errors: Iterable[FieldError], find: Inputs) -> list[FormError]:
@@ -98,7 +108,8 @@ def field_errors(errors: Iterable[FieldError], find: Inputs) -> list[FormError]:
             others.append(FormError(None, *words, e.message, e.message_en))
         else:
             name, (label, label_en) = found
-            shown.setdefault(name, FormError(name, label, label_en, e.message, e.message_en))
+            shown.setdefault(name, FormError(name, label, label_en, _beside(e.message, label, "：: "),
+                                             _beside(e.message_en, label_en, ":： ")))
     return [*shown.values(), *others]
 
 
@@ -150,3 +161,48 @@ def sent(form_id: str, form, errors: list[FormError], **how) -> Sent:
     """The form `form_id` as it came back from `form` (a submitted form, or a dict of its values)."""
     values = form if isinstance(form, dict) else form_values(form)
     return Sent(form=form_id, values=values, errors=errors, was_sent=True, **how)
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+# rules between a form's fields, on those that converted: field -> value in, errors out
+FormRules = Callable[[Mapping[str, Any]], list[FieldError]]
+
+
+def decode_form(cls: type[S], raw: Mapping[str, Any], rules: FormRules | None = None) -> S:
+    """A form's values (text as typed, lists for checkbox groups) as `cls`, every bad field named at once (raises
+    FilingRejected): each field converted on its own from text (numbers, dates, yes/no) against its annotated type,
+    a blank required one said so, then `rules` between the fields that converted. A field not in `raw` keeps its
+    default."""
+    hints = get_type_hints(cls, include_extras=True)
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for f in msgspec.structs.fields(cls):
+        if f.name not in raw:
+            continue
+        value = raw[f.name]
+        if value is None or value == "":
+            if f.required:
+                errors.append(FieldError(f.name, "必填", "required"))
+            continue
+        try:
+            values[f.name] = msgspec.convert(value, hints[f.name], strict=False)
+        except msgspec.ValidationError as exc:
+            errors.append(_not_converted(str(exc), f.name, value))
+    if rules is not None:
+        errors.extend(rules(values))
+    if errors:
+        raise FilingRejected(errors)
+    try:
+        return msgspec.convert(values, cls)
+    except msgspec.ValidationError as exc:
+        raise FilingRejected([translate_msgspec_error(str(exc))]) from None
+
+
+def _not_converted(message: str, name: str, value: Any) -> FieldError:
+    """Why a typed value is not the field's type, in words a person reads (not "expected int, got str")."""
+    wanted = re.match(r"Expected `([\w |]+)`, got `str`", message)
+    if wanted and wanted.group(1) in ("int", "float", "int | float"):
+        whole = wanted.group(1) == "int"
+        return FieldError(name, f"须为{'整数' if whole else '数字'}：{value}" if safe_value(value) else
+                          f"须为{'整数' if whole else '数字'}", f"must be a {'whole ' if whole else ''}number")
+    return translate_msgspec_error(message, base=name, value=value)      # points + $[0] -> points[0]
