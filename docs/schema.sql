@@ -252,6 +252,12 @@ CREATE SEQUENCE public.audit_items_id_seq
 
 ALTER SEQUENCE public.audit_items_id_seq OWNED BY public.audit_items.id;
 
+CREATE TABLE public.campaign_numbers (
+    one_row boolean DEFAULT true NOT NULL,
+    last_no integer NOT NULL,
+    CONSTRAINT campaign_numbers_one_row_check CHECK (one_row)
+);
+
 CREATE TABLE public.campaigns (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -264,6 +270,8 @@ CREATE TABLE public.campaigns (
     created_by text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     population_strata jsonb,
+    public_no integer,
+    CONSTRAINT campaigns_published_numbered CHECK (((status = 'draft'::text) = (public_no IS NULL))),
     CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'open'::text, 'closed'::text])))
 );
 
@@ -954,8 +962,14 @@ ALTER TABLE ONLY public.audit_items
 ALTER TABLE ONLY public.audit_items
     ADD CONSTRAINT audit_items_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.campaign_numbers
+    ADD CONSTRAINT campaign_numbers_pkey PRIMARY KEY (one_row);
+
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.campaigns
+    ADD CONSTRAINT campaigns_public_no_key UNIQUE (public_no);
 
 ALTER TABLE ONLY public.credit_checks
     ADD CONSTRAINT credit_checks_pkey PRIMARY KEY (id);

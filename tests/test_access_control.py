@@ -76,10 +76,10 @@ TABLE = {
     ("POST", "/api/campaigns/{campaign_id:int}/confirm"): {"supervisor"},
     ("GET", "/api/campaigns/{campaign_id:int}/estimate"): STAFF_ONLY,
     ("GET", "/api/campaigns/evaluation"): STAFF_ONLY,
-    ("GET", "/api/public/campaigns/{campaign_id:int}"): ALL,
-    ("GET", "/api/public/campaigns/{campaign_id:int}/verify"): ALL,
-    ("GET", "/public/campaigns/{campaign_id:int}"): ALL,
-    ("GET", "/public/campaigns/{campaign_id:int}/check"): ALL,
+    ("GET", "/api/public/campaigns/{public_no:int}"): ALL,
+    ("GET", "/api/public/campaigns/{public_no:int}/verify"): ALL,
+    ("GET", "/public/campaigns/{public_no:int}"): ALL,
+    ("GET", "/public/campaigns/{public_no:int}/check"): ALL,
     ("GET", "/api/audit/queue"): {"inspector"},
     ("GET", "/api/audit/items/{item_id:int}"): {"inspector", "supervisor", "admin"},
     ("POST", "/api/audit/items/{item_id:int}/finding"): {"inspector"},
@@ -242,6 +242,7 @@ def concrete(path: str, campaign: dict) -> str:
     # declaring a conflict hands the item on, so it gets an item of its own
     item = campaign["items"][(2 if path.startswith("/queue") else 1) if path.endswith("/conflict") else 0]
     return (path.replace("{ref:str}", item["ref"]).replace("{campaign_id:int}", str(campaign["id"]))
+            .replace("{public_no:int}", str(campaign["public_no"]))
             .replace("{item_id:int}", str(item["id"])).replace("{file_id:int}", str(campaign["file_id"]))
             .replace("{username:str}", "registrar").replace("{credit_code:str}", party_code(1))
             .replace("{order_id:int}", str(campaign["order_id"])).replace("{document_id:int}", str(campaign["document_id"]))

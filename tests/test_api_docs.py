@@ -124,8 +124,8 @@ async def test_openapi_declares_bearer_and_cookie_and_every_protected_route_uses
     assert schemes["session_cookie"] == {**schemes["session_cookie"], "type": "apiKey", "in": "cookie",
                                          "name": "techreg_session"}
     assert "/api/auth/login" in schema["info"]["description"]
-    public = {("POST", "/api/auth/login"), ("GET", "/health"), ("GET", "/api/public/campaigns/{campaign_id}"),
-              ("GET", "/api/public/campaigns/{campaign_id}/verify")}
+    public = {("POST", "/api/auth/login"), ("GET", "/health"), ("GET", "/api/public/campaigns/{public_no}"),
+              ("GET", "/api/public/campaigns/{public_no}/verify")}
     seen_public = set()
     for path, method, op in _operations(schema):
         if (method, path) in public:

@@ -4,6 +4,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -103,7 +104,17 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
     assert all(0 < i["inclusion_prob"] <= 1 for i in a["items"])
     b = await create(env)
     assert sampled(b) == sampled(a) and b["population_digest"] == a["population_digest"]
+    # campaigns refused on the way (a point that does not exist, an empty population) take no public number
+    r = await env.client.post("/api/campaigns", json={**CAMPAIGN, "points": ["310101", "999999"]},
+                              headers=env.h("supervisor"))
+    assert r.status_code == 400 and "没有代码为 999999 的登记点" in r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["points"]
+    r = await env.client.post("/api/campaigns", json={**CAMPAIGN, "registered_to": "2000-01-02"},
+                              headers=env.h("supervisor"))
+    assert r.status_code == 400 and "没有已登记的合同" in r.text
     c = await create(env, seed="another seed")
+    assert (a["public_no"], b["public_no"], c["public_no"]) == (a["public_no"], a["public_no"] + 1, a["public_no"] + 2)
+    assert (await env.client.get(f"/api/public/campaigns/{c['public_no']}")).json()["seed"] == "another seed"
     assert sampled(c) != sampled(a)
     # the campaign list shows each sample's size, not a Python repr
     listing = await env.client.get("/campaigns", headers=env.h("supervisor"))
@@ -112,14 +123,14 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
 
     # filings registered after the freeze change nothing
     await add_filings(env.url, env.settings, [registered(k) for k in range(60, 80)], {"AUD-310101-0070": 0.99})
-    check = (await env.client.get(f"/api/public/campaigns/{a['id']}/verify")).json()   # no log-in needed
+    check = (await env.client.get(f"/api/public/campaigns/{a['public_no']}/verify")).json()   # no log-in needed
     assert check["matches"] and check["population_size"] == 60
-    record = (await env.client.get(f"/api/public/campaigns/{a['id']}")).json()
+    record = (await env.client.get(f"/api/public/campaigns/{a['public_no']}")).json()
     assert record["seed"] == CAMPAIGN["seed"] and len(record["items"]) == 16
     assert {i["reg_no"] for i in record["items"]} <= {f"2026310101{k:06d}" for k in range(60)}
-    page = await env.client.get(f"/public/campaigns/{a['id']}")
+    page = await env.client.get(f"/public/campaigns/{a['public_no']}")
     assert page.status_code == 200 and "双随机抽查公示" in page.text and "/check" in page.text
-    check = await env.client.get(f"/public/campaigns/{a['id']}/check")
+    check = await env.client.get(f"/public/campaigns/{a['public_no']}/check")
     assert check.status_code == 200 and "记录一致" in check.text
 
     # a record altered behind the system's back no longer verifies
@@ -133,7 +144,7 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
                            a["id"])
     finally:
         await conn.close()
-    check = (await env.client.get(f"/api/public/campaigns/{a['id']}/verify")).json()
+    check = (await env.client.get(f"/api/public/campaigns/{a['public_no']}/verify")).json()
     assert not check["matches"] and check["digest_matches"] and check["missing"] and check["unexpected"]
 
 
@@ -244,31 +255,39 @@ async def test_training_can_take_findings_as_labels(env, tmp_path):
 
 async def test_public_verification_is_reused_and_anonymous_calls_are_limited(env):
     a = await create(env)
-    first = await env.client.get(f"/api/public/campaigns/{a['id']}/verify")
+    first = await env.client.get(f"/api/public/campaigns/{a['public_no']}/verify")
     assert first.status_code == 200 and first.json()["matches"] is True
     # the frozen campaign's recomputation is computed once and reused
     assert [k[0] for k in env.client.app.state.verify_cache] == [a["id"]]
-    again = await env.client.get(f"/api/public/campaigns/{a['id']}/verify")
+    again = await env.client.get(f"/api/public/campaigns/{a['public_no']}/verify")
     assert again.json() == first.json()
     limit = env.client.app.state.anonymous_limit
     limit.per_minute = 5
-    codes = [(await env.client.get(f"/api/public/campaigns/{a['id']}")).status_code for _ in range(8)]
+    codes = [(await env.client.get(f"/api/public/campaigns/{a['public_no']}")).status_code for _ in range(8)]
     assert 429 in codes and codes[0] == 200
     limit.per_minute = 60
 
 
-async def test_the_campaign_form_names_every_bad_field_at_once(app, office):
-    from urllib.parse import parse_qs, urlparse
-
-    r = await app.post("/campaigns", data={"name": "", "registered_from": "2026-05-01", "registered_to": "2026-01-01",
-                                           "sample_size": "0", "seed": "", "due_days": "400"},
-                       headers=office.h("supervisor"), follow_redirects=False)
-    assert r.status_code == 303
-    message = parse_qs(urlparse(r.headers["location"]).query)["err"][0]
-    for words in ("任务名称：必填", "样本量：不得小于 1", "随机种子：必填", "检查期限（天）：不得大于 365",
-                  "登记日期起不能晚于登记日期止"):
-        assert words in message, message
-    assert "Expected" not in message and "$." not in message
+async def test_the_campaign_form_names_every_bad_field_at_once_and_keeps_them(app, office):
+    form = {"name": "", "registered_from": "2026-05-01", "registered_to": "2026-01-01", "kinds": ["transfer"],
+            "points": f"{office.point}、999999", "sample_size": "0", "certainty_cutoff": "abc", "seed": "", "due_days": "400"}
+    r = await app.post("/campaigns", data=form, headers=office.h("supervisor"), follow_redirects=False)
+    assert r.status_code == 200 and 'id="form-errors"' in r.text
+    beside = dict(re.findall(r'class="field-error" data-field="(\w+)"[^>]*>([^<]*)<', r.text))
+    assert beside == {"name": "必填", "registered_to": "不能早于登记日期起", "sample_size": "不得小于 1",
+                      "certainty_cutoff": "须为数字：abc", "seed": "必填", "due_days": "不得大于 365"}, beside
+    for words in ("任务名称</a>：必填", "样本量</a>：不得小于 1", "公开随机种子</a>：必填"):
+        assert words in r.text
+    assert "Expected" not in r.text and "$." not in r.text and "类型错误" not in r.text
+    for value in ("2026-05-01", f"{office.point}、999999", "abc", "400"):          # as typed, not reset
+        assert f'value="{value}"' in r.text, value
+    assert re.search(r'value="transfer" checked', r.text)
+    # the scope names a point that does not exist: said so, beside the points
+    good = {**form, "name": "范围有误", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
+            "sample_size": "5", "certainty_cutoff": "0.9", "seed": "s", "due_days": "30"}
+    r = await app.post("/campaigns", data=good, headers=office.h("supervisor"), follow_redirects=False)
+    beside = dict(re.findall(r'class="field-error" data-field="(\w+)"[^>]*>([^<]*)<', r.text))
+    assert r.status_code == 200 and beside == {"points": "没有代码为 999999 的登记点"}, beside
 
 
 async def test_a_campaign_cannot_end_before_it_begins(app, office):

@@ -6,7 +6,7 @@ async def test_huge_ids_are_rejected_cleanly(app, office):
                  "/api/audit/items/99999999999999999999999"):
         r = await app.get(path, headers=office.h("supervisor"))
         assert r.status_code == 400, (path, r.text)
-        assert "campaign_id" in r.text or "item_id" in r.text
+        assert "public_no" in r.text or "item_id" in r.text
     r = await app.get("/api/filings", params={"cursor": str(10**30)}, headers=office.h("registrar"))
     assert r.status_code == 400 and "cursor" in r.text
 

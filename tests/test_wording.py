@@ -455,6 +455,9 @@ async def concrete(w: World, path: str) -> list[str]:
     if "{campaign_id:int}" in path:
         rows = await w.sql("SELECT id FROM campaigns ORDER BY id")
         return [path.replace("{campaign_id:int}", str(r["id"])) for r in rows]
+    if "{public_no:int}" in path:            # a published campaign, by its public number
+        rows = await w.sql("SELECT public_no FROM campaigns WHERE public_no IS NOT NULL ORDER BY public_no")
+        return [path.replace("{public_no:int}", str(r["public_no"])) for r in rows]
     if "{credit_code:str}" in path:       # a party with a red-line record, and the seller revoked for fraud
         return [path.replace("{credit_code:str}", party_code(code)) for code in (901, 906)]
     assert "{" not in path, f"a page route this test cannot fill in: {path} (teach `concrete` its parameter)"
@@ -473,7 +476,7 @@ async def test_every_page_and_export_speaks_words_in_its_language(world):
     routes = page_routes(w.client.app)
     assert {p for p, _ in routes} >= {"/filings", "/filings/{ref:str}", "/queue", "/queue/{item_id:int}", "/dashboard",
                                       "/campaigns", "/campaigns/{campaign_id:int}", "/jobs", "/login",
-                                      "/public/campaigns/{campaign_id:int}"}
+                                      "/public/campaigns/{public_no:int}"}
     shown: dict[str, int] = {path: 0 for path, _ in routes}
     exported: dict[str, int] = {path: 0 for path, params in routes if "format" in params}
     problems: list[str] = []

@@ -38,16 +38,16 @@ async def item_for(conn: asyncpg.Connection, user: CurrentUser, item_id: int, *,
     return row
 
 
-# A campaign's status: the public sees a campaign once it is past its draft.
-CAMPAIGN_STATUS = "SELECT status FROM campaigns WHERE id = $1"
+# A published campaign by its public number (公示编号, migrations/0031): a draft has none.
+PUBLISHED_CAMPAIGN = "SELECT id FROM campaigns WHERE public_no = $1"
 
 
-async def require_published(conn: asyncpg.Connection, campaign_id: int) -> None:
-    status = await conn.fetchval(CAMPAIGN_STATUS, campaign_id)
-    if status is None:
-        raise NotFound(f"抽查任务 {campaign_id} 不存在", f"campaign {campaign_id} not found")
-    if status == "draft":
-        raise NotFound(f"抽查任务 {campaign_id} 尚未公布", f"campaign {campaign_id} is not published")
+async def published_campaign(conn: asyncpg.Connection, number: int) -> int:
+    """The id of the campaign published as number `number`; 404 for a number not given (yet)."""
+    campaign_id = await conn.fetchval(PUBLISHED_CAMPAIGN, number)
+    if campaign_id is None:
+        raise NotFound(f"没有公示编号为 {number} 的抽查任务", f"no campaign is published as number {number}")
+    return campaign_id
 
 
 # Of the given refs, those an inspector reads: the filings of their own audit queue, and the filings the flags

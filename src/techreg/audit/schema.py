@@ -48,8 +48,10 @@ class ItemOut(msgspec.Struct):
 
 
 class CampaignRecord(msgspec.Struct, kw_only=True):
-    """What a campaign publishes about itself: the method, the seed and the frozen population's digest."""
+    """What a campaign publishes about itself: the method, the seed and the frozen population's digest; its public
+    number (公示编号) once published, the address of its public record (a draft has none)."""
     id: int
+    public_no: int | None
     name: str
     status: str
     params: dict

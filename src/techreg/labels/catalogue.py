@@ -370,6 +370,7 @@ FIELD: Words = {
     "point": ("登记点", "registration point"), "registrar": ("登记员", "registrar"),
     "description": ("主要技术内容", "main technical content"), "status": ("状态", "status"),
     "reg_no": ("登记号", "registration no."), "name": ("名称", "name"),
+    "public_no": ("公示编号", "public number"),          # a published campaign's (migrations/0031)
     "credit_code": ("统一社会信用代码", "credit code"), "region": ("行政区划代码", "region code"),
     "seller.name": ("卖方名称", "seller name"), "seller.credit_code": ("卖方统一社会信用代码", "seller credit code"),
     "seller.region": ("卖方行政区划代码", "seller region code"), "buyer.name": ("买方名称", "buyer name"),

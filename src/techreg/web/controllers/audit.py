@@ -79,24 +79,23 @@ class PublicCampaignController(Controller):
     tags = ["public 公示"]
     guards = [anonymous_limit]
 
-    @get("/api/public/campaigns/{campaign_id:int}", summary="抽查公示记录 / a campaign's public record")
-    async def record(self, campaign_id: DbId, db: asyncpg.Connection) -> PublicCampaign:
-        return await service.public_record(db, campaign_id)
+    @get("/api/public/campaigns/{public_no:int}", summary="抽查公示记录（按公示编号）/ a campaign's public record, by its public number")
+    async def record(self, public_no: DbId, db: asyncpg.Connection) -> PublicCampaign:
+        return await service.public_record(db, public_no)
 
-    @get("/api/public/campaigns/{campaign_id:int}/verify", summary="复核抽样 / recompute the sample from the seed")
-    async def verify(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> VerifyOut:
-        await access.require_published(db, campaign_id)
-        return await verified(request, db, campaign_id)
+    @get("/api/public/campaigns/{public_no:int}/verify", summary="复核抽样 / recompute the sample from the seed")
+    async def verify(self, request: Request, public_no: DbId, db: asyncpg.Connection) -> VerifyOut:
+        return await verified(request, db, await access.published_campaign(db, public_no))
 
-    @get("/public/campaigns/{campaign_id:int}", summary="抽查公示页面 / public campaign page", include_in_schema=False)
-    async def page(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> Template:
-        record = await service.public_record(db, campaign_id)
+    @get("/public/campaigns/{public_no:int}", summary="抽查公示页面 / public campaign page", include_in_schema=False)
+    async def page(self, request: Request, public_no: DbId, db: asyncpg.Connection) -> Template:
+        record = await service.public_record(db, public_no)
         return page(request, "public_campaign.html", c=record)
 
-    @get("/public/campaigns/{campaign_id:int}/check", include_in_schema=False)
-    async def check(self, request: Request, campaign_id: DbId, db: asyncpg.Connection) -> Template:
+    @get("/public/campaigns/{public_no:int}/check", include_in_schema=False)
+    async def check(self, request: Request, public_no: DbId, db: asyncpg.Connection) -> Template:
         """The recomputation, on request only: over a large population it takes seconds, not a page view's share."""
-        await access.require_published(db, campaign_id)
+        campaign_id = await access.published_campaign(db, public_no)
         return page(request, "campaign_check.html", check=await verified(request, db, campaign_id))
 
 
