@@ -3,22 +3,60 @@
 import datetime as dt
 import io
 import json
+import re
 
 from conftest import filing_body, new_ref
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.detection.scan import run_scan
 from techreg.registry.importer import import_stream
-from techreg.registry.rules import date_window
+from techreg.registry.rules import date_window, office_today
 
 
 async def test_api_refuses_dates_outside_the_plausible_range(app, office):
-    for field, value in (("filed_on", "9999-12-31"), ("signed_on", "0001-01-01"), ("performance_end", "2999-01-01")):
+    for field, value, words in (("filed_on", "9999-12-31", "晚于今天"), ("signed_on", "0001-01-01", "范围"),
+                                ("performance_end", "2999-01-01", "范围")):
         body = filing_body(new_ref("DT"), office.point, **{field: value})
         r = await app.post("/api/filings", json=body, headers=office.h("registrar"))
         assert r.status_code == 400, r.text
         fields = {e["field"] for e in r.json()["errors"]}
-        assert field in fields and "范围" in r.text
+        assert field in fields and words in r.text
+
+
+async def test_a_contract_signed_or_applied_for_after_today_is_refused_by_api_form_and_importer(app, office, conn,
+                                                                                              audit_key):
+    today = office_today()                       # the rules' own clock (TECHREG_TIMEZONE), never a fixed date
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    for field in ("filed_on", "signed_on"):
+        over = {field: tomorrow, **({"filed_on": tomorrow} if field == "signed_on" else {})}
+        r = await app.post("/api/filings", json=filing_body(new_ref("FUT"), office.point, **over),
+                           headers=office.h("registrar"))
+        assert r.status_code == 400, r.text
+        said = {e["field"]: e for e in r.json()["errors"]}
+        assert set(said) == ({"filed_on", "signed_on"} if field == "signed_on" else {"filed_on"}), said
+        assert f"晚于今天（{today}）" in said[field]["message"] and "after today" in said[field]["message_en"]
+    ref = new_ref("FUT")                         # today itself is a day that has happened
+    r = await app.post("/api/filings", json=filing_body(ref, office.point, filed_on=today.isoformat()),
+                       headers=office.h("registrar"))
+    assert r.status_code == 201, r.text
+    # the filing form: said beside the date, the typed date kept
+    form = {k: v for k, v in filing_body(new_ref("FUT"), office.point, filed_on=tomorrow).items()
+            if isinstance(v, str) and k != "point"}
+    form.update({f"{side}_{k}": v for side in ("seller", "buyer") for k, v in filing_body("x", "x")[side].items()})
+    app.cookies.set("techreg_session", office.tokens["registrar"])
+    try:
+        r = await app.post("/filings/new", data=form, headers={"origin": "http://testserver.local"})
+    finally:
+        app.cookies.clear()
+    assert r.status_code == 200 and re.findall(r'class="field-error" data-field="(\w+)"', r.text) == ["filed_on"]
+    assert "晚于今天" in r.text and f'value="{tomorrow}"' in r.text
+    # the importer: the line refused by field, the history around it imported
+    lines = [filing_body(new_ref("FUT"), office.point, status="registered"),
+             filing_body(new_ref("FUT"), office.point, filed_on=tomorrow)]
+    report = await import_stream(conn, io.BytesIO(b"".join(json.dumps(x).encode() + b"\n" for x in lines)),
+                                 audit_key, actor="t", source="s")
+    assert report.imported == 1 and [(e.line, e.field) for e in report.errors] == [(2, "filed_on")]
+    assert "晚于今天" in report.errors[0].message and "after today" in report.errors[0].message_en
 
 
 def test_the_window_follows_the_clock_it_is_given():

@@ -227,6 +227,11 @@ async def test_the_party_response_is_recorded_with_its_documents(world):
     assert page.status_code == 200 and "整改报告.pdf" in page.text and "已答复" in page.text and "责令整改" in page.text
     await w.api("POST", f"/api/orders/{order['id']}/close", "dj", 403, json={"note": "整改合格"})
     await w.api("POST", f"/api/orders/{order['id']}/close", "jdy", 400, json={"note": ""})
+    # the page's close form without a reason: said beside it, on the order's page (no redirect, nothing closed)
+    r = await w.client.post(f"/orders/{order['id']}/close", data={"note": "  "}, follow_redirects=False,
+                            headers={**w.h("jdy"), "Accept": "text/html"})
+    assert r.status_code == 200 and 'class="field-error" data-field="note" id="close-form-note-error"' in r.text
+    assert "关闭：有 1 处需要修改" in r.text and (await w.order_of("OA-2"))["status"] == "answered"
     closed = await w.api("POST", f"/api/orders/{order['id']}/close", "jdy", json={"note": "整改合格"})
     assert closed["status"] == "closed" and closed["closed_by"] == "jdy"
     await w.api("POST", path, "dj", 409, files={"file": ("补充.pdf", PDF, "application/pdf")})

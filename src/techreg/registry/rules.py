@@ -21,7 +21,7 @@ from .messages import (FilingRejected, allowed_values, choice_error, field_label
 from .schema import SUBKINDS_BY_KIND, FieldError, FilingCorrection, FilingV1, FormatStatus
 
 __all__ = ["FilingRejected", "decode_correction", "decode_filing", "field_label", "filing_rules", "rule_errors",
-           "translate_msgspec_error", "date_window", "subkind_choices"]
+           "translate_msgspec_error", "date_window", "office_today", "subkind_choices"]
 
 PERFORMANCE_YEARS = 30     # the longest term of performance taken as plausible, counted from signing
 # the history statuses that were registered once, and so carry an approved amount (核定技术交易额)
@@ -35,11 +35,15 @@ def _window(today: dt.date) -> tuple[dt.date, dt.date]:
     return settings.earliest_date, today + dt.timedelta(days=settings.latest_days_ahead)
 
 
+def office_today() -> dt.date:
+    """Today in TECHREG_TIMEZONE: the day the rules judge a filing's dates by (registry.service.today, for the
+    settings a caller holds, reads the same clock)."""
+    return dt.datetime.now(_zone()).date()
+
+
 def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The plausible dates (TECHREG_EARLIEST_DATE, today + TECHREG_LATEST_DAYS_AHEAD), today in TECHREG_TIMEZONE."""
-    if today is None:
-        today = dt.datetime.now(_zone()).date()
-    return _window(today)
+    return _window(today or office_today())
 
 
 @functools.lru_cache(maxsize=1)
@@ -95,13 +99,22 @@ def filing_rules(v: Mapping[str, Any], today: dt.date | None = None) -> list[Fie
     for name in TEXT_FIELDS:            # PostgreSQL text cannot hold NUL: one bad line, not a failed batch
         if isinstance(text := v.get(name), str) and "\x00" in text:
             errors.append(FieldError(name, f"{field_label(name)}不得包含空字符（NUL）", f"{field_label(name, 'en')} must not contain NUL"))
+    today = today or office_today()
     earliest, latest = date_window(today)
     signed, filed = v.get("signed_on"), v.get("filed_on")
     start, end = v.get("performance_start"), v.get("performance_end")
-    for name, day in (("signed_on", signed), ("filed_on", filed)):   # what has happened: not before 1980, nor far ahead
-        if day is not None and not earliest <= day <= latest:
-            errors.append(FieldError(name, f"{field_label(name)} {day} 不在合理范围（{earliest} 至 {latest}）",
-                                     f"{field_label(name, 'en')} {day} is outside the plausible range {earliest} to {latest}",
+    # what has happened: not before 1980, and not after today (a contract is not signed, nor applied for, in the
+    # future; history has past dates). Only the term of performance may lie ahead.
+    for name, day, ahead_zh, ahead_en in (
+            ("signed_on", signed, "合同不能在将来签订", "a contract cannot be signed in the future"),
+            ("filed_on", filed, "不能在将来申请登记", "a filing cannot be applied for in the future")):
+        if day is not None and day > today:
+            errors.append(FieldError(name, f"{field_label(name)} {day} 晚于今天（{today}）：{ahead_zh}",
+                                     f"{field_label(name, 'en')} {day} is after today ({today}): {ahead_en}",
+                                     day.isoformat()))
+        elif day is not None and day < earliest:
+            errors.append(FieldError(name, f"{field_label(name)} {day} 不在合理范围（{earliest} 至 {today}）",
+                                     f"{field_label(name, 'en')} {day} is outside the plausible range {earliest} to {today}",
                                      day.isoformat()))
     # the term of performance may run for years after signing, but not for ever
     last = min(signed or latest, latest) + dt.timedelta(days=round(365.25 * PERFORMANCE_YEARS))

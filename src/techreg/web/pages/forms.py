@@ -108,8 +108,9 @@ def field_errors(errors: Iterable[FieldError], find: Inputs) -> list[FormError]:
             others.append(FormError(None, *words, e.message, e.message_en))
         else:
             name, (label, label_en) = found
-            shown.setdefault(name, FormError(name, label, label_en, _beside(e.message, label, "：: "),
-                                             _beside(e.message_en, label_en, ":： ")))
+            message = _beside(_beside(e.message, label, "：: "), field_label(e.field), "：: ")
+            message_en = _beside(_beside(e.message_en, label_en, ":： "), field_label(e.field, "en"), ":： ")
+            shown.setdefault(name, FormError(name, label, label_en, message, message_en))
     return [*shown.values(), *others]
 
 

@@ -1,6 +1,7 @@
 """Orders issued by findings (责令整改 / 责令注销) and the enforcement list (执法企业名录)."""
 
 import datetime as dt
+import json
 from typing import get_args
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,10 @@ from ...audit.orders import CloseIn, OrderFilter, OrderKind, OrderNote
 from ...config import Settings
 from ...errors import Conflict, DomainError, InvalidInput
 from ...labels import label
+from ...registry.fieldcheck import decode_checked
+from ...registry.messages import FilingRejected
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .forms import Sent, inputs, problems, sent
 from .trail import TRAIL, order_step_text
 
 STAFF = requires("supervisor", "admin")
@@ -35,6 +39,14 @@ ENFORCEMENT_COLUMNS = [Column(c, header=c) for c in enforcement.COLUMNS]
 
 def _lines(text: str | None) -> str:
     return (text or "").strip()
+
+
+async def order_page(request: Request, db: asyncpg.Connection, settings: Settings, order_id: int,
+                     sent: Sent | None = None) -> Template:
+    """An order's page; `sent`: one of its forms as it came back refused, shown again as typed."""
+    detail = await orders.get_order(db, settings, request.user, order_id)
+    return page(request, "order.html", sent=sent, d=detail, accept=",".join(ALLOWED_EXTENSIONS),
+                max_mb=evidence.size_label(settings.evidence_max_bytes), step_text=order_step_text, **TRAIL)
 
 
 class OrderPages(Controller):
@@ -56,9 +68,7 @@ class OrderPages(Controller):
 
     @get("/orders/{order_id:int}", guards=[READERS])
     async def order(self, request: Request, order_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
-        detail = await orders.get_order(db, settings, request.user, order_id)
-        return page(request, "order.html", d=detail, accept=",".join(ALLOWED_EXTENSIONS),
-                    max_mb=evidence.size_label(settings.evidence_max_bytes), step_text=order_step_text, **TRAIL)
+        return await order_page(request, db, settings, order_id)
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
     @post("/orders/{order_id:int}/documents", guards=[RESPONDERS], request_max_body_size=None)
@@ -81,16 +91,15 @@ class OrderPages(Controller):
 
     @post("/orders/{order_id:int}/deregistration", guards=[RESPONDERS])
     async def deregistration(self, request: Request, order_id: DbId, db: asyncpg.Connection, audit_key: bytes,
-                             settings: Settings) -> Redirect:
+                             settings: Settings) -> Template | Redirect:
         form = await request.form()
         try:
-            body = msgspec.convert({"note": _lines(form.get("note"))}, OrderNote)
+            body = decode_checked(json.dumps({"note": _lines(form.get("note"))}, ensure_ascii=False), OrderNote)
             async with db.transaction():
                 await orders.record_deregistration(db, audit_key, settings, request.user, order_id, body)
-        except msgspec.ValidationError:
-            return back(f"/orders/{order_id}", err=("说明过长（不超过 2000 字）", "the note is too long (2000 at most)"))
-        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/orders/{order_id}", err=exc)
+        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+            return await order_page(request, db, settings, order_id, sent(
+                "deregistration-form", form, problems(exc, inputs(["note"])), title=("记录已注销", "De-registration")))
         return back(f"/orders/{order_id}", msg=("已注销登记，注销令已履行", "de-registered: the order is fulfilled"))
 
     @post("/orders/{order_id:int}/close", guards=[requires("supervisor")])
@@ -101,20 +110,21 @@ class OrderPages(Controller):
 
     @post("/orders/{order_id:int}/reopen", guards=[requires("supervisor")])
     async def reopen(self, request: Request, order_id: DbId, db: asyncpg.Connection, audit_key: bytes,
-                     settings: Settings) -> Redirect:
+                     settings: Settings) -> Template | Redirect:
         return await self._supervise(request, order_id, db, audit_key, settings, orders.reopen,
                                      ("责令事项已重新开启，期限重新计算", "order reopened with a new deadline"))
 
-    async def _supervise(self, request, order_id, db, audit_key, settings, step, done) -> Redirect:
+    async def _supervise(self, request, order_id, db, audit_key, settings, step, done) -> Template | Redirect:
         form = await request.form()
+        form_id, title = (("close-form", ("关闭", "Close")) if step is orders.close
+                          else ("reopen-form", ("重新开启", "Reopen")))
         try:
-            body = msgspec.convert({"note": _lines(form.get("note"))}, CloseIn)
+            body = decode_checked(json.dumps({"note": _lines(form.get("note"))}, ensure_ascii=False), CloseIn)
             async with db.transaction():
                 await step(db, audit_key, settings, request.user, order_id, body)
-        except msgspec.ValidationError:
-            return back(f"/orders/{order_id}", err=("请说明理由（不超过 2000 字）", "say why (2000 characters at most)"))
-        except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
-            return back(f"/orders/{order_id}", err=exc)
+        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
+            return await order_page(request, db, settings, order_id, sent(
+                form_id, form, problems(exc, inputs(["note"], {"note": ("理由", "reason")})), title=title))
         return back(f"/orders/{order_id}", msg=done)
 
     @get("/enforcement", guards=[STAFF], dependencies=READ_DB)
