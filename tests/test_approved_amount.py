@@ -124,7 +124,7 @@ async def test_the_page_registers_with_the_approved_amount_and_shows_both(app, o
         r = await app.post(f"/filings/{ref}/act", headers=ORIGIN, follow_redirects=False,
                            data={"action": "register", "confirm_flags": "yes", "approved_amount": "700000"})
         assert r.status_code == 200 and re.findall(r'class="field-error" data-field="(\w+)"', r.text) == ["deductions"]
-        assert "核减项目合计 0 元" in r.text and 'name="approved_amount" required inputmode="decimal" autocomplete="off" value="700000"' in r.text
+        assert "核减项目</a>：合计 0 元，应等于" in r.text and 'name="approved_amount" required inputmode="decimal" autocomplete="off" value="700000"' in r.text
         assert (await _status(app, office, ref))["status"] == "submitted"
         form = {"action": "register", "approved_amount": "800,000.00", "d_item": ["服务器 3 台", "传感器元件", ""],
                 "d_category": ["equipment", "parts", "other"], "d_amount": ["150000", "50000", ""], "note": "核减",

@@ -157,6 +157,7 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
     await expect(page.locator("#form-errors")).to_contain_text("登记：有 1 处需要修改")
     await expect(page.locator("#register-form-approved_amount")).to_be_focused()
     await expect(page.locator("input[name=d_item]").first).to_have_value("服务器 2 台")
+    await shot(page, "03b-registrar-register-refused")
     # the declared amount beside it, one click away; then 900,000 approved
     await expect(page.locator("#declared-amount")).to_contain_text("1,000,000.00")
     await page.click("#fill-declared")
@@ -248,6 +249,7 @@ async def test_inspector_records_a_revoking_finding(site):
     await expect(page.locator("#finding-form .field-error[data-field=reasons]")).to_contain_text("不能为空")
     await expect(page.locator("#finding-form-outcome")).to_have_value("revoked")
     await expect(page.locator("textarea[name=notes]")).to_have_value("卖方负责人确认按期拆分签订")
+    await shot(page, "06b-inspector-finding-refused")
     await page.select_option("#finding-form-ground", "fraudulent")
     await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
     await page.click("#record-finding")

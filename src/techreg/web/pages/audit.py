@@ -58,7 +58,8 @@ def _lines(text: str) -> list[str]:
 
 
 
-# the campaign form's inputs, named as the form names them
+FINDING_FIELDS = ("outcome", "ground", "reasons", "notes")      # the finding form's inputs, in its order
+# the campaign form's inputs, in its order, named as the form names them
 CAMPAIGN_FIELDS = ("name", "registered_from", "registered_to", "kinds", "points", "software_only", "sample_size",
                    "certainty_cutoff", "control_share", "seed", "due_days")
 CAMPAIGN_WORDS = {"name": ("任务名称", "name"), "seed": ("公开随机种子", "published seed")}
@@ -136,7 +137,7 @@ class AuditPages(Controller):
                "notes": form.get("notes", "") or ""}
         if form.get("ground") and raw["outcome"] == "revoked":      # the ground only revoking findings carry
             raw["ground"] = form.get("ground")
-        find = inputs(["outcome", "ground", "reasons", "notes"])
+        find = inputs(FINDING_FIELDS)
         try:
             try:
                 body = decode_checked(json.dumps(raw, ensure_ascii=False), FindingIn)
@@ -151,7 +152,7 @@ class AuditPages(Controller):
         except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
             errors = problems(exc, find)
         if errors:
-            return await item_page(request, db, settings, item_id, sent("finding-form", form, errors,
+            return await item_page(request, db, settings, item_id, sent("finding-form", form, errors, order=FINDING_FIELDS,
                                                                         title=("检查结论", "Finding")))
         return back(f"/queue/{item_id}", msg=("检查结论已记录", "finding recorded"))
 
@@ -235,7 +236,7 @@ class AuditPages(Controller):
                 campaign = await audit.create_campaign(db, request.user, body, settings)
         except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
             return await campaigns_page(request, db, settings, sent(
-                "campaign-form", form, problems(exc, inputs(CAMPAIGN_FIELDS, CAMPAIGN_WORDS)),
+                "campaign-form", form, problems(exc, inputs(CAMPAIGN_FIELDS, CAMPAIGN_WORDS)), order=CAMPAIGN_FIELDS,
                 title=("新建抽查任务", "New campaign")))
         return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
 

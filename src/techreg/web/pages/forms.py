@@ -158,9 +158,12 @@ def form_values(form) -> dict[str, str | list[str]]:
     return out
 
 
-def sent(form_id: str, form, errors: list[FormError], **how) -> Sent:
-    """The form `form_id` as it came back from `form` (a submitted form, or a dict of its values)."""
+def sent(form_id: str, form, errors: list[FormError], *, order: Iterable[str] = (), **how) -> Sent:
+    """The form `form_id` as it came back from `form` (a submitted form, or a dict of its values); `order`: its
+    inputs as the form lays them out, the order the summary names their errors in."""
     values = form if isinstance(form, dict) else form_values(form)
+    place = {name: k for k, name in enumerate(order)}
+    errors = sorted(errors, key=lambda e: place.get(e.name, len(place)) if e.name is not None else len(place) + 1)
     return Sent(form=form_id, values=values, errors=errors, was_sent=True, **how)
 
 

@@ -126,6 +126,8 @@ def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool
 
 REGISTER_FORM = "register-form"
 DEDUCTION_ROWS = 3            # the register form's rows of deductions
+REGISTER_INPUTS = ("approved_amount", *(f"d_{name}-{row}" for row in range(DEDUCTION_ROWS)
+                                        for name in ("item", "category", "amount")), "deductions", "note", "confirm_flags")
 # what an approved amount left blank says: the registrar approves one, the declared one only by choice
 APPROVED_BLANK = ("必填：请核定技术交易额；按申报额核定的，点“按申报额填入”",
                   "required: approve an amount; to approve the declared amount, click “Fill in the declared amount”")
@@ -194,7 +196,7 @@ async def filing_page(request: Request, db: asyncpg.Connection, settings: Settin
                 lag_days=lag_days, late=lag_days > late_days,
                 risk=await risk_for_filing(db, filing.id, ref, settings), events=await service.filing_events(db, request.user, ref),
                 refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
-                approval=await _approval(db, filing),
+                approval=await _approval(db, filing), deduction_rows=DEDUCTION_ROWS,
                 income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
                 deadline=await deadlines.deadline_of(db, settings, filing.id),
                 credit=await credit_checks.filing_credit(db, filing, service.today(settings)),
@@ -555,7 +557,7 @@ class RegistryPages(Controller):
                 errors = problems(exc, find)
         else:                                   # the form's errors only for someone who may register
             await service.require_actor(db, settings, request.user, ref, "register")
-        return await filing_page(request, db, settings, ref, sent(REGISTER_FORM, form, errors,
+        return await filing_page(request, db, settings, ref, sent(REGISTER_FORM, form, errors, order=REGISTER_INPUTS,
                                                                   title=("登记", "Register")))
 
 
