@@ -225,7 +225,7 @@ def test_cli_create_show_verify(env_cli):
     assert r.returncode == 0, r.stderr
     cid = json.loads(r.stdout)["id"]
     shown = json.loads(run("campaign", "show", str(cid), "--json").stdout)
-    assert shown["seed"] == "cli-seed" and shown["population_digest"]
+    assert shown["seed"] == "cli-seed" and shown["population_digest"] and shown["public_no"] >= 1
     assert {"ref", "reg_no", "stratum", "inclusion_prob", "inspector"} <= set(shown["items"][0])
     assert run("campaign", "verify", str(cid)).returncode == 0
     r = run("campaign", "create", "--name", "x", "--from", "2000-01-01", "--to", "2100-01-01", "--sample-size", "3",

@@ -110,9 +110,10 @@ def campaign_create(name, registered_from, registered_to, kinds, points, softwar
     if as_json:
         click.echo(to_json(out))
     else:
-        click.echo(f"抽查任务 #{out.id}「{out.name}」：范围 {out.population_size} 份，摘要 {out.population_digest}，"
-                   f"抽取 {len(out.items)} 份 / campaign #{out.id}: population {out.population_size},"
-                   f" {len(out.items)} sampled")
+        published = (f"，公示编号 {out.public_no}", f", public number {out.public_no}") if out.public_no else ("", "")
+        click.echo(f"抽查任务 #{out.id}「{out.name}」{published[0]}：范围 {out.population_size} 份，"
+                   f"摘要 {out.population_digest}，抽取 {len(out.items)} 份 / campaign #{out.id}{published[1]}:"
+                   f" population {out.population_size}, {len(out.items)} sampled")
 
 
 @with_database()
@@ -144,6 +145,7 @@ def campaign_show(db: Db, campaign_id: int, as_json: bool) -> None:
 
     zone = db.settings.timezone
     click.echo(f"#{out.id} {out.name}（{both('campaign_status', out.status)}）\n"
+               f"  公示编号 / public number: {out.public_no or '—'}\n"
                f"  随机种子 / seed: {out.seed}\n"
                f"  参数：{values_text('campaign_param', out.params, 'zh')}\n"
                f"  parameters: {values_text('campaign_param', out.params, 'en')}\n"
