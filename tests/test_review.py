@@ -416,6 +416,11 @@ async def test_the_queue_page_marks_the_overdue_in_chinese_with_labelled_times(a
         assert (await app.get("/reviews", params={"due": "late"})).status_code == 400
         page_ = await app.get(f"/filings/{ref}")
         assert "拟登记待复核" in page_.text and 'id="confirm"' in page_.text and "大额线" in page_.text
+        # sending it back without a reason: said beside the reason, on the filing page; nothing decided
+        r = await app.post(f"/filings/{ref}/review", data={"step": "send_back", "reasons": " "}, headers=ORIGIN,
+                           follow_redirects=False)
+        assert r.status_code == 200 and 'data-field="reasons" id="send-back-form-reasons-error"' in r.text
+        assert "退回登记员：有 1 处需要修改" in r.text and "拟登记待复核" in r.text
         # the confirmation from the filing page registers it
         r = await app.post(f"/filings/{ref}/review", data={"step": "confirm", "note": ""}, headers=ORIGIN,
                            follow_redirects=False)

@@ -542,8 +542,10 @@ async def test_form_errors_flash_messages_and_error_pages_in_the_page_language(w
                 assert f">{field}" not in r.text and f"{field}：" not in r.text and f"{field}:" not in r.text, field
         r = await w.client.get("/filings/new", headers=page)
         # a refusal without reasons, and a return that goes through: the message comes back in the page's language
-        r = await w.client.post(f"/filings/{ref}/act", data={"action": "refuse"}, headers=page, follow_redirects=True)
+        r = await w.client.post(f"/filings/{ref}/act", data={"action": "refuse", "note": "缺少附件"}, headers=page,
+                                follow_redirects=True)
         assert r.status_code == 200 and 'class="flash bad"' in r.text
+        assert 'data-field="reasons" id="refuse-form-reasons-error"' in r.text and 'value="缺少附件"' in r.text
         assert not (found := page_problems(r.text, language)), found
         flash = re.search(r'class="flash bad"[^>]*>(.*?)</div>', r.text, re.S).group(1)
         assert (re.search(r"[\u4e00-\u9fff]", flash) is not None) == (language == "zh"), flash
