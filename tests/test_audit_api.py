@@ -275,7 +275,8 @@ async def test_the_campaign_form_names_every_bad_field_at_once_and_keeps_them(ap
     assert r.status_code == 200 and 'id="form-errors"' in r.text
     beside = dict(re.findall(r'class="field-error" data-field="(\w+)"[^>]*>([^<]*)<', r.text))
     assert beside == {"name": "必填", "registered_to": "不能早于登记日期起", "sample_size": "不得小于 1",
-                      "certainty_cutoff": "须为数字：abc", "seed": "必填", "due_days": "不得大于 365"}, beside
+                      "certainty_cutoff": "须为数字：abc", "seed": "必填", "due_days": "不得大于 365",
+                      "points": "没有代码为 999999 的登记点"}, beside
     for words in ("任务名称</a>：必填", "样本量</a>：不得小于 1", "公开随机种子</a>：必填"):
         assert words in r.text
     assert "Expected" not in r.text and "$." not in r.text and "类型错误" not in r.text

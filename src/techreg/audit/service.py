@@ -86,12 +86,16 @@ KNOWN_POINTS_SQL = "SELECT code FROM points WHERE code = any($1::text[])"
 NEXT_PUBLIC_NO_SQL = "UPDATE campaign_numbers SET last_no = last_no + 1 RETURNING last_no"
 
 
-async def _unknown_points(conn: asyncpg.Connection, points: list[str]) -> list[str]:
-    """The points a scope names that do not exist, in the order named."""
+async def scope_problems(conn: asyncpg.Connection, points: list[str]) -> list[FieldError]:
+    """What a campaign's scope names that does not exist: its points, by code (for a form to say with its other
+    errors; create_campaign refuses it before numbering anything)."""
     if not points:
         return []
     known = {r["code"] for r in await conn.fetch(KNOWN_POINTS_SQL, points)}
-    return [p for p in dict.fromkeys(points) if p not in known]
+    if not (missing := [p for p in dict.fromkeys(points) if p not in known]):
+        return []
+    return [FieldError("points", f"没有代码为 {'、'.join(missing)} 的登记点",
+                       f"no registration point has the code {', '.join(missing)}")]
 
 
 def _draw_params(params: dict) -> sampling.DrawParams:
@@ -104,11 +108,10 @@ async def create_campaign(conn: asyncpg.Connection, user: CurrentUser, body: Cam
     """Define a campaign; unless it is a draft, freeze its population and make both draws at once."""
     require_campaign_author(user, draft=body.draft)
     params = _params(body)
-    if missing := await _unknown_points(conn, body.points):
-        zh = f"没有代码为 {'、'.join(missing)} 的登记点"
-        en = f"no registration point has the code {', '.join(missing)}"
-        raise InvalidInput(f"{zh}（抽查范围按登记点代码填写）", f"{en} (a scope names points by their codes)",
-                           errors=[{"field": "points", "message": zh, "message_en": en}])
+    if wrong := await scope_problems(conn, body.points):
+        raise InvalidInput(f"{wrong[0].message}（抽查范围按登记点代码填写）",
+                           f"{wrong[0].message_en} (a scope names points by their codes)",
+                           errors=[msgspec.to_builtins(e) for e in wrong])
     campaign_id = await conn.fetchval(
         "INSERT INTO campaigns (name, status, params, seed, created_by) VALUES ($1, 'draft', $2, $3, $4) RETURNING id",
         body.name, params, body.seed, actor or user.username)

@@ -230,15 +230,20 @@ class AuditPages(Controller):
         """A new campaign: every bad field at once, then the scope's own checks (points that exist, a population
         that is not empty); refused, the form comes back as it was filled in."""
         form = await request.form()
+        raw, find = _campaign_raw(form), inputs(CAMPAIGN_FIELDS, CAMPAIGN_WORDS)
         try:
-            body = decode_form(CampaignIn, _campaign_raw(form), rules=_campaign_dates)
-            async with db.transaction():
-                campaign = await audit.create_campaign(db, request.user, body, settings)
-        except (Conflict, InvalidInput, FilingRejected) as exc:   # refusals (403/404) propagate as error pages
-            return await campaigns_page(request, db, settings, sent(
-                "campaign-form", form, problems(exc, inputs(CAMPAIGN_FIELDS, CAMPAIGN_WORDS)), order=CAMPAIGN_FIELDS,
-                title=("新建抽查任务", "New campaign")))
-        return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
+            body = decode_form(CampaignIn, raw, rules=_campaign_dates)
+        except FilingRejected as exc:            # the scope's points said with the fields' errors
+            errors = merged(problems(exc, find), field_errors(await audit.scope_problems(db, raw["points"]), find))
+        else:
+            try:
+                async with db.transaction():
+                    campaign = await audit.create_campaign(db, request.user, body, settings)
+                return back(f"/campaigns/{campaign.id}", msg=("抽查任务已创建", "campaign created"))
+            except (Conflict, InvalidInput) as exc:   # refusals (403/404) propagate as error pages
+                errors = problems(exc, find)
+        return await campaigns_page(request, db, settings, sent("campaign-form", form, errors, order=CAMPAIGN_FIELDS,
+                                                                title=("新建抽查任务", "New campaign")))
 
     @get("/campaigns/{campaign_id:int}", guards=[STAFF])
     async def campaign(self, request: Request, campaign_id: DbId, db: asyncpg.Connection,

@@ -46,9 +46,9 @@ class Sent(msgspec.Struct, kw_only=True):
 
     def value(self, name: str, default: str = "") -> str:
         """What was typed into `name`; `default` (the form's own initial value) only when it was not sent."""
-        if not self.was_sent:
+        if not self.was_sent or name not in self.values:
             return default
-        value = self.values.get(name, "")
+        value = self.values[name]
         return (value[0] if value else "") if isinstance(value, list) else value
 
     def values_of(self, name: str) -> list[str]:
