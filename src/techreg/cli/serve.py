@@ -62,13 +62,14 @@ def _refuse_privileged(db: Db, url: str) -> None:
 
 
 def serve_app(db: Db, sock: socket.socket, banner: str = "") -> None:
+    settings = db.settings
+    url = db.service_url()
+    _refuse_privileged(db, url)             # before loading the application: a refusal takes a moment, not a second
+
     import uvicorn
 
     from ..web.app import create_app
 
-    settings = db.settings
-    url = db.service_url()
-    _refuse_privileged(db, url)
     # one command on one machine: on the embedded database the jobs run inside the service
     run_jobs = settings.run_jobs == "yes" or (settings.run_jobs == "auto" and settings.database_url is None)
     app = create_app(settings, url, run_jobs=run_jobs)

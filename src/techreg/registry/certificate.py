@@ -12,7 +12,6 @@ import msgspec
 from ..config import Settings
 from ..errors import Conflict
 from ..labels import pair
-from .certificate_pdf import render as certificate_pdf_render
 from .revocation import revocation_of
 from .schema import CertificateOut, DeductionOut
 from .service import _load, filing_from_row
@@ -68,9 +67,11 @@ async def certificate_pdf(conn: asyncpg.Connection, key: bytes, settings: Settin
         status_zh, status_en = pair("status", cert.status)
         raise Conflict(f"登记已{status_zh.removeprefix('已')}，不再出具登记证明",
                        f"no certificate is issued: the registration is {status_en}", status=cert.status)
+    from .certificate_pdf import render       # reportlab and segno: loaded with the first certificate, not at start
+
     code = verification_code(key, cert.reg_no)
     url = f"{base_url.rstrip('/')}/verify?{urlencode({'reg_no': cert.reg_no, 'code': grouped(code)})}"
     content = await asyncio.to_thread(
-        certificate_pdf_render, cert, code, url, timezone=settings.timezone, font=settings.certificate_font,
+        render, cert, code, url, timezone=settings.timezone, font=settings.certificate_font,
         issued_at=dt.datetime.now(dt.timezone.utc))
     return CertificateFile(filename=f"certificate-{cert.reg_no}.pdf", content=content)
