@@ -44,9 +44,9 @@ RECUSED_FROM = "SELECT review_id, user_id FROM review_recusals WHERE review_id =
 # how many of those who may decide a review its answer names (the count says how many there are)
 DECIDERS_SHOWN = 10
 # how the qualification is granted, for whoever reads that nobody may decide
-GRANT_ZH = ("管理员或监督员可为某位登记员或监督员登记资格有效期：命令行 techreg user qualify 用户名 --until 有效期"
+GRANT_ZH = ("管理员或监督员可为某位登记员或监督员登记资格有效期：命令行 techreg user qualify 用户名 --until YYYY-MM-DD"
             "（techreg user list 列出用户及其资格），或接口 PUT /api/users/用户名/qualification")
-GRANT_EN = ("an administrator or supervisor records a registrar's or supervisor's qualification: on the command line "
+GRANT_EN = ("An administrator or supervisor records a registrar's or supervisor's qualification: on the command line "
             "techreg user qualify USERNAME --until DATE (techreg user list lists users and their qualification), or "
             "PUT /api/users/USERNAME/qualification")
 
@@ -91,7 +91,7 @@ async def _qualification_problem(conn: asyncpg.Connection, settings: Settings,
 def qualification_problem(expires: dt.date | None, blocked: str | None, on: dt.date) -> tuple[str, str] | None:
     """Why someone with this qualification expiry and block does not hold a valid registrar qualification on `on`."""
     if expires is None:
-        return ("未登记登记员资格（有效期），不能复核确认登记",
+        return ("未持有登记员资格（没有登记资格有效期），不能复核确认登记",
                 "no registrar qualification on record: may not confirm a registration")
     if expires < on:
         return (f"登记员资格已于 {expires} 过期（未通过年审），不能复核确认登记",
@@ -175,5 +175,5 @@ def how_to_qualify(review) -> tuple[str, str]:
     """When nobody may decide a review: who can change that, and how."""
     if review["kind"] == "supervision":
         return ("目前没有可以决定的监督员。管理员可新建监督员：techreg user add 用户名 --role supervisor",
-                "no supervisor may decide it yet. An administrator adds one: techreg user add USERNAME --role supervisor")
-    return f"目前没有人可以办理。{GRANT_ZH}", f"nobody may decide it yet. {GRANT_EN}"
+                "No supervisor may decide it yet. An administrator adds one: techreg user add USERNAME --role supervisor")
+    return f"目前没有人可以办理。{GRANT_ZH}", f"Nobody may decide it yet. {GRANT_EN}"
