@@ -24,6 +24,8 @@ REGISTRATION_DETAIL = """
     SELECT detail FROM filing_events WHERE filing_id = $1 AND action IN ('register', 'import') ORDER BY seq DESC LIMIT 1
 """
 POINT_NAME = "SELECT name FROM points WHERE code = $1"
+# the registrar as the certificate names them: their display name (history may name someone with no account)
+REGISTRAR_NAME = "SELECT display_name FROM users WHERE username = $1"
 
 
 async def approval_of(conn: asyncpg.Connection, filing_id: int) -> dict:
@@ -50,7 +52,8 @@ async def certificate(conn: asyncpg.Connection, user: CurrentUser, ref: str) -> 
                     for d in detail.get("deductions") or []],
         signed_on=f.signed_on, performance_start=f.performance_start, performance_end=f.performance_end,
         point=f.point, point_name=await conn.fetchval(POINT_NAME, f.point) or f.point, registrar=f.registrar,
-        revocation=await revocation_of(conn, row["id"]) if f.status == "revoked" else None)
+        revocation=await revocation_of(conn, row["id"]) if f.status == "revoked" else None,
+        registrar_name=(await conn.fetchval(REGISTRAR_NAME, f.registrar) or f.registrar) if f.registrar else None)
 
 
 class CertificateFile(msgspec.Struct, kw_only=True):

@@ -279,8 +279,9 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     performance_end: dt.date
     point: str
     point_name: str
-    registrar: str | None
+    registrar: str | None                      # the registrar's login name, as the records keep it
     revocation: RevocationOut | None = None    # why it is no longer valid, when revoked
+    registrar_name: str | None = None          # … and the name the certificate gives (their display name)
 
 
 class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
