@@ -27,10 +27,10 @@ async def _prepare(url: str, key: bytes) -> None:
     try:
         await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
         valid = dt.date.today() + dt.timedelta(days=300)
-        await create_user(conn, UserIn(username="lina", display_name="登记员 李娜", role="registrar",
+        await create_user(conn, UserIn(username="lina", display_name="李娜", role="registrar",
                                        point_code="310101", password=PASSWORD, qualification_expires=valid))
         # a supervisor who also holds a registrar qualification: a second qualified person
-        await create_user(conn, UserIn(username="wangmin", display_name="监督员 王敏", role="supervisor",
+        await create_user(conn, UserIn(username="wangmin", display_name="王敏", role="supervisor",
                                        point_code=None, password=PASSWORD, qualification_expires=valid))
         big = filing_body(REF, "310101", title="智能制造执行系统开发合同", amount="6500000.00",
                           tech_amount="6000000.00")
@@ -99,7 +99,8 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     row = page.locator("#reviews tbody tr", has_text=REF)
     await expect(row).to_contain_text("登记复核（四眼）")
     await expect(row).to_contain_text("大额")
-    await expect(row).to_contain_text("lina")                         # who proposed it
+    await expect(row).to_contain_text("李娜")                         # who proposed it, by name
+    await expect(row).not_to_contain_text("lina")                     # … never by the login name
     await expect(row.locator("td").last).to_have_text("是")            # a qualified second person
     assert LABELLED_TIME.search(await row.locator(".time").inner_text())
     text = await _chinese_first(page)
@@ -114,7 +115,7 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     await expect(page.locator("#review .outcome")).to_have_text("确认")
     await expect(page.locator("#reg-no")).to_contain_text("310101")
     decided = await page.locator("#review").inner_text()
-    assert "wangmin" in decided or "监督员 王敏" in decided              # who decided
+    assert "王敏" in decided and "wangmin" not in decided             # who decided, by name
     assert len(LABELLED_TIME.findall(decided)) >= 2                     # opened and decided, each with its zone
     await _chinese_first(page)
     await page.goto(base + "/reviews")

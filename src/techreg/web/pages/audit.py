@@ -17,7 +17,7 @@ from ...audit.schema import CampaignIn, ConflictIn, FindingIn, Outcome, Withdraw
 from ...config import Settings
 from ...errors import Conflict, DomainError, InvalidInput
 from ... import labels
-from ...registry.messages import field_label
+from ...registry.messages import after_label
 from ...labels import label
 from ...registry.messages import translate_msgspec_error
 from ...registry import revocation, statistics
@@ -29,7 +29,7 @@ from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
 from ..replica import READ_DB
-from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
@@ -79,10 +79,8 @@ def _campaign_form_problems(form) -> tuple[str, str]:
                 dates[field] = value
         except msgspec.ValidationError as exc:
             problem = translate_msgspec_error(f"{exc} - at `$.{field}`")
-            problems_zh.append(f"{zh_name}：{problem.message.replace(field_label(field), '', 1)}")
-            problems_en.append(problem.message_en.replace(field_label(field, "en"), en_name, 1)
-                               if problem.message_en.startswith(field_label(field, "en"))
-                               else f"{en_name}: {problem.message_en}")
+            problems_zh.append(f"{zh_name}：{after_label(field, problem.message)}")
+            problems_en.append(f"{en_name}: {after_label(field, problem.message_en, 'en')}")
     if len(dates) == 2 and dates["registered_from"] > dates["registered_to"]:
         problems_zh.append("登记日期起不能晚于登记日期止")
         problems_en.append("registered from must not be after registered to")
@@ -111,7 +109,7 @@ class AuditPages(Controller):
                  if is_split else None)
         cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
         rules = revocation.rules_now(settings)
-        return page(request, "item.html", d=detail, outcomes=get_args(Outcome), split_total=total,
+        return page(request, "item.html", people=await people(db), d=detail, outcomes=get_args(Outcome), split_total=total,
                     grounds=rules.revocation_grounds, rules=rules,
                     suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
                     lines=[settings.large_line, settings.delegation_line],
@@ -232,11 +230,12 @@ class AuditPages(Controller):
                        format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         c = await audit.get_campaign(db, campaign_id)
-        if format:
-            return export(request, [msgspec.structs.asdict(i) for i in c.items], ITEM_COLUMNS, format,
-                          f"campaign-{campaign_id}")
+        names = await people(db)
+        if format:                  # inspectors by their names, as the page shows them
+            return export(request, [{**msgspec.structs.asdict(i), "inspector": names.get(i.inspector, i.inspector)}
+                                    for i in c.items], ITEM_COLUMNS, format, f"campaign-{campaign_id}")
         estimate = await audit.estimate(db, campaign_id) if c.status != "draft" else None
-        return page(request, "campaign.html", c=c, estimate=estimate)
+        return page(request, "campaign.html", c=c, estimate=estimate, people=names)
 
     @post("/campaigns/{campaign_id:int}/confirm", guards=[SUPERVISOR])
     async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection, settings: Settings) -> Redirect:

@@ -19,7 +19,7 @@ from ...audit.orders import CloseIn, OrderFilter, OrderKind, OrderNote
 from ...config import Settings
 from ...errors import Conflict, DomainError, InvalidInput
 from ...labels import label
-from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
 from .trail import TRAIL, order_step_text
 
 STAFF = requires("supervisor", "admin")
@@ -57,7 +57,7 @@ class OrderPages(Controller):
     @get("/orders/{order_id:int}", guards=[READERS])
     async def order(self, request: Request, order_id: DbId, db: asyncpg.Connection, settings: Settings) -> Template:
         detail = await orders.get_order(db, settings, request.user, order_id)
-        return page(request, "order.html", d=detail, accept=",".join(ALLOWED_EXTENSIONS),
+        return page(request, "order.html", people=await people(db), d=detail, accept=",".join(ALLOWED_EXTENSIONS),
                     max_mb=evidence.size_label(settings.evidence_max_bytes), step_text=order_step_text, **TRAIL)
 
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)

@@ -13,18 +13,19 @@ from ...registry import review, service
 from ...registry.fieldcheck import decode_checked
 from ...registry.review_schema import (ConfirmIn, RecusalIn, RequestDecisionIn, ReviewRequestIn, SendBackIn,
                                        SupervisionDecisionIn, SupervisionIn)
-from ...registry.rules import FilingRejected, field_label
+from ...registry.messages import field_message
+from ...registry.rules import FilingRejected
 from ..auth import requires
 from ..replica import READ_DB
-from .common import back, choice, page
+from .common import back, choice, page, people
 
 MAY_SEE_QUEUE = requires("registrar", "supervisor", "admin")
 KINDS = ("registration", "party_request", "supervision")
 
 
 def _rejected(exc: FilingRejected) -> tuple[str, str]:
-    return ("；".join(f"{field_label(e.field)}：{e.message}" for e in exc.errors),
-            "; ".join(f"{field_label(e.field, 'en')}: {e.message_en}" for e in exc.errors))
+    lines = [field_message(e.field, e.message, e.message_en) for e in exc.errors]
+    return "；".join(zh for zh, _ in lines), "; ".join(en for _, en in lines)
 
 
 def _text(form, name: str) -> str:
@@ -56,7 +57,7 @@ class ReviewPages(Controller):
         kind = choice("kind", "复核类型", kind, KINDS)
         state = choice("due", "期限状态", due, labels.codes("deadline_state"))
         found = await review.review_queue(db, settings, request.user, kind=kind, point=point or None, state=state)
-        return page(request, "reviews.html", found=found, kind=kind or "", state=state or "", point=point or "",
+        return page(request, "reviews.html", people=await people(db), found=found, kind=kind or "", state=state or "", point=point or "",
                     kinds=KINDS, states=labels.codes("deadline_state"))
 
     @post("/filings/{ref:str}/review")
