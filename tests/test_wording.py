@@ -693,3 +693,19 @@ async def test_pages_exports_cli_and_api_say_the_same_words_and_times(world):
     for row in rows[1:]:
         status = row[header.index(labels.label("field", "status"))]
         assert status in labels.choices("status").values() and status in filings, row
+
+
+def test_the_header_names_the_role_once():
+    """An account named "登记员 李娜（黄浦）" (older accounts carry the role in the name) is not followed by
+    （登记员） again; a plain name gets its role in words."""
+    from types import SimpleNamespace
+
+    from techreg.web.pages.common import who_is
+
+    for name in ("李娜", "登记员 李娜（黄浦）", "Registrar Li Na"):
+        user = SimpleNamespace(display_name=name, role="registrar")
+        for language in ("zh", "en"):
+            shown = who_is(user, language)
+            assert name in shown and shown.count("登记员") + shown.lower().count("registrar") == 1, shown
+    assert who_is(SimpleNamespace(display_name="王敏", role="supervisor"), "zh") == "王敏（监督员）"
+    assert who_is(SimpleNamespace(display_name="王敏", role="supervisor"), "en") == "王敏 (supervisor)"
