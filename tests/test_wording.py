@@ -90,7 +90,7 @@ SAID_TWICE = [re.compile(r"([\u4e00-\u9fff]{2,12})\s*[：:]\s*\1"),
 RAW_VALIDATION = re.compile(r"Expected `|got `|`\$|\$\.[a-z]|Object missing required|Object contains unknown|"
                             r"Invalid enum value|JSON is malformed|类型错误|实际为|字符串|decimal string|RFC ?3339")
 MEDIA_TYPE = re.compile(r"(?<![A-Za-z])(?:text|application|image|audio|video)/[a-z0-9][a-z0-9.+-]*")
-SETTING = re.compile(r"TECHREG_[A-Z_]+")
+SETTING = re.compile(r"TECHREG_[A-Z_]+|(?<![A-Za-z])(?:Asia|Europe|America|Africa|Australia|Pacific|Etc)/[A-Z][A-Za-z_]+")
 RULE_IDS = [v.id for v in rulebook.catalogue(load_settings()).versions]
 
 
@@ -114,7 +114,7 @@ def other_language_problems(text: str, language: str, evidence: str = "") -> lis
             for m in pattern.finditer(where):
                 found.append(f"said twice {at(where, m)}")
         for pattern, what in ((RAW_VALIDATION, "validator's jargon"), (MEDIA_TYPE, "media type"),
-                              (SETTING, "a setting's name")):
+                              (SETTING, "a setting's name or a time zone's code")):
             for m in pattern.finditer(where):
                 found.append(f"{what} {at(where, m)}")
         for rule in RULE_IDS:

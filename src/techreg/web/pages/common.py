@@ -68,8 +68,8 @@ def words(request: Request) -> dict:
     def rules_named(rules_id: str | None) -> str:   # the rules an id names, by their titles (registry/rulebook)
         return rulebook.describe(request.app.state.settings, rules_id)[1 if language == "en" else 0]
 
-    def zone() -> str:                        # the office's time zone by its name: 北京时间 UTC+08:00
-        return labels.zone_name(timezone, language)
+    def zone(of: str | None = None) -> str:   # the office's (or a job's) time zone by its name: 北京时间 UTC+08:00
+        return labels.zone_name(of or timezone, language)
 
     # punctuation between words: Chinese full-width, English with its spaces (an English page never shows "（" or "：")
     marks = ({"colon": ": ", "semi": "; ", "comma": ", ", "dun": ", ", "lp": " (", "rp": ")"} if language == "en"
