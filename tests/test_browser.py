@@ -37,8 +37,8 @@ async def prepare(url: str, key: bytes) -> None:
     try:
         await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
         for name, (role, point) in USERS.items():
-            await create_user(conn, UserIn(username=name, display_name={"registrar": "登记员 李娜",
-                                           "inspector": "检查员 陈刚", "supervisor": "监督员 王敏"}[name],
+            await create_user(conn, UserIn(username=name, display_name={"registrar": "李娜",
+                                           "inspector": "陈刚", "supervisor": "王敏"}[name],
                                            role=role, point_code=point, password=PASSWORD,
                                            qualification_expires=dt.date.today() + dt.timedelta(days=300)))
         # registered history: a split in three parts and some ordinary contracts

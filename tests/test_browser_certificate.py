@@ -33,10 +33,10 @@ async def site(server, data_dir, chromium):
     conn = await connect(url)
     try:
         await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
-        await create_user(conn, UserIn(username="registrar", display_name="登记员 李娜", role="registrar",
+        await create_user(conn, UserIn(username="registrar", display_name="李娜", role="registrar",
                                        point_code="310101", password=PASSWORD,
                                        qualification_expires=dt.date.today() + dt.timedelta(days=300)))
-        row = filing_body(REF, "310101", status="registered", reg_no=REG_NO,
+        row = filing_body(REF, "310101", status="registered", reg_no=REG_NO, registrar="registrar",
                           seller={"name": SELLER, "credit_code": party_code(301), "region": "310101"})
         await import_stream(conn, io.BytesIO(json.dumps(row, ensure_ascii=False).encode() + b"\n"), KEY.encode(),
                             actor="setup", source="setup")
@@ -69,11 +69,14 @@ async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):
     text = subprocess.run([shutil.which("pdftotext") or "pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "技术合同登记证明" in text and REG_NO in text and SELLER in text
+    # the registrar by name, never by the login name; no time zone's code
+    assert re.search(r"登记员\s+李娜", text) and "Asia/" not in text, text
     printed = re.search(r"核验码\s.*?([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", text, re.S).group(1)
     assert f"{base}/verify" in text
     # the certificate page shows the same code and offers the same file
     await page.click("#certificate-link")
     await expect(page.locator("#cert-code")).to_have_text(printed)
+    await expect(page.locator("#certificate tr", has_text="登记员").locator("td")).to_have_text("李娜")
     await shot(page, "cert-01-certificate-page")
 
     # anyone, not logged in (the page afresh: no session), with what is printed on the paper

@@ -3,6 +3,7 @@ docs render with no request leaving this machine; dates, status badges, refs, fl
 credit codes each stay on one line; export buttons are one size everywhere; no chart label is cut off; the
 site has its own favicon. Screenshots of each page go with test_browser.py's (TECHREG_SCREENSHOTS=DIR)."""
 
+import datetime as dt
 import io
 import json
 from urllib.parse import urlsplit
@@ -12,8 +13,12 @@ from playwright.async_api import expect
 
 from conftest import PASSWORD, Tab, create_database, filing_body, party_code, running_server
 from test_browser import YEAR, prepare, shot
+from techreg.audit.schema import CampaignIn
+from techreg.audit.service import create_campaign
+from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
+from techreg.registry.users import user_named
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 WIDE = {"width": 1366, "height": 768}
@@ -31,6 +36,31 @@ LINES_JS = """(selector) => [...document.querySelectorAll(selector)].map(el => {
             line: parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5,
             pad: parseFloat(style.paddingTop) + parseFloat(style.paddingBottom)};
 })"""
+# a table's heading or cell that is one short word (登记号, 待检查, 结论; "Status") is never broken into a
+# stack of characters however a long title beside it squeezes its column
+WORD_CELLS_JS = """() => [...document.querySelectorAll('table th, table td')].filter(el => {
+    const text = el.textContent.trim();
+    return /^[\\u4e00-\\u9fff]{2,5}$/.test(text) || /^[A-Za-z][A-Za-z.]{1,15}$/.test(text);
+}).map(el => {
+    // the lines its text runs over (text nodes only: a badge's padding is no line of its own)
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), tops = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        tops.push(...[...range.getClientRects()].filter(r => r.width > 0).map(r => r.top));
+    }
+    tops.sort((a, b) => a - b);
+    return {text: el.textContent.trim(), tag: el.tagName, lines: tops.filter((t, k) => k === 0 || t - tops[k - 1] > 6).length};
+})"""
+# the menu is one row: its items side by side, none pushed to a second line
+NAV_ROWS_JS = """() => new Set([...document.querySelectorAll('header.top nav a')].map(
+    a => Math.round(a.getBoundingClientRect().top))).size"""
+# an input, select or button in a table cell stays inside the cell (the deduction rows of the register form)
+CELL_INPUTS_JS = """() => [...document.querySelectorAll('td input, td select, td textarea, td button')].map(el => {
+    const cell = el.closest('td').getBoundingClientRect(), box = el.getBoundingClientRect();
+    return {name: el.name || el.id || el.tagName, left: box.left - cell.left, right: cell.right - box.right,
+            width: Math.round(box.width), cell: Math.round(cell.width)};
+}).filter(b => b.left < -0.5 || b.right < -0.5)"""
 CHART_TEXT_JS = """() => [...document.querySelectorAll('.chart')].map(el => {
     const chart = echarts.getInstanceByDom(el), zr = chart.getZr(), w = zr.getWidth(), h = zr.getHeight();
     const texts = [], outside = [];
@@ -42,7 +72,8 @@ CHART_TEXT_JS = """() => [...document.querySelectorAll('.chart')].map(el => {
         if (r.x < -0.5 || r.y < -0.5 || r.x + r.width > w + 0.5 || r.y + r.height > h + 0.5)
             outside.push([d.style.text, Math.round(r.x), Math.round(r.y), Math.round(r.width)]);
     });
-    return {id: el.id, texts, outside};
+    // a chart with nothing to draw: no series holds a single point
+    return {id: el.id, texts, outside, empty: !chart.getOption().series.some(s => (s.data || []).length)};
 })"""
 LONG_NAME = "中国科学院上海微系统与信息技术研究所技术转移中心有限公司"
 
@@ -59,10 +90,19 @@ async def prepare_more(url: str, key: bytes) -> None:
                             software=False, title="海绵城市监测数据分析技术服务",
                             seller={"name": LONG_NAME, "credit_code": party_code(980), "region": "310101"})
                 for domain in ("urban_social", "advanced_manufacturing")]
+    # one awaiting a decision: the register form and its deduction rows
+    filings.append(filing_body("LAYOUT-submitted", "310101", title=LONG_NAME + "技术开发合同"))
     conn = await connect(url)
     try:
         data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
         await import_stream(conn, io.BytesIO(data), key, actor="setup", source="setup")
+        # a campaign with a long name: the inspector's queue gives its column the room the outcome needs
+        settings = load_settings(database_url=url, audit_key=key.decode())
+        async with conn.transaction():
+            await create_campaign(conn, await user_named(conn, "supervisor"), CampaignIn(
+                name="2026年第四季度技术合同双随机抽查（浦东新区软件类大额合同专项）", registered_from=dt.date(2000, 1, 1),
+                registered_to=dt.date(2100, 1, 1), sample_size=6, certainty_cutoff=0.95, control_share=0.2,
+                seed="layout-long-name"), settings)
     finally:
         await conn.close()
 
@@ -130,6 +170,10 @@ async def _no_wrapping(page, name: str, least: dict[str, int]) -> None:
     # a badge or a code is one line high; a table cell is as high as its row, so its text lines are counted
     wrapped = [f for f in found if f["lines"] > 1 or (f["tag"] != "TD" and f["height"] > f["line"] * 1.5 + f["pad"])]
     assert not wrapped, (name, wrapped[:5])
+    broken = [w for w in await page.evaluate(WORD_CELLS_JS) if w["lines"] > 1]
+    assert not broken, (name, "a one-word heading or cell broken into lines", broken[:5])
+    assert await page.evaluate(NAV_ROWS_JS) <= 1, (name, "the menu wraps to a second row")
+    assert not (spilled := await page.evaluate(CELL_INPUTS_JS)), (name, "an input wider than its cell", spilled[:5])
     for selector, count in least.items():
         assert await page.locator(selector).count() >= count, (name, selector)
 
@@ -141,8 +185,13 @@ async def test_pages_at_1366_keep_dates_badges_and_codes_on_one_line(site):
     await _no_wrapping(page, "21-wide-filings", {".status": 15, "td.date": 15, "td.ref": 15})
     statuses = set(await page.locator("#filings .status").all_inner_texts())
     assert {"不予登记", "已撤销", "已注销", "已登记"} <= statuses
+    # only filings awaiting a decision: no registration number yet, so nothing but its heading widens that column
+    await page.goto(base + "/filings?status=submitted")
+    await _no_wrapping(page, "21-wide-filings-submitted", {".status": 1, "td.date": 1})
     await page.goto(base + "/filings/LAYOUT-revoked")
     await _no_wrapping(page, "22-wide-filing", {"code.credit-code": 2, ".status": 1, "td.date": 1})
+    await page.goto(base + "/filings/LAYOUT-submitted")             # the register form: its deduction rows
+    await _no_wrapping(page, "22-wide-register", {"table.deductions input": 6, "table.deductions select": 3})
 
     page = await wide_page(site, "inspector")
     await page.goto(base + "/queue")
@@ -157,7 +206,8 @@ async def test_pages_at_1366_keep_dates_badges_and_codes_on_one_line(site):
                               ("/jobs", "27-wide-jobs", {"td.date": 6, "#scans td.word": 2})):
         await page.goto(base + path)
         await _no_wrapping(page, name, least)
-    await expect(page.locator("header .who")).to_contain_text("监督员")            # the role in words, not a code
+    who = await page.locator("header .who").inner_text()
+    assert who.count("监督员") == 1 and "王敏" in who, who                 # the role in words, once; the name
 
 
 async def test_export_buttons_are_one_size_everywhere(site):
@@ -185,12 +235,18 @@ async def test_dashboard_chart_labels_are_not_cut_off(site):
         if language == "en":
             await page.goto(base + "/lang/en")
         await page.goto(base + "/dashboard")
+        # the supervisor's menu, the longest, on one row in both languages
+        assert await page.evaluate(NAV_ROWS_JS) == 1, (language, "the supervisor's menu wraps")
         await expect(page.locator(".chart[data-drawn=true]")).to_have_count(6)
         charts = {c["id"]: c for c in await page.evaluate(CHART_TEXT_JS)}
         assert len(charts) == 6
+        nothing = {"zh": "暂无数据", "en": "no data yet"}[language]
         for chart in charts.values():
             assert chart["texts"], chart["id"]
             assert not chart["outside"], (language, chart["id"], chart["outside"])
+            # a chart with nothing to draw says so, never an empty box; one with figures does not
+            assert (nothing in chart["texts"]) == chart["empty"], (language, chart["id"], chart["texts"])
+        assert charts["chart-confirm"]["empty"]          # no finding recorded here: no confirmation rate to draw
         data = json.loads(await page.locator("#dashboard-data").text_content())
         # every category is named (none hidden to make room), whole or shortened with an ellipsis
         for chart_id, key in (("chart-domains", "domains"), ("chart-campaigns", "campaigns"),

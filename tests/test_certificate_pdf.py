@@ -131,7 +131,7 @@ async def test_the_pdf_certificate_renders_with_its_facts_in_an_embedded_cjk_fon
     text = subprocess.run([_poppler("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     for words in ("技术合同登记证明", reg_no, SELLER, BUYER, "统一社会信用代码", "工业互联网平台软件开发合同",
-                  "技术开发", "核定技术交易额", "800,000.00 元", "1,250,000.00 元", "核验码", code, "Asia/Shanghai",
+                  "技术开发", "核定技术交易额", "800,000.00 元", "1,250,000.00 元", "核验码", code, "北京时间 UTC+08:00",
                   f"测试登记点 {office.point}", "http://testserver.local/verify"):
         assert words in text, (words, text)
     # the public check with the printed number and code states the same facts under the same headings, each
@@ -149,7 +149,7 @@ async def test_the_pdf_certificate_renders_with_its_facts_in_an_embedded_cjk_fon
     assert facts["核定技术交易额"] == "800,000.00 元" and facts["合同成交额"] == "1,250,000.00 元"
     assert facts["登记机构"] == f"测试登记点 {office.point}（{office.point}）"
     cert = (await app.get(f"/api/filings/{ref}/certificate", headers=office.h("registrar"))).json()
-    assert facts["登记日期"] == f"{cert['registered_on']} （Asia/Shanghai）"
+    assert facts["登记日期"] == f"{cert['registered_on']} （北京时间 UTC+08:00）"
     # what the certificate does not print, the check does not say: deductions, the registrar
     assert "服务器 3 台" not in page and office.usernames["registrar"] not in page
     fonts = subprocess.run([_poppler("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout

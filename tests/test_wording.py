@@ -29,6 +29,7 @@ from techreg import labels
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.detection.detectors import DETECTORS
+from techreg.registry import rulebook
 from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
 from techreg.registry.users import UserIn, create_user
@@ -74,6 +75,65 @@ UNDERSCORE_CODE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(sorted((re.escape(
 SNAKE_CASE = re.compile(r"(?<![A-Za-z0-9_.\-/])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_\-/])")
 CHINESE_WORDS = sorted({labels.pair(g, c)[0] for g in WORD_GROUPS for c in labels.codes(g)
                         if len(labels.pair(g, c)[0]) >= 2}, key=len, reverse=True)
+# -- words of the other language, codes and jargon that are no code of the catalogue ---------------------
+# full-width punctuation belongs to Chinese text: on an English page only beside Chinese words (a party's name)
+FULL_WIDTH = re.compile(r"[（）：；，。、“”「」【】！？]")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# an amount in yuan written the Chinese way on an English page (4,900,000.00 元; 10 万元)
+YUAN = re.compile(r"[\d,.]\s*万?元(?![\u4e00-\u9fff])")
+# both languages on one line: "中文 / English" (a page says the one it speaks)
+BOTH_LANGUAGES = re.compile(r"[\u4e00-\u9fff）] / [A-Za-z]{2,}|[A-Za-z)]{2} / [\u4e00-\u9fff]")
+# a field named twice in one message: "核减项目：核减项目合计…", "seller credit code: seller credit code: must…"
+SAID_TWICE = [re.compile(r"([\u4e00-\u9fff]{2,12})\s*[：:]\s*\1"),
+              re.compile(r"(?<![A-Za-z])([A-Za-z][A-Za-z ]{2,40}[A-Za-z])\s*[：:]\s*\1(?![A-Za-z])", re.I)]
+# msgspec's (and the JSON decoder's) own words, never translated for a person
+RAW_VALIDATION = re.compile(r"Expected `|got `|`\$|\$\.[a-z]|Object missing required|Object contains unknown|"
+                            r"Invalid enum value|JSON is malformed|类型错误|实际为|字符串|decimal string|RFC ?3339")
+MEDIA_TYPE = re.compile(r"(?<![A-Za-z])(?:text|application|image|audio|video)/[a-z0-9][a-z0-9.+-]*")
+SETTING = re.compile(r"TECHREG_[A-Z_]+|(?<![A-Za-z])(?:Asia|Europe|America|Africa|Australia|Pacific|Etc)/[A-Z][A-Za-z_]+")
+RULE_IDS = [v.id for v in rulebook.catalogue(load_settings()).versions]
+
+
+# the world's login names (STAFF): a page names a person by their display name, never by the name they log in with
+LOGIN_NAME = re.compile(r"(?<![A-Za-z0-9_.-])(" + "|".join(sorted(STAFF, key=len, reverse=True)) + r")(?![A-Za-z0-9_-])")
+
+
+def other_language_problems(text: str, language: str, evidence: str = "") -> list[str]:
+    """Words of the other language, jargon, settings' names and login names in the text a person reads."""
+    found = []
+    for m in LOGIN_NAME.finditer(text):
+        found.append(f"login name {m.group()!r} in …{text[max(0, m.start() - 40):m.end() + 40]}…")
+
+    def at(where: str, m) -> str:
+        return f"{m.group()!r} in …{where[max(0, m.start() - 40):m.end() + 40]}…"
+
+    for where in (text, evidence):
+        for m in BOTH_LANGUAGES.finditer(where):
+            found.append(f"both languages on one line {at(where, m)}")
+        for pattern in SAID_TWICE:
+            for m in pattern.finditer(where):
+                found.append(f"said twice {at(where, m)}")
+        for pattern, what in ((RAW_VALIDATION, "validator's jargon"), (MEDIA_TYPE, "media type"),
+                              (SETTING, "a setting's name or a time zone's code")):
+            for m in pattern.finditer(where):
+                found.append(f"{what} {at(where, m)}")
+        for rule in RULE_IDS:
+            if (k := where.find(rule)) >= 0:
+                found.append(f"the rules' id {rule!r} in …{where[max(0, k - 40):k + 40]}…")
+    if language == "en":
+        for m in FULL_WIDTH.finditer(text):
+            if not CJK.search(text, max(0, m.start() - 8), m.end() + 8):
+                found.append(f"Chinese punctuation {at(text, m)}")
+        for m in YUAN.finditer(text):
+            found.append(f"元 {at(text, m)}")
+        for m in CJK.finditer(evidence):
+            found.append(f"Chinese evidence {at(evidence, m)}")
+            break
+    return found
+
+
+CHINESE_WORD = re.compile(r"(?<![\u4e00-\u9fff])(" + "|".join(map(re.escape, CHINESE_WORDS)) + r")(?![\u4e00-\u9fff])")
+ZONE = re.compile(ZONE_LABEL.strip())
 TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?")
 LABELLED_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?" + ZONE_LABEL)
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -144,15 +204,15 @@ def problems_in_text(text: str, language: str, *, evidence: str = "") -> list[st
             found.append(f"code {m.group()!r} in …{text[max(0, m.start() - 40):m.end() + 40]}…")
     for m in SNAKE_CASE.finditer(text):
         found.append(f"snake_case code {m.group()!r} in …{text[max(0, m.start() - 40):m.end() + 40]}…")
-        for word in CHINESE_WORDS:
-            if (at := text.find(word)) >= 0:
-                found.append(f"Chinese word {word!r} in …{text[max(0, at - 40):at + 40]}…")
-    unlabelled = LABELLED_TIME.sub(" ", text)
+    if language == "en":                   # a catalogue word standing alone (not inside a name someone typed)
+        for m in CHINESE_WORD.finditer(text):
+            found.append(f"Chinese word {m.group()!r} in …{text[max(0, m.start() - 40):m.end() + 40]}…")
+    unlabelled = ZONE.sub(" ", LABELLED_TIME.sub(" ", text))      # a zone named alone (北京时间 UTC+08:00) is no time
     for m in TIME.finditer(unlabelled):
         found.append(f"time without its zone {m.group()!r} in …{unlabelled[max(0, m.start() - 30):m.end() + 30]}…")
     for m in ISO_MOMENT.finditer(text + evidence):
         found.append(f"ISO moment {m.group()!r}")
-    return found
+    return found + other_language_problems(text, language, evidence)
 
 
 def page_problems(body: str, language: str) -> list[str]:
@@ -541,6 +601,19 @@ async def test_form_errors_flash_messages_and_error_pages_in_the_page_language(w
                           *(["subkind"] if language == "zh" else [])):
                 assert f">{field}" not in r.text and f"{field}：" not in r.text and f"{field}:" not in r.text, field
         r = await w.client.get("/filings/new", headers=page)
+        # a registration whose deductions do not add up, and a campaign form with words where numbers go: each
+        # field named once, in plain words (never "核减项目：核减项目合计…", never msgspec's "类型错误：应为数字")
+        r = await w.client.post(f"/filings/{ref}/act", headers=page, follow_redirects=True, data={
+            "action": "register", "approved_amount": "700000", "confirm_flags": "yes", "note": ""})
+        flash = html.unescape(re.search(r'class="flash bad"[^>]*>(.*?)</div>', r.text, re.S).group(1))
+        assert flash.count(labels.label("field", "deductions", language)) == 1, flash
+        assert not (found := page_problems(r.text, language)), found
+        r = await w.client.post("/campaigns", headers=w.h("jdy", Accept="text/html"), follow_redirects=True, data={
+            "name": "", "registered_from": "2026-01-01", "registered_to": "2026-03-31", "sample_size": "十",
+            "certainty_cutoff": "2", "control_share": "一成", "seed": "", "due_days": "30"})
+        flash = html.unescape(re.search(r'class="flash bad"[^>]*>(.*?)</div>', r.text, re.S).group(1))
+        assert flash.count(labels.label("campaign_param", "control_share", language)) == 1, flash
+        assert not (found := page_problems(r.text, language)), found
         # a refusal without reasons, and a return that goes through: the message comes back in the page's language
         r = await w.client.post(f"/filings/{ref}/act", data={"action": "refuse", "note": "缺少附件"}, headers=page,
                                 follow_redirects=True)
@@ -625,3 +698,19 @@ async def test_pages_exports_cli_and_api_say_the_same_words_and_times(world):
     for row in rows[1:]:
         status = row[header.index(labels.label("field", "status"))]
         assert status in labels.choices("status").values() and status in filings, row
+
+
+def test_the_header_names_the_role_once():
+    """An account named "登记员 李娜（黄浦）" (older accounts carry the role in the name) is not followed by
+    （登记员） again; a plain name gets its role in words."""
+    from types import SimpleNamespace
+
+    from techreg.web.pages.common import who_is
+
+    for name in ("李娜", "登记员 李娜（黄浦）", "Registrar Li Na"):
+        user = SimpleNamespace(display_name=name, role="registrar")
+        for language in ("zh", "en"):
+            shown = who_is(user, language)
+            assert name in shown and shown.count("登记员") + shown.lower().count("registrar") == 1, shown
+    assert who_is(SimpleNamespace(display_name="王敏", role="supervisor"), "zh") == "王敏（监督员）"
+    assert who_is(SimpleNamespace(display_name="王敏", role="supervisor"), "en") == "王敏 (supervisor)"

@@ -12,33 +12,32 @@ import zipfile
 from pathlib import PurePosixPath
 
 from ..errors import InvalidInput
+from ..labels import pair
 
-# kind -> (media type served back, extensions the name may carry, what a person calls it)
-KINDS: dict[str, tuple[str, frozenset[str], str]] = {
-    "pdf": ("application/pdf", frozenset({".pdf"}), "PDF"),
-    "png": ("image/png", frozenset({".png"}), "PNG 图片"),
-    "jpeg": ("image/jpeg", frozenset({".jpg", ".jpeg"}), "JPEG 图片"),
-    "gif": ("image/gif", frozenset({".gif"}), "GIF 图片"),
-    "webp": ("image/webp", frozenset({".webp"}), "WebP 图片"),
-    "tiff": ("image/tiff", frozenset({".tif", ".tiff"}), "TIFF 图片"),
-    "bmp": ("image/bmp", frozenset({".bmp"}), "BMP 图片"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", frozenset({".docx"}),
-             "Word 文档"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", frozenset({".xlsx"}),
-             "Excel 工作簿"),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", frozenset({".pptx"}),
-             "PowerPoint 演示文稿"),
-    "odt": ("application/vnd.oasis.opendocument.text", frozenset({".odt"}), "ODF 文本"),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet", frozenset({".ods"}), "ODF 表格"),
-    "odp": ("application/vnd.oasis.opendocument.presentation", frozenset({".odp"}), "ODF 演示文稿"),
-    "doc": ("application/msword", frozenset({".doc"}), "Word 97-2003 文档"),
-    "xls": ("application/vnd.ms-excel", frozenset({".xls"}), "Excel 97-2003 工作簿"),
-    "ppt": ("application/vnd.ms-powerpoint", frozenset({".ppt"}), "PowerPoint 97-2003 演示文稿"),
-    "txt": ("text/plain", frozenset({".txt"}), "纯文本"),
-    "csv": ("text/csv", frozenset({".csv"}), "CSV"),
-    "zip": ("application/zip", frozenset({".zip"}), "ZIP 压缩包"),
+# kind -> (media type served back, extensions the name may carry); what a person calls each: the catalogue's
+# "file_type" by media type (techreg.labels)
+KINDS: dict[str, tuple[str, frozenset[str]]] = {
+    "pdf": ("application/pdf", frozenset({".pdf"})),
+    "png": ("image/png", frozenset({".png"})),
+    "jpeg": ("image/jpeg", frozenset({".jpg", ".jpeg"})),
+    "gif": ("image/gif", frozenset({".gif"})),
+    "webp": ("image/webp", frozenset({".webp"})),
+    "tiff": ("image/tiff", frozenset({".tif", ".tiff"})),
+    "bmp": ("image/bmp", frozenset({".bmp"})),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", frozenset({".docx"})),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", frozenset({".xlsx"})),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", frozenset({".pptx"})),
+    "odt": ("application/vnd.oasis.opendocument.text", frozenset({".odt"})),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", frozenset({".ods"})),
+    "odp": ("application/vnd.oasis.opendocument.presentation", frozenset({".odp"})),
+    "doc": ("application/msword", frozenset({".doc"})),
+    "xls": ("application/vnd.ms-excel", frozenset({".xls"})),
+    "ppt": ("application/vnd.ms-powerpoint", frozenset({".ppt"})),
+    "txt": ("text/plain", frozenset({".txt"})),
+    "csv": ("text/csv", frozenset({".csv"})),
+    "zip": ("application/zip", frozenset({".zip"})),
 }
-ALLOWED_EXTENSIONS = sorted(ext for _, exts, _ in KINDS.values() for ext in exts)
+ALLOWED_EXTENSIONS = sorted(ext for _, exts in KINDS.values() for ext in exts)
 
 # programs, by their first bytes: Windows (MZ), Linux (ELF), macOS (Mach-O, fat), Java classes, scripts
 EXECUTABLE_STARTS = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe",
@@ -188,6 +187,7 @@ def check(name: str, content: bytes) -> Sniffed:
     if found.kind == "txt" and ext == ".csv":
         found = Sniffed("csv", found.charset)
     if ext not in KINDS[found.kind][1]:
-        raise _refuse(f"文件内容是{KINDS[found.kind][2]}，与扩展名「{ext}」不符",
-                      f"the content is {found.kind.upper()}, which does not match the extension '{ext}'")
+        zh, en = pair("file_type", KINDS[found.kind][0])
+        raise _refuse(f"文件内容是{zh}，与扩展名「{ext}」不符",
+                      f"the content is {en}, which does not match the extension '{ext}'")
     return found

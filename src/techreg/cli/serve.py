@@ -100,14 +100,15 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 # the password policy refuses a password that contains the username (registry/users.py)
+# a display name is the person's name: pages add their role (and the certificate names the registrar by it)
 DEMO_USERS = [
-    ("admin", "系统管理员", "admin", None, "guanli-demo-2026"),
-    ("supervisor", "监督员 王敏", "supervisor", None, "jiandu-demo-2026"),
+    ("admin", "周强", "admin", None, "guanli-demo-2026"),
+    ("supervisor", "王敏", "supervisor", None, "jiandu-demo-2026"),
     ("reviewer", "周洁", "supervisor", None, "fuhe-demo-2026"),
-    ("registrar1", "登记员 李娜（黄浦）", "registrar", "310101", "dengji-demo-2026"),
-    ("registrar2", "登记员 张伟（徐汇）", "registrar", "310104", "dengji-demo-2026"),
-    ("inspector1", "检查员 陈刚", "inspector", None, "jiancha-demo-2026"),
-    ("inspector2", "检查员 刘洋", "inspector", None, "jiancha-demo-2026"),
+    ("registrar1", "李娜", "registrar", "310101", "dengji-demo-2026"),
+    ("registrar2", "张伟", "registrar", "310104", "dengji-demo-2026"),
+    ("inspector1", "陈刚", "inspector", None, "jiancha-demo-2026"),
+    ("inspector2", "刘洋", "inspector", None, "jiancha-demo-2026"),
 ]
 # Who holds a registrar qualification in the demo: the registrars, and one supervisor, the second person who confirms
 # what a registrar proposes for registration when it is large or highly flagged (four eyes: the point has one
@@ -131,7 +132,7 @@ async def _demo_scan_and_campaign(conn, settings: Settings) -> None:
     supervisor = await acting_user(conn, "supervisor")
     async with conn.transaction():
         await create_campaign(conn, supervisor, CampaignIn(
-            name="演示：2025年度抽查 / demo campaign", registered_from=dt.date(2000, 1, 1),
+            name="2025年度抽查（演示）", registered_from=dt.date(2000, 1, 1),
             registered_to=dt.date(2100, 1, 1), sample_size=30, certainty_cutoff=0.999, control_share=0.2,
             seed="demo-2026"), settings)
 

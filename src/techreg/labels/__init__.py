@@ -3,9 +3,13 @@
 - `label(group, code, language)`: the word for a code (a role, a status, a job, a field …) in Chinese or
   English, from `catalogue.CATALOGUE`; flag kinds from the detector registry (techreg.detection.detectors).
 - `both(group, code)`: "中文 / English", for the CLI, which speaks both on one line.
+- `person(username, names, language)`: who acted, by the name people know them by (never a login name).
 - `values_text(group, mapping, language)`: a stored dictionary (a job run's counts, a campaign's parameters)
   in words, never as Python or JSON writes it.
-- `local_time(moment, timezone)`: a moment in TECHREG_TIMEZONE with its offset named (times.py).
+- `halves(text)`: a sentence stored once in both languages ("中文 / English", a flag's evidence) as
+  (Chinese, English), so a page shows the one it speaks.
+- `local_time(moment, timezone)`: a moment in TECHREG_TIMEZONE with its offset named (times.py);
+  `zone_name(timezone, language)`: the office's zone as people call it (北京时间 UTC+08:00).
 
 Pages, CSV/Excel exports and the CLI all take their words from here, so they say the same thing.
 
@@ -14,14 +18,15 @@ domain packages but the detector registry, late and only for the flag kinds' wor
 """
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
 from .catalogue import CATALOGUE, SUBKIND
-from .times import local_time, zone_label
+from .times import local_time, zone_label, zone_name
 
-__all__ = ["CATALOGUE", "LANGUAGES", "SUBKIND", "both", "choices", "codes", "detector_text", "is_known", "label",
-           "local_time", "recorded",
+__all__ = ["CATALOGUE", "LANGUAGES", "SUBKIND", "both", "choices", "codes", "detector_text", "halves", "is_known",
+           "label", "local_time", "person", "recorded", "zone_name",
            "pair", "subkind", "subkind_choices", "value_text", "values_text", "zone_label"]
 
 LANGUAGES = ("zh", "en")
@@ -66,6 +71,21 @@ def both(group: str, code) -> str:
     return zh if zh == en else f"{zh} / {en}"
 
 
+def person(username: str | None, names: Mapping[str, str], language: str = "zh") -> str:
+    """Who acted, as people know them: an account's display name (`names`: login name -> display name); the
+    scheduler, the demo or an import from the command line in words; any other name as recorded."""
+    if not username:
+        return "—"
+    if username in names:
+        return names[username]
+    kind, colon, who = username.partition(":")
+    if is_known("actor", username):
+        return label("actor", username, language)
+    if colon and is_known("actor", kind):
+        return f"{label('actor', kind, language)}{'（' if language != 'en' else ' ('}{who}{'）' if language != 'en' else ')'}"
+    return username
+
+
 def subkind(kind: str | None, code: str | None, language: str = "zh") -> str:
     """A subkind's word under its kind (patent: 专利权转让 under transfer, 专利实施许可 under license)."""
     if code is None:
@@ -88,11 +108,38 @@ def detector_text(detector: str, language: str = "zh") -> str:
 
 def recorded(text: str | None) -> tuple[str, str]:
     """A reason the system recorded — a code of "system_reason", or the same words stored in both languages
-    ("中文 / English") — as (Chinese, English); anything else (a person's text, an error) as written."""
+    ("中文 / English") — as (Chinese, English); anything else (a person's text, an error) as written, split into
+    its halves when it was written in both languages."""
     code = _STORED.get(text or "", text)
     if is_known("system_reason", code):
         return pair("system_reason", code)
-    return text or "", text or ""
+    return halves(text)
+
+
+_HAN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_SEPARATOR = " / "
+
+
+def halves(text: str | None) -> tuple[str, str]:
+    """A sentence the system wrote once in both languages, "中文 / English" (a flag's evidence), as (Chinese,
+    English): split at the first " / " after which no Chinese is written but inside a token that also holds
+    Latin letters or digits (a ref such as 沪技-2026-01 is the same in both halves). Text in one language only
+    (a person's own words) is that text in both."""
+    text = text or ""
+    candidates = []
+    start = 0
+    while (at := text.find(_SEPARATOR, start)) >= 0:
+        before, after = text[:at], text[at + len(_SEPARATOR):]
+        if _HAN.search(before) and after[:1].isascii():
+            if not any(_HAN.search(token) and not re.search(r"[A-Za-z0-9]", token) for token in after.split()):
+                return before.strip(), after.strip()
+            candidates.append((before, after))
+        start = at + 1
+    # the English half quotes a person's Chinese words (a note): the first " / " an English word follows
+    for before, after in candidates:
+        if re.match(r"[A-Za-z]{2,}", after):
+            return before.strip(), after.strip()
+    return text, text
 
 
 def codes(group: str) -> tuple[str, ...]:

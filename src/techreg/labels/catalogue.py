@@ -13,6 +13,13 @@ ROLE: Words = {
     "system": ("系统（定时任务）", "system (scheduled jobs)"),
 }
 
+# who acted, when no person did: the scheduler, the demo's loader, the command line (an import's actor is
+# "import:<the system user who ran it>")
+ACTOR: Words = {
+    "scheduler": ("定时任务", "scheduled job"), "system": ("系统", "the system"), "demo": ("演示数据", "demo data"),
+    "cli": ("命令行", "command line"), "import": ("命令行导入", "command-line import"),
+}
+
 # a filing's status (registry.schema.Status)
 STATUS: Words = {
     "submitted": ("待审查", "awaiting review"), "returned": ("退回补正", "returned for correction"),
@@ -467,6 +474,26 @@ HTTP_STATUS: Words = {
 
 YES_NO: Words = {"true": ("是", "yes"), "false": ("否", "no")}
 
+# the kinds of file evidence and answers come in (audit/filetypes.py), by the media type they are served as
+FILE_TYPE: Words = {
+    "application/pdf": ("PDF 文档", "PDF document"), "image/png": ("PNG 图片", "PNG image"),
+    "image/jpeg": ("JPEG 图片", "JPEG image"), "image/gif": ("GIF 图片", "GIF image"),
+    "image/webp": ("WebP 图片", "WebP image"), "image/tiff": ("TIFF 图片", "TIFF image"),
+    "image/bmp": ("BMP 图片", "BMP image"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("Word 文档", "Word document"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("Excel 工作簿", "Excel workbook"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("PowerPoint 演示文稿",
+                                                                                  "PowerPoint presentation"),
+    "application/vnd.oasis.opendocument.text": ("ODF 文本", "ODF text"),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ODF 表格", "ODF spreadsheet"),
+    "application/vnd.oasis.opendocument.presentation": ("ODF 演示文稿", "ODF presentation"),
+    "application/msword": ("Word 97-2003 文档", "Word 97-2003 document"),
+    "application/vnd.ms-excel": ("Excel 97-2003 工作簿", "Excel 97-2003 workbook"),
+    "application/vnd.ms-powerpoint": ("PowerPoint 97-2003 演示文稿", "PowerPoint 97-2003 presentation"),
+    "text/plain": ("纯文本", "plain text"), "text/csv": ("CSV 表格", "CSV table"),
+    "application/zip": ("ZIP 压缩包", "ZIP archive"),
+}
+
 # what the public check of a registration certificate answers (registry.verification), and nothing more
 CERTIFICATE_CHECK: Words = {
     "valid": ("有效", "valid"), "revoked": ("已撤销", "revoked"), "cancelled": ("已注销", "de-registered"),
@@ -474,7 +501,7 @@ CERTIFICATE_CHECK: Words = {
 }
 
 CATALOGUE: dict[str, Words] = {
-    "certificate_check": CERTIFICATE_CHECK, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
+    "certificate_check": CERTIFICATE_CHECK, "actor": ACTOR, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
     "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,
@@ -488,5 +515,5 @@ CATALOGUE: dict[str, Words] = {
     "review_kind": REVIEW_KIND, "review_status": REVIEW_STATUS, "review_outcome": REVIEW_OUTCOME,
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE, "order_kind": ORDER_KIND,
     "order_status": ORDER_STATUS, "order_step": ORDER_STEP, "enforcement": ENFORCEMENT,
-    "province": PROVINCE, "party_type": PARTY_TYPE, "statistics": STATISTICS,
+    "province": PROVINCE, "party_type": PARTY_TYPE, "statistics": STATISTICS, "file_type": FILE_TYPE,
 }

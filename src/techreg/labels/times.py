@@ -29,3 +29,20 @@ def local_time(value: dt.datetime | None, timezone: str, *, seconds: bool = Fals
         value = value.replace(tzinfo=dt.timezone.utc)
     local = value.astimezone(_zone(timezone))
     return f"{local:%Y-%m-%d %H:%M{':%S' if seconds else ''}} {zone_label(local)}"
+
+
+# what people call an office's zone (TECHREG_TIMEZONE); another zone is named by its offset alone
+ZONE_NAMES = {"Asia/Shanghai": ("北京时间", "Beijing time"), "Asia/Chongqing": ("北京时间", "Beijing time"),
+              "Asia/Harbin": ("北京时间", "Beijing time"), "Asia/Urumqi": ("乌鲁木齐时间", "Urumqi time"),
+              "Asia/Hong_Kong": ("香港时间", "Hong Kong time"), "Asia/Macau": ("澳门时间", "Macao time"),
+              "Asia/Taipei": ("台北时间", "Taipei time"), "UTC": ("协调世界时", "UTC"), "Etc/UTC": ("协调世界时", "UTC")}
+
+
+def zone_name(timezone: str, language: str = "zh", on: dt.datetime | None = None) -> str:
+    """The office's zone as a person reads it: 北京时间 UTC+08:00 / Beijing time (UTC+08:00); its offset at
+    `on` (now when not given)."""
+    offset = zone_label((on or dt.datetime.now(dt.timezone.utc)).astimezone(_zone(timezone)))
+    zh, en = ZONE_NAMES.get(timezone, ("", ""))
+    if language == "en":
+        return f"{en} ({offset})" if en else offset
+    return f"{zh} {offset}" if zh else offset

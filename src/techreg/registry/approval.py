@@ -38,8 +38,8 @@ def approval_errors(declared: Decimal, body: RegisterBody) -> list[FieldError]:
             errors.append(FieldError(
                 "deductions", f"核减项目合计 {deducted} 元，应等于申报技术交易额与核定额之差 {declared - approved} 元"
                               f"（{declared} − {approved}）",
-                f"the deductions add up to {deducted}; they must equal declared minus approved, "
-                f"{declared - approved} ({declared} − {approved})"))
+                f"the items deducted add up to {deducted} yuan; they must equal the declared less the approved "
+                f"amount, {declared - approved} yuan ({declared} − {approved})"))
     return errors
 
 

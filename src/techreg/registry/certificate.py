@@ -29,6 +29,8 @@ REGISTRATION_DETAIL = """
     SELECT detail FROM filing_events WHERE filing_id = $1 AND action IN ('register', 'import') ORDER BY seq DESC LIMIT 1
 """
 POINT_NAME = "SELECT name FROM points WHERE code = $1"
+# the registrar as the certificate names them: their display name (history may name someone with no account)
+REGISTRAR_NAME = "SELECT display_name FROM users WHERE username = $1"
 # when the registration was de-registered (注销), the latest time if more than once
 CANCELLED_AT = "SELECT max(at) FROM filing_events WHERE filing_id = $1 AND action = 'cancel'"
 # the filing a registration number was issued to, read as _load reads a filing by its ref
@@ -67,7 +69,8 @@ async def certificate_of(conn: asyncpg.Connection, row: asyncpg.Record) -> Certi
         signed_on=f.signed_on, performance_start=f.performance_start, performance_end=f.performance_end,
         point=f.point, point_name=await conn.fetchval(POINT_NAME, f.point) or f.point, registrar=f.registrar,
         revocation=await revocation_of(conn, row["id"]) if f.status == "revoked" else None,
-        cancelled_at=await conn.fetchval(CANCELLED_AT, row["id"]) if f.status == "cancelled" else None)
+        cancelled_at=await conn.fetchval(CANCELLED_AT, row["id"]) if f.status == "cancelled" else None,
+        registrar_name=(await conn.fetchval(REGISTRAR_NAME, f.registrar) or f.registrar) if f.registrar else None)
 
 
 async def verify(conn: asyncpg.Connection, key: bytes, reg_no: str, code: str) -> Verification:

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from ..errors import DomainError
 from ..labels import label, pair, subkind
-from ..labels.times import local_time
+from ..labels.times import local_time, zone_name
 from .schema import CertificateOut
 from .verification import grouped
 
@@ -147,9 +147,10 @@ def _render(cert: CertificateOut, code: str, verify_url: str, *, timezone: str, 
         row("合同成交额", "Contract amount", _yuan(cert.amount)),
         row("核定技术交易额", "Approved technology amount", f"<b>{_yuan(cert.approved_amount)}</b>"),
         row("登记日期", "Registration date",
-            f"{cert.registered_on} <font size=8 color='grey'>（{escape(timezone)}）</font>" if cert.registered_on
-            else NO_DATE),
+            f"{cert.registered_on} <font size=8 color='grey'>（{escape(zone_name(timezone))}）</font>"
+            if cert.registered_on else NO_DATE),
         row("登记机构", "Registration point", f"{escape(cert.point_name)}（{escape(cert.point)}）"),
+        *([row("登记员", "Registrar", escape(cert.registrar_name))] if cert.registrar_name else []),
         row("核验码", "Verification code", f"<b>{grouped(code)}</b>"),
     ]
     table = Table(rows, colWidths=[42 * mm, 128 * mm])

@@ -14,20 +14,24 @@ import msgspec
 from ..labels import is_known, label
 from .schema import FieldError
 
+_AMOUNT_HINT = ("须为金额（元），最多两位小数，如 {example}", "must be an amount in yuan with at most 2 decimals, e.g. {example}")
 _PATTERN_HINTS = {
     "ref": ("只能由字母、数字和 . _ : - 组成，以字母或数字开头，不含空格、斜杠、换行或“..”",
             "may hold only letters, digits and . _ : - (starting with a letter or digit; no spaces, slashes, "
             "line breaks or \"..\")"),
-    "amount": ("须为金额字符串，最多两位小数，如 \"1250000.00\"",
-               "must be a decimal string with at most 2 decimals, e.g. \"1250000.00\""),
-    "tech_amount": ("须为金额字符串，最多两位小数，如 \"1250000.00\"",
-                    "must be a decimal string with at most 2 decimals, e.g. \"1250000.00\""),
-    "approved_amount": ("须为金额字符串，最多两位小数，如 \"1000000.00\"",
-                        "must be a decimal string with at most 2 decimals, e.g. \"1000000.00\""),
-    "received_amount": ("须为金额字符串，最多两位小数，如 \"950000.00\"",
-                        "must be a decimal string with at most 2 decimals, e.g. \"950000.00\""),
+    **{name: tuple(h.format(example=example) for h in _AMOUNT_HINT)
+       for name, example in (("amount", "1250000.00"), ("tech_amount", "1250000.00"),
+                             ("approved_amount", "1000000.00"), ("received_amount", "950000.00"))},
     "region": ("须为6位行政区划代码（GB/T 2260）", "must be a 6-digit GB/T 2260 division code"),
 }
+# what a value must be, in plain words with an example (never msgspec's type names: 字符串, `float`)
+_KIND_OF_VALUE = {
+    "int": ("整数，如 30", "a whole number, e.g. 30"), "float": ("数字，如 0.5", "a number, e.g. 0.5"),
+    "decimal": ("数字，如 0.5", "a number, e.g. 0.5"), "str": ("文字", "text"), "bool": ("“是”或“否”", "yes or no"),
+    "date": ("日期，如 2026-03-01", "a date, e.g. 2026-03-01"), "array": ("一组值（列表）", "a list of values"),
+    "object": ("一组字段", "a set of fields"), "null": ("空", "empty"),
+}
+_AMOUNT_FIELDS = ("amount", "tech_amount", "approved_amount", "received_amount", "counted_amount")
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 
@@ -46,8 +50,25 @@ def field_label(field: str, language: str = "zh") -> str:
     return last
 
 
-def _type_name(name: str, language: str) -> str:
-    return label("value_type", name.strip(), language)
+def _kind_of_value(name: str, language: str) -> str:
+    zh, en = _KIND_OF_VALUE.get(name.strip(), (label("value_type", name.strip()), label("value_type", name.strip(), "en")))
+    return en if language == "en" else zh
+
+
+def after_label(field: str, message: str, language: str = "zh") -> str:
+    """A field's message as it follows the field's name ("卖方统一社会信用代码：须为18位"): without the name again
+    when the message starts with it ("卖方统一社会信用代码须为18位", "seller credit code: must be …")."""
+    name = field_label(field, language) if field else ""
+    if name and len(message) > len(name) and message[:len(name)].lower() == name.lower():
+        return message[len(name):].lstrip(" ：:，,") or message
+    return message
+
+
+def field_message(field: str, message: str, message_en: str) -> tuple[str, str]:
+    """One field's error as a line of a message, the field named once: (卖方统一社会信用代码：须为18位, seller
+    credit code: must be 18 characters)."""
+    return (f"{field_label(field)}：{after_label(field, message)}",
+            f"{field_label(field, 'en')}: {after_label(field, message_en, 'en')}")
 
 
 def safe_value(value: Any) -> Any:
@@ -183,12 +204,14 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
         return FieldError(field or "$", f"{field_label(field) if field else '数值'}{zh} {mm.group(3)}",
                           f"{en} must be {mm.group(2)} {mm.group(3)}", shown)
     if mm := re.match(r"Expected `([\w |]+)`, got `(\w+)`", msg):
-        wanted = mm.group(1).split("|")
-        return FieldError(field or "$", f"{field_label(field) if field else '内容'}类型错误：应为"
-                                        f"{' 或 '.join(_type_name(t, 'zh') for t in wanted)}，"
-                                        f"实际为{_type_name(mm.group(2), 'zh')}",
-                          f"{en}: expected {' or '.join(_type_name(t, 'en') for t in wanted)},"
-                          f" got {_type_name(mm.group(2), 'en')}", shown)
+        last = field.rsplit(".", 1)[-1]
+        if last in _AMOUNT_FIELDS:                     # an amount sent as a number or left null
+            hint_zh, hint_en = _PATTERN_HINTS.get(last, _PATTERN_HINTS["amount"])
+            return FieldError(field, f"{field_label(field)}{hint_zh}", f"{en} {hint_en}", shown)
+        wanted = [t for t in mm.group(1).split("|") if t.strip() != "null"] or ["null"]
+        return FieldError(field or "$", f"{field_label(field) if field else '内容'}须为"
+                                        f"{' 或 '.join(_kind_of_value(t, 'zh') for t in wanted)}",
+                          f"{en} must be {' or '.join(_kind_of_value(t, 'en') for t in wanted)}", shown)
     if mm := re.match(r"Invalid enum value (.*)", msg):
         if allowed:
             return choice_error(field, value if value is not msgspec.UNSET else mm.group(1).strip("'\""),

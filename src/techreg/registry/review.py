@@ -41,7 +41,7 @@ from .rules import FilingRejected, rule_errors
 from . import revocation
 from .schema import FieldError, FilingV1, RevocationBasis, RevocationBody
 from .service import _as_v1, _load, filing_from_row, today, upsert_parties
-from .users import CurrentUser
+from .users import CurrentUser, display_names
 from .workdays import WorkCalendar, work_calendar
 
 # A review with its filing: what deciding it and showing it need, and when the filing's decision clock last
@@ -144,7 +144,7 @@ def _sentence(words: tuple[str, str] | None) -> Sentence | None:
 
 
 def _out(row, user: CurrentUser, s: access.Standing, calendar: WorkCalendar, settings: Settings,
-         on: dt.date, deciders: dict[int, list[CurrentUser]]) -> ReviewOut:
+         on: dt.date, deciders: dict[int, list[CurrentUser]], names: dict[str, str]) -> ReviewOut:
     zone = ZoneInfo(settings.timezone)
     due = _due(row, calendar, settings, zone)
     state = left = None
@@ -168,7 +168,7 @@ def _out(row, user: CurrentUser, s: access.Standing, calendar: WorkCalendar, set
         revocation_reasons=list(reasons), decided_by=row["decided_by"], decided_at=row["decided_at"],
         recused=list(row["recused"]),
         may_decide=open_ and why_not is None, why_not=_sentence(why_not),
-        who_decides=_sentence(access.who_decides(row)) if open_ else None,
+        who_decides=_sentence(access.who_decides(row, names)) if open_ else None,
         deciders=[Decider(u.username, u.display_name, u.role) for u in who[:access.DECIDERS_SHOWN]],
         decider_count=len(who), how_to_qualify=_sentence(access.how_to_qualify(row)) if open_ and not who else None)
 
@@ -184,7 +184,8 @@ async def review_queue(conn: asyncpg.Connection, settings: Settings, user: Curre
     s = await access.standing(conn, settings, user, [r["id"] for r in rows])
     who = await access.deciders(conn, settings, rows)
     calendar, on = work_calendar(settings), on or today(settings)
-    every = [_out(r, user, s, calendar, settings, on, who) for r in rows]
+    names = await display_names(conn)
+    every = [_out(r, user, s, calendar, settings, on, who, names) for r in rows]
     counts = {c: 0 for c in codes("deadline_state")}
     for r in every:
         counts[r.deadline_state] += 1
@@ -199,14 +200,15 @@ async def filing_reviews(conn: asyncpg.Connection, settings: Settings, user: Cur
     s = await access.standing(conn, settings, user, [r["id"] for r in rows])
     who = await access.deciders(conn, settings, rows)
     calendar, on = work_calendar(settings), today(settings)
-    return [_out(r, user, s, calendar, settings, on, who) for r in rows]
+    names = await display_names(conn) if rows else {}
+    return [_out(r, user, s, calendar, settings, on, who, names) for r in rows]
 
 
 async def _answer(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, review_id: int) -> ReviewOut:
     row = await conn.fetchrow(ONE_REVIEW_SQL, review_id)
     s = await access.standing(conn, settings, user, [review_id])
     who = await access.deciders(conn, settings, [row])
-    return _out(row, user, s, work_calendar(settings), settings, today(settings), who)
+    return _out(row, user, s, work_calendar(settings), settings, today(settings), who, await display_names(conn))
 
 
 # -- steps -----------------------------------------------------------------------------------------------

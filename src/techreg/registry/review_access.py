@@ -18,6 +18,7 @@ and, when nobody may, who grants the qualification and how (`how_to_qualify`).
 """
 
 import datetime as dt
+from collections.abc import Mapping
 
 import asyncpg
 import msgspec
@@ -114,7 +115,7 @@ def refusal(user: CurrentUser, s: Standing, review) -> tuple[str, str] | None:
         return s.qualification
     if user.username == review["subject_actor"] or (kind == "supervision" and user.username == review["registrar"]):
         action_zh, action_en = pair("event", review["subject_action"])
-        return (f"复核须由他人进行：本人作出了被复核的决定（{action_zh}）",
+        return (f"复核须由他人进行，本人作出了被复核的决定（{action_zh}）",
                 f"someone else must review: you took the decision under review ({action_en})")
     tied = sorted({review["seller_code"], review["buyer_code"]} & s.ties)
     if tied:
@@ -151,9 +152,13 @@ async def deciders(conn: asyncpg.Connection, settings: Settings, reviews: list) 
     return {review["id"]: [user for user, s in people if refusal(user, s, review) is None] for review in open_}
 
 
-def who_decides(review) -> tuple[str, str]:
-    """Who may decide a review of this kind, in words: the role, the qualification, who is left out."""
-    kind, point, actor = review["kind"], review["point_code"], review["subject_actor"]
+def who_decides(review, names: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """Who may decide a review of this kind, in words: the role, the qualification, who is left out (by their
+    display name: `names`, login name -> display name)."""
+    names = names or {}
+    kind, point = review["kind"], review["point_code"]
+    actor = names.get(review["subject_actor"], review["subject_actor"])
+    registrar = names.get(review["registrar"], review["registrar"]) if review["registrar"] else actor
     if kind == "registration":
         return (f"复核确认须由提请人（{actor}）以外的第二人办理：须持有效登记员资格（有效期未过、未被停止办理登记），"
                 f"是本登记点（{point}）的登记员或监督员，且未申报与当事人有关联、未申请回避",
@@ -166,8 +171,8 @@ def who_decides(review) -> tuple[str, str]:
                 f"someone other than the one who decided ({actor}) decides the party's request: a registrar of point "
                 f"{point} holding a valid qualification, or a supervisor, with no declared tie to a party and not "
                 f"stepped aside")
-    return (f"监督复核由监督员决定，不能是该合同的登记员（{review['registrar'] or actor}），且未申报与当事人有关联、未申请回避",
-            f"a supervisor decides a supervisory review, not the contract's registrar ({review['registrar'] or actor}),"
+    return (f"监督复核由监督员决定，不能是该合同的登记员（{registrar}），且未申报与当事人有关联、未申请回避",
+            f"a supervisor decides a supervisory review, not the contract's registrar ({registrar}),"
             f" with no declared tie to a party and not stepped aside")
 
 

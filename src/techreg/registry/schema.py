@@ -279,9 +279,10 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     performance_end: dt.date
     point: str
     point_name: str
-    registrar: str | None
+    registrar: str | None                      # the registrar's login name, as the records keep it
     revocation: RevocationOut | None = None    # why it is no longer valid, when revoked
     cancelled_at: dt.datetime | None = None    # when it was de-registered (注销) here; imported history has none
+    registrar_name: str | None = None          # … and the name the certificate gives (their display name)
 
 
 class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):

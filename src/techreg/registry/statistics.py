@@ -24,7 +24,7 @@ import msgspec
 
 from ..config import Settings
 from ..errors import InvalidInput
-from ..labels import CATALOGUE, label, local_time
+from ..labels import CATALOGUE, label, local_time, zone_name
 from .approval import COUNTED_AMOUNT_SQL
 from .service import today
 
@@ -113,11 +113,18 @@ AMOUNT_BASIS = ("金额为合同成交额与核定技术交易额；未核定的
                 "Amounts are the contract amount and the approved technology amount; registrations without an approved "
                 "amount (older than approval, imported history) count at the declared technology amount, shown "
                 "separately on each row. Workbook amounts in 10,000 yuan; the API's in yuan.")
-COUNTED = ("当年登记且现仍有效（状态为已登记）的技术合同；年度按登记日期（TECHREG_TIMEZONE 时区的日期）划分，"
+COUNTED = ("当年登记且现仍有效（状态为已登记）的技术合同；年度按登记日期（{zone}）划分，"
            "无登记日期的导入历史数据按申请登记日期划分；已撤销、已注销的不计入。",
            "Technology contracts registered in the year and in force now (status registered); the year is the "
-           "registration date's (the day in TECHREG_TIMEZONE), imported history without one goes by its "
+           "registration date's, as a day in {zone}; imported history without one goes by its "
            "application date; revoked and cancelled registrations are left out.")
+
+
+def counted(timezone: str) -> tuple[str, str]:
+    """What the statistics count, the office's time zone named as people call it (北京时间 UTC+08:00)."""
+    return COUNTED[0].format(zone=zone_name(timezone)), COUNTED[1].format(zone=zone_name(timezone, "en"))
+
+
 REGION_RULE = ("地区按当事人行政区划代码前两位（省级）划分；未填报行政区划代码的单列。",
                "Province: the first two digits of the party's region code; parties without one have their own row.")
 PARTY_TYPE_RULE = ("当事人类型按统一社会信用代码（GB 32100-2015）第1位登记管理部门代码与第2位机构类别代码划分：",
@@ -192,7 +199,7 @@ async def annual_statistics(conn: asyncpg.Connection, settings: Settings, year: 
     if total is not None:
         _add(grand, total)
     left_out = {"revoked": 0, "cancelled": 0} | {r["status"]: r["n"] for r in await conn.fetch(LEFT_OUT, first, after)}
-    return AnnualStatistics(year=year, counted=" / ".join(COUNTED), amount_basis=" / ".join(AMOUNT_BASIS),
+    return AnnualStatistics(year=year, counted=" / ".join(counted(settings.timezone)), amount_basis=" / ".join(AMOUNT_BASIS),
                             total=StatisticsRow(**grand), left_out=left_out, breakdowns=breakdowns)
 
 
@@ -276,7 +283,7 @@ def _notes(book, found: AnnualStatistics, language: str, timezone: str, made_at:
     lines = [
         [w("title"), f"{found.year}"],
         [w("made_at"), local_time(made_at, timezone)],
-        [w("counted"), COUNTED[k]],
+        [w("counted"), counted(timezone)[k]],
         [w("registered"), found.total.contracts],
         [w("excluded"), ("；" if not k else ", ").join(f"{label('status', s, language)} {n}"
                                                      for s, n in found.left_out.items())],

@@ -160,6 +160,15 @@ async def list_users(conn: asyncpg.Connection) -> list[UserOut]:
     return [msgspec.convert(dict(r), UserOut) for r in rows]
 
 
+# Every account's name as people know it: records keep the login name of who acted, pages show this name.
+DISPLAY_NAMES = "SELECT username, display_name FROM users"
+
+
+async def display_names(conn: asyncpg.Connection) -> dict[str, str]:
+    """login name -> display name, for pages that name who did what (an office has tens of accounts)."""
+    return {r["username"]: r["display_name"] for r in await conn.fetch(DISPLAY_NAMES)}
+
+
 async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt.date | None) -> UserOut:
     row = await conn.fetchrow(
         "UPDATE users SET qualification_expires = $2, blocked_reason = NULL WHERE username = $1"

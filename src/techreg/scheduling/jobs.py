@@ -52,7 +52,7 @@ async def campaign_draft(conn, settings, slot) -> dict:
 
     local = slot.astimezone(_zone(settings)).date()
     month_end = local.replace(day=1) - dt.timedelta(days=1)
-    body = CampaignIn(name=f"{month_end.year}年{month_end.month}月例行抽查 / routine check {month_end:%Y-%m}",
+    body = CampaignIn(name=f"{month_end.year}年{month_end.month}月例行抽查",
                       registered_from=month_end.replace(day=1), registered_to=month_end,
                       sample_size=settings.campaign_sample_size, certainty_cutoff=settings.campaign_certainty_cutoff,
                       control_share=settings.campaign_control_share, due_days=settings.campaign_due_days,

@@ -54,7 +54,10 @@ async def record_fraud_revocation(conn: asyncpg.Connection, filing: asyncpg.Reco
     if record_id is None:                    # one record per registration
         return {}
     valid_to = _years_later(on, settings.credit_fraud_years) if settings.credit_fraud_years > 0 else None
-    description = f"登记号 {number}（{filing['ref']}）因弄虚作假、骗取登记被撤销" + (f"：{note}" if note else "")
+    # written once in both languages (pages show their half: labels.halves); the note as the person wrote it
+    description = (f"登记号 {number}（{filing['ref']}）因弄虚作假、骗取登记被撤销" + (f"：{note}" if note else "")
+                   + f" / registration no. {number} ({filing['ref']}) revoked: obtained by fraud"
+                   + (f": {note}" if note else ""))
     await conn.execute(INSERT_FIRST_VERSION, record_id, str(filing["seller_code"]), filing["seller_name"], on,
                        valid_to, description, actor)
     return {"credit_record": record_id}

@@ -30,7 +30,7 @@ from ...scheduling.engine import history, job_list
 from ..auth import requires
 from ..files import attachment, read_upload
 from ..replica import READ_DB
-from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
 from .forms import Sent, decode_form, field_errors, inputs, merged, problems, sent
 from .trail import TRAIL, system_reason
 
@@ -102,7 +102,7 @@ async def item_page(request: Request, db: asyncpg.Connection, settings: Settings
              if is_split else None)
     cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
     rules = revocation.rules_now(settings)
-    return page(request, "item.html", sent=sent, d=detail, outcomes=get_args(Outcome), split_total=total,
+    return page(request, "item.html", sent=sent, people=await people(db), d=detail, outcomes=get_args(Outcome), split_total=total,
                 grounds=rules.revocation_grounds, rules=rules,
                 suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
                 lines=[settings.large_line, settings.delegation_line],
@@ -250,11 +250,12 @@ class AuditPages(Controller):
                        format: str | None = None) -> Template | Response:
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         c = await audit.get_campaign(db, campaign_id)
-        if format:
-            return export(request, [msgspec.structs.asdict(i) for i in c.items], ITEM_COLUMNS, format,
-                          f"campaign-{campaign_id}")
+        names = await people(db)
+        if format:                  # inspectors by their names, as the page shows them
+            return export(request, [{**msgspec.structs.asdict(i), "inspector": names.get(i.inspector, i.inspector)}
+                                    for i in c.items], ITEM_COLUMNS, format, f"campaign-{campaign_id}")
         estimate = await audit.estimate(db, campaign_id) if c.status != "draft" else None
-        return page(request, "campaign.html", c=c, estimate=estimate)
+        return page(request, "campaign.html", c=c, estimate=estimate, people=names)
 
     @post("/campaigns/{campaign_id:int}/confirm", guards=[SUPERVISOR])
     async def confirm(self, request: Request, campaign_id: DbId, db: asyncpg.Connection, settings: Settings) -> Redirect:

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from ... import labels
 from ...errors import DomainError, InvalidInput
+from ...registry import rulebook, users
 from ...registry.messages import code_label
 from ..deps import streamed_unit_of_work
 from .forms import Sent
@@ -54,14 +55,47 @@ def words(request: Request) -> dict:
     def detector(name: str) -> str:           # a detector and its version: 合同拆分 2.0
         return labels.detector_text(name, language)
 
-    return {"lang": language, "t": t, "label": label, "subkind": subkind, "when": when, "values": values,
-            "value": value, "detector": detector}
+    def yuan(amount, places: int = 2) -> str:   # an amount in yuan: 1,250,000.00 元 / 1,250,000.00 yuan
+        if amount is None or amount == "":
+            return "—"
+        return f"{float(amount):,.{places}f} {'yuan' if language == 'en' else '元'}"
+
+    def paren(text) -> str:                   # an aside in brackets: （软件类） / " (software)"
+        return f" ({text})" if language == "en" else f"（{text}）"
+
+    def said(text: str | None) -> str:        # a sentence stored in both languages (evidence): the page's half
+        return labels.halves(text)[1 if language == "en" else 0]
+
+    def rules_named(rules_id: str | None) -> str:   # the rules an id names, by their titles (registry/rulebook)
+        return rulebook.describe(request.app.state.settings, rules_id)[1 if language == "en" else 0]
+
+    def zone(of: str | None = None) -> str:   # the office's (or a job's) time zone by its name: 北京时间 UTC+08:00
+        return labels.zone_name(of or timezone, language)
+
+    # punctuation between words: Chinese full-width, English with its spaces (an English page never shows "（" or "：")
+    marks = ({"colon": ": ", "semi": "; ", "comma": ", ", "dun": ", ", "lp": " (", "rp": ")"} if language == "en"
+             else {"colon": "：", "semi": "；", "comma": "，", "dun": "、", "lp": "（", "rp": "）"})
+
+    return {**marks, "lang": language, "t": t, "label": label, "subkind": subkind, "when": when, "values": values,
+            "value": value, "detector": detector, "said": said, "zone": zone, "yuan": yuan, "paren": paren,
+            "rules_named": rules_named}
+
+
+async def people(db) -> dict[str, str]:
+    """Login name -> display name, for a page that names who did what (its template's `person(username)`)."""
+    return await users.display_names(db)
 
 
 def page(request: Request, template: str, *, sent: Sent | None = None, **context) -> Template:
-    """A page; `sent` is one of its forms as it came back refused (pages/forms.py): its summary heads the page,
-    and the template's `form_of(id)` gives that form its values and errors (an empty Sent for the others)."""
+    """A page in the request's language; `sent` is one of its forms as it came back refused (pages/forms.py): its
+    summary heads the page, and the template's `form_of(id)` gives that form its values and errors (an empty Sent
+    for the others). `people` (from `people(db)`) lets its template name who acted by their display name:
+    person(username)."""
     helpers = words(request)
+    names = context.pop("people", None) or {}
+    language = helpers["lang"]
+    helpers["person"] = lambda username: labels.person(username, names, language)
+    helpers["names"] = names
     query = request.query_params
     t = helpers["t"]
     flash = t(query["msg"], query.get("msg_en") or query["msg"]) if query.get("msg") else None
@@ -69,8 +103,19 @@ def page(request: Request, template: str, *, sent: Sent | None = None, **context
 
     def form_of(form_id: str, **how) -> Sent:
         return sent if sent is not None and sent.form == form_id else Sent(form=form_id, **how)
-    return Template(template, context={"user": request.scope.get("user"), **helpers, "flash": flash, "error": error,
-                                       "sent": sent, "form_of": form_of, **context})
+    user = request.scope.get("user")
+    return Template(template, context={"user": user, **helpers, "flash": flash, "error": error, "sent": sent,
+                                       "form_of": form_of, "who": who_is(user, language) if user else "", **context})
+
+
+def who_is(user, language: str) -> str:
+    """The header's "who is logged in": the display name and the role, the role said once (an account named
+    "登记员 李娜" already says it)."""
+    name = user.display_name
+    zh, en = labels.pair("role", user.role)
+    if zh in name or en.lower() in name.lower():
+        return name
+    return f"{name} ({en})" if language == "en" else f"{name}（{zh}）"
 
 
 Message = tuple[str, str] | DomainError

@@ -20,7 +20,7 @@ from ...registry.credit.checks import override
 from ...registry.credit.schema import BatchScope, OverrideIn
 from ..auth import requires
 from ..controllers.credit import run_batch
-from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
 from .forms import inputs, problems, sent
 from .registry import filing_page
 
@@ -76,7 +76,7 @@ class CreditPages(Controller):
     @get("/parties/{credit_code:str}")
     async def party(self, request: Request, credit_code: str, db: asyncpg.Connection, settings: Settings) -> Template:
         found = await records.party_credit(db, credit_code, service.today(settings))
-        return page(request, "party.html", p=found)
+        return page(request, "party.html", p=found, people=await people(db))
 
     @get("/credit/check", guards=[STAFF])
     async def check(self, request: Request, db: asyncpg.Connection, settings: Settings, year: str | None = None,

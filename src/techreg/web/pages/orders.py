@@ -22,7 +22,7 @@ from ...errors import Conflict, DomainError, InvalidInput
 from ...labels import label
 from ...registry.fieldcheck import decode_checked
 from ...registry.messages import FilingRejected
-from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page
+from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
 from .forms import Sent, inputs, problems, sent
 from .trail import TRAIL, order_step_text
 
@@ -45,7 +45,7 @@ async def order_page(request: Request, db: asyncpg.Connection, settings: Setting
                      sent: Sent | None = None) -> Template:
     """An order's page; `sent`: one of its forms as it came back refused, shown again as typed."""
     detail = await orders.get_order(db, settings, request.user, order_id)
-    return page(request, "order.html", sent=sent, d=detail, accept=",".join(ALLOWED_EXTENSIONS),
+    return page(request, "order.html", sent=sent, people=await people(db), d=detail, accept=",".join(ALLOWED_EXTENSIONS),
                 max_mb=evidence.size_label(settings.evidence_max_bytes), step_text=order_step_text, **TRAIL)
 
 

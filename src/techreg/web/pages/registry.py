@@ -28,6 +28,7 @@ from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
+from ...registry.messages import after_label
 from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
                                 RevocationBody, Status)
@@ -36,7 +37,7 @@ from ...registry.verification import grouped, verification_code
 from ..auth import SESSION_COOKIE, client_address, requires
 from ..files import pdf_response, public_base_url
 from ..replica import READ_DB
-from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, lang, page
+from .common import EXPORT_FORMATS, LANG_COOKIE, Column, back, choice, date_param, export, export_stream, lang, page, people
 from .forms import FormError, Inputs, Sent, field_errors, inputs, merged, problems, required, sent
 from .trail import TRAIL
 
@@ -111,11 +112,13 @@ def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool
             message, message_en = _choice_words(e, values)
             e = msgspec.structs.replace(e, message=message, message_en=message_en)
         name = e.field.replace(".", "_", 1)
+        # the message follows the field's name (in the summary) or stands under its input: the name said once
+        message, message_en = after_label(e.field, e.message), after_label(e.field, e.message_en, "en")
         if name in FIELD_PATHS:
-            shown.setdefault(name, FormError(name, field_label(e.field), field_label(e.field, "en"), e.message,
-                                             e.message_en))
+            shown.setdefault(name, FormError(name, field_label(e.field), field_label(e.field, "en"), message,
+                                             message_en))
         else:
-            others.append(FormError(None, field_label(e.field), field_label(e.field, "en"), e.message, e.message_en))
+            others.append(FormError(None, field_label(e.field), field_label(e.field, "en"), message, message_en))
     if blank_required:
         for name in REQUIRED:
             if not values[name]:
@@ -188,7 +191,7 @@ async def filing_page(request: Request, db: asyncpg.Connection, settings: Settin
     # the rules it was accepted under (stored, or for history its application day's) and, for the
     # revocation form, today's
     accepted_under = rulebook.rules_by_id(settings, filing.rules_version, filing.filed_on)
-    return page(request, "filing.html", sent=sent, f=filing, flags=flags, readable=readable, **TRAIL,
+    return page(request, "filing.html", sent=sent, people=await people(db), f=filing, flags=flags, readable=readable, **TRAIL,
                 rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
                 revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
                 rules_now=revocation.rules_now(settings),

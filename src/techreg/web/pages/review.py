@@ -16,7 +16,7 @@ from ...registry.review_schema import (ConfirmIn, RecusalIn, RequestDecisionIn, 
 from ...registry.rules import FilingRejected
 from ..auth import requires
 from ..replica import READ_DB
-from .common import back, choice, page
+from .common import back, choice, page, people
 from .forms import inputs, problems, sent
 from .registry import filing_page
 
@@ -70,7 +70,7 @@ class ReviewPages(Controller):
         kind = choice("kind", "复核类型", kind, KINDS)
         state = choice("due", "期限状态", due, labels.codes("deadline_state"))
         found = await review.review_queue(db, settings, request.user, kind=kind, point=point or None, state=state)
-        return page(request, "reviews.html", found=found, kind=kind or "", state=state or "", point=point or "",
+        return page(request, "reviews.html", people=await people(db), found=found, kind=kind or "", state=state or "", point=point or "",
                     kinds=KINDS, states=labels.codes("deadline_state"))
 
     @post("/filings/{ref:str}/review")

@@ -30,4 +30,4 @@ class StatisticsPages(Controller):
                 db, settings, number, lang(request), made_at=dt.datetime.now(dt.timezone.utc)), number)
         return page(request, "statistics.html", found=await statistics.annual_statistics(db, settings, number),
                     years=await statistics.statistics_years(db, settings), wan=statistics.WAN,
-                    basis=statistics.AMOUNT_BASIS, counted=statistics.COUNTED)
+                    basis=statistics.AMOUNT_BASIS, counted=statistics.counted(settings.timezone))

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from ...audit.schema import HistoryOut
 from ...config import load_settings
-from ...labels import is_known, label, pair, recorded
+from ...labels import is_known, label, pair, person, recorded
 from ...registry.rulebook import describe
 from ...registry.approval import deductions_text
 from ...registry.messages import field_label
@@ -20,12 +20,18 @@ def system_reason(text: str | None) -> tuple[str, str]:
     return recorded(text)
 
 
+def _who(username: str | None, names: dict[str, str] | None) -> tuple[str, str]:
+    """Who acted, by their display name (Chinese, English: the scheduler or an import in words)."""
+    return person(username, names or {}, "zh"), person(username, names or {}, "en")
+
+
 def _reason_pair(code: str) -> tuple[str, str]:
     return pair("reason", code) if is_known("reason", code) else (code, code)
 
 
-def event_text(e: EventOut) -> tuple[str, str]:
-    """What a filing event did and why, beyond its action and status change."""
+def event_text(e: EventOut, names: dict[str, str] | None = None) -> tuple[str, str]:
+    """What a filing event did and why, beyond its action and status change; the people it names by their
+    display names (`names`: login name -> display name)."""
     d = e.detail or {}
     zh, en = [], []
     if d.get("reg_no"):
@@ -44,7 +50,7 @@ def event_text(e: EventOut) -> tuple[str, str]:
                   f"差额 {d.get('difference', '')} 元：{label('income_verdict', verdict)}")
         en.append(f"received {d['received_amount']} yuan up to {d.get('as_of', '')} against {d.get('approved_amount', '')} "
                   f"approved, difference {d.get('difference', '')}: {label('income_verdict', verdict, 'en')}")
-    review_zh, review_en = review_text(e)
+    review_zh, review_en = review_text(e, names)
     zh += review_zh
     en += review_en
     if e.action.startswith("order_"):
@@ -76,8 +82,8 @@ def event_text(e: EventOut) -> tuple[str, str]:
         en.append(f"source: {d['source']}")
     if d.get("rules"):                       # the rules the decision was taken under (registry/rulebook.py)
         rules_zh, rules_en = describe(load_settings(), d["rules"])
-        zh.append(f"适用规则：{rules_zh}（{d['rules']}）")
-        en.append(f"rules applied: {rules_en} ({d['rules']})")
+        zh.append(f"适用规则：{rules_zh}")
+        en.append(f"rules applied: {rules_en}")
     changes = d.get("changes") or {}
     if changes:
         zh.append("更改了" + "、".join(field_label(k) for k in changes))
@@ -85,7 +91,7 @@ def event_text(e: EventOut) -> tuple[str, str]:
     return "；".join(zh), "; ".join(en)
 
 
-def review_text(e: EventOut) -> tuple[list[str], list[str]]:
+def review_text(e: EventOut, names: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """What a review (复核) step adds to its event: why four eyes, who proposed, who asked, the outcome."""
     d = e.detail or {}
     zh: list[str] = []
@@ -101,8 +107,9 @@ def review_text(e: EventOut) -> tuple[list[str], list[str]]:
         zh.append(f"异常标记：{label('flag', g.get('kind'))} {g.get('score')}")
         en.append(f"flag: {label('flag', g.get('kind'), 'en')} {g.get('score')}")
     if d.get("proposed_by"):
-        zh.append(f"提请人 {d['proposed_by']}")
-        en.append(f"proposed by {d['proposed_by']}")
+        by_zh, by_en = _who(d["proposed_by"], names)
+        zh.append(f"提请人 {by_zh}")
+        en.append(f"proposed by {by_en}")
     if d.get("requested_on"):
         who_zh, who_en = pair("field", d.get("requested_by") or "", default=("当事人", "the party"))
         zh.append(f"{who_zh}于 {d['requested_on']} 申请复核")
@@ -174,10 +181,11 @@ def size_text(n: int | None) -> str:
     return f"{n} B"
 
 
-def history_text(h: HistoryOut) -> tuple[str, str]:
-    """One entry of an audit item's record, in words."""
+def history_text(h: HistoryOut, names: dict[str, str] | None = None) -> tuple[str, str]:
+    """One entry of an audit item's record, in words; inspectors by their display names."""
     d = h.detail or {}
-    who = h.inspector or "—"
+    who = _who(h.inspector, names)[0]
+    was = _who(d.get("from"), names)[0]
     if h.action == "assigned":
         return f"分配给检查员 {who}", f"assigned to inspector {who}"
     if h.action == "unassigned":
@@ -186,8 +194,8 @@ def history_text(h: HistoryOut) -> tuple[str, str]:
     if h.action == "conflict_declared":
         return f"申请回避：{d.get('reason', '')}", f"declared a conflict: {d.get('reason', '')}"
     if h.action == "reassigned":
-        return (f"因回避改派给检查员 {who}（原检查员 {d.get('from', '—')}）",
-                f"reassigned to inspector {who} (was {d.get('from', '—')})")
+        return (f"因回避改派给检查员 {who}（原检查员 {was}）",
+                f"reassigned to inspector {who} (was {was})")
     if h.action == "finding":
         outcome_zh, outcome_en = pair("outcome", d.get("outcome", ""), default=("其他", "other"))
         reasons = [str(r) for r in d.get("reasons") or []]
