@@ -611,7 +611,7 @@ async def test_form_errors_flash_messages_and_error_pages_in_the_page_language(w
         r = await w.client.post("/campaigns", headers=w.h("jdy", Accept="text/html"), follow_redirects=True, data={
             "name": "", "registered_from": "2026-01-01", "registered_to": "2026-03-31", "sample_size": "十",
             "certainty_cutoff": "2", "control_share": "一成", "seed": "", "due_days": "30"})
-        flash = html.unescape(re.search(r'class="flash bad"[^>]*>(.*?)</div>', r.text, re.S).group(1))
+        flash = Visible_text(re.search(r'class="flash bad"[^>]*>(.*?)</div>', r.text, re.S).group(1))
         assert flash.count(labels.label("campaign_param", "control_share", language)) == 1, flash
         assert not (found := page_problems(r.text, language)), found
         # a refusal without reasons, and a return that goes through: the message comes back in the page's language
