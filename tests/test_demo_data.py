@@ -5,7 +5,7 @@ import json
 
 from techreg.config import load_settings
 from techreg.db.pool import connect
-from techreg.demo import DEMO_REGISTRARS, demo_filings
+from techreg.demo import DEMO_POINTS, DEMO_REGISTRARS, demo_filings
 from techreg.detection.scan import run_scan
 from techreg.registry.importer import import_stream
 
@@ -14,12 +14,14 @@ async def test_demo_shows_every_detector_and_gives_registrars_work(empty_databas
     filings = demo_filings(3000)
     conn = await connect(empty_database)
     try:
-        # the registrars the demo names exist first (an import checks them, never invents them)
+        # the points and registrars the demo names exist first, as `techreg demo` makes them (an import checks
+        # them, never invents them)
         from conftest import PASSWORD
         from techreg.registry.points import PointIn, create_point
         from techreg.registry.users import UserIn, create_user
+        for point, name in DEMO_POINTS:
+            await create_point(conn, PointIn(code=point, name=name))
         for point, username in DEMO_REGISTRARS.items():
-            await create_point(conn, PointIn(code=point, name=point))
             await create_user(conn, UserIn(username=username, display_name=username, role="registrar",
                                            point_code=point, password=PASSWORD))
         data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
