@@ -1,6 +1,7 @@
 """The certificate end to end in Chromium (Debian's package, driven by Playwright, as tests/test_browser.py):
 a registrar downloads the PDF from the filing page, and anyone, logged in or not, checks it on /verify with
-the number and the code printed on it. The trail still verifies (`techreg audit verify`) afterwards."""
+the number and the code printed on it, and compares the facts the page states with the paper; a wrong code shows
+"no match" and nothing else. The trail still verifies (`techreg audit verify`) afterwards."""
 
 import datetime as dt
 import io
@@ -82,12 +83,22 @@ async def test_download_the_certificate_and_verify_it_in_public(site, tmp_path):
     await page.fill("#verify-code", printed.lower().replace("-", " "))
     await page.click("#verify-submit")
     await expect(page.locator("#verify-standing")).to_have_text("有效")
-    assert SELLER not in await page.content()
+    # what the paper states, as it states it: a tax officer compares them line by line
+    flat = re.sub(r"\s+", "", text)
+    for fact in ("#verify-title", "#verify-seller", "#verify-buyer", "#verify-amount", "#verify-approved",
+                 "#verify-registered-on", "#verify-point"):
+        shown = (await page.locator(fact).inner_text()).replace("统一社会信用代码", "").split()
+        assert shown and all(part in flat for part in shown), (fact, shown)
+    await expect(page.locator("#verify-seller")).to_contain_text(SELLER)
+    await expect(page.locator("#verify-approved")).to_have_text("1,000,000.00 元")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\+08:00",
+                        await page.locator("#verify-checked-at").inner_text())          # the time, labelled
     await shot(page, "cert-02-verify-valid")
     await page.fill("#verify-code", "ABCD-EFGH-JKMN")
     await page.click("#verify-submit")
-    await expect(page.locator("#verify-result")).to_contain_text("无法核验")
-    assert await page.locator("#verify-standing").count() == 0
+    await expect(page.locator("#verify-result")).to_contain_text("不匹配")
+    assert await page.locator("#verify-standing").count() == 0 and await page.locator("#verify-facts").count() == 0
+    assert SELLER not in await page.content() and "元" not in await page.locator("main").inner_text()
     await shot(page, "cert-03-verify-wrong-code")
     # the QR code's address opens the same answer
     await page.goto(f"{base}/verify?reg_no={REG_NO}&code={printed}")

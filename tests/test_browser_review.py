@@ -11,6 +11,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from conftest import PASSWORD, Tab, create_database, filing_body, running_server
+from test_browser import shot
 from techreg.db.pool import connect
 from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
@@ -87,11 +88,20 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     await expect(review).to_contain_text("登记复核（四眼）")
     await expect(review).to_contain_text("待复核")
     await expect(page.locator("#confirm")).to_have_count(0)          # not by the one who proposed it
+    # ... and the page says why, what the second person must hold, and who that is, by name
+    await expect(review.locator(".why-not")).to_contain_text("您不能办理本复核：复核须由他人进行")
+    await expect(review.locator(".who-decides")).to_contain_text("持有效登记员资格")
+    await expect(review.locator(".deciders")).to_have_text("监督员 王敏（wangmin）")
     assert LABELLED_TIME.search(await review.inner_text())
     await _chinese_first(page)
+    await shot(page, "review-01-proposed-who-may-confirm")
     await page.goto(base + "/reviews")
     row = page.locator("#reviews tbody tr", has_text=REF)
     await expect(row).to_contain_text("否")                           # "mine to decide": no
+    why = page.locator("#reviews tbody tr.why-not")
+    await expect(why).to_contain_text("您不能办理：复核须由他人进行")
+    await expect(why).to_contain_text("可以办理的人：监督员 王敏（wangmin）")
+    await shot(page, "review-02-queue-why-not")
 
     page = await _logged_in(site, "wangmin")
     await page.goto(base + "/reviews")
@@ -101,6 +111,7 @@ async def test_a_large_registration_is_proposed_and_a_qualified_supervisor_confi
     await expect(row).to_contain_text("大额")
     await expect(row).to_contain_text("lina")                         # who proposed it
     await expect(row.locator("td").last).to_have_text("是")            # a qualified second person
+    await expect(page.locator("#reviews tbody tr.why-not")).to_have_count(0)
     assert LABELLED_TIME.search(await row.locator(".time").inner_text())
     text = await _chinese_first(page)
     assert text.index("复核队列") < len(text) // 4                      # the heading leads, in Chinese

@@ -1,13 +1,15 @@
 """The printable registration certificate (技术合同登记证明) and its public check: the PDF carries the number,
 parties, kind, amounts, date and a verification code in an embedded CJK font (rendered by poppler, read back);
-the public /verify page says valid, revoked with its date, or de-registered, and only to whoever has the code;
-anything else gets one identical answer; a burst is refused."""
+the public /verify page says valid, revoked with its date, or de-registered, with the facts the certificate
+prints, word for word as printed, and only to whoever has the code; anything else gets one identical "no match"
+and nothing more; a burst is refused."""
 
 import itertools
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import msgspec
 import segno
@@ -79,6 +81,15 @@ def _result(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(0))).strip() if found else ""
 
 
+def _facts(page: str) -> dict[str, str]:
+    """The facts the verification page states (its table): heading -> value, as text."""
+    found = re.search(r'<table class="facts" id="verify-facts">.*?</table>', page, re.S)
+    if not found:
+        return {}
+    rows = re.findall(r"<th>(.*?)</th><td[^>]*>(.*?)</td></tr>", found.group(0), re.S)
+    return {th: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", td)).strip() for th, td in rows}
+
+
 def test_the_verification_code_is_derived_unambiguous_and_read_forgivingly():
     key = b"k" * 32
     code = verification_code(key, "2026310199000101")
@@ -123,6 +134,24 @@ async def test_the_pdf_certificate_renders_with_its_facts_in_an_embedded_cjk_fon
                   "技术开发", "核定技术交易额", "800,000.00 元", "1,250,000.00 元", "核验码", code, "Asia/Shanghai",
                   f"测试登记点 {office.point}", "http://testserver.local/verify"):
         assert words in text, (words, text)
+    # the public check with the printed number and code states the same facts under the same headings, each
+    # as the paper prints it (what pdftotext reads back, the layout's spaces aside)
+    page = (await app.get("/verify", params={"reg_no": reg_no, "code": code}, headers=HTML)).text
+    facts = _facts(page)
+    assert set(facts) == {"合同名称", "合同编号", "合同类别", "技术领域", "卖方（技术提供方）", "买方（技术接受方）",
+                          "合同成交额", "核定技术交易额", "登记日期", "登记机构"}, facts
+    flat = re.sub(r"\s+", "", text)
+    for heading, value in facts.items():
+        assert heading in text, heading
+        for part in value.replace("统一社会信用代码", "").replace("（软件类）", "").split():
+            assert re.sub(r"\s+", "", part) in flat, (heading, part)
+    assert facts["卖方（技术提供方）"].startswith(SELLER) and facts["买方（技术接受方）"].startswith(BUYER)
+    assert facts["核定技术交易额"] == "800,000.00 元" and facts["合同成交额"] == "1,250,000.00 元"
+    assert facts["登记机构"] == f"测试登记点 {office.point}（{office.point}）"
+    cert = (await app.get(f"/api/filings/{ref}/certificate", headers=office.h("registrar"))).json()
+    assert facts["登记日期"] == f"{cert['registered_on']} （Asia/Shanghai）"
+    # what the certificate does not print, the check does not say: deductions, the registrar
+    assert "服务器 3 台" not in page and office.usernames["registrar"] not in page
     fonts = subprocess.run([_poppler("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = [line for line in fonts.splitlines()[2:] if line.strip()]
     # the Chinese above came from the CJK font, embedded as a subset (ABCDEF+Name) of TrueType outlines; reportlab
@@ -185,17 +214,27 @@ async def test_public_verification_says_valid_revoked_with_date_or_deregistered_
         return r
 
     r = await check(valid_no, code(valid_no))
-    assert _result(r.text) == f"登记号 {valid_no} ： 有效", _result(r.text)
+    assert _result(r.text).startswith(f"登记号 {valid_no} ： 有效 "), _result(r.text)
+    assert _facts(r.text)["卖方（技术提供方）"].startswith(SELLER) and _facts(r.text)["核定技术交易额"] == "800,000.00 元"
+    assert re.search(r"核验时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\+08:00", _result(r.text)), _result(r.text)
     # as a person types it: lower case, no hyphens, O for 0
     typed = code(valid_no).replace("-", "").lower().replace("0", "o")
     assert "有效" in _result((await check(valid_no, typed)).text)
+    # revoked or de-registered: the standing with its date, and still what the paper states, to compare
     r = await check(revoked_no, code(revoked_no))
-    assert _result(r.text) == f"登记号 {revoked_no} ： 已撤销（撤销日期 {revoked_on}）", _result(r.text)
-    assert "fraud" not in r.text and "沪0101刑初" not in r.text and SELLER not in r.text      # no ground, no parties
+    assert _result(r.text).startswith(f"登记号 {revoked_no} ： 已撤销（撤销日期 {revoked_on} ）"), _result(r.text)
+    assert _facts(r.text)["合同名称"] == "工业互联网平台软件开发合同"
+    assert "fraud" not in r.text and "沪0101刑初" not in r.text and "欺诈" not in r.text     # not the ground
     r = await check(cancelled_no, code(cancelled_no))
-    assert _result(r.text) == f"登记号 {cancelled_no} ： 已注销", _result(r.text)
+    cancelled_at = await conn.fetchval("SELECT max(e.at) FROM filing_events e JOIN filings f ON f.id = e.filing_id"
+                                       " WHERE f.ref = $1 AND e.action = 'cancel'", cancelled_ref)
+    assert _result(r.text).startswith(f"登记号 {cancelled_no} ： 已注销（注销时间 "
+                                      f"{cancelled_at.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} UTC+08:00 ）"), \
+        _result(r.text)
+    assert _facts(r.text)["买方（技术接受方）"].startswith(BUYER)
     r = await check(revoked_no, code(revoked_no), cookie="techreg_lang=en")
-    assert f"revoked（revoked on {revoked_on}）" in _result(r.text)
+    assert f"revoked (revoked on {revoked_on} )" in _result(r.text)
+    assert _facts(r.text)["Approved technology amount"] == "800,000.00 yuan"
 
     # without the right code: one answer for every case, word for word, same status
     unknown = "2099" + valid_no[4:]
@@ -206,9 +245,11 @@ async def test_public_verification_says_valid_revoked_with_date_or_deregistered_
     for reg_no, typed in wrong:
         r = await check(reg_no, typed)
         result = _result(r.text)
-        assert result.startswith("无法核验"), (reg_no, typed, result)
-        for word in ("有效", "已撤销", "已注销", valid_no[:-2] if reg_no != valid_no else "§"):
+        assert result.startswith("不匹配"), (reg_no, typed, result)
+        for word in ("有效", "已撤销", "已注销", valid_no[:-2] if reg_no != valid_no else "§", SELLER, BUYER, "元",
+                     "工业互联网", "核验时间"):
             assert word not in result
+        assert not _facts(r.text)
         # the whole page but the echoed input is the same
         answers.add(r.text.replace(f'value="{reg_no}"', "").replace(f'value="{typed}"', ""))
     assert len(answers) == 1
@@ -272,5 +313,6 @@ async def test_revoked_history_without_a_recorded_date_is_revoked_without_one(ap
     assert report.imported == 1, report.errors
     r = await app.get("/verify", params={"reg_no": reg_no, "code": grouped(verification_code(audit_key, reg_no))},
                       headers=HTML)
-    assert _result(r.text) == f"登记号 {reg_no} ： 已撤销", _result(r.text)
+    assert _result(r.text).startswith(f"登记号 {reg_no} ： 已撤销 "), _result(r.text)
+    assert "撤销日期" not in _result(r.text) and _facts(r.text)["卖方（技术提供方）"].startswith(SELLER)
     assert (await verify_chain(conn, audit_key)).ok

@@ -139,6 +139,15 @@ async def test_who_may_confirm_qualified_untied_and_not_the_proposer(app, office
     # a supervisor without a registrar qualification on record may not confirm; with one they may
     r = await app.post(f"/api/filings/{ref}/reviews/confirm", headers=office.h("supervisor"))
     assert r.status_code == 403 and "资格" in r.json()["message"] and "qualification" in r.json()["message_en"]
+    # and reads why, who may decide such a review, and who may now: the point's other qualified registrar,
+    # neither the proposer nor the lapsed one
+    [seen] = (await app.get(f"/api/filings/{ref}/reviews", headers=office.h("supervisor"))).json()
+    assert not seen["may_decide"] and seen["why_not"]["message"] == r.json()["message"]
+    assert "登记员资格" in seen["who_decides"]["message"] and office.point in seen["who_decides"]["message"]
+    named = {d["username"] for d in seen["deciders"]}
+    assert office.usernames["registrar2"] in named and seen["decider_count"] >= len(named) >= 1
+    assert not named & {office.usernames["registrar"], office.usernames["expired"], office.usernames["supervisor"]}
+    assert seen["how_to_qualify"] is None
     # the expired registrar: not qualified
     r = await app.post(f"/api/filings/{ref}/reviews/confirm", headers=office.h("expired"))
     assert r.status_code == 403 and "过期" in r.json()["message"]
@@ -152,13 +161,19 @@ async def test_who_may_confirm_qualified_untied_and_not_the_proposer(app, office
     assert r.status_code == 200 and r.json()["recused"] == [office.usernames["registrar2"]]
     r = await app.post(f"/api/filings/{ref}/reviews/confirm", headers=office.h("registrar2"))
     assert r.status_code == 403 and "回避" in r.json()["message"]
+    [seen] = (await app.get(f"/api/filings/{ref}/reviews", headers=office.h("registrar2"))).json()
+    assert "回避" in seen["why_not"]["message"]
+    assert office.usernames["registrar2"] not in {d["username"] for d in seen["deciders"]}
     # ... nor any other filing of that seller (the tie stands)
     other = await _proposed(app, office, 1)
     r = await app.post(f"/api/filings/{other}/reviews/confirm", headers=office.h("registrar2"))
     assert r.status_code == 403 and seller in r.json()["message"] and "tie" in r.json()["message_en"]
     await _qualify(app, office, "supervisor")
+    [seen] = (await app.get(f"/api/filings/{ref}/reviews", headers=office.h("registrar"))).json()
+    assert office.usernames["supervisor"] in {d["username"] for d in seen["deciders"]}
     r = await app.post(f"/api/filings/{ref}/reviews/confirm", headers=office.h("supervisor"))
     assert r.status_code == 200, r.text
+    assert r.json()["why_not"] is None and r.json()["deciders"] == [] and r.json()["who_decides"] is None
     events = await _events(app, office, ref)
     assert [e["action"] for e in events] == ["create", "propose", "review_recusal", "register"]
     assert events[2]["detail"]["party"] == seller and events[-1]["actor"] == office.usernames["supervisor"]
@@ -405,10 +420,21 @@ async def test_the_event_chain_verifies_after_every_kind_of_review(app, office, 
 async def test_the_queue_page_marks_the_overdue_in_chinese_with_labelled_times(app, office, settings):
     ref = await _proposed(app, office, 12, signed_on="2026-01-30", performance_start="2026-01-30",
                           filed_on="2026-01-30")
+    # the proposer reads on the queue and the filing page why not, and who may: registrar2, by name
+    app.cookies.set("techreg_session", office.tokens["registrar"])
+    try:
+        for path in ("/reviews", f"/filings/{ref}"):
+            text = (await app.get(path)).text
+            why = text.split('id="why-not-', 1)[1]
+            assert "您不能办理" in why and "他人" in why, path
+            assert office.usernames["registrar2"] in text.split("可以办理的人", 1)[1], path
+    finally:
+        app.cookies.clear()
     app.cookies.set("techreg_session", office.tokens["registrar2"])
     try:
         r = await app.get("/reviews")
         assert r.status_code == 200
+        assert ref in r.text and 'id="why-not-' not in r.text         # the point's one review: theirs to decide
         assert ref in r.text and "复核队列" in r.text and "已逾期" in r.text and "2026-03-19" in r.text
         assert "登记复核" in r.text and "UTC+08:00" in r.text
         overdue = await app.get("/reviews", params={"due": "overdue"})

@@ -83,12 +83,16 @@ async def item_as_basis(conn: asyncpg.Connection, item_id: int) -> tuple[int, bo
 
 # Declared ties (回避), kept for every user: the review procedure (registry) reads and records them through
 # registry.access.
-TIES_OF = "SELECT credit_code FROM inspector_ties WHERE inspector_id = $1"
+TIES_OF = "SELECT inspector_id, credit_code FROM inspector_ties WHERE inspector_id = any($1::bigint[])"
 RECORD_TIE = "INSERT INTO inspector_ties (inspector_id, credit_code, note) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
 
 
-async def ties_of(conn: asyncpg.Connection, user_id: int) -> frozenset[str]:
-    return frozenset(r["credit_code"] for r in await conn.fetch(TIES_OF, user_id))
+async def ties_of(conn: asyncpg.Connection, user_ids: list[int]) -> dict[int, frozenset[str]]:
+    """The parties each of these users declared a tie to (the users with none left out)."""
+    found: dict[int, set[str]] = {}
+    for r in await conn.fetch(TIES_OF, user_ids):
+        found.setdefault(r["inspector_id"], set()).add(r["credit_code"])
+    return {user_id: frozenset(codes) for user_id, codes in found.items()}
 
 
 async def record_tie(conn: asyncpg.Connection, user_id: int, credit_code: str, note: str) -> None:

@@ -182,6 +182,55 @@ def user_add(db: Db, username, role, display_name, point, password, expires) -> 
     click.echo(f"已创建用户 / created {created.username}（{both('role', created.role)}）")
 
 
+@user.command("qualify")
+@click.argument("username")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", default=None,
+              help="登记员资格有效期（年审通过后的截止日）/ the registrar qualification's expiry (after the annual review)")
+@click.option("--clear", is_flag=True, help="撤销资格（清除有效期）/ withdraw the qualification (clear its expiry)")
+@with_database()
+def user_qualify(db: Db, username: str, until, clear: bool) -> None:
+    """登记或撤销用户 USERNAME 的登记员资格 / record or withdraw USERNAME's registrar qualification.
+
+    持有效资格的登记员办理登记；持有效资格的监督员或本登记点其他登记员可复核确认大额或高风险登记（四眼）。
+    登记有效期同时解除因资格过期而停止办理的状态；与 PUT /api/users/USERNAME/qualification 相同。
+    / A qualified registrar registers; a qualified supervisor or another registrar of the point confirms large or
+    highly flagged registrations (four eyes). Recording an expiry also lifts a block for a lapsed qualification;
+    the same as PUT /api/users/USERNAME/qualification."""
+    from ..registry.users import set_qualification
+
+    if clear == (until is not None):
+        raise CliError("请给出 --until 有效期，或 --clear 撤销资格（二者选一）",
+                       "give --until with the expiry, or --clear to withdraw the qualification (one of the two)")
+    expires = None if clear else until.date()
+    updated = db.run(lambda conn: set_qualification(conn, username, expires), transaction=True)
+    if expires is None:
+        click.echo(f"已撤销 {updated.username} 的登记员资格 / {updated.username}'s registrar qualification withdrawn")
+    else:
+        click.echo(f"{updated.username} 的登记员资格有效期至 {expires} / {updated.username}'s registrar qualification"
+                   f" runs until {expires}")
+
+
+@user.command("list")
+@with_database()
+def user_list(db: Db) -> None:
+    """用户及其角色、登记点、登记员资格 / users with their role, point and registrar qualification."""
+    from ..labels import both
+    from ..registry.service import today
+    from ..registry.users import list_users
+
+    on = today(db.settings)
+    for u in db.run(list_users):
+        if u.qualification_expires is None:
+            qualification = "无资格 / no qualification"
+        elif u.qualification_expires < on:
+            qualification = f"资格已于 {u.qualification_expires} 过期 / expired {u.qualification_expires}"
+        else:
+            qualification = f"资格至 {u.qualification_expires} / qualified until {u.qualification_expires}"
+        state = "" if u.active else "  已停用 / deactivated"
+        click.echo(f"{u.username:<20} {u.display_name}  {both('role', u.role)}"
+                   f"{'  登记点 / point ' + u.point_code if u.point_code else ''}  {qualification}{state}")
+
+
 @main.group()
 def point() -> None:
     """登记点 / registration points."""

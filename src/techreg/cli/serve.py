@@ -62,13 +62,14 @@ def _refuse_privileged(db: Db, url: str) -> None:
 
 
 def serve_app(db: Db, sock: socket.socket, banner: str = "") -> None:
+    settings = db.settings
+    url = db.service_url()
+    _refuse_privileged(db, url)             # before loading the application: a refusal takes a moment, not a second
+
     import uvicorn
 
     from ..web.app import create_app
 
-    settings = db.settings
-    url = db.service_url()
-    _refuse_privileged(db, url)
     # one command on one machine: on the embedded database the jobs run inside the service
     run_jobs = settings.run_jobs == "yes" or (settings.run_jobs == "auto" and settings.database_url is None)
     app = create_app(settings, url, run_jobs=run_jobs)
@@ -102,11 +103,20 @@ def serve(host: str | None, port: int | None) -> None:
 DEMO_USERS = [
     ("admin", "系统管理员", "admin", None, "guanli-demo-2026"),
     ("supervisor", "监督员 王敏", "supervisor", None, "jiandu-demo-2026"),
+    ("reviewer", "周洁", "supervisor", None, "fuhe-demo-2026"),
     ("registrar1", "登记员 李娜（黄浦）", "registrar", "310101", "dengji-demo-2026"),
     ("registrar2", "登记员 张伟（徐汇）", "registrar", "310104", "dengji-demo-2026"),
     ("inspector1", "检查员 陈刚", "inspector", None, "jiancha-demo-2026"),
     ("inspector2", "检查员 刘洋", "inspector", None, "jiancha-demo-2026"),
 ]
+# Who holds a registrar qualification in the demo: the registrars, and one supervisor, the second person who confirms
+# what a registrar proposes for registration when it is large or highly flagged (four eyes: the point has one
+# registrar each, so without a qualified supervisor nobody could confirm)
+DEMO_QUALIFIED = {
+    "registrar1": "", "registrar2": "",
+    "reviewer": "  ← 持登记员资格，可复核确认大额或高风险登记（四眼）/ holds a registrar qualification: confirms large or"
+                " flagged registrations (four eyes)",
+}
 
 
 async def _demo_scan_and_campaign(conn, settings: Settings) -> None:
@@ -148,7 +158,8 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
                 async with conn.transaction():
                     await create_user(conn, UserIn(username=username, display_name=display, role=role,
                                                    point_code=point, password=password,
-                                                   qualification_expires=expires if role == "registrar" else None))
+                                                   qualification_expires=expires if username in DEMO_QUALIFIED
+                                                   else None))
         data = io.BytesIO(b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in demo_filings(n)))
         await import_stream(conn, data, audit_key(settings), actor="demo", source="demo")
         await _demo_scan_and_campaign(conn, settings)
@@ -156,7 +167,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
         await conn.close()
     from ..labels import both
 
-    return "\n".join(f"  {both('role', role)}: {username}  密码 / password: {password}"
+    return "\n".join(f"  {both('role', role)}: {username}  密码 / password: {password}{DEMO_QUALIFIED.get(username, '')}"
                      for username, _, role, _, password in DEMO_USERS)
 
 

@@ -17,8 +17,6 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 import msgspec
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ..config import Settings
 from ..db.replica import primary_position, wait_for_replay
@@ -192,6 +190,9 @@ def _scopes(loaded: Loaded, changed: np.ndarray,
     by_buyer = np.nonzero(buyer_mask)[0]
     a, b = pairs.index_pairs(c, window_days, rows=by_buyer)     # all of those buyers' filings, as a full scan
     n = len(c)
+    from scipy.sparse import coo_matrix                    # with the first scan: pages that list scans
+    from scipy.sparse.csgraph import connected_components  # start without scipy
+
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
     _, component = connected_components(graph, directed=False)
     seeds = changed | np.isin(c.buyer, loaded.moved_buyers, kind="table")

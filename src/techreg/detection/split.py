@@ -17,8 +17,6 @@ regular business, and one contract registered twice is left to the duplicate det
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .base import Context, setting
 from .flags import Flags, empty
@@ -78,6 +76,9 @@ def detect(ctx: Context) -> Flags:
         return empty(KIND, DETECTOR, applied=n)
     nodes, local = np.unique(np.concatenate([a, b]), return_inverse=True)
     m = len(nodes)
+    from scipy.sparse import coo_matrix                    # loaded by the first scan, not by every page's
+    from scipy.sparse.csgraph import connected_components  # flag labels (the service starts ~0.15 s sooner)
+
     graph = coo_matrix((np.ones(len(a)), (local[:len(a)], local[len(a):])), shape=(m, m))
     groups, label = connected_components(graph, directed=False)
 

@@ -469,7 +469,7 @@ YES_NO: Words = {"true": ("是", "yes"), "false": ("否", "no")}
 # what the public check of a registration certificate answers (registry.verification), and nothing more
 CERTIFICATE_CHECK: Words = {
     "valid": ("有效", "valid"), "revoked": ("已撤销", "revoked"), "cancelled": ("已注销", "de-registered"),
-    "unverifiable": ("无法核验", "cannot be verified"),
+    "unverifiable": ("不匹配", "no match"),
 }
 
 CATALOGUE: dict[str, Words] = {

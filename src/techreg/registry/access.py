@@ -142,7 +142,7 @@ async def require_actor(conn: asyncpg.Connection, settings: Settings | None, use
 
 # Declared ties to parties (回避) are the audit area's record, kept for every user; it hands in how to read and
 # record them (audit/access.py), and the review procedure asks here.
-TieReader = Callable[[asyncpg.Connection, int], Awaitable[frozenset[str]]]
+TieReader = Callable[[asyncpg.Connection, list[int]], Awaitable[dict[int, frozenset[str]]]]
 TieRecorder = Callable[[asyncpg.Connection, int, str, str], Awaitable[None]]
 _tie_keeper: list[tuple[TieReader, TieRecorder]] = []
 
@@ -153,7 +153,12 @@ def keep_ties(read: TieReader, record: TieRecorder) -> None:
 
 async def ties_of(conn: asyncpg.Connection, user_id: int) -> frozenset[str]:
     """The credit codes of the parties this user has declared a tie to."""
-    return await _tie_keeper[0][0](conn, user_id) if _tie_keeper else frozenset()
+    return (await ties_of_users(conn, [user_id])).get(user_id, frozenset())
+
+
+async def ties_of_users(conn: asyncpg.Connection, user_ids: list[int]) -> dict[int, frozenset[str]]:
+    """The same for many users at once (those with no tie left out)."""
+    return await _tie_keeper[0][0](conn, user_ids) if _tie_keeper else {}
 
 
 async def record_tie(conn: asyncpg.Connection, user_id: int, credit_code: str, note: str) -> None:

@@ -103,6 +103,10 @@ class QrCode(Flowable):
                     self.canv.rect(x * cell, self.size - (y + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
+# imported history that states a registration without its day (the public check says the same words)
+NO_DATE = "未记录（历史数据导入）"
+
+
 def _yuan(amount: Decimal) -> str:
     return f"{amount:,.2f} 元"
 
@@ -143,7 +147,8 @@ def _render(cert: CertificateOut, code: str, verify_url: str, *, timezone: str, 
         row("合同成交额", "Contract amount", _yuan(cert.amount)),
         row("核定技术交易额", "Approved technology amount", f"<b>{_yuan(cert.approved_amount)}</b>"),
         row("登记日期", "Registration date",
-            f"{cert.registered_on or ''} <font size=8 color='grey'>（{escape(timezone)}）</font>"),
+            f"{cert.registered_on} <font size=8 color='grey'>（{escape(timezone)}）</font>" if cert.registered_on
+            else NO_DATE),
         row("登记机构", "Registration point", f"{escape(cert.point_name)}（{escape(cert.point)}）"),
         row("核验码", "Verification code", f"<b>{grouped(code)}</b>"),
     ]

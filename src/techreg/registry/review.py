@@ -34,8 +34,8 @@ from .credit.checks import check_at_registration
 from .deadlines import RESTARTED, due_date
 from .events import append_event, now
 from .regno import issue_number
-from .review_schema import (ConfirmIn, ProposalOut, RecusalIn, RequestDecisionIn, ReviewOut, ReviewQueue,
-                            ReviewRequestIn, SendBackIn, SupervisionDecisionIn, SupervisionIn)
+from .review_schema import (ConfirmIn, Decider, ProposalOut, RecusalIn, RequestDecisionIn, ReviewOut, ReviewQueue,
+                            ReviewRequestIn, Sentence, SendBackIn, SupervisionDecisionIn, SupervisionIn)
 from .rulebook import rules_by_id
 from .rules import FilingRejected, rule_errors
 from . import revocation
@@ -139,8 +139,12 @@ def _proposal(raw: dict | None) -> ProposalOut | None:
                             "flag_score": triggers.get("flag_score", 0.0)}, ProposalOut, strict=False)
 
 
+def _sentence(words: tuple[str, str] | None) -> Sentence | None:
+    return Sentence(*words) if words else None
+
+
 def _out(row, user: CurrentUser, s: access.Standing, calendar: WorkCalendar, settings: Settings,
-         on: dt.date) -> ReviewOut:
+         on: dt.date, deciders: dict[int, list[CurrentUser]]) -> ReviewOut:
     zone = ZoneInfo(settings.timezone)
     due = _due(row, calendar, settings, zone)
     state = left = None
@@ -151,6 +155,9 @@ def _out(row, user: CurrentUser, s: access.Standing, calendar: WorkCalendar, set
             left = calendar.workdays_between(on, due)
             state = "due_soon" if left <= settings.deadline_warn_days else "pending"
     reasons = row["reasons"] or []
+    open_ = row["status"] == "open"
+    why_not = access.refusal(user, s, row) if open_ else None
+    who = deciders.get(row["id"], [])
     return ReviewOut(
         id=row["id"], kind=row["kind"], status=row["status"], ref=row["ref"], title=row["title"],
         point=row["point_code"], filing_status=row["filing_status"], reg_no=row["reg_no"],
@@ -160,7 +167,10 @@ def _out(row, user: CurrentUser, s: access.Standing, calendar: WorkCalendar, set
         deadline_state=state, working_days_left=left, outcome=row["outcome"], reasons=row["note"],
         revocation_reasons=list(reasons), decided_by=row["decided_by"], decided_at=row["decided_at"],
         recused=list(row["recused"]),
-        may_decide=row["status"] == "open" and access.refusal(user, s, row) is None)
+        may_decide=open_ and why_not is None, why_not=_sentence(why_not),
+        who_decides=_sentence(access.who_decides(row)) if open_ else None,
+        deciders=[Decider(u.username, u.display_name, u.role) for u in who[:access.DECIDERS_SHOWN]],
+        decider_count=len(who), how_to_qualify=_sentence(access.how_to_qualify(row)) if open_ and not who else None)
 
 
 async def review_queue(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, *, kind: str | None = None,
@@ -172,8 +182,9 @@ async def review_queue(conn: asyncpg.Connection, settings: Settings, user: Curre
         point = user.point_code
     rows = await conn.fetch(QUEUE_SQL, point, kind)
     s = await access.standing(conn, settings, user, [r["id"] for r in rows])
+    who = await access.deciders(conn, settings, rows)
     calendar, on = work_calendar(settings), on or today(settings)
-    every = [_out(r, user, s, calendar, settings, on) for r in rows]
+    every = [_out(r, user, s, calendar, settings, on, who) for r in rows]
     counts = {c: 0 for c in codes("deadline_state")}
     for r in every:
         counts[r.deadline_state] += 1
@@ -186,14 +197,16 @@ async def filing_reviews(conn: asyncpg.Connection, settings: Settings, user: Cur
     row = await _load(conn, user, ref, lock=False)
     rows = await conn.fetch(FILING_REVIEWS_SQL, row["id"])
     s = await access.standing(conn, settings, user, [r["id"] for r in rows])
+    who = await access.deciders(conn, settings, rows)
     calendar, on = work_calendar(settings), today(settings)
-    return [_out(r, user, s, calendar, settings, on) for r in rows]
+    return [_out(r, user, s, calendar, settings, on, who) for r in rows]
 
 
 async def _answer(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, review_id: int) -> ReviewOut:
     row = await conn.fetchrow(ONE_REVIEW_SQL, review_id)
     s = await access.standing(conn, settings, user, [review_id])
-    return _out(row, user, s, work_calendar(settings), settings, today(settings))
+    who = await access.deciders(conn, settings, [row])
+    return _out(row, user, s, work_calendar(settings), settings, today(settings), who)
 
 
 # -- steps -----------------------------------------------------------------------------------------------

@@ -88,6 +88,19 @@ class ProposalOut(msgspec.Struct, kw_only=True):
     flag_score: float
 
 
+class Sentence(msgspec.Struct):
+    """Words a person reads, Chinese and English."""
+    message: str
+    message_en: str
+
+
+class Decider(msgspec.Struct):
+    """Someone who may decide an open review now."""
+    username: str
+    display_name: str
+    role: str
+
+
 class ReviewOut(msgspec.Struct, kw_only=True):
     id: int
     kind: ReviewKind
@@ -116,6 +129,14 @@ class ReviewOut(msgspec.Struct, kw_only=True):
     decided_at: dt.datetime | None
     recused: list[str]                  # who stepped aside
     may_decide: bool                    # whether the user asking may decide it now
+    # open reviews only: why the user asking may not decide it; who may decide a review of its kind (the role and
+    # qualification it asks); the people who may decide it now (registrars of the point first, at most
+    # DECIDERS_SHOWN of decider_count); when nobody may, who grants the qualification and how
+    why_not: Sentence | None = None
+    who_decides: Sentence | None = None
+    deciders: list[Decider] = []
+    decider_count: int = 0
+    how_to_qualify: Sentence | None = None
 
 
 class ReviewQueue(msgspec.Struct, kw_only=True):

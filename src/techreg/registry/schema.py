@@ -281,6 +281,7 @@ class CertificateOut(msgspec.Struct, kw_only=True):
     point_name: str
     registrar: str | None
     revocation: RevocationOut | None = None    # why it is no longer valid, when revoked
+    cancelled_at: dt.datetime | None = None    # when it was de-registered (注销) here; imported history has none
 
 
 class FilingCorrection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):

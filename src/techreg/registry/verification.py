@@ -6,18 +6,21 @@ the database, config.audit_key), 12 characters of Crockford's base32 (no I, L, O
 60 bits. Nobody without the key can produce the code of a number, so the public check tells a certificate's
 standing only to whoever holds the certificate. Changing the audit key changes every code (reissue certificates).
 
-The public answer is one of: valid, revoked (with its date), de-registered — or one identical "cannot be
-verified" for an unknown number, a wrong code or anything else, reached by the same work (the lookup and the
-derivation are always done, the comparison is constant-time).
+The public answer (certificate.verify) is one of: valid, revoked (with its date), de-registered, each with the
+facts printed on the certificate so that whoever holds the paper (a tax officer) can compare them — or one
+identical "no match" for an unknown number, a wrong code or anything else, which says nothing more, reached by
+the same work (the lookup and the derivation are always done, the comparison is constant-time).
 """
 
 import datetime as dt
 import hashlib
 import hmac
+from decimal import Decimal
 from typing import Literal
 
-import asyncpg
 import msgspec
+
+from .schema import CertificateOut, Kind, PartyOut
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"      # Crockford base32
 CODE_LENGTH = 12
@@ -26,22 +29,53 @@ MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # longest registration number or code the public check reads (a registration number has 16 characters)
 MAX_INPUT = 64
 
-# the standing of a registered contract by its number, with the revocation's date when revoked
-STANDING_SQL = """
-    SELECT f.status, r.revoked_on
-    FROM filings f LEFT JOIN revocations r ON r.filing_id = f.id
-    WHERE f.reg_no = $1
-"""
-
 Result = Literal["valid", "revoked", "cancelled", "unverifiable"]
 # a filing's status -> what the public check says of its certificate
 RESULT_OF_STATUS: dict[str, Result] = {"registered": "valid", "revoked": "revoked", "cancelled": "cancelled"}
 
 
+class PrintedParty(msgspec.Struct, kw_only=True):
+    name: str
+    credit_code: str
+
+
+class PrintedCertificate(msgspec.Struct, kw_only=True):
+    """What the certificate (certificate_pdf.py) prints, and so what its holder may compare: nothing else of the
+    filing (not its deductions, its registrar, its trail, a revocation's ground)."""
+    reg_no: str
+    title: str
+    contract_no: str
+    kind: Kind
+    subkind: str | None
+    software: bool
+    domain: str
+    seller: PrintedParty
+    buyer: PrintedParty
+    amount: Decimal
+    approved_amount: Decimal
+    registered_on: dt.date | None
+    point: str
+    point_name: str
+
+
+def printed(cert: CertificateOut) -> PrintedCertificate:
+    def party(p: PartyOut) -> PrintedParty:
+        return PrintedParty(name=p.name, credit_code=p.credit_code)
+
+    return PrintedCertificate(
+        reg_no=cert.reg_no, title=cert.title, contract_no=cert.contract_no, kind=cert.kind, subkind=cert.subkind,
+        software=cert.software, domain=cert.domain, seller=party(cert.seller), buyer=party(cert.buyer),
+        amount=cert.amount, approved_amount=cert.approved_amount, registered_on=cert.registered_on, point=cert.point,
+        point_name=cert.point_name)
+
+
 class Verification(msgspec.Struct, kw_only=True):
-    """What the public check answers: nothing about the contract, only the certificate's standing."""
+    """What the public check answers: with the right code, the certificate's standing and what it prints; without
+    it, UNVERIFIABLE alone."""
     result: Result
     revoked_on: dt.date | None = None
+    cancelled_at: dt.datetime | None = None
+    certificate: PrintedCertificate | None = None
 
 
 UNVERIFIABLE = Verification(result="unverifiable")
@@ -62,15 +96,3 @@ def grouped(code: str) -> str:
 def normalised_code(text: str) -> str:
     """What a person typed, as the code is compared: case, spaces and hyphens ignored, O/I/L read as 0/1/1."""
     return "".join(c for c in text.upper() if c not in " -\t").translate(MISREAD)
-
-
-async def verify(conn: asyncpg.Connection, key: bytes, reg_no: str, code: str) -> Verification:
-    """The public check: the certificate's standing only when the code is the number's, else UNVERIFIABLE."""
-    reg_no, typed = reg_no.strip()[:MAX_INPUT], normalised_code(code[:MAX_INPUT])
-    row = await conn.fetchrow(STANDING_SQL, reg_no)
-    expected = verification_code(key, reg_no)
-    matches = hmac.compare_digest(expected.encode(), typed.encode())
-    result = RESULT_OF_STATUS.get(row["status"]) if row is not None else None
-    if not matches or result is None:
-        return UNVERIFIABLE
-    return Verification(result=result, revoked_on=row["revoked_on"] if result == "revoked" else None)
