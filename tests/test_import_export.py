@@ -8,8 +8,12 @@ import pwd
 import subprocess
 import sys
 
+from click.testing import CliRunner
+
 from conftest import APPROVE, cli_env, filing_body, new_ref, unique_point_code
+from techreg.cli import main
 from techreg.db.pool import connect
+from techreg.detection.store import is_scored
 from techreg.registry.exporter import export_lines
 from techreg.registry.importer import import_stream
 from techreg.registry.points import PointIn, create_point
@@ -178,3 +182,23 @@ def test_cli_import_exit_status_and_messages(tmp_path, settings):
             await conn.close()
     # the trail names who ran it, as --help says: the OS user (no USER in this environment: the passwd entry)
     assert asyncio.run(actor()) == pwd.getpwuid(os.getuid()).pw_name
+
+
+async def test_the_cli_scores_what_it_imported_with_no_service_running(empty_database, tmp_path):
+    """Filings imported by `techreg import` are scored as a submitted one is, by the command itself: their pages
+    show flags, never "scoring" for ever (in this process, on a registry of its own: the scan judges its filings)."""
+    point = unique_point_code()
+    path = tmp_path / "history.jsonl"
+    rows = [filing_body(new_ref("S"), point), filing_body(new_ref("S"), point, status="registered")]
+    path.write_bytes(_lines(*rows))
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["import", "--create-points", str(path)],
+                                     prog_name="techreg", env={"TECHREG_DATABASE_URL": empty_database,
+                                                               "TECHREG_AUDIT_KEY": "scan-key"})
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output and "评分完成" in result.output and "scored 2" in result.output
+    conn = await connect(empty_database)
+    try:
+        for row in rows:
+            assert await is_scored(conn, await conn.fetchval("SELECT id FROM filings WHERE ref = $1", row["ref"]))
+    finally:
+        await conn.close()
