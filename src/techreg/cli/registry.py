@@ -184,7 +184,7 @@ def user_add(db: Db, username, role, display_name, point, password, expires) -> 
 
 @user.command("qualify")
 @click.argument("username")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", default=None,
+@click.option("--until", type=Day(), default=None,
               help="登记员资格有效期（年审通过后的截止日）/ the registrar qualification's expiry (after the annual review)")
 @click.option("--clear", is_flag=True, help="撤销资格（清除有效期）/ withdraw the qualification (clear its expiry)")
 @with_database()
