@@ -102,7 +102,7 @@ async def api_under_fault(url: str, pg) -> None:
 async def worker_killed_mid_scan(url: str) -> None:
     conn = await connect(url)
     data = io.BytesIO(b"".join(jsonl(generate(200_000, seed=8, points=["310101"], ref_prefix="SCN"))))
-    await import_stream(conn, data, b"bench-key", actor="bench", source="faults")
+    await import_stream(conn, data, b"bench-key", actor="bench", create_points=True, source="faults")
     env = {**os.environ, "TECHREG_DATABASE_URL": url, "TECHREG_AUDIT_KEY": "bench-key"}
     proc = subprocess.Popen([sys.executable, "-m", "techreg.cli", "jobs", "run", "scan_full"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -33,7 +33,7 @@ async def prepare(url: str) -> None:
     await office(url)
     conn = await connect(url)
     data = io.BytesIO(b"".join(jsonl(generate(500, seed=1, points=["310101"], status="registered"))))
-    await import_stream(conn, data, b"bench-key", actor="bench", source="fuzz")
+    await import_stream(conn, data, b"bench-key", actor="bench", create_points=True, source="fuzz")
     await conn.close()
 
 

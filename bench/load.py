@@ -141,7 +141,7 @@ async def main(url: str) -> None:
     await office(url, POINT)
     conn = await connect(url)
     data = io.BytesIO(b"".join(jsonl(generate(PRELOAD, seed=3, points=[POINT], ref_prefix="PRE"))))
-    await import_stream(conn, data, b"bench-key", actor="bench", source="preload")
+    await import_stream(conn, data, b"bench-key", actor="bench", create_points=True, source="preload")
     refs = [r[0] for r in await conn.fetch("SELECT ref FROM filings")]
     await conn.close()
     fresh = iter(generate(2_000_000, seed=4, points=[POINT], ref_prefix="LOAD"))

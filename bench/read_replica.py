@@ -82,7 +82,7 @@ async def _import(url: str, path: Path) -> float:
     conn = await connect(url)
     t = time.perf_counter()
     with open(path, "rb") as f:
-        report = await import_stream(conn, f, b"bench", actor="bench", source="synthetic")
+        report = await import_stream(conn, f, b"bench", actor="bench", create_points=True, source="synthetic")
     seconds = time.perf_counter() - t
     await conn.close()
     assert not report.rejected, report.errors[:3]

@@ -56,7 +56,7 @@ async def populate(url: str, n: int) -> None:
     conn = await connect(url)
     t = time.perf_counter()
     with gzip.open(folder / "f.jsonl.gz", "rb") as f:
-        report = await import_stream(conn, f, b"bench", actor="bench", source="synthetic")
+        report = await import_stream(conn, f, b"bench", actor="bench", create_points=True, source="synthetic")
     shutil.rmtree(folder)
     print(f"import of {report.imported:,} filings: {time.perf_counter() - t:.0f} s", flush=True)
     t = time.perf_counter()

@@ -81,7 +81,7 @@ def write_jsonl(folder: Path) -> None:
 
 async def load(conn, path: Path):
     with open(path, "rb") as f:
-        report = await import_stream(conn, f, b"bench", actor="bench", source="synthetic")
+        report = await import_stream(conn, f, b"bench", actor="bench", create_points=True, source="synthetic")
     print(f"  imported {report.imported} from {path.name}", file=sys.stderr)
 
 

@@ -116,7 +116,7 @@ async def evaluate(database_url: str, filings: list[dict], labels: dict, setting
     conn = await connect(database_url)
     try:
         data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
-        report = await import_stream(conn, io.BytesIO(data), key, actor="ml.evaluate", source="synthetic")
+        report = await import_stream(conn, io.BytesIO(data), key, actor="ml.evaluate", create_points=True, source="synthetic")
         if report.errors:
             raise RuntimeError(f"synthetic data rejected: {report.errors[:3]}")
         await run_scan(conn, settings, full=True)

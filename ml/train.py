@@ -54,7 +54,7 @@ async def load_features(database_url: str, filings: list[dict] | None = None):
     try:
         if filings is not None:
             data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
-            await import_stream(conn, io.BytesIO(data), b"ml.train", actor="ml.train", source="synthetic")
+            await import_stream(conn, io.BytesIO(data), b"ml.train", actor="ml.train", create_points=True, source="synthetic")
         loaded = await load_columns(conn)
     finally:
         await conn.close()

@@ -152,7 +152,7 @@ async def test_import_reports_every_bad_field_of_a_line_and_writes_none_of_it(co
     bad["buyer"] = {**bad["buyer"], "credit_code": fresh_code()}     # a good party of the bad line
     also_bad = filing_body(new_ref("IM"), point, tech_amount="9999999.00", colour="red")
     data = b"".join(json.dumps(x, ensure_ascii=False).encode() + b"\n" for x in (good1, bad, good2, also_bad))
-    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="all-errors.jsonl")
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="all-errors.jsonl")
     assert (report.imported, report.rejected) == (2, 2)
     assert sorted((e.line, e.field) for e in report.errors) == sorted(
         [(2, f) for f in sent] + [(4, "colour"), (4, "tech_amount")])

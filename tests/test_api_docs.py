@@ -168,6 +168,10 @@ async def test_error_examples_are_real_answers(app, office):
     # each of these is the server's own answer to the request the example names
     r = await app.get("/api/filings", params={"status": "approved"}, headers=office.h("supervisor"))
     assert r.json() == example("/api/filings", "get", "400", "status=approved")
+    # and the README's sample error is that answer too
+    readme = re.search(r"<!-- error-example: GET /api/filings\?status=approved -->\s*```json\n(.*?)```",
+                       (ROOT / "README.md").read_text(), re.S)
+    assert readme and json.loads(readme.group(1)) == r.json(), json.dumps(r.json(), ensure_ascii=False)
     r = await app.get("/api/jobs/runs", params={"job": "scan"}, headers=office.h("supervisor"))
     assert r.json() == example("/api/jobs/runs", "get", "400", "job=scan")
     r = await app.get("/api/campaigns/0", headers=office.h("supervisor"))

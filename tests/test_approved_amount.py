@@ -211,7 +211,7 @@ async def test_history_carries_its_approved_amount_through_import_and_export(con
     too_high = filing_body(new_ref("HA"), point, status="registered", reg_no=f"{year}{point}000003",
                            approved_amount="1000000.01")
     report = await import_stream(conn, io.BytesIO(_lines(with_one, without, pending, pending_with, too_high)),
-                                 audit_key, actor="test", source="history")
+                                 audit_key, actor="test", create_points=True, source="history")
     assert report.imported == 3 and report.rejected == 2
     assert sorted((e.line, e.field) for e in report.errors) == [(4, "approved_amount"), (5, "approved_amount")]
     stored = {r["ref"]: r["approved_amount"] for r in await conn.fetch(
@@ -243,7 +243,7 @@ async def test_detectors_and_statistics_count_the_approved_amount(empty_database
     conn = await connect(empty_database)
     try:
         report = await import_stream(conn, io.BytesIO(_lines(approved_under, as_declared)), audit_key, actor="t",
-                                     source="s")
+                                     create_points=True, source="s")
         assert report.imported == 2, report.errors
         facts = dict(await conn.fetch("SELECT f.ref, x.tech_amount FROM filing_facts x JOIN filings f USING (id)"))
         assert facts == {approved_under["ref"]: 4_500_000.0, as_declared["ref"]: 6_000_000.0}   # float8 (0028)
@@ -279,7 +279,7 @@ async def test_approval_changes_what_an_incremental_scan_sees(empty_database, se
                                                 qualification_expires=dt.date.today() + dt.timedelta(days=100)))
         confirmer = CurrentUser(id=second.id, username=second.username, display_name="登记员乙", role="registrar",
                                 point_code=point, qualification_expires=dt.date.today() + dt.timedelta(days=100))
-        await import_stream(conn, io.BytesIO(_lines(body)), audit_key, actor="t", source="s")
+        await import_stream(conn, io.BytesIO(_lines(body)), audit_key, actor="t", create_points=True, source="s")
         await run_scan(conn, settings, full=True)
         flagged = "SELECT count(*) FROM flags WHERE kind = 'large_software' AND active"
         assert await conn.fetchval(flagged) == 1

@@ -16,7 +16,7 @@ async def _seed(conn, audit_key, n=3) -> list[str]:
     point = unique_point_code()
     rows = [filing_body(new_ref("A"), point) for _ in range(n)]
     data = b"".join(json.dumps(r).encode() + b"\n" for r in rows)
-    await import_stream(conn, io.BytesIO(data), audit_key, actor="test", source="a")
+    await import_stream(conn, io.BytesIO(data), audit_key, actor="test", create_points=True, source="a")
     return [r["ref"] for r in rows]
 
 
@@ -157,7 +157,7 @@ async def _fresh(empty_database, audit_key, tmp_path):
     history = filing_body(new_ref("T"), "310101", status="registered", reg_no="2026310101000001")
     corrected = filing_body(new_ref("T"), "310101")
     await import_stream(conn, io.BytesIO(b"".join(json.dumps(r).encode() + b"\n" for r in (history, corrected))),
-                        audit_key, actor="test", source="t")
+                        audit_key, actor="test", create_points=True, source="t")
     async with conn.transaction():                         # a correction, as the service writes one
         row = await conn.fetchrow("UPDATE filings SET title = '更正后的标题' WHERE ref = $1"
                                   " RETURNING id, event_count, last_event_hash, status", corrected["ref"])

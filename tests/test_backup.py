@@ -19,7 +19,7 @@ async def test_backup_restores_into_a_fresh_data_folder_and_verifies(empty_datab
         rows = [filing_body(new_ref("BK"), "310101") for _ in range(5)]
         rows.append(filing_body(new_ref("BK"), "310101", status="registered", reg_no="2026310101000777"))
         await import_stream(conn, io.BytesIO(b"".join(json.dumps(r).encode() + b"\n" for r in rows)), audit_key,
-                            actor="t", source="t")
+                            actor="t", create_points=True, source="t")
     finally:
         await conn.close()
     dump, manifest = await backup(empty_database, tmp_path / "backups")

@@ -68,7 +68,7 @@ async def test_importer_refuses_the_line_and_imports_the_rest(conn, audit_key, o
     good, bad = new_ref("DT"), new_ref("DT")
     lines = [filing_body(good, office.point), filing_body(bad, office.point, filed_on="9999-12-31")]
     report = await import_stream(conn, io.BytesIO(b"".join(json.dumps(x).encode() + b"\n" for x in lines)),
-                                 audit_key, actor="t", source="s")
+                                 audit_key, actor="t", create_points=True, source="s")
     assert report.imported == 1 and [(e.line, e.field) for e in report.errors] == [(2, "filed_on")]
     assert await conn.fetchval("SELECT count(*) FROM filings WHERE ref = $1", bad) == 0
 
@@ -80,7 +80,7 @@ async def test_a_scan_reports_an_unreadable_row_and_scores_the_rest(empty_databa
         data = b"".join(json.dumps(filing_body(r, "310101", signed_on="2026-06-01", performance_start="2026-01-05",
                                                performance_end="2026-05-20", filed_on="2026-06-03")).encode() + b"\n"
                         for r in refs)
-        await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+        await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="s")
         # a row written past the fence (as before it existed, or by hand); infinity no longer fits at all:
         # the filing's state digest (migrations/0014) cannot be computed from it
         await conn.execute("ALTER TABLE filings DROP CONSTRAINT filings_dates_finite")
@@ -146,7 +146,7 @@ async def test_an_import_line_with_nul_is_one_rejected_line(conn, audit_key, off
     good = filing_body(new_ref("NUL"), office.point)
     bad = filing_body(new_ref("NUL"), office.point, title="合同\x00名称")
     data = b"".join(json.dumps(x).encode() + b"\n" for x in (good, bad, good))
-    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="s")
     assert report.imported == 1 and [(e.line, e.field) for e in report.errors] == [(2, "title")]
 
 
@@ -155,6 +155,6 @@ async def test_a_ref_repeated_with_other_content_in_one_file_is_a_conflict(conn,
     first = filing_body(ref, office.point)
     same, other = dict(first), filing_body(ref, office.point, title="另一份合同")
     data = b"".join(json.dumps(x).encode() + b"\n" for x in (first, same, other))
-    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="s")
     assert report.imported == 1 and report.already_present == 1
     assert [(e.line, e.field) for e in report.errors] == [(3, "ref")] and "第 1 行" in report.errors[0].message

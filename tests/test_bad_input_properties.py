@@ -69,7 +69,7 @@ async def test_huge_and_wrongly_encoded_lines_do_not_stop_the_import(conn, audit
     gbk = json.dumps(filing_body(new_ref("P"), point), ensure_ascii=False).encode("gbk")
     huge = b'{"ref": "' + b"x" * (MAX_LINE_BYTES + 10) + b'"}'
     data = huge + b"\n" + gbk + b"\n" + json.dumps(good).encode() + b"\n"
-    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="p")
+    report = await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="p")
     assert report.imported == 1 and report.rejected == 2
     assert [e.line for e in report.errors] == [1, 2]
     assert "UTF-8" in report.errors[1].message_en

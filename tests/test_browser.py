@@ -120,10 +120,10 @@ async def test_registrar_fixes_a_validation_error_and_registers(site):
         await page.fill(f"input[name={name}]", value)
     await page.check("input[name=software]")
     # as the registrar types (htmx), the API's own rules already mark the credit code
-    await expect(page.locator("#live-check li[data-field=seller_credit_code]")).to_contain_text("校验位")
+    await expect(page.locator("#live-check li[data-field=seller_credit_code]")).to_contain_text("未通过校验")
     await page.click("#filing-form button[type=submit]")
     error = page.locator(".field-error[data-field=seller_credit_code]")
-    await expect(error).to_contain_text("校验位")
+    await expect(error).to_contain_text("未通过校验")
     await expect(page.locator("input[name=title]")).to_have_value(fields["title"])    # what was typed is kept
     await expect(page.locator("input[name=software]")).to_be_checked()
     await shot(page, "02-registrar-validation-error")

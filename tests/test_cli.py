@@ -53,6 +53,20 @@ def _lines(*filings: dict, encoding: str = "utf-8") -> bytes:
     return b"".join(json.dumps(f, ensure_ascii=False).encode(encoding) + b"\n" for f in filings)
 
 
+def _add_point(url: str) -> str:
+    """A registration point of the test's own (an import refuses lines naming a point no one has set up)."""
+    point = unique_point_code()
+
+    async def go():
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("INSERT INTO points (code, name) VALUES ($1, $2)", point, f"命令行测试登记点 {point}")
+        finally:
+            await conn.close()
+    asyncio.run(go())
+    return point
+
+
 def _count(url: str, sql: str, *args):
     async def go():
         conn = await asyncpg.connect(url)
@@ -111,6 +125,22 @@ def test_help_runs_for_every_command():
     for path, _ in _walk(main, "techreg"):
         result = runner.invoke(main, [*path.split()[1:], "--help"], prog_name="techreg")
         assert result.exit_code == 0 and "显示本帮助并退出" in result.output, (path, result.output)
+        # written for the person at the terminal: a date as YYYY-MM-DD, never strftime or our source files
+        assert "%Y" not in result.output and ".py)" not in result.output, (path, result.output)
+    assert "--on YYYY-MM-DD" in runner.invoke(main, ["rules", "--help"]).output
+
+
+def test_a_missing_file_and_a_bad_date_are_said_in_both_languages(tmp_path):
+    runner = CliRunner()
+    missing = tmp_path / "nonexist.jsonl"
+    for args in (["import", str(missing)], ["credit", "import", str(missing)]):
+        result = runner.invoke(main, args, prog_name="techreg")
+        assert result.exit_code == 1, result.output
+        assert result.output.strip() == (f"错误 / error: 文件 {missing} 不存在，请检查路径 / the file {missing} does not"
+                                         " exist: check the path"), result.output
+    result = runner.invoke(main, ["rules", "--on", "2026-13-01"], prog_name="techreg")
+    assert result.exit_code == 2 and "Invalid value" not in result.output, result.output
+    assert "“2026-13-01”不是有效日期，应写作 YYYY-MM-DD" in result.output and "is not a valid date" in result.output
 
 
 # -- the one error style ------------------------------------------------------------------------------------
@@ -146,7 +176,7 @@ def test_serve_refuses_a_privileged_connection_in_one_line(settings, tmp_path):
 # -- import files -------------------------------------------------------------------------------------
 
 def test_a_gbk_file_is_refused_once_with_the_conversion_that_works(tmp_path, settings):
-    point = unique_point_code()
+    point = _add_point(settings.database_url)
     filings = [filing_body(new_ref("G"), point) for _ in range(3)]
     gbk = tmp_path / "history-gbk.jsonl"
     gbk.write_bytes(_lines(*filings, encoding="gbk"))
@@ -163,7 +193,7 @@ def test_a_gbk_file_is_refused_once_with_the_conversion_that_works(tmp_path, set
     source, target = Path(command.group(2)), Path(command.group(3))
     with open(target, "wb") as out:
         subprocess.run(["iconv", "-f", command.group(1), "-t", "UTF-8", str(source)], stdout=out, check=True)
-    result = cli("import", str(target), env=env)
+    result = cli("import", "--no-scan", str(target), env=env)
     assert result.returncode == 0, result.stderr
     assert "3 imported" in result.stdout
     assert _count(settings.database_url, "SELECT count(*) FROM filings WHERE ref = any($1)", refs) == 3
@@ -172,15 +202,19 @@ def test_a_gbk_file_is_refused_once_with_the_conversion_that_works(tmp_path, set
 
 
 def test_a_utf8_file_with_one_broken_line_still_reports_that_line(tmp_path, settings):
-    point = unique_point_code()
+    point = _add_point(settings.database_url)
     good, broken, good2 = (filing_body(new_ref("G"), point) for _ in range(3))
     path = tmp_path / "mostly-utf8.jsonl"
-    path.write_bytes(_lines(good) + _lines(broken, encoding="gbk") + _lines(good2))
+    # and a line an editor broke: a Chinese comma between two fields
+    path.write_bytes(_lines(good) + _lines(broken, encoding="gbk") + _lines(good2)
+                     + '{"ref": "G-1"，"title": "x"}\n'.encode())
     env = cli_env(TECHREG_DATABASE_URL=settings.database_url, TECHREG_AUDIT_KEY=settings.audit_key)
-    result = cli("import", str(path), env=env)
+    result = cli("import", "--no-scan", str(path), env=env)
     assert result.returncode == 1
     assert "line 2" in result.stderr and "not UTF-8" in result.stderr and "iconv" not in result.stderr
     assert "2 imported" in result.stdout
+    assert ("第 4 行 / line 4: 申请内容 / the filing ($): 不是合法的 JSON：第 14 列（“，”）：缺少逗号 , 或右花括号 } / not valid JSON:"
+            " at column 14 (`，`): a comma , or closing brace } is missing") in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
@@ -296,7 +330,7 @@ def test_a_fresh_embedded_database_gets_its_schema_from_the_first_command(tmp_pa
         # the next command finds it there
         path = tmp_path / "one.jsonl"
         path.write_bytes(_lines(filing_body(new_ref("E"), unique_point_code())))
-        result = cli("--data-dir", str(first), "import", str(path), env=cli_env())
+        result = cli("--data-dir", str(first), "import", "--create-points", "--no-scan", str(path), env=cli_env())
         assert result.returncode == 0, result.stderr
         assert "1 imported" in result.stdout and "first start" not in result.stderr
         # the worker on the embedded database connects as the service role and schedules its jobs

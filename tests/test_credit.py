@@ -90,7 +90,7 @@ async def test_import_is_incremental_keeps_history_and_names_each_bad_line(app, 
     assert report["added"] == 2 and report["rejected"] == 5
     assert [(e["line"], e["field"]) for e in report["errors"]] == [
         (2, "credit_code"), (3, "record_type"), (4, "valid_to"), (5, "colour"), (6, "source")]
-    assert "校验位" in report["errors"][0]["message"]
+    assert "未通过校验" in report["errors"][0]["message"]
     assert "重大税收违法失信" in report["errors"][1]["message"]            # the allowed types in words
 
 

@@ -38,7 +38,7 @@ async def _world(conn, audit_key) -> dict:
                           filed_on="2020-03-15")
               for k, code in enumerate(sellers)]
     lines = b"".join(json.dumps(b, ensure_ascii=False).encode() + b"\n" for b in bodies)
-    assert (await import_stream(conn, io.BytesIO(lines), audit_key, actor="t", source="risk")).imported == 30
+    assert (await import_stream(conn, io.BytesIO(lines), audit_key, actor="t", create_points=True, source="risk")).imported == 30
     records = [{"credit_code": sellers[0], "party_name": "卖方0有限公司", "record_type": "tax_violation",
                 "source": "国家税务总局上海市税务局", "source_ref": "沪税稽罚〔2020〕1号", "valid_from": "2020-01-01",
                 "valid_to": "2020-12-31"},

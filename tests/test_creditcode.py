@@ -13,9 +13,11 @@ def test_known_valid_codes():
     assert is_valid("91310000MA1FL1234Q")
 
 
-def test_wrong_check_character_names_the_expected_one():
-    zh, en = credit_code_problem("91350100M000100Y44")
-    assert "3" in zh and "校验位" in zh and "should be 3" in en
+def test_a_wrong_check_character_asks_for_the_whole_code_and_never_names_the_expected_one():
+    zh, en = credit_code_problem("91350100M000100Y44")          # valid with 3 at the end
+    assert "未通过校验" in zh and "营业执照" in zh and "全部18位" in zh
+    assert "fails its check" in en and "business licence" in en
+    assert "3" not in zh.replace("18", "") and "3" not in en and "should be" not in en
 
 
 def test_bad_length_and_characters():

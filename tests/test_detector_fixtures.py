@@ -39,7 +39,7 @@ async def test_golden_fixture(kind, empty_database):
     conn = await connect(empty_database)
     try:
         data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in filings)
-        report = await import_stream(conn, io.BytesIO(data), b"fixture", actor="fixture", source=kind)
+        report = await import_stream(conn, io.BytesIO(data), b"fixture", actor="fixture", create_points=True, source=kind)
         assert not report.errors, report.errors[:3]
         await run_scan(conn, load_settings(database_url=empty_database), full=True)
         rows = await conn.fetch("SELECT f.ref, g.related, g.reasons, g.score FROM flags g JOIN filings f ON f.id = g.filing_id"

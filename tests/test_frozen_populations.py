@@ -28,7 +28,7 @@ async def test_a_campaign_frozen_row_by_row_is_carried_over(server, audit_key):
         point = unique_point_code()
         bodies = [filing_body(new_ref("M"), point, status="registered", reg_no=f"2025{point}{k:06d}") for k in range(40)]
         data = b"".join(json.dumps(b, ensure_ascii=False).encode() + b"\n" for b in bodies)
-        assert (await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="m")).imported == 40
+        assert (await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="m")).imported == 40
         rows = await conn.fetch("SELECT id, ref FROM filings ORDER BY id")
         ids = np.array([r["id"] for r in rows])
         refs = np.array([r["ref"] for r in rows], dtype=object)

@@ -2,6 +2,8 @@
 flags before deciding; registering a flagged (or not yet scored) filing from the page needs a confirmation."""
 
 import asyncio
+import io
+import json
 import random
 import re
 
@@ -9,6 +11,8 @@ import msgspec
 from litestar.testing import AsyncTestClient
 
 from conftest import app_url, filing_body, make_office, new_ref, party_code
+from techreg.db.pool import connect
+from techreg.registry.importer import import_stream
 from techreg.web.app import create_app
 
 
@@ -65,13 +69,32 @@ async def test_a_submitted_duplicate_is_flagged_without_waiting_for_the_nightly_
         r = await client.post(f"/api/filings/{again['ref']}/reviews/confirm", headers=office.h("registrar2"))
         assert r.status_code == 200 and r.json()["filing_status"] == "registered", r.text
 
+        # a filing that arrives by import (techreg import --no-scan, the demo) is scored the same way: the import
+        # tells the service once its batches are committed
+        imported = dict(first, ref=new_ref(), signed_on="2026-03-02", filed_on="2026-03-23")
+        conn = await connect(database_url)
+        try:
+            report = await import_stream(conn, io.BytesIO(json.dumps(imported).encode() + b"\n"),
+                                         settings.audit_key.encode(), actor="t", source="prompt")
+        finally:
+            await conn.close()
+        assert report.imported == 1, report.errors
+        for _ in range(150):
+            flags = await _flags(client, office, imported["ref"])
+            if flags:
+                break
+            await asyncio.sleep(0.1)
+        assert [f["kind"] for f in flags] == ["duplicate"], flags
+
 
 async def test_without_prompt_scoring_the_page_says_the_filing_is_not_scored_yet(app, office):
     ref = new_ref()
     assert (await app.post("/api/filings", json=filing_body(ref, office.point),
                            headers=office.h("registrar"))).status_code == 201
     page = await app.get(f"/filings/{ref}", headers=office.h("registrar"))
-    assert 'id="scoring"' in page.text and 'hx-trigger="every 2s"' in page.text
+    # nothing in this service scores it within seconds: the page says when it will be, and does not poll
+    assert 'id="not-scored"' in page.text and "下一次异常检测" in page.text
+    assert 'id="scoring"' not in page.text and "正在评分" not in page.text and "hx-trigger" not in page.text
     assert "评分尚未完成，仍予登记" in page.text
 
 

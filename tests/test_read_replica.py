@@ -161,7 +161,7 @@ async def _import(conn, point: str, n: int) -> str:
                        performance_end="2026-05-20", filed_on="2026-06-03",
                        seller={"name": "上海启明检测技术有限公司", "credit_code": party_code(n * 10 + 3), "region": "310101"},
                        buyer={"name": "上海长江新材料有限公司", "credit_code": party_code(n * 10 + 4), "region": "310104"})
-    report = await import_stream(conn, io.BytesIO(json.dumps(body).encode() + b"\n"), KEY.encode(), actor="t", source="s")
+    report = await import_stream(conn, io.BytesIO(json.dumps(body).encode() + b"\n"), KEY.encode(), actor="t", create_points=True, source="s")
     assert report.imported == 1, report.errors
     return ref
 

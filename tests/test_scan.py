@@ -23,7 +23,7 @@ async def test_full_and_incremental_scan_store_flags_with_evidence(conn, setting
     late_signed = filing_body(new_ref("S"), point, signed_on="2026-06-01", performance_start="2026-01-05",
                               performance_end="2026-05-20", filed_on="2026-06-03")
     data = b"".join(json.dumps(x).encode() + b"\n" for x in (honest, late_signed))
-    await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+    await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="s")
 
     report = await run_scan(conn, settings, full=True)
     assert report.filings_scored >= 2
@@ -104,7 +104,7 @@ async def test_incremental_scan_gives_what_a_full_scan_gives(empty_database, set
     try:
         for part in (first, rest):
             data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in part)
-            await import_stream(conn, io.BytesIO(data), audit_key, actor="t", source="s")
+            await import_stream(conn, io.BytesIO(data), audit_key, actor="t", create_points=True, source="s")
             report = await run_scan(conn, settings, full=part is first)
         assert report.mode == "incremental" and report.filings_scored == len(rest)
         # the report's count of active flags (from their tally) is the flags table's
@@ -130,7 +130,7 @@ async def test_a_filing_committed_after_a_scan_saw_a_later_one_is_scanned_next(e
         return io.BytesIO(b"".join(json.dumps(b).encode() + b"\n" for b in bodies))
 
     try:
-        await import_stream(quick, lines(filing_body(new_ref("R"), point)), audit_key, actor="t", source="s")
+        await import_stream(quick, lines(filing_body(new_ref("R"), point)), audit_key, actor="t", create_points=True, source="s")
         await run_scan(quick, settings, full=True)
         transaction = long_running.transaction()
         await transaction.start()
@@ -138,9 +138,9 @@ async def test_a_filing_committed_after_a_scan_saw_a_later_one_is_scanned_next(e
                                   performance_end="2026-05-20", filed_on="2026-06-03",
                                   seller={"name": "上海迟签科技有限公司", "credit_code": party_code(int(point) * 10 + 5),
                                           "region": "310101"})
-        await import_stream(long_running, lines(late_signed), audit_key, actor="t", source="s")   # not committed
+        await import_stream(long_running, lines(late_signed), audit_key, actor="t", create_points=True, source="s")   # not committed
         await import_stream(quick, lines(filing_body(new_ref("R"), point, title="水处理膜技术咨询合同",
-                                                     kind="consulting", subkind=None)), audit_key, actor="t", source="s")
+                                                     kind="consulting", subkind=None)), audit_key, actor="t", create_points=True, source="s")
         first = await run_scan(quick, settings, full=False)
         assert first.filings_scored == 1                       # the quick one; the import is not visible yet
         await transaction.commit()
@@ -161,7 +161,7 @@ async def test_new_detector_version_retires_old_flags_without_erasing_them(empty
     try:
         body = filing_body(new_ref("V"), unique_point_code(), signed_on="2026-06-01", performance_start="2026-01-05",
                            performance_end="2026-05-20", filed_on="2026-06-03")
-        await import_stream(conn, io.BytesIO(json.dumps(body).encode() + b"\n"), audit_key, actor="t", source="s")
+        await import_stream(conn, io.BytesIO(json.dumps(body).encode() + b"\n"), audit_key, actor="t", create_points=True, source="s")
         filing_id = await conn.fetchval("SELECT id FROM filings WHERE ref = $1", body["ref"])
         await conn.execute("INSERT INTO flags (filing_id, kind, detector, score, reasons) VALUES"
                            " ($1, 'backdated', 'backdated/0.9', 0.5, '[\"old evidence\"]')", filing_id)
@@ -269,7 +269,7 @@ async def test_a_registrar_sees_another_points_evidence_only_as_a_fact(app, offi
     original = filing_body(new_ref("X"), office.point, contract_no=f"KD-{n}", filed_on="2026-03-15", **parties)
     copy = dict(original, ref=new_ref("X"), point=other_office.point, filed_on="2026-04-20")
     await import_stream(conn, io.BytesIO(b"".join(json.dumps(x).encode() + b"\n" for x in (original, copy))),
-                        audit_key, actor="t", source="s")
+                        audit_key, actor="t", create_points=True, source="s")
     await run_scan(conn, settings, full=False)
     mine = (await app.get(f"/api/filings/{copy['ref']}/flags", headers=other_office.h("registrar"))).json()
     dup = [f for f in mine if f["kind"] == "duplicate"][0]

@@ -64,7 +64,7 @@ async def _registry(url: str, audit_key: bytes) -> dict:
     conn = await connect(url)
     try:
         lines = b"".join(json.dumps(b, ensure_ascii=False).encode() + b"\n" for b in bodies.values())
-        report = await import_stream(conn, io.BytesIO(lines), audit_key, actor="test", source="statistics")
+        report = await import_stream(conn, io.BytesIO(lines), audit_key, actor="test", create_points=True, source="statistics")
         assert report.imported == 6, report.errors
         await conn.execute("UPDATE filings SET registered_on = '2021-12-31' WHERE ref = $1", bodies["svc"]["ref"])
         await conn.execute("UPDATE filings SET registered_on = '2022-01-04' WHERE ref = $1", bodies["next"]["ref"])

@@ -6,7 +6,7 @@ import click
 import msgspec
 
 from ..config import audit_key, checkpoint_path
-from .common import CliError, Db, acting_user, main, with_database
+from .common import CliError, Day, Db, acting_user, main, with_database
 
 
 @main.group()
@@ -72,10 +72,10 @@ def campaign() -> None:
 
 @campaign.command("create")
 @click.option("--name", required=True, help="抽查任务名称 / the campaign's name")
-@click.option("--from", "registered_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="登记日期起 YYYY-MM-DD / registered on or after")
-@click.option("--to", "registered_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="登记日期止 YYYY-MM-DD / registered on or before")
+@click.option("--from", "registered_from", required=True, type=Day(),
+              help="登记日期起 / registered on or after")
+@click.option("--to", "registered_to", required=True, type=Day(),
+              help="登记日期止 / registered on or before")
 @click.option("--kind", "kinds", multiple=True, help="合同类别，可重复 / kind (repeatable)")
 @click.option("--point", "points", multiple=True, help="登记点，可重复 / registration point (repeatable)")
 @click.option("--software-only", is_flag=True, help="只抽含软件的合同 / software contracts only")

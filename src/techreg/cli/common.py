@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import errno
 import functools
+import getpass
 import os
 import secrets
 from pathlib import Path
@@ -52,6 +53,49 @@ class UsageProblem(click.UsageError):
         click.echo(f"错误 / error: 命令行参数有误 / invalid command line: {self.message}", err=True)
 
 
+class Day(click.DateTime):
+    """A day on the command line (YYYY-MM-DD): shown so in the help, a bad one said in both languages. The value
+    is a datetime at midnight, as click.DateTime gives it."""
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"“{value}”不是有效日期，应写作 YYYY-MM-DD，如 2026-01-31 / {value!r} is not a valid date:"
+                      " write YYYY-MM-DD, e.g. 2026-01-31", param, ctx)
+
+
+class ExistingFile(click.Path):
+    """A file the command reads: one that is missing, a folder or unreadable is one line in both languages."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = Path(value)
+        if not path.exists():
+            raise CliError(f"文件 {value} 不存在，请检查路径", f"the file {value} does not exist: check the path")
+        if path.is_dir():
+            raise CliError(f"{value} 是目录，不是文件", f"{value} is a folder, not a file")
+        if not os.access(path, os.R_OK):
+            raise CliError(f"无法读取文件 {value}（没有读取权限）", f"cannot read {value} (no permission)")
+        return super().convert(value, param, ctx)
+
+
+def os_user() -> str:
+    """Who runs the command, as the system knows them: the actor of what a command records without --by."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):          # no login name and no passwd entry (a bare container)
+        return f"uid-{os.getuid()}"
+
+
 def _unwritable(exc: OSError) -> CliError:
     where = exc.filename or "?"
     return CliError(f"无法写入 {where}（{exc.strerror}）：请检查目录权限，或用 --data-dir / TECHREG_DATA_DIR 另选数据目录",
@@ -59,12 +103,22 @@ def _unwritable(exc: OSError) -> CliError:
                     " folder with --data-dir / TECHREG_DATA_DIR")
 
 
+def _bad_value(exc: click.BadParameter) -> str:
+    """Click's "Invalid value for '--on': …" with its lead-in in both languages."""
+    hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param is not None else None)
+    if hint is None:
+        return f"取值无效 / invalid value: {exc.message}"
+    hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
+    return f"{hint} 的取值无效 / invalid value for {hint}: {exc.message}"
+
+
 def as_cli_error(exc: Exception) -> click.ClickException | None:
     """The message a person reads for an error raised under a command; None for a bug (keep the traceback)."""
     if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
         return exc                               # a group called bare: its help, as click shows it
     if isinstance(exc, click.UsageError) and not isinstance(exc, UsageProblem):
-        problem = UsageProblem(exc.format_message(), exc.ctx)
+        problem = UsageProblem(_bad_value(exc) if isinstance(exc, click.BadParameter) else exc.format_message(),
+                               exc.ctx)
         problem.exit_code = exc.exit_code
         return problem
     if isinstance(exc, click.ClickException):

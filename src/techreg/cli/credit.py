@@ -1,6 +1,5 @@
 """Credit commands: import red-line records, the batch credit check, the export for the national database."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import click
 import msgspec
 
 from ..labels import both
-from .common import CliError, Db, acting_user, main, with_database
+from .common import CliError, Day, Db, ExistingFile, acting_user, main, os_user, with_database
 
 
 @main.group()
@@ -17,10 +16,11 @@ def credit() -> None:
 
 
 @credit.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=ExistingFile())
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None,
               help="文件格式（默认按扩展名）/ file format (default: by the extension)")
-@click.option("--actor", default=None, help="记录为操作人（默认：系统用户名）/ recorded as the actor (default: OS user)")
+@click.option("--actor", default=None, help="记录在审计轨迹中的操作人（默认：运行本命令的系统用户名）/ the actor recorded on the"
+                                           " audit trail (default: the OS user running the command)")
 def import_(file: Path, fmt: str | None, actor: str | None) -> None:
     """导入红线记录（信用记录格式第1版，JSONL 或 CSV）/ import red-line records (credit format v1).
 
@@ -29,7 +29,7 @@ def import_(file: Path, fmt: str | None, actor: str | None) -> None:
     new version; importing again changes nothing; exit 1 when a line is rejected."""
     from ..registry.messages import field_label
 
-    report = _import(file, fmt, actor or f"import:{os.environ.get('USER', 'cli')}")
+    report = _import(file, fmt, actor or os_user())
     for e in report.errors:
         click.echo(f"第 {e.line} 行 / line {e.line}: {field_label(e.field)} / {field_label(e.field, 'en')}"
                    f" ({e.field}): {e.message} / {e.message_en}", err=True)
@@ -58,7 +58,7 @@ def _import(db: Db, file: Path, fmt: str | None, actor: str):
 @click.option("--year", type=int, default=None, help="申请年度 / filings applied for in this year")
 @click.option("--point", default=None, help="登记点 / registration point")
 @click.option("--campaign", type=int, default=None, help="抽查任务编号（其样本）/ a campaign's sample")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--as-of", type=Day(), default=None,
               help="核查日期（默认今天）/ day of the check (default: today)")
 @click.option("--by", "by", required=True, help="监督员或管理员用户名 / supervisor or administrator running it")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -125,7 +125,7 @@ def _check(db: Db, scope, by: str):
               help="输出文件（默认标准输出）/ file to write (default: standard output)")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
               help="导出格式 / export format")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--since", type=Day(), default=None,
               help="只导出该日（本地时区）以后记录的 / only records recorded from this day (local time zone)")
 @with_database()
 def export(db: Db, output: Path | None, fmt: str, since) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from ..db.embedded import EmbeddedPostgres
-from .common import CliError, Db, current_settings, main, run, with_database
+from .common import CliError, Db, ExistingFile, current_settings, main, run, with_database
 
 
 @main.command()
@@ -75,7 +75,7 @@ def backup(db: Db, folder: Path | None) -> None:
 
 
 @main.command()
-@click.argument("dump", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("dump", type=ExistingFile())
 @with_database(schema=False)
 def restore(db: Db, dump: Path) -> None:
     """从备份恢复 / restore a backup.

@@ -1,6 +1,5 @@
 """Registry commands: import and export of format v1, users, registration points, synthetic filings."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import click
 import msgspec
 
 from ..config import audit_key
-from .common import CliError, Db, main, with_database
+from .common import CliError, Day, Db, ExistingFile, main, os_user, with_database
 
 
 def _refuse_unreadable_encoding(file: Path) -> None:
@@ -30,21 +29,36 @@ def _refuse_unreadable_encoding(file: Path) -> None:
                        f" file: iconv -f {source_en} -t UTF-8 {file} > {target}")
 
 
+ACTOR_HELP = ("记录在审计轨迹中的操作人（默认：运行本命令的系统用户名）/ the actor recorded on the audit trail (default: the"
+              " OS user running the command)")
+
+
 @main.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=ExistingFile())
 @click.option("--batch-size", type=int, default=20_000, show_default=True,
               help="每批行数（每批一个事务）/ lines per batch (one transaction each)")
-@click.option("--actor", default=None, help="记录为操作人（默认：系统用户名）/ recorded as the actor (default: OS user)")
+@click.option("--actor", default=None, help=ACTOR_HELP)
+@click.option("--create-points", is_flag=True,
+              help="为文件中尚未建立的登记点代码新建登记点（名称暂为代码），仅用于导入旧系统的历史数据；不加此项时，"
+                   "登记点不存在的行被拒绝 / create the registration points the file names that do not exist yet (named"
+                   " by their codes), for history from an older system only; without it a line naming an unknown"
+                   " point is refused")
+@click.option("--scan/--no-scan", default=True, show_default=True,
+              help="导入后立即对导入的申请评分（增量检测）；--no-scan 留给正在运行的服务或定时检测 / score the"
+                   " imported filings right after the import (incremental scan); --no-scan leaves them to the"
+                   " running service or the scheduled scan")
 @click.option("--errors-json", is_flag=True, help="错误以 JSON 行输出 / print errors as JSON lines")
-def import_(file: Path, batch_size: int, actor: str | None, errors_json: bool) -> None:
+def import_(file: Path, batch_size: int, actor: str | None, create_points: bool, scan: bool,
+            errors_json: bool) -> None:
     """导入格式第1版 JSONL / import filing format v1 (JSON Lines).
 
-    FILE 须为 UTF-8 编码；有被拒绝的行、文件为空或不是 UTF-8 时退出码为 1。/ FILE must be UTF-8; exit 1
-    when a line is rejected, the file is empty or it is not UTF-8."""
+    FILE 须为 UTF-8 编码；登记点须已建立（techreg point add）。有被拒绝的行、文件为空或不是 UTF-8 时退出码为 1。
+    / FILE must be UTF-8; its points must exist (techreg point add). Exit 1 when a line is rejected, the file
+    is empty or it is not UTF-8."""
     from ..registry.messages import field_label
 
     _refuse_unreadable_encoding(file)
-    report = _import(file, batch_size, actor or f"import:{os.environ.get('USER', 'cli')}")
+    report = _import(file, batch_size, actor or os_user(), create_points, scan)
     for e in report.errors:
         if errors_json:
             click.echo(msgspec.json.encode(e).decode(), err=True)
@@ -52,6 +66,15 @@ def import_(file: Path, batch_size: int, actor: str | None, errors_json: bool) -
             sent = "" if e.value is msgspec.UNSET else f"（值 / value: {msgspec.json.encode(e.value).decode()}）"
             click.echo(f"第 {e.line} 行 / line {e.line}: {field_label(e.field)} / {field_label(e.field, 'en')}"
                        f" ({e.field}): {e.message} / {e.message_en}{sent}", err=True)
+    if report.unknown_points and not errors_json:
+        codes = report.unknown_points
+        click.echo(f"登记点不存在：{'、'.join(codes)}。请先用 techreg point add 建立；导入旧系统的历史数据时可加"
+                   f" --create-points / unknown points: {', '.join(codes)}. Add them with techreg point add first;"
+                   f" for history from an older system, --create-points creates them", err=True)
+    if report.points_created:
+        click.echo(f"新建登记点 {len(report.points_created)} 个（名称暂为代码）：{'、'.join(report.points_created)}"
+                   f" / created {len(report.points_created)} point(s), named by their codes:"
+                   f" {', '.join(report.points_created)}", err=True)
     click.echo(f"共 {report.lines} 行：导入 {report.imported}，已存在 {report.already_present}，拒绝 {report.rejected}"
                f" / {report.lines} lines: {report.imported} imported, {report.already_present} already present,"
                f" {report.rejected} rejected")
@@ -62,7 +85,7 @@ def import_(file: Path, batch_size: int, actor: str | None, errors_json: bool) -
 
 
 @with_database()
-def _import(db: Db, file: Path, batch_size: int, actor: str):
+def _import(db: Db, file: Path, batch_size: int, actor: str, create_points: bool, scan: bool):
     from tqdm import tqdm
 
     from ..registry.importer import import_file
@@ -78,11 +101,31 @@ def _import(db: Db, file: Path, batch_size: int, actor: str):
             done = consumed
 
         report = await import_file(conn, file, audit_key(db.settings), actor=actor, batch_size=batch_size,
-                                   progress=progress)
+                                   progress=progress, create_points=create_points)
         bar.close()
+        if scan and report.imported:
+            await _score_imported(conn, db)
         return report
 
     return db.run(work)
+
+
+async def _score_imported(conn, db: Db) -> None:
+    """The imported filings scored as a submitted one is (an incremental scan), so their pages show flags, not
+    "scoring", whether or not a service is running. The import is committed already: a scan that fails is
+    said, and left to the service or the scheduled scan, never undoes it."""
+    from ..detection.scan import run_scan
+
+    click.echo("评分：对导入的申请做增量检测 / scoring the imported filings (incremental scan)", err=True)
+    try:
+        report = await run_scan(conn, db.settings, full=False, progress=lambda m: click.echo(f"  … {m}", err=True))
+    except Exception as exc:            # noqa: BLE001 - any failure of the scan leaves the import as it is
+        click.echo(f"评分未完成（{exc}）：已导入的申请由正在运行的服务或下一次检测评分 / scoring failed ({exc}): the"
+                   " running service or the next scan scores the imported filings", err=True)
+        return
+    click.echo(f"评分完成：扫描 #{report.run_id} 检测 {report.filings_scored} 件，有效标记 {report.flags_active} /"
+               f" scored: scan #{report.run_id} scored {report.filings_scored}, active flags {report.flags_active}",
+               err=True)
 
 
 @main.command()
@@ -124,8 +167,8 @@ def user() -> None:
 @click.option("--point", default=None, help="所属登记点代码（登记员必填）/ registration point (registrars)")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="密码（不给出则提示输入）/ password (asked for when not given)")
-@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="资格有效期 YYYY-MM-DD / qualification expiry")
+@click.option("--expires", type=Day(), default=None,
+              help="资格有效期 / qualification expiry")
 @with_database()
 def user_add(db: Db, username, role, display_name, point, password, expires) -> None:
     """新建用户 USERNAME / add the user USERNAME."""
@@ -141,7 +184,7 @@ def user_add(db: Db, username, role, display_name, point, password, expires) -> 
 
 @user.command("qualify")
 @click.argument("username")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", default=None,
+@click.option("--until", type=Day(), default=None,
               help="登记员资格有效期（年审通过后的截止日）/ the registrar qualification's expiry (after the annual review)")
 @click.option("--clear", is_flag=True, help="撤销资格（清除有效期）/ withdraw the qualification (clear its expiry)")
 @with_database()

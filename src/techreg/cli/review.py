@@ -8,7 +8,8 @@ from .common import Db, acting_user, main, with_database
 
 @main.group()
 def review() -> None:
-    """复核 / reviews (registry/review.py)."""
+    """复核：须由第二人确认的登记、当事人申请的复核与监督复核 / reviews: registrations a second person
+    confirms, parties' requests for review, supervisory reviews."""
 
 
 @review.command("list")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import audit_key
-from .common import CliError, Db, current_settings, main, with_database
+from .common import CliError, Day, Db, current_settings, main, with_database
 
 GROUNDS = ["fraudulent", "voided_not_deregistered", "duplicate_registration", "other"]
 BASES = ["court_judgment", "review_decision", "inspection_finding"]
@@ -16,7 +16,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @main.command("rules")
-@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--on", "day", type=Day(), default=None,
               help="日期（默认今天）/ the day (default: today)")
 def rules(day) -> None:
     """某日施行的规则及其取值 / the rules in force on a day, each value with the rule it comes from."""
@@ -92,9 +92,9 @@ def revocations() -> None:
 
 
 @revocations.command("tax-notice")
-@click.option("--from", "revoked_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--from", "revoked_from", type=Day(), default=None,
               help="撤销日期起 / revoked on or after")
-@click.option("--to", "revoked_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--to", "revoked_to", type=Day(), default=None,
               help="撤销日期止 / revoked on or before")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="CSV 文件（默认标准输出）/ CSV file to write (default: standard output)")

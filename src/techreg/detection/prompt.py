@@ -36,6 +36,11 @@ class PromptScanner:
         self.wanted.set()                   # filings written while no one listened
         self.task = asyncio.create_task(self._run(), name="prompt-scan")
 
+    @property
+    def running(self) -> bool:
+        """Listening and scoring: a filing written now is scored within seconds."""
+        return self.task is not None and not self.task.done()
+
     async def stop(self) -> None:
         if self.task:
             self.task.cancel()

@@ -24,10 +24,12 @@ def credit_code_problem(code: str) -> tuple[str, str] | None:
         shown = bad[0] if bad[0].isprintable() and not bad[0].isspace() else f"U+{ord(bad[0]):04X}"
         return (f"统一社会信用代码含非法字符“{shown}”（不得使用 I、O、Z、S、V 及小写）",
                 f"contains the invalid character \"{shown}\"")
-    expected = check_character(code[:17])
-    if code[17] != expected:
-        return (f"统一社会信用代码校验位错误，应为 {expected}",
-                f"the check character should be {expected}, not {code[17]}")
+    # never the expected character: a mistyped code is usually wrong elsewhere, and "should be 6" invites
+    # changing only the last one into another company's code
+    if code[17] != check_character(code[:17]):
+        return ("统一社会信用代码未通过校验，很可能有字符录入错误：请对照营业执照逐位核对全部18位",
+                "the unified social credit code fails its check, probably a mistyped character: verify all 18"
+                " characters against the business licence")
     return None
 
 

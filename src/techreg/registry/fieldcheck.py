@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .messages import FilingRejected, choice_error, field_label, safe_value, translate_msgspec_error
+from .messages import (FilingRejected, choice_error, field_label, json_syntax_error, safe_value,
+                       translate_msgspec_error)
 from .schema import FieldError
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -159,7 +160,7 @@ def decode_checked(raw: bytes | str, cls: type[S], *, rules: Rules | None = None
         errors = field_by_field(raw, cls, rules=rules, choices=choices)
         raise FilingRejected(errors or [translate_msgspec_error(str(exc))]) from None
     except msgspec.DecodeError as exc:
-        raise FilingRejected([FieldError("$", f"不是合法的 JSON：{exc}", f"not valid JSON: {exc}")]) from None
+        raise FilingRejected([json_syntax_error(str(exc), raw)]) from None
     except RecursionError:
         raise FilingRejected([FieldError("$", "内容嵌套过深", "the body nests too deep")]) from None
     if rules is not None and (errors := rules(flatten(obj))):

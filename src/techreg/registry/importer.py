@@ -8,6 +8,7 @@ Parsing the next batch overlaps with the database work on the current one.
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from typing import BinaryIO
 import asyncpg
 import msgspec
 
+from .changes import notify_changed
 from .columns import FILING_FIELDS, filing_values
 from .events import event_hash, filing_state, now
 from .regno import RAISE_COUNTERS_FROM_IMPORT
@@ -55,6 +57,16 @@ REG_NO_CLASHES = """
     RETURNING c.line, c.reg_no, c.owner AS other
 """
 
+# Lines naming a registration point the registry does not have, taken out of the stage: a point is set up by
+# the office (`techreg point add`), never invented from a file (a typo would become a point no one serves).
+UNKNOWN_POINTS = """
+    DELETE FROM import_stage s
+    WHERE NOT EXISTS (SELECT 1 FROM points p WHERE p.code = s.point_code)
+    RETURNING s.line, s.point_code
+"""
+
+# History from an older system, imported with create_points (`techreg import --create-points`): its points,
+# named by their codes until renamed, numbering with a six-digit code when no other point uses that prefix.
 INSERT_POINTS = """
     INSERT INTO points (code, name, number_prefix)
     SELECT DISTINCT s.point_code, s.point_code,
@@ -64,6 +76,7 @@ INSERT_POINTS = """
     FROM import_stage s
     WHERE NOT EXISTS (SELECT 1 FROM points p WHERE p.code = s.point_code)
     ON CONFLICT DO NOTHING
+    RETURNING code
 """
 
 INSERT_PARTIES = """
@@ -126,6 +139,8 @@ class ImportReport(msgspec.Struct):
     already_present: int = 0
     rejected: int = 0
     errors: list[LineError] = []
+    unknown_points: list[str] = []      # the point codes lines were refused for (no such point), once each
+    points_created: list[str] = []      # only with create_points: the codes of the points made for the history
 
 
 def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, int]]:
@@ -176,8 +191,14 @@ def parse_batch(batch: list[tuple[int, bytes | None]], key: bytes, actor: str, d
     return records, errors
 
 
+def unknown_point_error(line: int, code: str) -> LineError:
+    return LineError(line, "point", f"登记点 {code} 不存在：请先建立该登记点（techreg point add），"
+                                    "或核对登记点代码",
+                     f"point {code} does not exist: add the point first (techreg point add), or check its code", code)
+
+
 async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str, detail: dict,
-                      report: ImportReport) -> None:
+                      report: ImportReport, create_points: bool) -> None:
     async with conn.transaction():
         await conn.execute("TRUNCATE import_stage")
         await conn.copy_records_to_table("import_stage", records=records, columns=STAGE_COLUMNS)
@@ -186,7 +207,11 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
             report.errors.append(LineError(c["line"], "reg_no", f"登记号 {c['reg_no']} 已被 {c['other']} 使用",
                                            f"reg_no {c['reg_no']} is already used by {c['other']}"))
         report.rejected += len(clashes)
-        await conn.execute(INSERT_POINTS)
+        created = [r["code"] for r in await conn.fetch(INSERT_POINTS)] if create_points else []
+        unknown_points = await conn.fetch(UNKNOWN_POINTS)
+        report.errors.extend(unknown_point_error(u["line"], u["point_code"]) for u in unknown_points)
+        report.unknown_points.extend(sorted({u["point_code"] for u in unknown_points} - set(report.unknown_points)))
+        report.rejected += len(unknown_points)
         unknown = await conn.fetch(UNKNOWN_REGISTRARS)
         for u in unknown:
             report.errors.append(LineError(u["line"], "registrar",
@@ -198,7 +223,8 @@ async def _load_batch(conn: asyncpg.Connection, records: list[tuple], actor: str
         inserted = int(status.rsplit(" ", 1)[-1])
         await conn.execute(RAISE_COUNTERS_FROM_IMPORT)
     report.imported += inserted
-    report.already_present += len(records) - len(clashes) - len(unknown) - inserted
+    report.points_created.extend(created)
+    report.already_present += len(records) - len(clashes) - len(unknown_points) - len(unknown) - inserted
 
 
 def _first_of_each_ref(records: list[tuple], seen: dict, errors: list) -> list[tuple]:
@@ -217,8 +243,29 @@ def _first_of_each_ref(records: list[tuple], seen: dict, errors: list) -> list[t
 
 
 async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, *, actor: str, source: str,
-                        batch_size: int = 20_000, progress: Callable[[int], None] | None = None) -> ImportReport:
+                        batch_size: int = 20_000, progress: Callable[[int], None] | None = None,
+                        create_points: bool = False) -> ImportReport:
+    """Import the stream's filings, batch by batch; a line naming a point the registry does not have is refused,
+    unless `create_points` (history from an older system) makes the point. Whoever scores filings is told once
+    the batches are committed (registry/changes.py), as for a filing submitted through the API."""
     report = ImportReport()
+    try:
+        await _import_batches(conn, stream, key, report, actor=actor, source=source, batch_size=batch_size,
+                              progress=progress, create_points=create_points)
+    except BaseException:
+        if report.imported:             # the batches committed before the failure are scored all the same
+            with contextlib.suppress(Exception):
+                await notify_changed(conn)
+        raise
+    if report.imported:
+        await notify_changed(conn)
+    report.errors.sort(key=lambda e: e.line)
+    return report
+
+
+async def _import_batches(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, report: ImportReport, *,
+                          actor: str, source: str, batch_size: int, progress: Callable[[int], None] | None,
+                          create_points: bool) -> None:
     detail = {"source": source}
     at = now()
     await conn.execute(CREATE_STAGE)
@@ -236,7 +283,8 @@ async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, 
         report.rejected += len({e.line for e in errors})
         if pending is not None:
             await pending
-        pending = asyncio.create_task(_load_batch(conn, records, actor, detail, report)) if records else None
+        pending = (asyncio.create_task(_load_batch(conn, records, actor, detail, report, create_points))
+                   if records else None)
 
     for number, raw, size in read_lines(stream):
         report.lines = number
@@ -255,12 +303,11 @@ async def import_stream(conn: asyncpg.Connection, stream: BinaryIO, key: bytes, 
         await pending
     if progress:
         progress(consumed)
-    report.errors.sort(key=lambda e: e.line)
-    return report
 
 
 async def import_file(conn: asyncpg.Connection, path: Path, key: bytes, *, actor: str,
-                      batch_size: int = 20_000, progress: Callable[[int], None] | None = None) -> ImportReport:
+                      batch_size: int = 20_000, progress: Callable[[int], None] | None = None,
+                      create_points: bool = False) -> ImportReport:
     with open(path, "rb") as stream:
         return await import_stream(conn, stream, key, actor=actor, source=os.path.basename(path),
-                                   batch_size=batch_size, progress=progress)
+                                   batch_size=batch_size, progress=progress, create_points=create_points)

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from ..labels import is_known, label
-from .schema import FieldError
+from .schema import AMOUNT_PATTERN, FieldError
 
 _AMOUNT_HINT = ("须为金额（元），最多两位小数，如 {example}", "must be an amount in yuan with at most 2 decimals, e.g. {example}")
 _PATTERN_HINTS = {
@@ -32,6 +32,19 @@ _KIND_OF_VALUE = {
     "object": ("一组字段", "a set of fields"), "null": ("空", "empty"),
 }
 _AMOUNT_FIELDS = ("amount", "tech_amount", "approved_amount", "received_amount", "counted_amount")
+
+_AMOUNT_FIELDS = ("amount", "tech_amount", "approved_amount", "received_amount")
+
+
+def _thousands_separator_error(field: str, value: str, shown: Any) -> FieldError:
+    """"1,000,000" in an amount: format v1 writes amounts without thousands separators (docs/filing-format.md)."""
+    plain = value.replace(",", "").replace("，", "").strip()
+    zh = f"{field_label(field)}不可使用千位分隔符（逗号）"
+    en = f"{field_label(field, 'en')} must not contain thousands separators (commas)"
+    if re.fullmatch(AMOUNT_PATTERN, plain):
+        return FieldError(field, f"{zh}，请写作 {plain}", f"{en}: write {plain}", shown)
+    return FieldError(field, f"{zh}，应写作如 1250000.00", f"{en}: write it as, e.g., 1250000.00", shown)
+
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 
@@ -189,6 +202,8 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
                           f"unknown field `{mm.group(1)}` (not in filing format v1)", shown)
     if re.match(r"Expected `str` matching regex", msg):
         last = field.rsplit(".", 1)[-1]
+        if last in _AMOUNT_FIELDS and isinstance(value, str) and ("," in value or "，" in value):
+            return _thousands_separator_error(field, value, shown)
         hint_zh, hint_en = _PATTERN_HINTS.get(last, ("格式不正确", "has the wrong format"))
         return FieldError(field, f"{field_label(field)}{hint_zh}", f"{en} {hint_en}", shown)
     if mm := re.match(r"Expected `(\w+)` of length <= (\d+)", msg):
@@ -223,8 +238,56 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
         return FieldError(field, f"{field_label(field)}须为有效日期 YYYY-MM-DD",
                           f"{en} must be a valid date YYYY-MM-DD", shown)
     if msg.startswith("JSON is malformed") or msg.startswith("Input data was truncated"):
-        return FieldError("$", f"不是合法的 JSON：{msg}", f"not valid JSON: {msg}")
+        return json_syntax_error(msg)
     return FieldError(field or "$", f"{field_label(field) if field else '内容'}无效：{msg}", f"{en}: {msg}", shown)
+
+
+# What msgspec's JSON syntax errors mean, in words (its message, up to " (byte N)": Chinese, English).
+_JSON_SYNTAX = {
+    "invalid character": ("此处有不应出现的字符（如未加引号的文字、中文标点或换行）",
+                          "a character that cannot stand here (text without quotes, Chinese punctuation, a line break)"),
+    "expected ':'": ("字段名后缺少冒号 :", "a colon : is missing after the field name"),
+    "expected ',' or '}'": ("缺少逗号 , 或右花括号 }", "a comma , or closing brace } is missing"),
+    "expected ',' or ']'": ("缺少逗号 , 或右方括号 ]", "a comma , or closing bracket ] is missing"),
+    "object keys must be strings": ("字段名须用英文双引号括起", "a field name must be in double quotes"),
+    "trailing comma in object": ("最后一个字段后多了逗号", "a comma after the last field"),
+    "trailing comma in array": ("最后一项后多了逗号", "a comma after the last item"),
+    "trailing characters": ("对象结束后还有多余内容（一行只能有一条申请）",
+                            "more after the object ends (one filing a line)"),
+    "invalid escape character in string": ("字符串中的反斜杠 \\ 用法不正确", "a backslash \\ in a string is misused"),
+    "invalid number": ("数字写法不正确", "a number is written wrongly"),
+}
+
+
+_UNCLOSED_STRING = ("字符串未闭合：缺少右引号 \"（字符串内不能直接换行）",
+                    "a string is not closed: its closing quote \" is missing (a string cannot hold a line break)")
+
+
+def json_syntax_error(message: str, raw: bytes | str | None = None) -> FieldError:
+    """msgspec's "JSON is malformed: invalid character (byte 31)" as a person reads it: what is wrong, and where
+    (line and column of the body, counted in characters; a JSON Lines file gives the line itself)."""
+    m = re.match(r"JSON is malformed: (?P<what>.*?)(?: \(byte (?P<byte>\d+)\))?$", message)
+    if not m:                                           # "Input data was truncated"
+        return FieldError("$", "不是合法的 JSON：内容不完整（缺少结尾的 }、] 或引号）",
+                          "not valid JSON: it ends too early (a closing }, ] or quote is missing)")
+    zh, en = _JSON_SYNTAX.get(m.group("what"), ("语法错误", m.group("what")))
+    where_zh = where_en = ""
+    if m.group("byte") is not None and raw is not None:
+        data = raw.encode() if isinstance(raw, str) else raw
+        at = int(m.group("byte"))
+        before = data[:at].decode("utf-8", errors="replace")
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        if b"\n" in data.rstrip(b"\r\n"):                 # a body of several lines
+            where_zh, where_en = f"第 {line} 行第 {column} 列", f"at line {line}, column {column}"
+        else:
+            where_zh, where_en = f"第 {column} 列", f"at column {column}"
+        found = data[at:at + 4].decode("utf-8", errors="ignore")[:1]
+        if m.group("what") == "invalid character" and found in ("\n", "\r"):
+            zh, en = _UNCLOSED_STRING
+        if found.isprintable() and not found.isspace() and found:
+            where_zh, where_en = f"{where_zh}（“{found}”）", f"{where_en} (`{found}`)"
+        where_zh, where_en = f"{where_zh}：", f"{where_en}: "
+    return FieldError("$", f"不是合法的 JSON：{where_zh}{zh}", f"not valid JSON: {where_en}{en}")
 
 
 class FilingRejected(Exception):

@@ -195,7 +195,7 @@ async def filing_page(request: Request, db: asyncpg.Connection, settings: Settin
                 rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
                 revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
                 rules_now=revocation.rules_now(settings),
-                scored=scored, active_flags=sum(g.active for g in flags),
+                scored=scored, scoring_promptly=_scores_promptly(request), active_flags=sum(g.active for g in flags),
                 lag_days=lag_days, late=lag_days > late_days,
                 risk=await risk_for_filing(db, filing.id, ref, settings), events=await service.filing_events(db, request.user, ref),
                 refusal_reasons=[r for r in get_args(RefusalReason) if r in accepted_under.refusal_reasons],
@@ -239,6 +239,13 @@ def _date_param(name: str, value: str | None):
     except ValueError:
         raise InvalidInput(f"{labels.label('field', name)}须为日期（YYYY-MM-DD）：{value}",
                            f"{name} must be a date (YYYY-MM-DD): {value}", field=name) from None
+
+
+def _scores_promptly(request: Request) -> bool:
+    """Whether this service scores a filing within seconds of its writing (TECHREG_SCORE_ON_SUBMIT, and its
+    listener alive): only then may a page say a filing is being scored."""
+    scanner = request.app.state.get("prompt_scanner")
+    return scanner is not None and scanner.running
 
 
 def home_for(role: str) -> str:
