@@ -3,7 +3,7 @@
 The one way the pages answer a form they refuse (the new-filing form was the model): the handler renders its
 page again with a `Sent` for the form, never a redirect with `?err=` that drops what was typed and never one
 error per try. The page shows a summary at the top (base.html, each error linked to its input); the form's
-template takes each value and error from `form_of(id)` (templates/forms.html has the macros); the first bad
+template takes each value and error from `form_of(id)` (Sent.marks, .bad and .field_error put them on the inputs); the first bad
 input gets the focus, which scrolls the page to it.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, get_type_hints
 
 import msgspec
+from markupsafe import Markup, escape
 
 from ...errors import DomainError
 from ...registry.messages import FilingRejected, field_label, safe_value, translate_msgspec_error
@@ -70,6 +71,28 @@ class Sent(msgspec.Struct, kw_only=True):
     def first(self) -> str | None:
         """The first input with an error: it takes the focus."""
         return next((e.name for e in self.errors if e.name), None)
+
+    # What the templates put on and beside an input. Methods, not Jinja macros: a filing page has some 150 of them,
+    # and a macro call costs ten times a method's (the page took 1.7 ms longer to render with macros).
+    def marks(self, name: str) -> Markup:
+        """The input's id and, when it is wrong, its marks: invalid, described by its error, focused if first."""
+        own = escape(self.id(name))
+        if self.error(name) is None:
+            return Markup(f'id="{own}"')
+        focus = " autofocus" if self.first == name else ""
+        return Markup(f'id="{own}" aria-invalid="true" aria-describedby="{own}-error"{focus}')
+
+    def bad(self, name: str) -> str:
+        """The class of the input's label: has-error when it is wrong."""
+        return "has-error" if self.error(name) is not None else ""
+
+    def field_error(self, name: str, language: str) -> Markup:
+        """The input's error beside it, in the page's language (nothing when it is right)."""
+        e = self.error(name)
+        if e is None:
+            return Markup("")
+        return Markup('<span class="field-error" data-field="{}" id="{}-error">{}</span>').format(
+            name, self.id(name), e.message_en if language == "en" else e.message)
 
 
 # an error's field path (`basis.kind`, `deductions[1].amount`) -> the input that shows it and that input's
