@@ -2,6 +2,7 @@
 (调休) from the chinesecalendar package or a holiday file, the longer deadline for large contracts, a restart
 on resubmission after a return for correction, the overdue list (API, page, CSV) and the daily notice."""
 
+import re
 import datetime as dt
 import json
 
@@ -150,6 +151,10 @@ async def test_overdue_list_in_the_api_the_page_and_csv(app, office, other_offic
         page_ = await app.get("/deadlines", params={"due": "overdue"})
         assert page_.status_code == 200 and late in page_.text and fresh_today not in page_.text
         assert "已逾期" in page_.text and "2026-02-27" in page_.text
+        # a deadline passed says by how many working days, never as a negative count left
+        overdue_by = -mine[late]["working_days_left"]
+        assert overdue_by > 0 and f"逾期 {overdue_by}<" in page_.text
+        assert not re.search(r'<td class="num[^"]*">-\d', page_.text)
         csv = await app.get("/deadlines", params={"due": "overdue", "format": "csv"})
         lines = csv.content.decode("utf-8-sig").splitlines()
         assert "到期日" in lines[0] and any(late in line and "2026-02-27" in line and "已逾期" in line for line in lines)

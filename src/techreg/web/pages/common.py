@@ -72,12 +72,17 @@ def words(request: Request) -> dict:
     def zone(of: str | None = None) -> str:   # the office's (or a job's) time zone by its name: 北京时间 UTC+08:00
         return labels.zone_name(of or timezone, language)
 
+    def days_left(n) -> str:                  # working days to a deadline; one passed says by how many: 逾期 3
+        if n is None:
+            return "—"
+        return str(n) if n >= 0 else (f"{-n} overdue" if language == "en" else f"逾期 {-n}")
+
     # punctuation between words: Chinese full-width, English with its spaces (an English page never shows "（" or "：")
     marks = ({"colon": ": ", "semi": "; ", "comma": ", ", "dun": ", ", "lp": " (", "rp": ")"} if language == "en"
              else {"colon": "：", "semi": "；", "comma": "，", "dun": "、", "lp": "（", "rp": "）"})
 
     return {**marks, "lang": language, "t": t, "label": label, "subkind": subkind, "when": when, "values": values,
-            "value": value, "detector": detector, "said": said, "zone": zone, "yuan": yuan, "paren": paren,
+            "value": value, "days_left": days_left, "detector": detector, "said": said, "zone": zone, "yuan": yuan, "paren": paren,
             "rules_named": rules_named}
 
 
