@@ -202,6 +202,24 @@ CREATE FUNCTION public.utf8_bytes(value text) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT convert_to(value, 'UTF8') $$;
 
+CREATE TABLE public.account_events (
+    id bigint NOT NULL,
+    username text NOT NULL,
+    action text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    actor text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE SEQUENCE public.account_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER SEQUENCE public.account_events_id_seq OWNED BY public.account_events.id;
+
 CREATE TABLE public.audit_item_history (
     id bigint NOT NULL,
     item_id bigint NOT NULL,
@@ -915,6 +933,8 @@ CREATE SEQUENCE public.users_id_seq
 
 ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;
 
+ALTER TABLE ONLY public.account_events ALTER COLUMN id SET DEFAULT nextval('public.account_events_id_seq'::regclass);
+
 ALTER TABLE ONLY public.audit_item_history ALTER COLUMN id SET DEFAULT nextval('public.audit_item_history_id_seq'::regclass);
 
 ALTER TABLE ONLY public.audit_items ALTER COLUMN id SET DEFAULT nextval('public.audit_items_id_seq'::regclass);
@@ -952,6 +972,9 @@ ALTER TABLE ONLY public.reviews ALTER COLUMN id SET DEFAULT nextval('public.revi
 ALTER TABLE ONLY public.scan_runs ALTER COLUMN id SET DEFAULT nextval('public.scan_runs_id_seq'::regclass);
 
 ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);
+
+ALTER TABLE ONLY public.account_events
+    ADD CONSTRAINT account_events_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.audit_item_history
     ADD CONSTRAINT audit_item_history_pkey PRIMARY KEY (id);
@@ -1109,6 +1132,8 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_username_key UNIQUE (username);
 
+CREATE INDEX account_events_by_username ON public.account_events USING btree (username, id);
+
 CREATE INDEX audit_items_filing ON public.audit_items USING btree (filing_id);
 
 CREATE INDEX audit_items_queue ON public.audit_items USING btree (inspector_id, status, due_on);
@@ -1178,6 +1203,10 @@ CREATE INDEX reviews_queue ON public.reviews USING btree (kind, id) WHERE (statu
 CREATE INDEX revocations_revoked_on ON public.revocations USING btree (revoked_on);
 
 CREATE INDEX sessions_user ON public.sessions USING btree (user_id);
+
+CREATE TRIGGER account_events_append_only BEFORE DELETE OR UPDATE ON public.account_events FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
+
+CREATE TRIGGER account_events_no_truncate BEFORE TRUNCATE ON public.account_events FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_event_change();
 
 CREATE TRIGGER audit_item_history_append_only BEFORE DELETE OR UPDATE ON public.audit_item_history FOR EACH ROW EXECUTE FUNCTION public.refuse_event_change();
 
