@@ -92,5 +92,5 @@ async def office(url: str, point: str = "310101") -> None:
     for name, role in (("bench", "registrar"), ("bench-supervisor", "supervisor")):
         await create_user(conn, UserIn(username=name, display_name=name, role=role,
                                        point_code=point if role == "registrar" else None, password=BENCH_PASSWORD,
-                                       qualification_expires=dt.date.today() + dt.timedelta(days=30)))
+                                       qualification_expires=dt.date.today() + dt.timedelta(days=30)), actor="system")
     await conn.close()

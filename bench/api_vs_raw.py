@@ -37,7 +37,7 @@ async def setup(url: str) -> None:
     conn = await connect(url)
     await create_point(conn, PointIn(code=POINT, name="bench"))
     await create_user(conn, UserIn(username="bench", display_name="bench", role="registrar", point_code=POINT,
-                                   password=BENCH_PASSWORD, qualification_expires=dt.date.today()))
+                                   password=BENCH_PASSWORD, qualification_expires=dt.date.today()), actor="system")
     await conn.close()
 
 

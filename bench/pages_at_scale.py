@@ -52,7 +52,7 @@ async def prepare(url: str) -> dict:
             await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=at,
                                            password=PASSWORD,
                                            qualification_expires=dt.date.today() + dt.timedelta(days=365)
-                                           if role == "registrar" else None))
+                                           if role == "registrar" else None), actor="system")
     if not await conn.fetchval("SELECT 1 FROM campaigns WHERE status <> 'draft'"):
         body = CampaignIn(name="bench", registered_from=dt.date(2000, 1, 1), registered_to=dt.date(2100, 1, 1),
                           sample_size=500, certainty_cutoff=0.99999, control_share=0.1, seed="bench-seed")

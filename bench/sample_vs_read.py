@@ -77,10 +77,10 @@ async def measure(url: str, sample: int) -> None:
     for k in range(12):
         if not await conn.fetchval("SELECT 1 FROM users WHERE username = $1", f"bench-inspector-{k}"):
             await create_user(conn, UserIn(username=f"bench-inspector-{k}", display_name="i", role="inspector",
-                                           password="bench-password-1"))
+                                           password="bench-password-1"), actor="system")
     if not await conn.fetchval("SELECT 1 FROM users WHERE username = 'bench-supervisor'"):
         await create_user(conn, UserIn(username="bench-supervisor", display_name="s", role="supervisor",
-                                       password="bench-password-1"))
+                                       password="bench-password-1"), actor="system")
     user = await user_named(conn, "bench-supervisor")
     await conn.execute("VACUUM ANALYZE filings")
     await conn.fetch(READ_SQL)

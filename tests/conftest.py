@@ -250,7 +250,8 @@ async def make_office(database_url: str) -> Office:
             for who, (role, pt, expires) in staff.items():
                 usernames[who] = f"{who}-{point}"
                 user = await create_user(conn, UserIn(username=usernames[who], display_name=usernames[who], role=role,
-                                                      point_code=pt, password=PASSWORD, qualification_expires=expires))
+                                                      point_code=pt, password=PASSWORD, qualification_expires=expires),
+                                         actor="system")
                 tokens[who], _ = await open_session(conn, user.id, SESSION_HOURS)
     finally:
         await conn.close()

@@ -70,6 +70,7 @@ TABLE = {
     ("POST", "/api/users"): {"admin"},
     ("PUT", "/api/users/{username:str}/qualification"): STAFF_ONLY,
     ("PUT", "/api/users/{username:str}/active"): {"admin"},
+    ("GET", "/api/users/{username:str}/events"): STAFF_ONLY,
     ("POST", "/api/campaigns"): {"supervisor"},
     ("GET", "/api/campaigns"): STAFF_ONLY,
     ("GET", "/api/campaigns/{campaign_id:int}"): STAFF_ONLY,
@@ -188,7 +189,7 @@ async def world(empty_database, data_dir):
               "supervisor": ("supervisor", None), "admin": ("admin", None), "expired": ("registrar", "310101")}
     for name, (role, point) in people.items():
         await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point, password=PASSWORD,
-                                       qualification_expires=dt.date.today() + dt.timedelta(days=100)))
+                                       qualification_expires=dt.date.today() + dt.timedelta(days=100)), actor="system")
     rows = [filing_body(f"AC-{k}", "310101", status="registered", reg_no=f"2026310101{k:06d}") for k in range(1, 4)]
     data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in rows)
     await import_stream(conn, io.BytesIO(data), b"k", actor="t", source="t")

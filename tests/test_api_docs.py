@@ -219,7 +219,7 @@ async def test_readme_token_example_works_against_techreg_serve(server, data_dir
     try:
         await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
         await create_user(conn, UserIn(username="registrar1", display_name="登记员", role="registrar",
-                                       point_code="310101", password=PASSWORD))
+                                       point_code="310101", password=PASSWORD), actor="system")
     finally:
         await conn.close()
     async with running_server(url, data_dir / "readme") as base:

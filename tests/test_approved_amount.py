@@ -271,12 +271,14 @@ async def test_approval_changes_what_an_incremental_scan_sees(empty_database, se
         await create_point(conn, PointIn(code=point, name="测试"))
         user = await create_user(conn, UserIn(username=f"reg-{point}", display_name="登记员", role="registrar",
                                               point_code=point, password="correct-horse-battery",
-                                              qualification_expires=dt.date.today() + dt.timedelta(days=100)))
+                                              qualification_expires=dt.date.today() + dt.timedelta(days=100)),
+                                 actor="system")
         registrar = CurrentUser(id=user.id, username=user.username, display_name="登记员", role="registrar",
                                 point_code=point, qualification_expires=dt.date.today() + dt.timedelta(days=100))
         second = await create_user(conn, UserIn(username=f"reg2-{point}", display_name="登记员乙", role="registrar",
                                                 point_code=point, password="correct-horse-battery",
-                                                qualification_expires=dt.date.today() + dt.timedelta(days=100)))
+                                                qualification_expires=dt.date.today() + dt.timedelta(days=100)),
+                                   actor="system")
         confirmer = CurrentUser(id=second.id, username=second.username, display_name="登记员乙", role="registrar",
                                 point_code=point, qualification_expires=dt.date.today() + dt.timedelta(days=100))
         await import_stream(conn, io.BytesIO(_lines(body)), audit_key, actor="t", create_points=True, source="s")

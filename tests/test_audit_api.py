@@ -67,7 +67,7 @@ async def env(empty_database, data_dir):
         await create_point(conn, PointIn(code=p, name=f"登记点 {p}"))
     for name, (role, point) in STAFF.items():
         await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point,
-                                       password=PASSWORD))
+                                       password=PASSWORD), actor="system")
     await conn.close()
     filings = [registered(k) for k in range(60)]
     await add_filings(empty_database, settings, filings,

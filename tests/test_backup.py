@@ -37,7 +37,8 @@ async def test_backup_restores_into_a_fresh_data_folder_and_verifies(empty_datab
             assert report.ok and report.filings == 6 and report.events == 6
             assert await conn.fetchval("SELECT reg_no FROM filings WHERE status = 'registered'") == "2026310101000777"
             # the service's role gets its grants back, and no more: the trails and evidence stay append-only
-            for table in ("filing_events", "audit_item_history", "evidence_files", "evidence_withdrawals"):
+            for table in ("filing_events", "audit_item_history", "evidence_files", "evidence_withdrawals",
+                          "account_events"):
                 assert await conn.fetchval("SELECT has_table_privilege('techreg_app', $1, 'INSERT')", table)
                 assert not await conn.fetchval("SELECT has_table_privilege('techreg_app', $1, 'UPDATE')", table)
         finally:

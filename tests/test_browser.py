@@ -40,7 +40,8 @@ async def prepare(url: str, key: bytes) -> None:
             await create_user(conn, UserIn(username=name, display_name={"registrar": "李娜",
                                            "inspector": "陈刚", "supervisor": "王敏"}[name],
                                            role=role, point_code=point, password=PASSWORD,
-                                           qualification_expires=dt.date.today() + dt.timedelta(days=300)))
+                                           qualification_expires=dt.date.today() + dt.timedelta(days=300)),
+                              actor="system")
         # registered history: a split in three parts and some ordinary contracts
         filings = []
         for k in range(3):

@@ -35,7 +35,7 @@ async def site(server, data_dir, chromium):
         await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
         await create_user(conn, UserIn(username="registrar", display_name="李娜", role="registrar",
                                        point_code="310101", password=PASSWORD,
-                                       qualification_expires=dt.date.today() + dt.timedelta(days=300)))
+                                       qualification_expires=dt.date.today() + dt.timedelta(days=300)), actor="system")
         row = filing_body(REF, "310101", status="registered", reg_no=REG_NO, registrar="registrar",
                           seller={"name": SELLER, "credit_code": party_code(301), "region": "310101"})
         await import_stream(conn, io.BytesIO(json.dumps(row, ensure_ascii=False).encode() + b"\n"), KEY.encode(),

@@ -29,10 +29,11 @@ async def _prepare(url: str, key: bytes) -> None:
         await create_point(conn, PointIn(code="310101", name="黄浦登记点"))
         valid = dt.date.today() + dt.timedelta(days=300)
         await create_user(conn, UserIn(username="lina", display_name="李娜", role="registrar",
-                                       point_code="310101", password=PASSWORD, qualification_expires=valid))
+                                       point_code="310101", password=PASSWORD, qualification_expires=valid),
+                          actor="system")
         # a supervisor who also holds a registrar qualification: a second qualified person
         await create_user(conn, UserIn(username="wangmin", display_name="王敏", role="supervisor",
-                                       point_code=None, password=PASSWORD, qualification_expires=valid))
+                                       point_code=None, password=PASSWORD, qualification_expires=valid), actor="system")
         big = filing_body(REF, "310101", title="智能制造执行系统开发合同", amount="6500000.00",
                           tech_amount="6000000.00")
         data = json.dumps(big, ensure_ascii=False).encode() + b"\n"

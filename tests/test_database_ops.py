@@ -105,7 +105,8 @@ async def test_database_down_gives_503_then_recovers_by_itself(own_server, tmp_p
     await roles.set_app_password(conn, APP_PASSWORD)
     await create_point(conn, PointIn(code="310101", name="黄浦"))
     await create_user(conn, UserIn(username="r", display_name="r", role="registrar", point_code="310101",
-                                   password=PASSWORD, qualification_expires=dt.date.today() + dt.timedelta(days=9)))
+                                   password=PASSWORD, qualification_expires=dt.date.today() + dt.timedelta(days=9)),
+                      actor="system")
     await conn.close()
     settings = load_settings(data_dir=tmp_path, database_url=url, audit_key="k")
     async with AsyncTestClient(app=create_app(settings, app_url(url))) as client:

@@ -61,7 +61,7 @@ async def world(empty_database, data_dir):
             await create_point(conn, PointIn(code=p, name=f"登记点 {p}"))
         for name, (role, point) in STAFF.items():
             await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point,
-                                           password=PASSWORD))
+                                           password=PASSWORD), actor="system")
         seller = {"name": "上海拆分软件有限公司", "credit_code": party_code(901), "region": "310101"}
         rows = [filing(f"EV-{k}", "310101", k, seller=seller, title=f"平台开发（{k}期）") for k in range(3)]
         rows += [filing(f"EV-PLAIN-{k}", "310101", 10 + k) for k in range(6)]

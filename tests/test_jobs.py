@@ -199,7 +199,7 @@ async def test_qualification_job_warns_and_blocks(empty_database, data_dir):
         for name, expires in (("lapsed", today - dt.timedelta(days=1)), ("soon", today + dt.timedelta(days=10)),
                               ("fine", today + dt.timedelta(days=200))):
             await create_user(conn, UserIn(username=name, display_name=name, role="registrar", point_code="310101",
-                                           password=PASSWORD, qualification_expires=expires))
+                                           password=PASSWORD, qualification_expires=expires), actor="system")
     now = dt.datetime.now(UTC)
     run = await Engine(p, settings, clock=lambda: now).run("qualification_check", now)
     assert run.status == "succeeded" and run.counts == {"warned": 1, "blocked": 1}

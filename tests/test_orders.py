@@ -130,7 +130,8 @@ async def world(empty_database, data_dir):
         for name, (role, point) in STAFF.items():
             await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point,
                                            password=PASSWORD,
-                                           qualification_expires=dt.date.today() + dt.timedelta(days=200)))
+                                           qualification_expires=dt.date.today() + dt.timedelta(days=200)),
+                              actor="system")
         contracts = [(party_code(n), name, c) for n, name, cs in SELLERS.values() for c in cs]
         report = await import_stream(conn, io.BytesIO(_rows(contracts, 1)), b"test-audit-key", actor="t", source="t")
         assert not report.errors, report.errors

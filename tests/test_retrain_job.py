@@ -24,7 +24,7 @@ async def _registry_with_filings(url: str, count: int) -> None:
         for point, username in DEMO_REGISTRARS.items():
             await create_point(conn, PointIn(code=point, name=point))
             await create_user(conn, UserIn(username=username, display_name=username, role="registrar",
-                                           point_code=point, password=PASSWORD))
+                                           point_code=point, password=PASSWORD), actor="system")
         data = b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in demo_filings(count))
         report = await import_stream(conn, io.BytesIO(data), b"retrain", actor="test", create_points=True, source="test")
         assert not report.errors, report.errors[:3]

@@ -5,13 +5,15 @@ working days, every step on the filing's event chain; the queue in the API, the 
 import asyncio
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
+import asyncpg
 import msgspec
 import pytest
 
-from conftest import cli_env, filing_body, new_ref, party_code
+from conftest import app_url, cli_env, filing_body, new_ref, party_code
 from techreg.registry import review, review_gate
 from techreg.registry.review_schema import ReviewRequestIn
 from techreg.registry.users import user_named
@@ -494,3 +496,76 @@ async def test_a_red_line_record_that_came_after_the_proposal_stops_the_confirma
     assert r.status_code == 409 and "重大税收违法失信" in r.json()["message"], r.text
     f = (await app.get(f"/api/filings/{ref}", headers=office.h("registrar"))).json()
     assert f["status"] == "proposed" and f["reg_no"] is None
+
+
+# -- who granted a qualification: the account's trail (account_events) ------------------------------------
+
+async def test_granting_and_withdrawing_a_qualification_records_who_and_when_in_order(app, office, conn):
+    name = office.usernames["registrar2"]
+    before = await conn.fetchval("SELECT now()")                     # the database's clock, not this process's
+    until = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+    r = await app.put(f"/api/users/{name}/qualification", headers=office.h("admin"),
+                      json={"qualification_expires": until})
+    assert r.status_code == 200, r.text
+    r = await app.put(f"/api/users/{name}/qualification", headers=office.h("supervisor"),
+                      json={"qualification_expires": None})
+    assert r.status_code == 200, r.text
+
+    r = await app.get(f"/api/users/{name}/events", headers=office.h("supervisor"))
+    assert r.status_code == 200, r.text
+    events = r.json()
+    assert [(e["action"], e["actor"], e["detail"]) for e in events] == [
+        ("created", "system", {"role": "registrar", "point": office.point, "active": True,       # make_office's
+                               "qualification_until": (dt.date.today() + dt.timedelta(days=200)).isoformat()}),
+        ("qualified", office.usernames["admin"], {"qualification_until": until}),
+        ("qualification_cleared", office.usernames["supervisor"], {}),
+    ]
+    moments = [dt.datetime.fromisoformat(e["at"]) for e in events]
+    assert all(m.utcoffset() is not None for m in moments)           # ISO 8601 with its offset
+    assert moments[1] >= before and moments[0] <= moments[1] <= moments[2]
+    # deactivating and activating the account are recorded too, by the admin who did it
+    for active in (False, True):
+        r = await app.put(f"/api/users/{name}/active", headers=office.h("admin"), json={"active": active})
+        assert r.status_code == 200, r.text
+    r = await app.get(f"/api/users/{name}/events", headers=office.h("admin"))
+    assert [(e["action"], e["actor"]) for e in r.json()[3:]] == [
+        ("deactivated", office.usernames["admin"]), ("activated", office.usernames["admin"])]
+    # a registrar may not read who granted what; an unknown account is a 404
+    r = await app.get(f"/api/users/{name}/events", headers=office.h("registrar"))
+    assert r.status_code == 403
+    r = await app.get("/api/users/no-such-user-acct/events", headers=office.h("admin"))
+    assert r.status_code == 404 and "不存在" in r.json()["message"]
+
+
+async def test_the_account_trail_cannot_be_changed_or_removed(office, database_url, conn):
+    name = office.usernames["registrar"]
+    service = await asyncpg.connect(app_url(database_url))
+    try:
+        for statement in ("UPDATE account_events SET actor = 'someone-else' WHERE username = $1",
+                          "DELETE FROM account_events WHERE username = $1"):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await service.execute(statement, name)
+            # not even the schema's owner: the trigger refuses it
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                await conn.execute(statement, name)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await service.execute("TRUNCATE account_events")
+    finally:
+        await service.close()
+    assert await conn.fetchval("SELECT actor FROM account_events WHERE username = $1", name) == "system"
+
+
+def test_the_cli_records_its_user_and_reads_the_history_in_words(office, settings):
+    env = cli_env(TECHREG_DATABASE_URL=settings.database_url, TECHREG_AUDIT_KEY=settings.audit_key)
+    name = office.usernames["registrar2"]
+    result = subprocess.run([sys.executable, "-m", "techreg.cli", "user", "qualify", name, "--clear"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    result = subprocess.run([sys.executable, "-m", "techreg.cli", "user", "history", name],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    created, cleared = result.stdout.splitlines()
+    assert "创建账户 / account created" in created and "角色 / role: 登记员" in created and "UTC+08:00" in created
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\+08:00  ", cleared), cleared
+    assert "撤销登记员资格 / registrar qualification withdrawn" in cleared and "命令行（" in cleared
+    assert "cli:" not in result.stdout and "qualification_cleared" not in result.stdout

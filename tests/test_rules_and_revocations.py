@@ -274,7 +274,7 @@ async def audited(empty_database, data_dir):
         await create_point(conn, PointIn(code="310101", name="登记点 310101"))
         for name, (role, point) in STAFF.items():
             await create_user(conn, UserIn(username=name, display_name=name, role=role, point_code=point,
-                                           password=PASSWORD))
+                                           password=PASSWORD), actor="system")
         filings = [filing_body(f"DUP-{k}", "310101", status="registered", reg_no=f"2026310101{k:06d}",
                                seller={"name": f"卖方{k}有限公司", "credit_code": party_code(300 + k), "region": "310101"})
                    for k in (1, 2)]

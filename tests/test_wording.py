@@ -300,7 +300,8 @@ async def build_world(database_url: str, data_dir, tmp_path) -> tuple[World, Asy
             await create_user(conn, UserIn(username=username, display_name=name, role=role,
                                            point_code=point if role == "registrar" else "310199" if role == "inspector"
                                            else None, password=PASSWORD,
-                                           qualification_expires=dt.date.today() + dt.timedelta(days=300)))
+                                           qualification_expires=dt.date.today() + dt.timedelta(days=300)),
+                              actor="system")
         # registered history, imported: the population a campaign draws from
         history = [_body(100 + k, point, status="registered", reg_no=f"2026{point}{k + 1:06d}") for k in range(14)]
         data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in history)

@@ -96,6 +96,11 @@ def os_user() -> str:
         return f"uid-{os.getuid()}"
 
 
+def cli_actor() -> str:
+    """Who changes an account from the command line, as its record names them: cli:<os user>."""
+    return f"cli:{os_user()}"
+
+
 def _unwritable(exc: OSError) -> CliError:
     where = exc.filename or "?"
     return CliError(f"无法写入 {where}（{exc.strerror}）：请检查目录权限，或用 --data-dir / TECHREG_DATA_DIR 另选数据目录",

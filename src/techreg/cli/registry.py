@@ -7,7 +7,7 @@ import click
 import msgspec
 
 from ..config import audit_key
-from .common import CliError, Day, Db, ExistingFile, main, os_user, with_database
+from .common import CliError, Day, Db, ExistingFile, cli_actor, main, os_user, with_database
 
 
 def _refuse_unreadable_encoding(file: Path) -> None:
@@ -176,7 +176,7 @@ def user_add(db: Db, username, role, display_name, point, password, expires) -> 
 
     body = UserIn(username=username, display_name=display_name or username, role=role, point_code=point,
                   password=password, qualification_expires=expires.date() if expires else None)
-    created = db.run(lambda conn: create_user(conn, body))
+    created = db.run(lambda conn: create_user(conn, body, actor=cli_actor()))
     from ..labels import both
 
     click.echo(f"已创建用户 / created {created.username}（{both('role', created.role)}）")
@@ -202,12 +202,47 @@ def user_qualify(db: Db, username: str, until, clear: bool) -> None:
         raise CliError("请给出 --until 有效期，或 --clear 撤销资格（二者选一）",
                        "give --until with the expiry, or --clear to withdraw the qualification (one of the two)")
     expires = None if clear else until.date()
-    updated = db.run(lambda conn: set_qualification(conn, username, expires), transaction=True)
+    updated = db.run(lambda conn: set_qualification(conn, username, expires, actor=cli_actor()),
+                     transaction=True)
     if expires is None:
         click.echo(f"已撤销 {updated.username} 的登记员资格 / {updated.username}'s registrar qualification withdrawn")
     else:
         click.echo(f"{updated.username} 的登记员资格有效期至 {expires} / {updated.username}'s registrar qualification"
                    f" runs until {expires}")
+
+
+@user.command("history")
+@click.argument("username")
+@with_database()
+def user_history(db: Db, username: str) -> None:
+    """账户 USERNAME 的变更记录：谁、何时创建、授予或撤销资格、启用或停用 / who created USERNAME's account,
+    granted or withdrew its qualification, activated or deactivated it, and when (GET /api/users/USERNAME/events)."""
+    from ..labels import both, local_time, person
+    from ..registry.users import account_events, display_names
+
+    async def work(conn):
+        return await account_events(conn, username), await display_names(conn)
+
+    events, names = db.run(work)
+    for e in events:
+        by_zh, by_en = person(e.actor, names, "zh"), person(e.actor, names, "en")
+        by = by_zh if by_zh == by_en else f"{by_zh} / {by_en}"
+        click.echo(f"{local_time(e.at, db.settings.timezone, seconds=True)}  {both('account_event', e.action)}"
+                   f"{_account_detail(e.detail)}  操作人 / by: {by}")
+
+
+def _account_detail(detail: dict) -> str:
+    """What a change set, in words: the role and point of a new account, a qualification's expiry."""
+    from ..labels import both
+
+    parts = []
+    if "role" in detail:
+        parts.append(f"角色 / role: {both('role', detail['role'])}")
+    if "point" in detail:
+        parts.append(f"登记点 / point: {detail['point']}")
+    if "qualification_until" in detail:
+        parts.append(f"资格有效期至 / qualified until: {detail['qualification_until']}")
+    return "（" + "；".join(parts) + "）" if parts else ""
 
 
 @user.command("list")

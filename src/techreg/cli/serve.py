@@ -160,7 +160,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
                     await create_user(conn, UserIn(username=username, display_name=display, role=role,
                                                    point_code=point, password=password,
                                                    qualification_expires=expires if username in DEMO_QUALIFIED
-                                                   else None))
+                                                   else None), actor="demo")
         data = io.BytesIO(b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in demo_filings(n)))
         await import_stream(conn, data, audit_key(settings), actor="demo", source="demo")
         await _demo_scan_and_campaign(conn, settings)

@@ -20,6 +20,14 @@ ACTOR: Words = {
     "cli": ("命令行", "command line"), "import": ("命令行导入", "command-line import"),
 }
 
+# a change to an account, as account_events records it (registry/users.py)
+ACCOUNT_EVENT: Words = {
+    "created": ("创建账户", "account created"),
+    "qualified": ("授予或续展登记员资格", "registrar qualification granted or renewed"),
+    "qualification_cleared": ("撤销登记员资格", "registrar qualification withdrawn"),
+    "activated": ("启用账户", "account activated"), "deactivated": ("停用账户", "account deactivated"),
+}
+
 # a filing's status (registry.schema.Status)
 STATUS: Words = {
     "submitted": ("待审查", "awaiting review"), "returned": ("退回补正", "returned for correction"),
@@ -501,7 +509,8 @@ CERTIFICATE_CHECK: Words = {
 }
 
 CATALOGUE: dict[str, Words] = {
-    "certificate_check": CERTIFICATE_CHECK, "actor": ACTOR, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
+    "certificate_check": CERTIFICATE_CHECK, "actor": ACTOR, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT,
+    "account_event": ACCOUNT_EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
     "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,

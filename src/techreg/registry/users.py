@@ -130,7 +130,70 @@ async def _verify(stored: str | None, password: str) -> bool:
     return await asyncio.to_thread(check)
 
 
-async def create_user(conn: asyncpg.Connection, body: UserIn) -> UserOut:
+# Every change to an account appends an account_events row in the same statement (a data-modifying CTE), so
+# the change and its record commit together and cost one round trip. `actor` is a login name, cli:<os user>,
+# "demo" or "system" (labels.person reads them).
+_USER_COLUMNS = "id, username, display_name, role, point_code, qualification_expires, active"
+CREATE_USER = f"""
+    WITH created AS (
+        INSERT INTO users (username, display_name, role, point_code, password_hash, qualification_expires)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (username) DO NOTHING
+        RETURNING {_USER_COLUMNS}
+    ), recorded AS (
+        INSERT INTO account_events (username, action, detail, actor)
+        SELECT username, 'created', jsonb_strip_nulls(jsonb_build_object(
+                   'role', role, 'point', point_code, 'qualification_until', qualification_expires, 'active', active)),
+               $7
+        FROM created
+    )
+    SELECT {_USER_COLUMNS} FROM created
+"""
+# granting (or renewing) a qualification also lifts a block for a lapsed one; clearing it withdraws it
+SET_QUALIFICATION = f"""
+    WITH changed AS (
+        UPDATE users SET qualification_expires = $2, blocked_reason = NULL WHERE username = $1
+        RETURNING {_USER_COLUMNS}
+    ), recorded AS (
+        INSERT INTO account_events (username, action, detail, actor)
+        SELECT username, CASE WHEN qualification_expires IS NULL THEN 'qualification_cleared' ELSE 'qualified' END,
+               jsonb_strip_nulls(jsonb_build_object('qualification_until', qualification_expires)), $3
+        FROM changed
+    )
+    SELECT {_USER_COLUMNS} FROM changed
+"""
+SET_ACTIVE = f"""
+    WITH changed AS (
+        UPDATE users SET active = $2 WHERE username = $1
+        RETURNING {_USER_COLUMNS}
+    ), recorded AS (
+        INSERT INTO account_events (username, action, detail, actor)
+        SELECT username, CASE WHEN active THEN 'activated' ELSE 'deactivated' END,
+               jsonb_build_object('active', active), $3
+        FROM changed
+    )
+    SELECT {_USER_COLUMNS} FROM changed
+"""
+# an account's changes, oldest first (several in one transaction share `at`; the id keeps their order)
+ACCOUNT_EVENTS = """
+    SELECT id, username, action, detail, actor, at FROM account_events WHERE username = $1 ORDER BY id
+"""
+USER_EXISTS = "SELECT 1 FROM users WHERE username = $1"
+
+AccountAction = Literal["created", "qualified", "qualification_cleared", "activated", "deactivated"]
+
+
+class AccountEventOut(msgspec.Struct):
+    id: int
+    username: str
+    action: AccountAction
+    # what the change set: role, point, qualification_until (ISO date), active
+    detail: dict[str, str | bool]
+    actor: str
+    at: dt.datetime
+
+
+async def create_user(conn: asyncpg.Connection, body: UserIn, *, actor: str) -> UserOut:
     if body.role == "registrar" and not body.point_code:
         raise InvalidInput("登记员必须属于一个登记点", "a registrar must belong to a registration point",
                            errors=[{"field": "point_code", "message": "登记员必须属于一个登记点",
@@ -140,15 +203,8 @@ async def create_user(conn: asyncpg.Connection, body: UserIn) -> UserOut:
     if body.password:
         _check_password(body.password, body.username)
     password_hash = await hash_password(body.password) if body.password else None
-    row = await conn.fetchrow(
-        """
-        INSERT INTO users (username, display_name, role, point_code, password_hash, qualification_expires)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (username) DO NOTHING
-        RETURNING id, username, display_name, role, point_code, qualification_expires, active
-        """,
-        body.username, body.display_name, body.role, body.point_code, password_hash, body.qualification_expires,
-    )
+    row = await conn.fetchrow(CREATE_USER, body.username, body.display_name, body.role, body.point_code,
+                              password_hash, body.qualification_expires, actor)
     if row is None:
         raise Conflict(f"用户名 {body.username} 已存在", f"username {body.username} already exists")
     return msgspec.convert(dict(row), UserOut)
@@ -169,14 +225,20 @@ async def display_names(conn: asyncpg.Connection) -> dict[str, str]:
     return {r["username"]: r["display_name"] for r in await conn.fetch(DISPLAY_NAMES)}
 
 
-async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt.date | None) -> UserOut:
-    row = await conn.fetchrow(
-        "UPDATE users SET qualification_expires = $2, blocked_reason = NULL WHERE username = $1"
-        " RETURNING id, username, display_name, role, point_code, qualification_expires, active",
-        username, expires)
+async def set_qualification(conn: asyncpg.Connection, username: str, expires: dt.date | None, *,
+                            actor: str) -> UserOut:
+    row = await conn.fetchrow(SET_QUALIFICATION, username, expires, actor)
     if row is None:
         raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
     return msgspec.convert(dict(row), UserOut)
+
+
+async def account_events(conn: asyncpg.Connection, username: str) -> list[AccountEventOut]:
+    """Who created, qualified, activated or deactivated the account, and when; oldest first."""
+    rows = await conn.fetch(ACCOUNT_EVENTS, username)
+    if not rows and not await conn.fetchval(USER_EXISTS, username):
+        raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
+    return [msgspec.convert(dict(r), AccountEventOut) for r in rows]
 
 
 # -- log-in --------------------------------------------------------------------------------------------
@@ -236,11 +298,9 @@ async def open_session(conn: asyncpg.Connection, user_id: int, session_hours: in
     return token, expires
 
 
-async def set_active(conn: asyncpg.Connection, username: str, active: bool) -> UserOut:
+async def set_active(conn: asyncpg.Connection, username: str, active: bool, *, actor: str) -> UserOut:
     """Deactivating a user ends their sessions at once (every replica reads sessions from here)."""
-    row = await conn.fetchrow("UPDATE users SET active = $2 WHERE username = $1"
-                              " RETURNING id, username, display_name, role, point_code, qualification_expires, active",
-                              username, active)
+    row = await conn.fetchrow(SET_ACTIVE, username, active, actor)
     if row is None:
         raise NotFound(f"用户 {username} 不存在", f"user {username} not found")
     if not active:
