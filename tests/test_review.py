@@ -480,6 +480,15 @@ async def test_the_cli_lists_the_queue(app, office, settings):
                             timeout=120)
     items = {i["ref"]: i for i in json.loads(result.stdout)["items"]}
     assert items[ref]["may_decide"] is True and items[ref]["kind"] == "registration"
+    # the proposer may not confirm their own proposal: the listing says why and names who may, as the page does
+    result = subprocess.run([sys.executable, "-m", "techreg.cli", "review", "list", "--by",
+                             office.usernames["registrar"]], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if ref in line)
+    assert "工作日" in lines[at] and "-" not in lines[at].split("（", 1)[1].split("）")[0]
+    assert lines[at + 1].strip().startswith("不能办理 / not yours to decide")
+    assert lines[at + 2].strip().startswith("可以办理") and office.usernames["registrar2"] in lines[at + 2]
 
 
 async def test_a_red_line_record_that_came_after_the_proposal_stops_the_confirmation(app, office):

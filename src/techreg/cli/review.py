@@ -28,10 +28,13 @@ def review_list(db: Db, by: str, kind: str | None, due: str | None, point: str |
     from ..labels import both, local_time
     from ..registry.review import review_queue
 
-    async def work(conn):
-        return await review_queue(conn, db.settings, await acting_user(conn, by), kind=kind, point=point, state=due)
+    from ..registry.users import display_names
 
-    found = db.run(work)
+    async def work(conn):
+        queue = await review_queue(conn, db.settings, await acting_user(conn, by), kind=kind, point=point, state=due)
+        return queue, await display_names(conn)
+
+    found, names = db.run(work)
     if as_json:
         click.echo(msgspec.json.encode(found).decode())
         return
@@ -41,7 +44,24 @@ def review_list(db: Db, by: str, kind: str | None, due: str | None, point: str |
     for r in found.items:
         mark = "!" if r.deadline_state == "overdue" else " "
         click.echo(f"{mark} {r.ref:<24} {both('review_kind', r.kind)}  到期 / due {r.due_on}"
-                   f"（{both('deadline_state', r.deadline_state)}，{r.working_days_left}）"
-                   f"  原决定人 / decision by {r.subject_actor}  提起 / opened {local_time(r.opened_at, zone)} {r.opened_by}")
+                   f"（{both('deadline_state', r.deadline_state)}，{_days_left(r.working_days_left)}）"
+                   f"  原决定人 / decision by {names.get(r.subject_actor, r.subject_actor)}"
+                   f"  提起 / opened {local_time(r.opened_at, zone)} {names.get(r.opened_by, r.opened_by)}")
+        # as the queue page says under a row the user asking may not decide: why, and who may
+        if not r.may_decide and r.why_not is not None:
+            click.echo(f"    不能办理 / not yours to decide：{r.why_not.message} / {r.why_not.message_en}")
+            if r.deciders:
+                names = "、".join(d.display_name for d in r.deciders)
+                more = f" 等 {r.decider_count} 人 / {r.decider_count} in all" if r.decider_count > len(r.deciders) else ""
+                click.echo(f"    可以办理 / may decide：{names}{more}")
+            elif r.how_to_qualify is not None:
+                click.echo(f"    现在无人可以办理 / nobody may decide now：{r.how_to_qualify.message} / {r.how_to_qualify.message_en}")
     if not found.items:
         click.echo("没有待复核的事项 / nothing awaits review")
+
+
+def _days_left(n: int | None) -> str:
+    """Working days to the deadline; one passed says by how many (as the pages do)."""
+    if n is None:
+        return "—"
+    return f"剩余 {n} 个工作日 / {n} working days left" if n >= 0 else f"逾期 {-n} 个工作日 / {-n} working days overdue"
