@@ -79,5 +79,9 @@ def test_the_catalogue_names_every_code_in_both_languages():
     moment = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.timezone.utc)
     assert labels.local_time(moment, "Asia/Shanghai") == "2026-03-01 10:00 UTC+08:00"
     assert labels.local_time(moment, "Europe/Berlin", seconds=True) == "2026-03-01 03:00:00 UTC+01:00"
+    # a deadline passed says by how many working days, never a negative count left (pages, CLI)
+    assert [labels.days_left(n) for n in (None, 3, -2)] == ["—", "3", "逾期 2"]
+    assert [labels.days_left(n, "en") for n in (3, -2)] == ["3", "2 overdue"]
+    assert labels.days_left(-2, unit=True) == "逾期 2 个工作日" and labels.days_left(3, "en", unit=True) == "3 working days left"
     assert labels.values_text("count", {"trained": False, "checkpoint": None, "status": "draft"}) == \
         "状态 草稿，已训练 否，检查点 —"

@@ -25,14 +25,15 @@ def review_list(db: Db, by: str, kind: str | None, due: str | None, point: str |
     """复核队列 / the review queue.
 
     待复核事项，按到期日排序，逾期的标出；退出码 0。/ Open reviews, soonest due first, the overdue marked."""
-    from ..labels import both, local_time
+    from ..labels import both, days_left, local_time
     from ..registry.review import review_queue
 
     from ..registry.users import display_names
 
     async def work(conn):
-        queue = await review_queue(conn, db.settings, await acting_user(conn, by), kind=kind, point=point, state=due)
-        return queue, await display_names(conn)
+        names = await display_names(conn)
+        user = await acting_user(conn, by)
+        return await review_queue(conn, db.settings, user, kind=kind, point=point, state=due, names=names), names
 
     found, names = db.run(work)
     if as_json:
@@ -43,8 +44,9 @@ def review_list(db: Db, by: str, kind: str | None, due: str | None, point: str |
     click.echo(f"今天 / today {found.today}：{counts}")
     for r in found.items:
         mark = "!" if r.deadline_state == "overdue" else " "
+        left = f"{days_left(r.working_days_left, unit=True)} / {days_left(r.working_days_left, 'en', unit=True)}"
         click.echo(f"{mark} {r.ref:<24} {both('review_kind', r.kind)}  到期 / due {r.due_on}"
-                   f"（{both('deadline_state', r.deadline_state)}，{_days_left(r.working_days_left)}）"
+                   f"（{both('deadline_state', r.deadline_state)}，{left}）"
                    f"  原决定人 / decision by {names.get(r.subject_actor, r.subject_actor)}"
                    f"  提起 / opened {local_time(r.opened_at, zone)} {names.get(r.opened_by, r.opened_by)}")
         # as the queue page says under a row the user asking may not decide: why, and who may
@@ -59,9 +61,3 @@ def review_list(db: Db, by: str, kind: str | None, due: str | None, point: str |
     if not found.items:
         click.echo("没有待复核的事项 / nothing awaits review")
 
-
-def _days_left(n: int | None) -> str:
-    """Working days to the deadline; one passed says by how many (as the pages do)."""
-    if n is None:
-        return "—"
-    return f"剩余 {n} 个工作日 / {n} working days left" if n >= 0 else f"逾期 {-n} 个工作日 / {-n} working days overdue"

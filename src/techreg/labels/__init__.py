@@ -25,7 +25,7 @@ from decimal import Decimal
 from .catalogue import CATALOGUE, SUBKIND
 from .times import local_time, zone_label, zone_name
 
-__all__ = ["CATALOGUE", "LANGUAGES", "SUBKIND", "both", "choices", "codes", "detector_text", "halves", "is_known",
+__all__ = ["CATALOGUE", "LANGUAGES", "SUBKIND", "both", "choices", "codes", "days_left", "detector_text", "halves", "is_known",
            "label", "local_time", "person", "recorded", "zone_name",
            "pair", "subkind", "subkind_choices", "value_text", "values_text", "zone_label"]
 
@@ -69,6 +69,20 @@ def both(group: str, code) -> str:
     """"中文 / English" for the CLI (the one word when both languages write it alike)."""
     zh, en = pair(group, code)
     return zh if zh == en else f"{zh} / {en}"
+
+
+def days_left(n: int | None, language: str = "zh", *, unit: bool = False) -> str:
+    """Working days to a deadline, and one passed by how many: 3 / 逾期 3 under a "剩余工作日" heading; with `unit`,
+    standing alone: 剩余 3 个工作日 / 逾期 3 个工作日 (never a negative count left)."""
+    if n is None:
+        return "—"
+    if language == "en":
+        if n >= 0:
+            return f"{n} working days left" if unit else str(n)
+        return f"{-n} working days overdue" if unit else f"{-n} overdue"
+    if n >= 0:
+        return f"剩余 {n} 个工作日" if unit else str(n)
+    return f"逾期 {-n} 个工作日" if unit else f"逾期 {-n}"
 
 
 def person(username: str | None, names: Mapping[str, str], language: str = "zh") -> str:

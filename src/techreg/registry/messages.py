@@ -68,20 +68,12 @@ def _kind_of_value(name: str, language: str) -> str:
     return en if language == "en" else zh
 
 
-def after_label(field: str, message: str, language: str = "zh") -> str:
-    """A field's message as it follows the field's name ("卖方统一社会信用代码：须为18位"): without the name again
-    when the message starts with it ("卖方统一社会信用代码须为18位", "seller credit code: must be …")."""
-    name = field_label(field, language) if field else ""
+def without_name(message: str, name: str) -> str:
+    """A message as it follows a name that already says it: 样本量不得小于 1 after 样本量 -> 不得小于 1,
+    "seller credit code: must be …" after "seller credit code" -> "must be …" (kept whole when it is only the name)."""
     if name and len(message) > len(name) and message[:len(name)].lower() == name.lower():
         return message[len(name):].lstrip(" ：:，,") or message
     return message
-
-
-def field_message(field: str, message: str, message_en: str) -> tuple[str, str]:
-    """One field's error as a line of a message, the field named once: (卖方统一社会信用代码：须为18位, seller
-    credit code: must be 18 characters)."""
-    return (f"{field_label(field)}：{after_label(field, message)}",
-            f"{field_label(field, 'en')}: {after_label(field, message_en, 'en')}")
 
 
 def safe_value(value: Any) -> Any:

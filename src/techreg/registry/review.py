@@ -174,9 +174,11 @@ def _out(row, user: CurrentUser, s: access.Standing, calendar: WorkCalendar, set
 
 
 async def review_queue(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, *, kind: str | None = None,
-                       point: str | None = None, state: str | None = None, on: dt.date | None = None) -> ReviewQueue:
+                       point: str | None = None, state: str | None = None, on: dt.date | None = None,
+                       names: dict[str, str] | None = None) -> ReviewQueue:
     """The open reviews with their deadlines, soonest first: a registrar's own point's, anyone's for
-    supervisors and administrators; `state` keeps one deadline state (overdue, due_soon)."""
+    supervisors and administrators; `state` keeps one deadline state (overdue, due_soon). `names` (login name ->
+    display name): given by a caller that has read them already."""
     access.require_reader(user)
     if user.role == "registrar":
         point = user.point_code
@@ -184,7 +186,7 @@ async def review_queue(conn: asyncpg.Connection, settings: Settings, user: Curre
     s = await access.standing(conn, settings, user, [r["id"] for r in rows])
     who = await access.deciders(conn, settings, rows)
     calendar, on = work_calendar(settings), on or today(settings)
-    names = await display_names(conn)
+    names = names if names is not None else await display_names(conn)
     every = [_out(r, user, s, calendar, settings, on, who, names) for r in rows]
     counts = {c: 0 for c in codes("deadline_state")}
     for r in every:
@@ -193,14 +195,16 @@ async def review_queue(conn: asyncpg.Connection, settings: Settings, user: Curre
     return ReviewQueue(today=on, counts=counts, items=items)
 
 
-async def filing_reviews(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str) -> list[ReviewOut]:
-    """The reviews of one filing, the latest first, to whoever may read the filing."""
+async def filing_reviews(conn: asyncpg.Connection, settings: Settings, user: CurrentUser, ref: str,
+                         names: dict[str, str] | None = None) -> list[ReviewOut]:
+    """The reviews of one filing, the latest first, to whoever may read the filing (`names` as review_queue's)."""
     row = await _load(conn, user, ref, lock=False)
     rows = await conn.fetch(FILING_REVIEWS_SQL, row["id"])
     s = await access.standing(conn, settings, user, [r["id"] for r in rows])
     who = await access.deciders(conn, settings, rows)
     calendar, on = work_calendar(settings), today(settings)
-    names = await display_names(conn) if rows else {}
+    if names is None:
+        names = await display_names(conn) if rows else {}
     return [_out(r, user, s, calendar, settings, on, who, names) for r in rows]
 
 

@@ -73,9 +73,7 @@ def words(request: Request) -> dict:
         return labels.zone_name(of or timezone, language)
 
     def days_left(n) -> str:                  # working days to a deadline; one passed says by how many: 逾期 3
-        if n is None:
-            return "—"
-        return str(n) if n >= 0 else (f"{-n} overdue" if language == "en" else f"逾期 {-n}")
+        return labels.days_left(n, language)
 
     # punctuation between words: Chinese full-width, English with its spaces (an English page never shows "（" or "：")
     marks = ({"colon": ": ", "semi": "; ", "comma": ", ", "dun": ", ", "lp": " (", "rp": ")"} if language == "en"

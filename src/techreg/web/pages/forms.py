@@ -15,7 +15,7 @@ import msgspec
 from markupsafe import Markup, escape
 
 from ...errors import DomainError
-from ...registry.messages import FilingRejected, field_label, safe_value, translate_msgspec_error
+from ...registry.messages import FilingRejected, field_label, safe_value, translate_msgspec_error, without_name
 from ...registry.schema import FieldError
 
 
@@ -114,12 +114,6 @@ def inputs(names: Mapping[str, str] | Iterable[str], words: Mapping[str, tuple[s
     return find
 
 
-def _beside(message: str, label: str, separators: str) -> str:
-    """A message said beside its input, which already names it: 样本量不得小于 1 -> 不得小于 1."""
-    rest = message[len(label):].lstrip(separators) if label and message.startswith(label) else ""
-    return rest or message
-
-
 def field_errors(errors: Iterable[FieldError], find: Inputs) -> list[FormError]:
     """Field errors (FilingRejected's) by input, one per input, the others as the form's own."""
     shown: dict[str, FormError] = {}
@@ -131,8 +125,9 @@ def field_errors(errors: Iterable[FieldError], find: Inputs) -> list[FormError]:
             others.append(FormError(None, *words, e.message, e.message_en))
         else:
             name, (label, label_en) = found
-            message = _beside(_beside(e.message, label, "：: "), field_label(e.field), "：: ")
-            message_en = _beside(_beside(e.message_en, label_en, ":： "), field_label(e.field, "en"), ":： ")
+            # said beside its input, which already names it (by the form's words or the field's)
+            message = without_name(without_name(e.message, label), field_label(e.field))
+            message_en = without_name(without_name(e.message_en, label_en), field_label(e.field, "en"))
             shown.setdefault(name, FormError(name, label, label_en, message, message_en))
     return [*shown.values(), *others]
 

@@ -28,7 +28,6 @@ from ...registry.credit import checks as credit_checks
 from ... import labels
 from ...labels import SUBKIND, pair
 from ...registry.fieldcheck import decode_checked
-from ...registry.messages import after_label
 from ...registry.rules import FilingRejected, decode_correction, decode_filing, field_label
 from ...registry.schema import (DecisionBody, Domain, FieldError, IncomeCheckIn, Kind, RefusalReason, RegisterBody,
                                 RevocationBody, Status)
@@ -102,29 +101,23 @@ def _choice_words(e: FieldError, values: dict) -> tuple[str, str]:
             f"choose one of: {'; '.join(labels.choices(group, 'en').values())}")
 
 
+# the filing form's inputs by the field path each shows (seller.credit_code -> seller_credit_code)
+FILING_INPUTS = inputs({path: name for name, path in FIELD_PATHS.items()})
+
+
 def _form_errors(errors: list[FieldError], values: dict, *, blank_required: bool) -> list[FormError]:
     """Errors by input in the form's order, each named in Chinese and English; a required input left blank says so;
     a refused choice names the allowed values in words."""
-    shown: dict[str, FormError] = {}
-    others: list[FormError] = []
-    for e in errors:
-        if e.allowed is not msgspec.UNSET:
-            message, message_en = _choice_words(e, values)
-            e = msgspec.structs.replace(e, message=message, message_en=message_en)
-        name = e.field.replace(".", "_", 1)
-        # the message follows the field's name (in the summary) or stands under its input: the name said once
-        message, message_en = after_label(e.field, e.message), after_label(e.field, e.message_en, "en")
-        if name in FIELD_PATHS:
-            shown.setdefault(name, FormError(name, field_label(e.field), field_label(e.field, "en"), message,
-                                             message_en))
-        else:
-            others.append(FormError(None, field_label(e.field), field_label(e.field, "en"), message, message_en))
+    worded = [msgspec.structs.replace(e, **dict(zip(("message", "message_en"), _choice_words(e, values))))
+              if e.allowed is not msgspec.UNSET else e for e in errors]
+    found = field_errors(worded, FILING_INPUTS)
+    shown = {e.name: e for e in found if e.name}
     if blank_required:
         for name in REQUIRED:
             if not values[name]:
                 shown[name] = FormError(name, field_label(FIELD_PATHS[name]), field_label(FIELD_PATHS[name], "en"),
                                         "必填", "required")
-    return [shown[n] for n in FILING_FIELDS if n in shown] + others
+    return [shown[n] for n in FILING_FIELDS if n in shown] + [e for e in found if not e.name]
 
 
 REGISTER_FORM = "register-form"
@@ -191,7 +184,8 @@ async def filing_page(request: Request, db: asyncpg.Connection, settings: Settin
     # the rules it was accepted under (stored, or for history its application day's) and, for the
     # revocation form, today's
     accepted_under = rulebook.rules_by_id(settings, filing.rules_version, filing.filed_on)
-    return page(request, "filing.html", sent=sent, people=await people(db), f=filing, flags=flags, readable=readable, **TRAIL,
+    names = await people(db)
+    return page(request, "filing.html", sent=sent, people=names, f=filing, flags=flags, readable=readable, **TRAIL,
                 rules=accepted_under, rule_versions=[rulebook.version(settings, v) for v in accepted_under.versions],
                 revocation=await revocation.revocation_of(db, filing.id) if filing.status == "revoked" else None,
                 rules_now=revocation.rules_now(settings),
@@ -203,7 +197,7 @@ async def filing_page(request: Request, db: asyncpg.Connection, settings: Settin
                 income_checks=await income.income_checks(db, request.user, ref) if filing.reg_no else [],
                 deadline=await deadlines.deadline_of(db, settings, filing.id),
                 credit=await credit_checks.filing_credit(db, filing, service.today(settings)),
-                reviews=await review.filing_reviews(db, settings, request.user, ref))
+                reviews=await review.filing_reviews(db, settings, request.user, ref, names))
 
 
 # who may file (the service checks the point as well), correct (the point's registrar: registry.access), list

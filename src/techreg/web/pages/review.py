@@ -69,8 +69,10 @@ class ReviewPages(Controller):
                     due: str | None = None, point: str | None = None) -> Template:
         kind = choice("kind", "复核类型", kind, KINDS)
         state = choice("due", "期限状态", due, labels.codes("deadline_state"))
-        found = await review.review_queue(db, settings, request.user, kind=kind, point=point or None, state=state)
-        return page(request, "reviews.html", people=await people(db), found=found, kind=kind or "", state=state or "", point=point or "",
+        names = await people(db)
+        found = await review.review_queue(db, settings, request.user, kind=kind, point=point or None, state=state,
+                                          names=names)
+        return page(request, "reviews.html", people=names, found=found, kind=kind or "", state=state or "", point=point or "",
                     kinds=KINDS, states=labels.codes("deadline_state"))
 
     @post("/filings/{ref:str}/review")
