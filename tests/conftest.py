@@ -300,12 +300,15 @@ DATABASE_FIXTURES = {"server", "database_url", "empty_database", "settings", "co
 
 
 # The longest single tests start first, so that on two workers (the README's `-n`) the rest of the suite runs
-# beside them instead of after them.
-LONGEST_FIRST = ("test_clock_ahead.py", "test_cli.py::test_a_fresh_embedded_database")
+# beside them instead of after them; the test that reads the outcome of the run a year ahead, which runs in the
+# background from the start, comes last.
+LONGEST_FIRST = ("test_cli.py::test_a_fresh_embedded_database", "test_detection_eval.py")
+LAST = ("test_clock_ahead.py",)
 
 
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: not any(name in item.nodeid for name in LONGEST_FIRST))
+    items.sort(key=lambda item: (not any(name in item.nodeid for name in LONGEST_FIRST),
+                                 any(name in item.nodeid for name in LAST)))
     for item in items:
         source = item.module.__name__
         if source.startswith("test_browser"):
@@ -314,6 +317,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         else:
             item.add_marker(pytest.mark.unit)
+
+
+def pytest_collection_finish(session):
+    """The date-sensitive tests a year ahead start in the background now (test_clock_ahead)."""
+    import test_clock_ahead
+
+    test_clock_ahead.start_if_selected(session)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import test_clock_ahead
+
+    test_clock_ahead.finish(session, exitstatus)
 
 
 def _runs_processes(module) -> bool:

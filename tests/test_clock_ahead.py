@@ -7,8 +7,12 @@ the server's now() move together, as they do in production a year from now.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -56,19 +60,89 @@ DATE_SENSITIVE = [
 ]
 
 
-@pytest.mark.skipif(os.environ.get("TECHREG_CLOCK_AHEAD") == "1" or bool(os.environ.get("FAKETIME")),
-                    reason="the whole run is already on a moved clock")
-def test_date_sensitive_tests_pass_a_year_from_now(tmp_path):
+NODE = "tests/test_clock_ahead.py::test_date_sensitive_tests_pass_a_year_from_now"
+ON_A_MOVED_CLOCK = os.environ.get("TECHREG_CLOCK_AHEAD") == "1" or bool(os.environ.get("FAKETIME"))
+# The run a year ahead takes ~10 s of CPU, which the suite's two workers would otherwise wait for. It starts as soon
+# as the suite is collected (conftest: `pytest_collection_finish`) and runs beside the rest of the suite; the test
+# below waits for its outcome. One process of the suite starts it (the first to claim its folder), whichever
+# worker runs the test reads it.
+_started: dict[str, subprocess.Popen] = {}
+
+
+_RUN_ID = pytest.StashKey[str]()
+
+
+def run_folder(config) -> Path:
+    """The folder the run a year ahead writes to: one per suite run, shared by its workers (xdist's run id)."""
+    run_id = getattr(config, "workerinput", {}).get("testrunuid") or config.stash.setdefault(_RUN_ID, uuid.uuid4().hex)
+    return Path(tempfile.gettempdir()) / f"techreg-year-ahead-{run_id}"
+
+
+def start_if_selected(session) -> None:
+    """Start the date-sensitive tests on a clock a year ahead, in the background, if this session runs the test
+    that reads their outcome (and no other process of the session has started them)."""
+    config = session.config
+    if ON_A_MOVED_CLOCK or config.option.collectonly or not shutil.which("faketime"):
+        return                                  # (the test says that faketime is missing)
+    if not any(item.nodeid == NODE for item in session.items):
+        return
+    folder = run_folder(config)
+    try:
+        folder.mkdir()
+    except FileExistsError:
+        return                                  # another worker started it
+    env = dict(os.environ, TECHREG_CLOCK_AHEAD="1", TECHREG_SCREENSHOTS=str(folder / "screenshots"))
+    env.pop("TECHREG_DATABASE_URL", None)       # its own embedded server, on the moved clock too
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_TESTRUNUID", None)
+    # the exit code is written last, through a rename, so that a reader never sees half of it
+    script = '"$@" > "$OUT/stdout" 2> "$OUT/stderr"; echo $? > "$OUT/rc.tmp"; mv "$OUT/rc.tmp" "$OUT/rc"'
+    _started[str(folder)] = subprocess.Popen(
+        ["bash", "-c", script, "year-ahead", "faketime", "-f", "+365d", sys.executable, "-m", "pytest", "-q",
+         "-p", "no:cacheprovider", "-p", "no:xdist", *DATE_SENSITIVE],
+        cwd=ROOT, env=dict(env, OUT=str(folder)), stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def finish(session, exitstatus) -> None:
+    """The process that started the run waits for it at the end (the test on the other worker may still read it),
+    or stops it if the suite was interrupted; then removes its folder."""
+    folder = run_folder(session.config)
+    process = _started.pop(str(folder), None)
+    if process is None:
+        return
+    wait = WAIT_AT_MOST
+    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) or session.shouldfail \
+            or session.shouldstop:            # interrupted, or stopped at a first failure (-x): nobody will read it
+        # as Ctrl-C would: its pytest stops and its fixtures stop the PostgreSQL they started
+        os.killpg(process.pid, signal.SIGINT)
+        wait = 30
+    try:
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+WAIT_AT_MOST = 540
+
+
+@pytest.mark.skipif(ON_A_MOVED_CLOCK, reason="the whole run is already on a moved clock")
+def test_date_sensitive_tests_pass_a_year_from_now(request):
     faketime = shutil.which("faketime")
     assert faketime, "faketime is missing: apt-get install -y faketime (the README's test command does)"
-    env = dict(os.environ, TECHREG_CLOCK_AHEAD="1", TECHREG_SCREENSHOTS=str(tmp_path))
-    env.pop("TECHREG_DATABASE_URL", None)       # its own embedded server, on the moved clock too
     year = subprocess.run([faketime, "-f", "+365d", sys.executable, "-c", "import datetime; print(datetime.date.today().year)"],
                           capture_output=True, text=True, check=True).stdout.strip()
     import datetime as dt
     assert int(year) == (dt.date.today() + dt.timedelta(days=365)).year, "faketime did not move the clock"
-    done = subprocess.run([faketime, "-f", "+365d", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           *DATE_SENSITIVE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=540)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    folder = run_folder(request.config)
+    deadline = time.monotonic() + WAIT_AT_MOST
+    while not (folder / "rc").exists():
+        assert folder.is_dir(), f"the run a year ahead was not started ({folder})"
+        assert time.monotonic() < deadline, f"the run a year ahead took over {WAIT_AT_MOST} s"
+        time.sleep(0.2)
+    code = int((folder / "rc").read_text())
+    stdout, stderr = (folder / "stdout").read_text(), (folder / "stderr").read_text()
+    assert code == 0, stdout[-4000:] + stderr[-2000:]
     # every one of them ran and passed (none renamed away, skipped or deselected)
-    assert f"{len(DATE_SENSITIVE)} passed" in done.stdout, done.stdout[-4000:]
+    assert f"{len(DATE_SENSITIVE)} passed" in stdout, stdout[-4000:]
