@@ -143,6 +143,31 @@ def test_a_missing_file_and_a_bad_date_are_said_in_both_languages(tmp_path):
     assert "“2026-13-01”不是有效日期，应写作 YYYY-MM-DD" in result.output and "is not a valid date" in result.output
 
 
+def test_clicks_own_complaints_are_said_in_both_languages():
+    """A mistyped command line (Click's own checks) gets Chinese first, then English, as every other error does."""
+    runner = CliRunner()
+    said = {
+        ("user", "add"): ("缺少参数 'USERNAME'", "missing argument 'USERNAME'"),
+        ("campaign", "create", "--name", "x"): ("缺少选项 '--from'", "missing option '--from'"),
+        ("bogus",): ("没有“bogus”这个命令", "no such command 'bogus'"),
+        ("scan", "--ful"): ("没有 --ful 这个选项（是否要用 --full？）", "did you mean --full?"),
+        ("scan", "--bogus"): ("没有 --bogus 这个选项（可用的选项见 --help）", "no such option: --bogus"),
+        ("rules", "--on"): ("选项 --on 后面需要给出一个值", "option --on needs a value after it"),
+        ("scan", "extra"): ("多余的参数：extra", "unexpected extra argument(s): extra"),
+    }
+    for args, (zh, en) in said.items():
+        result = runner.invoke(main, list(args), prog_name="techreg")
+        last = result.output.strip().splitlines()[-1]
+        assert result.exit_code == 2, (args, result.output)
+        assert last.startswith("错误 / error: 命令行参数有误 / invalid command line: "), (args, last)
+        assert zh in last and en in last and last.index(zh) < last.index(en), (args, last)
+        # where to read more: the help of the command (or of techreg, for a command it does not have); Click's
+        # option parser gives no command to a missing value, so that one line stands alone
+        if args != ("rules", "--on"):
+            where = "techreg" if args == ("bogus",) else f"techreg {args[0]}"
+            assert f"帮助 / help: {where}" in result.output, (args, result.output)
+
+
 # -- the one error style ------------------------------------------------------------------------------------
 
 def test_domain_and_usage_errors_in_one_style(settings):

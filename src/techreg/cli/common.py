@@ -13,6 +13,7 @@ import errno
 import functools
 import getpass
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -117,13 +118,53 @@ def _bad_value(exc: click.BadParameter) -> str:
     return f"{hint} 的取值无效 / invalid value for {hint}: {exc.message}"
 
 
+def _hint(exc: click.UsageError) -> str:
+    """How the command line names the parameter a complaint is about: '--point', 'USERNAME'."""
+    param = getattr(exc, "param", None)
+    hint = getattr(exc, "param_hint", None) or (param.get_error_hint(exc.ctx) if param is not None else "")
+    return " / ".join(hint) if isinstance(hint, (list, tuple)) else str(hint)
+
+
+# Click's own complaints without a class of their own (ctx.fail with an English sentence): (its sentence,
+# Chinese, English), the Chinese first as everywhere else
+_CLICK_SENTENCES = [
+    (re.compile(r"No such command '(?P<x>.+)'\.$"), "没有“{x}”这个命令（可用的命令见 --help）",
+     "no such command '{x}' (see --help for the commands)"),
+    (re.compile(r"Got unexpected extra arguments? \((?P<x>.+)\)$"), "多余的参数：{x}", "unexpected extra argument(s): {x}"),
+    (re.compile(r"Missing command\.$"), "缺少子命令（可用的命令见 --help）", "missing command (see --help)"),
+    (re.compile(r"Option '(?P<x>.+)' requires an argument\.$"), "选项 {x} 后面需要给出一个值",
+     "option {x} needs a value after it"),
+    (re.compile(r"Option '(?P<x>.+)' does not take a value\.$"), "选项 {x} 不带值", "option {x} takes no value"),
+    (re.compile(r"Argument '(?P<x>.+)' takes (?P<n>\d+) values\.$"), "参数 {x} 需要 {n} 个值",
+     "argument {x} takes {n} values"),
+]
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """Click's complaint about the command line in both languages, Chinese first."""
+    if isinstance(exc, click.MissingParameter):
+        kind = exc.param_type or (exc.param.param_type_name if exc.param is not None else "")
+        what = {"argument": ("参数", "argument"), "option": ("选项", "option")}.get(kind, ("参数", "parameter"))
+        return f"缺少{what[0]} {_hint(exc)} / missing {what[1]} {_hint(exc)}"
+    if isinstance(exc, click.NoSuchOption):
+        near = sorted(exc.possibilities or [])
+        zh = f"（是否要用 {'、'.join(near)}？）" if near else "（可用的选项见 --help）"
+        en = f" (did you mean {', '.join(near)}?)" if near else " (see --help for the options)"
+        return f"没有 {exc.option_name} 这个选项{zh} / no such option: {exc.option_name}{en}"
+    if isinstance(exc, click.BadParameter):
+        return _bad_value(exc)
+    for sentence, zh, en in _CLICK_SENTENCES:
+        if found := sentence.match(exc.message):
+            return f"{zh.format(**found.groupdict())} / {en.format(**found.groupdict())}"
+    return exc.format_message()
+
+
 def as_cli_error(exc: Exception) -> click.ClickException | None:
     """The message a person reads for an error raised under a command; None for a bug (keep the traceback)."""
     if isinstance(exc, getattr(click.exceptions, "NoArgsIsHelpError", ())):
         return exc                               # a group called bare: its help, as click shows it
     if isinstance(exc, click.UsageError) and not isinstance(exc, UsageProblem):
-        problem = UsageProblem(_bad_value(exc) if isinstance(exc, click.BadParameter) else exc.format_message(),
-                               exc.ctx)
+        problem = UsageProblem(usage_message(exc), exc.ctx)
         problem.exit_code = exc.exit_code
         return problem
     if isinstance(exc, click.ClickException):
