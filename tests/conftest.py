@@ -300,9 +300,11 @@ DATABASE_FIXTURES = {"server", "database_url", "empty_database", "settings", "co
 
 
 # The longest single tests start first, so that on two workers (the README's `-n`) the rest of the suite runs
-# beside them instead of after them; the test that reads the outcome of the run a year ahead, which runs in the
-# background from the start, comes last.
-LONGEST_FIRST = ("test_cli.py::test_a_fresh_embedded_database", "test_detection_eval.py")
+# beside them instead of after them. The browser modules come first too: the first items of a worker's share are
+# never taken by the other worker (pytest-xdist's worksteal takes from the end), so one worker runs them all,
+# with one Chromium and each module's served site started once. The test that reads the outcome of the run a year
+# ahead, which runs in the background from the start, comes last.
+LONGEST_FIRST = ("test_cli.py::test_a_fresh_embedded_database", "tests/test_browser", "test_detection_eval.py")
 LAST = ("test_clock_ahead.py",)
 
 

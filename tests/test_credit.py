@@ -93,6 +93,11 @@ async def test_import_is_incremental_keeps_history_and_names_each_bad_line(app, 
     assert "未通过校验" in report["errors"][0]["message"]
     assert "重大税收违法失信" in report["errors"][1]["message"]            # the allowed types in words
 
+    # the page's import form sent without a file: said beside the file input, on the page (no ?err= redirect)
+    r = await app.post("/credit/import", headers={**office.h("supervisor"), "Accept": "text/html"},
+                       files={"other": ("x.txt", b"x", "text/plain")}, follow_redirects=False)
+    assert r.status_code == 200 and 'data-field="file" id="credit-import-file-error">请选择要导入的 JSONL 或 CSV 文件' in r.text
+
 
 async def test_csv_import_with_the_same_rules(conn, office):
     code = new_party()

@@ -298,13 +298,15 @@ async def test_item_page_shows_finding_evidence_and_a_record_in_words(world):
     w = world
     page = f"/queue/{w.item}"
     html_headers = w.h(w.inspector, Accept="text/html")
-    # the page's own form uploads (multipart), and a refused file comes back as a message
+    # the page's own form uploads (multipart); a refused file is said beside the file input, on the item's page
     r = await w.client.post(f"{page}/evidence", headers=html_headers, files={"file": ("现场照片.png", PNG, "image/png")},
                             data={"note": "厂区门口"}, follow_redirects=False)
     assert r.status_code == 303 and "msg=" in r.headers["location"]
     r = await w.client.post(f"{page}/evidence", headers=html_headers, follow_redirects=False,
                             files={"file": ("恶意.txt", b"<html><script>x()</script></html>", "text/plain")})
-    assert r.status_code == 303 and "err=" in r.headers["location"]
+    assert r.status_code == 200 and 'class="field-error" data-field="file" id="evidence-file-error"' in r.text
+    assert 'id="evidence-file" aria-invalid="true"' in r.text and "上传证据文件：有 1 处需要修改" in r.text
+    assert "不能作为证据上传" in re.search(r'id="evidence-file-error">([^<]*)<', r.text).group(1)
     photo = (await w.client.get(f"/api/audit/items/{w.item}", headers=w.h(w.inspector))).json()["evidence"][0]
     r = await w.client.post(f"{page}/evidence/{photo['id']}/withdraw", headers=html_headers, data={"reason": "拍错了"},
                             follow_redirects=False)

@@ -212,6 +212,13 @@ async def test_the_party_response_is_recorded_with_its_documents(world):
     bad = await w.api("POST", path, "dj", 400, files={"file": ("报告.pdf", b"MZ\x90\x00" + b"\x00" * 60, "application/pdf")})
     assert bad["errors"][0]["field"] == "file"
     assert (await w.order_of("OA-2"))["status"] == "open"
+    # the page's upload form: the refusal beside the file on the order's page (no ?err= redirect), nothing recorded
+    r = await w.client.post(f"/orders/{order['id']}/documents", headers={**w.h("dj"), "Accept": "text/html"},
+                            files={"file": ("报告.pdf", b"MZ\x90\x00" + b"\x00" * 60, "application/pdf")},
+                            data={"note": "企业提交"}, follow_redirects=False)
+    assert r.status_code == 200 and 'class="field-error" data-field="file" id="document-file-error"' in r.text, r.text[:300]
+    assert 'id="document-file" aria-invalid="true"' in r.text and "记录答复：有 1 处需要修改" in r.text
+    assert (await w.order_of("OA-2"))["status"] == "open"
     added = await w.api("POST", path, "dj", 201, files={"file": ("整改报告.pdf", PDF, "application/pdf")},
                         data={"note": "企业提交的整改报告"})
     assert added["sha256"] == hashlib.sha256(PDF).hexdigest() and added["size_bytes"] == len(PDF)

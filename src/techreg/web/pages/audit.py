@@ -31,7 +31,7 @@ from ..auth import requires
 from ..files import attachment, read_upload
 from ..replica import READ_DB
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
-from .forms import Sent, decode_form, field_errors, inputs, merged, problems, sent
+from .forms import Sent, decode_form, field_errors, inputs, merged, problems, sent, upload_refused
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
@@ -159,7 +159,7 @@ class AuditPages(Controller):
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
     @post("/queue/{item_id:int}/evidence", request_max_body_size=None, guards=[INSPECTOR])
     async def add_evidence(self, request: Request, item_id: DbId, db: asyncpg.Connection,
-                           settings: Settings) -> Redirect:
+                           settings: Settings) -> Template | Redirect:
         try:
             await evidence.may_add(db, request.user, item_id)
             upload = await read_upload(request, settings)
@@ -168,7 +168,8 @@ class AuditPages(Controller):
         except DomainError as exc:
             if exc.status_code in (401, 403, 404):     # refusals propagate as error pages
                 raise
-            return back(f"/queue/{item_id}", err=exc)
+            return await item_page(request, db, settings, item_id, upload_refused(
+                "evidence-form", exc, ids="evidence", title=("上传证据文件", "Evidence upload")))
         return back(f"/queue/{item_id}", msg=(f"证据文件 {added.file_name} 已上传",
                                               f"evidence file {added.file_name} uploaded"))
 

@@ -4,7 +4,8 @@ The one way the pages answer a form they refuse (the new-filing form was the mod
 page again with a `Sent` for the form, never a redirect with `?err=` that drops what was typed and never one
 error per try. The page shows a summary at the top (base.html, each error linked to its input); the form's
 template takes each value and error from `form_of(id)` (Sent.marks, .bad and .field_error put them on the inputs); the first bad
-input gets the focus, which scrolls the page to it.
+input gets the focus, which scrolls the page to it. Upload forms too (`upload_refused`): only a button without
+inputs (confirm a campaign, run a job) answers a refusal with a redirect and a message.
 """
 
 import re
@@ -228,3 +229,17 @@ def _not_converted(message: str, name: str, value: Any) -> FieldError:
         return FieldError(name, f"须为{'整数' if whole else '数字'}：{value}" if safe_value(value) else
                           f"须为{'整数' if whole else '数字'}", f"must be a {'whole ' if whole else ''}number")
     return translate_msgspec_error(message, base=name, value=value)      # points + $[0] -> points[0]
+
+
+UPLOAD_INPUTS = inputs({"file": "file", "note": "note"}, {"file": ("文件", "file"), "note": ("说明", "note")})
+
+
+def upload_refused(form_id: str, exc: DomainError, *, ids: str | None = None,
+                   title: tuple[str, str] | None = None) -> Sent:
+    """An upload form (a file and a note) refused: every error beside its input, one that names no input (too
+    large, a type not accepted, no length) beside the file, which is what it is about. A browser cannot put the
+    file back into the form: the person picks it again."""
+    errors = [e if e.name is not None else FormError("file", "文件", "file", e.message, e.message_en)
+              for e in problems(exc, UPLOAD_INPUTS)]
+    return sent(form_id, {}, merged(errors), order=("file", "note"), ids=ids, title=title)
+

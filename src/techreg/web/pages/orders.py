@@ -23,7 +23,7 @@ from ...labels import label
 from ...registry.fieldcheck import decode_checked
 from ...registry.messages import FilingRejected
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
-from .forms import Sent, inputs, problems, sent
+from .forms import Sent, inputs, problems, sent, upload_refused
 from .trail import TRAIL, order_step_text
 
 STAFF = requires("supervisor", "admin")
@@ -73,7 +73,7 @@ class OrderPages(Controller):
     # the limit is the setting's, checked against Content-Length before the body is read (files.read_upload)
     @post("/orders/{order_id:int}/documents", guards=[RESPONDERS], request_max_body_size=None)
     async def add_document(self, request: Request, order_id: DbId, db: asyncpg.Connection, audit_key: bytes,
-                           settings: Settings) -> Redirect:
+                           settings: Settings) -> Template | Redirect:
         try:
             await orders.may_respond(db, settings, request.user, order_id)
             upload = await read_upload(request, settings)
@@ -82,7 +82,8 @@ class OrderPages(Controller):
         except DomainError as exc:
             if exc.status_code in (401, 403, 404):     # refusals propagate as error pages
                 raise
-            return back(f"/orders/{order_id}", err=exc)
+            return await order_page(request, db, settings, order_id, upload_refused(
+                "document-form", exc, ids="document", title=("记录答复", "Record a response")))
         return back(f"/orders/{order_id}", msg=(f"答复文件 {added.file_name} 已记录", f"document {added.file_name} recorded"))
 
     @get("/orders/{order_id:int}/documents/{document_id:int}", guards=[READERS])
