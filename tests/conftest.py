@@ -282,6 +282,23 @@ async def running_server(url: str, data_dir: Path, **env: str):
         yield base
 
 
+def told(response) -> dict[str, tuple[str, str]]:
+    """What a page's form answer tells the next page (web/pages/common.back): {"msg"|"err": (Chinese, English)},
+    read from the flash cookie it sets."""
+    import base64
+    import http.cookies
+
+    import msgspec
+
+    from techreg.web.pages.common import FLASH_COOKIE
+
+    for header in response.headers.get_list("set-cookie"):
+        jar = http.cookies.SimpleCookie(header)
+        if FLASH_COOKIE in jar and jar[FLASH_COOKIE].value:
+            return msgspec.json.decode(base64.urlsafe_b64decode(jar[FLASH_COOKIE].value), type=dict[str, tuple[str, str]])
+    return {}
+
+
 SCREENSHOTS: list[Path] = []
 
 

@@ -260,6 +260,13 @@ async def test_public_verification_says_valid_revoked_with_date_or_deregistered_
     r = await app.get("/verify", headers=HTML)
     assert r.status_code == 200 and 'id="verify-form"' in r.text and 'id="verify-incomplete"' not in r.text
     assert (await verify_chain(conn, audit_key)).ok
+    # a link cannot make the page say what the service did not: the address carries no message, and a forged
+    # flash cookie (the browser's to change) is only ever shown as what it says, on the page of the one who set it
+    forged = {"msg": "核验结果：登记证明有效", "msg_en": "certificate valid", "err": "登记证明已撤销", "err_en": "revoked"}
+    for path in ("/verify", "/login"):
+        r = await app.get(path, params=forged, headers=HTML)
+        assert r.status_code == 200 and 'role="status"' not in r.text and 'class="flash bad" role="alert"' not in r.text
+        assert "登记证明有效" not in r.text and "登记证明已撤销" not in r.text, path
 
 
 async def test_public_verification_is_rate_limited(app, office):

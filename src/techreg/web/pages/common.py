@@ -1,6 +1,7 @@
 """What every page needs: the user, the language switch, words for codes, flash messages, list export."""
 
 import asyncio
+import base64
 import csv
 import datetime as dt
 import io
@@ -8,10 +9,11 @@ import tempfile
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import NamedTuple
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import msgspec
 from litestar import Request
+from litestar.datastructures import Cookie
 from litestar.response import Redirect, Response, Stream, Template
 
 from ... import labels
@@ -99,16 +101,18 @@ def page(request: Request, template: str, *, sent: Sent | None = None, **context
     language = helpers["lang"]
     helpers["person"] = lambda username: labels.person(username, names, language)
     helpers["names"] = names
-    query = request.query_params
     t = helpers["t"]
-    flash = t(query["msg"], query.get("msg_en") or query["msg"]) if query.get("msg") else None
-    error = t(query["err"], query.get("err_en") or query["err"]) if query.get("err") else None
+    told = read_flash(request)
+    flash = t(*told["msg"]) if "msg" in told else None
+    error = t(*told["err"]) if "err" in told else None
 
     def form_of(form_id: str, **how) -> Sent:
         return sent if sent is not None and sent.form == form_id else Sent(form=form_id, **how)
     user = request.scope.get("user")
+    shown = [Cookie(key=FLASH_COOKIE, value="", max_age=0, path="/")] if FLASH_COOKIE in request.cookies else None
     return Template(template, context={"user": user, **helpers, "flash": flash, "error": error, "sent": sent,
-                                       "form_of": form_of, "who": who_is(user, language) if user else "", **context})
+                                       "form_of": form_of, "who": who_is(user, language) if user else "", **context},
+                    cookies=shown)
 
 
 def who_is(user, language: str) -> str:
@@ -170,15 +174,34 @@ def date_param(name: str, label: str, value: str | None) -> dt.date | None:
                                     "message_en": "not a date (YYYY-MM-DD)"}]) from None
 
 
+# What the service just did ("已提交登记申请") travels to the next page in a cookie it sets, shown once and then
+# cleared: never in the address, where a link could make a page, /verify included, say what the service did not
+FLASH_COOKIE = "techreg_flash"
+FLASH_SECONDS = 120
+FLASH_LONGEST = 1000            # characters of each message (a cookie holds ~4 KB)
+
+
 def back(url: str, msg: Message | None = None, err: Message | None = None) -> Redirect:
     """Back to a page with a message (Chinese, English) or a service's error: the page shows the one in its
-    language."""
-    params = {}
-    for key, message in (("msg", _halves(msg)), ("err", _halves(err))):
-        if message:
-            params[key], params[f"{key}_en"] = message
-    query = urlencode(params)
-    return Redirect(url + (("&" if "?" in url else "?") + query if query else ""), status_code=303)
+    language, once."""
+    told = {key: [part[:FLASH_LONGEST] for part in message]
+            for key, message in (("msg", _halves(msg)), ("err", _halves(err))) if message}
+    cookies = [Cookie(key=FLASH_COOKIE, value=base64.urlsafe_b64encode(msgspec.json.encode(told)).decode(),
+                      path="/", httponly=True, samesite="lax", max_age=FLASH_SECONDS)] if told else None
+    return Redirect(url, status_code=303, cookies=cookies)
+
+
+def read_flash(request: Request) -> dict[str, tuple[str, str]]:
+    """The message `back` left for this page: {"msg"|"err": (Chinese, English)}; nothing when there is none or it
+    is not one (a cookie is the browser's to change)."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return {}
+    try:
+        told = msgspec.json.decode(base64.urlsafe_b64decode(raw.encode()), type=dict[str, tuple[str, str]])
+    except (ValueError, msgspec.DecodeError):
+        return {}
+    return {key: value for key, value in told.items() if key in ("msg", "err")}
 
 
 # a spreadsheet runs a cell that starts with one of these as a formula (=cmd|' /C calc'!A0, =HYPERLINK(…))
