@@ -194,6 +194,37 @@ async def test_a_supervisor_overrides_in_writing_on_the_trail(app, office):
 
 # -- the batch check ---------------------------------------------------------------------------------
 
+async def test_a_proposal_held_by_a_red_line_is_overridden_by_its_reviewer_and_a_later_record_is_not_said_overridden(
+        app, office):
+    """A large registration waits for a second person (拟登记待复核); a red-line record listed meanwhile stops the
+    confirmation, and the supervisor may override it there, as before registration. A record listed after the
+    registration is shown as not overridden, never as "overridden in writing"."""
+    seller = new_party()
+    ref = await file_for(app, office, seller, amount="6000000.00", tech_amount="5500000.00")
+    r = await app.post(f"/api/filings/{ref}/register", headers=office.h("registrar"), json={
+        "approved_amount": "5000000.00",
+        "deductions": [{"item": "服务器 5 台", "category": "equipment", "amount": "500000.00"}]})
+    assert r.status_code == 200 and r.json()["status"] == "proposed", r.text
+    await import_records(app, office, [record(seller)])
+    credit = (await app.get(f"/api/filings/{ref}/credit", headers=office.h("supervisor"))).json()
+    assert credit["blocks_registration"] is True
+    page = (await app.get(f"/filings/{ref}", headers={**office.h("supervisor"), "Accept": "text/html"})).text
+    assert 'id="credit-blocks"' in page and 'id="credit-override-form"' in page and "已由监督员书面同意" not in page
+    r = await app.post(f"/api/filings/{ref}/credit-override", headers=office.h("supervisor"),
+                       json={"reasons": "税务机关已出具整改完毕证明，经研究同意登记"})
+    assert r.status_code == 201, r.text
+    page = (await app.get(f"/filings/{ref}", headers={**office.h("supervisor"), "Accept": "text/html"})).text
+    assert 'id="credit-overridden"' in page and 'id="credit-override-form"' not in page
+
+    # registered with nothing in its way; a record listed afterwards is not one a supervisor agreed to
+    other = new_party()
+    done = await file_for(app, office, other)
+    assert (await app.post(f"/api/filings/{done}/register", json=APPROVE, headers=office.h("registrar"))).status_code == 200
+    await import_records(app, office, [record(other, valid_from=dt.date.today().isoformat())])
+    page = (await app.get(f"/filings/{done}", headers={**office.h("supervisor"), "Accept": "text/html"})).text
+    assert "已由监督员书面同意" not in page and 'id="credit-blocks"' not in page
+
+
 async def test_batch_check_figures_and_recommendations(app, office, settings):
     x, y = new_party(), new_party()
     pending = await file_for(app, office, x)

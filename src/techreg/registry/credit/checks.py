@@ -20,7 +20,8 @@ from ..users import CurrentUser
 from .records import hits_on
 from .schema import FilingCreditOut, Hit, Override, OverrideIn, SubmissionCheck
 
-PENDING = ("submitted", "returned")
+# awaiting a decision: the red lines still stand in the way (a proposal's confirmation checks them again)
+PENDING = ("submitted", "returned", "proposed")
 
 RECORD_SUBMISSION_CHECK = """
     INSERT INTO credit_checks (filing_id, stage, checked_on, hits, actor) VALUES ($1, 'submission', $2, $3, $4)
@@ -128,7 +129,7 @@ async def override(conn: asyncpg.Connection, key: bytes, user: CurrentUser, ref:
         raise NotFound(f"申请 {ref} 不存在或无权查看", f"filing {ref} not found or not visible to you")
     if row["status"] not in PENDING:
         status_zh, status_en = labels.pair("status", row["status"])
-        raise Conflict(f"当前状态为「{status_zh}」，只有待审查或退回补正的申请可以书面同意登记",
+        raise Conflict(f"当前状态为「{status_zh}」，只有尚未登记的申请（待审查、退回补正、拟登记待复核）可以书面同意登记",
                        f"only a filing awaiting a decision can be overridden; this one is {status_en}",
                        status=row["status"])
     hits = _mark(await hits_on(conn, _parties(row), today), await overrides_of(conn, row["id"]))
