@@ -154,6 +154,8 @@ def test_clicks_own_complaints_are_said_in_both_languages():
         ("scan", "--bogus"): ("没有 --bogus 这个选项（可用的选项见 --help）", "no such option: --bogus"),
         ("rules", "--on"): ("选项 --on 后面需要给出一个值", "option --on needs a value after it"),
         ("scan", "extra"): ("多余的参数：extra", "unexpected extra argument(s): extra"),
+        ("jobs", "history", "--limit", "abc"): ("'--limit' 的取值无效", "“abc”不是整数 / 'abc' is not a whole number"),
+        ("credit", "export", "-o", "/"): ("/ 是目录，不是文件", "/ is a folder, not a file"),
     }
     for args, (zh, en) in said.items():
         result = runner.invoke(main, list(args), prog_name="techreg")
@@ -180,6 +182,10 @@ def test_domain_and_usage_errors_in_one_style(settings):
     assert "--from" in result.stderr
     line = assert_one_clean_error(cli("jobs", "run", "no_such_job", env=env))
     assert "no_such_job" in line
+    # an export to a folder that does not exist: which file and why, in one line (no traceback)
+    for args in (["export", "-o", "/nonexistent/dir/x.jsonl"], ["revocations", "tax-notice", "-o", "/nonexistent/x.csv"]):
+        line = assert_one_clean_error(cli(*args, env=env))
+        assert f"无法打开文件 {args[-1]}（目录或文件不存在）" in line and "no such folder or file" in line, line
     result = cli("--no-such-option", "scan", env=env)
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("错误 / error: ")
 

@@ -102,20 +102,62 @@ def cli_actor() -> str:
     return f"cli:{os_user()}"
 
 
+# the system's reason for a file it refused, in both languages (its own strerror is English only)
+_OS_REASONS = {errno.ENOENT: ("目录或文件不存在", "no such folder or file"),
+               errno.ENOTDIR: ("路径中有一段不是目录", "a part of the path is not a folder"),
+               errno.EISDIR: ("这是一个目录", "it is a folder"),
+               errno.EACCES: ("没有权限", "permission denied"), errno.EPERM: ("没有权限", "permission denied"),
+               errno.EROFS: ("只读文件系统", "read-only file system"), errno.ENOSPC: ("磁盘空间已满", "no space left"),
+               errno.EADDRINUSE: ("地址已被占用", "address already in use")}
+
+
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """Why the system refused, Chinese and English."""
+    return _OS_REASONS.get(exc.errno, (exc.strerror or str(exc), exc.strerror or str(exc)))
+
+
 def _unwritable(exc: OSError) -> CliError:
     where = exc.filename or "?"
-    return CliError(f"无法写入 {where}（{exc.strerror}）：请检查目录权限，或用 --data-dir / TECHREG_DATA_DIR 另选数据目录",
-                    f"cannot write {where} ({exc.strerror}): check the folder's permissions, or choose another data"
+    zh, en = os_reason(exc)
+    return CliError(f"无法写入 {where}（{zh}）：请检查目录权限，或用 --data-dir / TECHREG_DATA_DIR 另选数据目录",
+                    f"cannot write {where} ({en}): check the folder's permissions, or choose another data"
                     " folder with --data-dir / TECHREG_DATA_DIR")
 
 
+def _unopenable(exc: OSError) -> CliError:
+    """A file named on the command line (an export's -o, say) that cannot be opened: which, and why."""
+    zh, en = os_reason(exc)
+    return CliError(f"无法打开文件 {exc.filename}（{zh}），请检查路径", f"cannot open {exc.filename} ({en}): check the path")
+
+
+# Click's reasons for a bad value (its types' own checks), said in Chinese too: (its sentence, Chinese, English)
+_CLICK_REASONS = [
+    (re.compile(r"(?:File|Directory|Path) '(?P<x>.+)' is a directory\.$"), "{x} 是目录，不是文件",
+     "{x} is a folder, not a file"),
+    (re.compile(r"(?:File|Directory|Path) '(?P<x>.+)' is a file\.$"), "{x} 是文件，不是目录", "{x} is a file, not a folder"),
+    (re.compile(r"(?:File|Directory|Path) '(?P<x>.+)' does not exist\.$"), "{x} 不存在", "{x} does not exist"),
+    (re.compile(r"(?:File|Directory|Path) '(?P<x>.+)' is not writable\.$"), "{x} 不可写入", "{x} cannot be written"),
+    (re.compile(r"(?:File|Directory|Path) '(?P<x>.+)' is not readable\.$"), "{x} 不可读取", "{x} cannot be read"),
+    (re.compile(r"'(?P<x>.*)' is not a valid integer\.$"), "“{x}”不是整数", "'{x}' is not a whole number"),
+    (re.compile(r"'(?P<x>.*)' is not a valid float\.$"), "“{x}”不是数字", "'{x}' is not a number"),
+    (re.compile(r"'(?P<x>.*)' is not one of (?P<c>.+)\.$"), "“{x}”不是可选值（{c}）之一", "'{x}' is not one of {c}"),
+    (re.compile(r"'(?P<x>.*)' is not a valid boolean\.$"), "“{x}”不是是/否（yes/no）", "'{x}' is not yes or no"),
+]
+
+
 def _bad_value(exc: click.BadParameter) -> str:
-    """Click's "Invalid value for '--on': …" with its lead-in in both languages."""
+    """Click's "Invalid value for '--on': …" with its lead-in, and its reason where Click gave one we know, in both
+    languages."""
     hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param is not None else None)
+    reason = exc.message
+    for sentence, zh, en in _CLICK_REASONS:
+        if found := sentence.match(exc.message):
+            reason = f"{zh.format(**found.groupdict())} / {en.format(**found.groupdict())}"
+            break
     if hint is None:
-        return f"取值无效 / invalid value: {exc.message}"
+        return f"取值无效 / invalid value: {reason}"
     hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
-    return f"{hint} 的取值无效 / invalid value for {hint}: {exc.message}"
+    return f"{hint} 的取值无效 / invalid value for {hint}: {reason}"
 
 
 def _hint(exc: click.UsageError) -> str:
@@ -175,6 +217,8 @@ def as_cli_error(exc: Exception) -> click.ClickException | None:
         return CliError("内置数据库出错", str(exc))
     if isinstance(exc, PermissionError) or (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.ENOSPC)):
         return _unwritable(exc)
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError, IsADirectoryError)) and exc.filename:
+        return _unopenable(exc)
     return None
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from .common import CliError, Db, main, with_database
+from .common import CliError, Db, main, os_reason, with_database
 
 
 @main.command("orders")
@@ -60,7 +60,7 @@ def enforcement_command(db: Db, campaign: int | None, xlsx: Path | None, languag
         try:
             xlsx.write_bytes(content)
         except OSError as exc:
-            raise CliError(f"无法写入 {xlsx}：{exc.strerror}", f"cannot write {xlsx}: {exc.strerror}") from None
+            raise CliError(f"无法写入 {xlsx}：{os_reason(exc)[0]}", f"cannot write {xlsx}: {os_reason(exc)[1]}") from None
         click.echo(f"已写出 / written: {xlsx}")
         return
     found = db.run(lambda conn: enforcement_list(conn, db.settings, campaign=campaign))

@@ -17,7 +17,7 @@ import click
 
 from ..config import Settings, audit_key
 from ..db.pool import connect
-from .common import CliError, Db, acting_user, current_settings, main, open_database, run, with_connection
+from .common import CliError, Db, acting_user, current_settings, main, open_database, os_reason, run, with_connection
 
 HOST_HELP = "监听地址（默认 TECHREG_HOST，即 127.0.0.1）/ address to listen on (default TECHREG_HOST, 127.0.0.1)"
 PORT_HELP = "端口（默认 TECHREG_PORT，即 8000；0 为任一空闲端口）/ port (default TECHREG_PORT, 8000; 0: any free port)"
@@ -40,7 +40,7 @@ def listen(host: str, port: int) -> socket.socket:
             raise CliError(f"无权监听 {host}:{port}（1024 以下的端口需要特权）：请用 --port 另选端口",
                            f"not allowed to listen on {host}:{port} (ports below 1024 need privileges):"
                            " choose another --port") from None
-        raise CliError(f"无法监听 {host}:{port}：{exc.strerror}", f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise CliError(f"无法监听 {host}:{port}：{os_reason(exc)[0]}", f"cannot listen on {host}:{port}: {os_reason(exc)[1]}") from None
     except socket.gaierror as exc:
         sock.close()
         raise CliError(f"无法识别地址 {host}：{exc}", f"unknown address {host}: {exc}") from None

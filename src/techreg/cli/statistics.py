@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from .common import CliError, Db, main, with_database
+from .common import CliError, Db, main, os_reason, with_database
 
 
 @main.command("statistics")
@@ -35,7 +35,7 @@ def statistics_command(db: Db, year: int, output: Path | None, language: str, as
         try:
             output.write_bytes(content)
         except OSError as exc:
-            raise CliError(f"无法写入 {output}：{exc.strerror}", f"cannot write {output}: {exc.strerror}") from None
+            raise CliError(f"无法写入 {output}：{os_reason(exc)[0]}", f"cannot write {output}: {os_reason(exc)[1]}") from None
         click.echo(f"已写出 / written: {output}（{year}年 {found.total.contracts} 项 / contracts）")
         return
     if as_json:
