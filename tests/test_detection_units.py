@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 
+from techreg import labels
 from techreg.detection import backdated, duplicate, large_software, split
 from techreg.detection.base import Context
 from techreg.detection.columns import Columns, day_numbers
@@ -98,6 +99,8 @@ def test_late_application_alone_is_no_backdating_but_strengthens_evidence():
     f = backdated.detect(Context(cols([early, early_and_late])))
     assert f.rows.tolist() == [0, 1] and f.scores[1] > f.scores[0]
     assert "仅作佐证" in f.reasons[1][-1] and len(f.reasons[0]) == 1
+    assert labels.halves(f.reasons[1][-1]) == (f"另：签订后 {late} 天才申请登记（仅作佐证）",
+                                               f"also applied for registration {late} days after signing (supporting only)")
 
 
 def test_honest_filings_are_not_backdated():

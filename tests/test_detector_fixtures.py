@@ -4,10 +4,12 @@ full scan on PostgreSQL."""
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from techreg import labels
 from techreg.config import load_settings
 from techreg.db.pool import connect
 from techreg.detection.base import env_names
@@ -50,6 +52,9 @@ async def test_golden_fixture(kind, empty_database):
     for r in rows:                       # evidence a person can check: words, with the figures in them
         assert r["reasons"] and any(ch.isdigit() for ch in r["reasons"][0])
         assert 0 < r["score"] <= 1
+        for reason in r["reasons"]:      # each said in both languages, which a page shows one of
+            zh, en = labels.halves(reason)
+            assert zh != en and not re.search(r"[\u4e00-\u9fff]", en), (r["ref"], reason)
 
 
 def test_readme_lists_every_detector_setting_and_the_environment_sets_them():

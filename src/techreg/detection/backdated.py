@@ -170,10 +170,10 @@ def detect(ctx: Context) -> Flags:
         if s_before[i]:
             r.append(f"履行开始早于签订日期 {before[i]} 天 / performance began {before[i]} days before signing")
         if s_seq[i]:
-            r.append(f"合同编号排在卖方更早编号之后，但签订日期早了 {seq_gap[i]} 天（编号与日期倒挂）/ "
+            r.append(f"合同编号排在卖方更早编号之后，但签订日期早了 {seq_gap[i]} 天（编号与日期倒挂） / "
                      f"numbered after the seller's contracts signed {seq_gap[i]} days later")
         if s_late[i]:
-            r.append(f"另：签订后 {late[i]} 天才申请登记（仅作佐证）/ also applied for registration {late[i]} days "
+            r.append(f"另：签订后 {late[i]} 天才申请登记（仅作佐证） / also applied for registration {late[i]} days "
                      f"after signing (supporting only)")
         reasons.append(r)
     related = [np.zeros(0, np.int64) for _ in rows]
