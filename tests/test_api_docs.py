@@ -139,6 +139,8 @@ async def test_openapi_declares_bearer_and_cookie_and_every_protected_route_uses
             r = await app.get(path)
             assert r.status_code == 401, (path, r.status_code)
     assert seen_public == public
+    # the document is the API's: no page a person opens in a browser is in it
+    assert {path for path, _, _ in _operations(schema) if not path.startswith("/api/")} == {"/health"}
 
 
 async def test_error_examples_are_real_answers(app, office):

@@ -51,6 +51,8 @@ def _scope(year: str | None, point: str | None, campaign: str | None, as_of: str
 
 
 class CreditPages(Controller):
+    include_in_schema = False
+
     @get("/credit", guards=[STAFF])
     async def home(self, request: Request, code: str | None = None) -> Template | Redirect:
         """The records home; `code` (the look-up form) opens that party's page."""
