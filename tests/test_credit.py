@@ -319,6 +319,12 @@ async def test_a_revocation_for_fraud_becomes_a_record_that_is_exported(app, off
     assert (rec["origin"], rec["filing_ref"], rec["source_ref"]) == ("registry", ref, reg_no)
     assert rec["current"]["record_type"] == "fraudulent_registration" and party["red_line"] is True
     assert rec["id"] == revoked_on["credit_record"] and party["filings_as_seller"] == 1
+    # its page says where the version came from in words, in either language
+    for lang, words in (("zh", "撤销登记时生成"), ("en", "made when the registration was revoked")):
+        app.cookies.set("techreg_lang", lang)
+        page = await app.get(f"/parties/{seller}", headers={**office.h("supervisor"), "Accept": "text/html"})
+        app.cookies.clear()
+        assert page.status_code == 200 and f"<td>{words}</td>" in page.text and "<td>revocation</td>" not in page.text
 
     lines = (await app.get("/api/credit/export", headers=office.h("supervisor"))).content.splitlines()
     assert len(lines) == len(before.splitlines()) + 1

@@ -113,6 +113,9 @@ CREDIT_RECORD_TYPE: Words = {
 # where a credit record came from
 CREDIT_ORIGIN: Words = {"import": ("外部名单导入", "imported list"),
                         "registry": ("本机构撤销登记（弄虚作假）", "this registry: revoked for fraud")}
+# where a version of a credit record came from, when not a file (a file is named as it was called)
+CREDIT_VERSION_SOURCE: Words = {"api": ("接口导入", "through the API"),
+                                "revocation": ("撤销登记时生成", "made when the registration was revoked")}
 
 # what a batch credit check recommends for a filing with a red-line hit
 CREDIT_RECOMMENDATION: Words = {
@@ -518,6 +521,7 @@ CATALOGUE: dict[str, Words] = {
     "feature": FEATURE, "http_status": HTTP_STATUS, "yes_no": YES_NO, "deduction": DEDUCTION,
     "income_verdict": INCOME_VERDICT, "deadline_state": DEADLINE_STATE,
     "credit_record_type": CREDIT_RECORD_TYPE, "credit_origin": CREDIT_ORIGIN,
+    "credit_version_source": CREDIT_VERSION_SOURCE,
     "credit_recommendation": CREDIT_RECOMMENDATION,
     "revocation_ground": REVOCATION_GROUND, "revocation_basis": REVOCATION_BASIS, "day_kind": DAY_KIND,
     "rule_source": RULE_SOURCE,
