@@ -111,6 +111,14 @@ async def test_pages_refuse_unknown_filter_values_with_a_400_page(app, office):
                               ("/campaigns", {"format": "doc"}, "supervisor")):
         r = await app.get(path, params=params, headers={**office.h(who), "Accept": "text/html"})
         assert r.status_code == 400, (path, r.status_code)
+    # a date typed into the address: named in words, the value quoted as typed
+    for lang, words in (("zh", "签订日期起不是有效日期：“2026-13-01”，应写作 YYYY-MM-DD"),
+                        ("en", "signed from is not a date: “2026-13-01” (write YYYY-MM-DD")):
+        app.cookies.set("techreg_lang", lang)
+        r = await app.get("/filings", params={"signed_from": "2026-13-01"},
+                          headers={**office.h("registrar"), "Accept": "text/html"})
+        app.cookies.clear()
+        assert r.status_code == 400 and words in r.text and "（signed_from）" not in r.text, r.text[-1500:]
     # what the selects send for "any" still works
     r = await app.get("/filings", params={"q": "", "status": "", "kind": "", "software": ""},
                       headers={**office.h("registrar"), "Accept": "text/html"})

@@ -160,17 +160,18 @@ def choice(name: str, label: str, value: str | None, allowed) -> str | None:
     return value
 
 
-def date_param(name: str, label: str, value: str | None) -> dt.date | None:
+def date_param(name: str, label: str | tuple[str, str], value: str | None) -> dt.date | None:
     """A page's date filter (YYYY-MM-DD, as a date input sends it): empty means none; anything else that is not
-    a date answers 400 naming the parameter."""
+    a date answers 400 naming the filter in words (`label`: Chinese, or Chinese and English)."""
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{label}（{name}）不是有效日期：'{value}'，应为 YYYY-MM-DD",
-                           f"{name}: '{value}' is not a date (YYYY-MM-DD)",
-                           errors=[{"field": name, "message": f"{label}不是有效日期",
+        zh, en = label if isinstance(label, tuple) else (label, name)
+        raise InvalidInput(f"{zh}不是有效日期：“{value}”，应写作 YYYY-MM-DD（如 2026-01-31）",
+                           f"{en} is not a date: “{value}” (write YYYY-MM-DD, e.g. 2026-01-31)",
+                           errors=[{"field": name, "message": f"{zh}不是有效日期",
                                     "message_en": "not a date (YYYY-MM-DD)"}]) from None
 
 

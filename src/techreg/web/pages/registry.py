@@ -224,17 +224,6 @@ TAX_NOTICE_COLUMNS = [Column("reg_no"), Column("contract_no"), Column("title"), 
                       Column("revocation_rules"), Column("point"), Column("point_name"), Column("ref")]
 
 
-def _date_param(name: str, value: str | None):
-    """A date from the query (YYYY-MM-DD), or a 400 naming the parameter."""
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{labels.label('field', name)}须为日期（YYYY-MM-DD）：{value}",
-                           f"{name} must be a date (YYYY-MM-DD): {value}", field=name) from None
-
-
 def _scores_promptly(request: Request) -> bool:
     """Whether this service scores a filing within seconds of its writing (TECHREG_SCORE_ON_SUBMIT, and its
     listener alive): only then may a page say a filing is being scored."""
@@ -304,7 +293,8 @@ class RegistryPages(Controller):
         software = choice("software", "软件类", software, ("yes", "no"))
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         dates = {name: date_param(name, word, value) for name, word, value in
-                 (("signed_from", "签订日期起", signed_from), ("signed_to", "签订日期止", signed_to))}
+                 (("signed_from", ("签订日期起", "signed from"), signed_from),
+                  ("signed_to", ("签订日期止", "signed until"), signed_to))}
         flt = FilingFilter(q=q or None, status=status, kind=kind, point=(point or "").strip() or None,
                            software={"yes": True, "no": False}.get(software or ""), **dates, limit=50,
                            cursor=cursor, before=before)
@@ -494,7 +484,7 @@ class RegistryPages(Controller):
                           format: str | None = None) -> Template | Response:
         """Revoked registrations whose benefits may have been claimed: the tax office's list, CSV/Excel."""
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
-        period = {name: _date_param(name, value) for name, value in (("revoked_from", revoked_from),
+        period = {name: date_param(name, labels.pair("field", name), value) for name, value in (("revoked_from", revoked_from),
                                                                       ("revoked_to", revoked_to))}
         notice = await revocation.tax_notice(db, settings, **period)
         if format:                 # the rules in words, as the page's language has them
