@@ -247,3 +247,13 @@ def test_filing_format_ships_with_the_project_and_is_linked():
     assert doc.read_text().startswith("# Filing interchange format, version 1")
     readme = (ROOT / "README.md").read_text()
     assert "](docs/filing-format.md)" in readme and "../shared/docs" not in readme
+
+
+def test_the_readme_says_each_thing_once():
+    """Edits merged from several hands once left the pages paragraph saying the same lines two and three times."""
+    import collections
+
+    lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()
+             if len(line.strip()) > 50 and not line.strip().startswith(("|", "```"))]
+    twice = [line for line, n in collections.Counter(lines).items() if n > 1]
+    assert not twice, twice
