@@ -375,6 +375,8 @@ def test_a_fresh_embedded_database_gets_its_schema_from_the_first_command(tmp_pa
                     break
                 time.sleep(0.1)
             assert "next run" in log.read_text() and proc.poll() is None, log.read_text()
+            # its log lines stamped in the office's zone, with the offset (TECHREG_TIMEZONE's default, Shanghai)
+            assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\+08:00 ", log.read_text(), re.M), log.read_text()
         finally:
             proc.terminate()
             proc.wait(timeout=30)

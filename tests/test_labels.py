@@ -85,3 +85,22 @@ def test_the_catalogue_names_every_code_in_both_languages():
     assert labels.days_left(-2, unit=True) == "逾期 2 个工作日" and labels.days_left(3, "en", unit=True) == "3 working days left"
     assert labels.values_text("count", {"trained": False, "checkpoint": None, "status": "draft"}) == \
         "状态 草稿，已训练 否，检查点 —"
+
+
+def test_log_lines_are_stamped_in_the_office_zone_with_its_offset():
+    """The service's and the worker's log lines: the office's time with its offset, as every time a person reads
+    (a line once said 04:49:33 in UTC, unlabelled, beside a slot written 12:49:33+08:00)."""
+    import logging
+
+    from techreg.config import load_settings
+    from techreg.labels.times import OfficeTimeFormatter
+    from techreg.web.app import create_app
+
+    record = logging.makeLogRecord({"msg": "scan done", "created": 1795582173.377, "msecs": 377.0})
+    assert OfficeTimeFormatter("%(asctime)s %(message)s", timezone="Asia/Shanghai").format(record) == \
+        "2026-11-25 12:49:33,377+08:00 scan done"
+    assert OfficeTimeFormatter("%(asctime)s", timezone="Europe/Berlin").format(record) == "2026-11-25 05:49:33,377+01:00"
+    app = create_app(load_settings(database_url="postgresql://u@localhost/x", audit_key="k", timezone="Asia/Shanghai"),
+                     "postgresql://u@localhost/x")
+    standard = app.logging_config.formatters["standard"]
+    assert standard["()"] is OfficeTimeFormatter and standard["timezone"] == "Asia/Shanghai"

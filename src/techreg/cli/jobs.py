@@ -16,9 +16,12 @@ def worker(db: Db) -> None:
     import logging
 
     from ..db.pool import create_pool
+    from ..labels.times import OfficeTimeFormatter
     from ..scheduling.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OfficeTimeFormatter("%(asctime)s %(name)s %(message)s", timezone=db.settings.timezone))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     url = db.service_url()
     click.echo("定时任务已启动 / worker running (Ctrl-C to stop)")
     run(run_worker(lambda: create_pool(url, db.settings), db.settings))

@@ -7,6 +7,7 @@ from pathlib import Path
 from litestar import Litestar, get
 from litestar.datastructures import State, ResponseHeader
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import File
@@ -14,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from .. import __version__
+from ..labels.times import OfficeTimeFormatter
 from ..config import Settings, audit_key
 from ..db.migrate import pending
 from ..db.pool import close_pool, create_pool
@@ -177,6 +179,10 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
         lifespan=[lifespan],
         state=state,
         openapi_config=openapi_config(__version__),
+        # Litestar's own log format, its times in the office's zone with the offset (labels.times)
+        logging_config=LoggingConfig(formatters={"standard": {
+            "()": OfficeTimeFormatter, "timezone": settings.timezone,
+            "format": "%(levelname)s - %(asctime)s - %(name)s - %(module)s - %(message)s"}}),
         debug=False,
     )
     document_api(app, AUTH_EXCLUDE)
