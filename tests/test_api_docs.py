@@ -43,6 +43,9 @@ def _assert_names_enum(body: dict, parameter: str, bad: str, allowed: list[str])
     [error] = body["errors"]
     assert error["field"] == parameter
     assert list(error["allowed"]) == allowed          # code -> its name, in the declared order
+    # each in words (the Chinese name), not the code again — a file format (csv, xlsx) is its own name
+    unnamed = [code for code, name in error["allowed"].items() if name == code and parameter != "format"]
+    assert not unnamed, (parameter, unnamed)
     for text in (error["message"], error["message_en"]):
         assert bad in text
         for value in allowed:

@@ -312,7 +312,8 @@ ESTIMATE_STRATUM: Words = {
     "flagged": ("有异常标记", "flagged"), "unflagged": ("无异常标记（检测未发现的）", "unflagged (what the detectors miss)"),
 }
 
-ITEM_STATUS: Words = {"open": ("待检查", "open"), "done": ("已有结论", "decided")}
+ITEM_STATUS: Words = {"open": ("待检查", "open"), "done": ("已有结论", "decided"),
+                      "all": ("全部", "all")}           # the queue's filter: either
 
 CAMPAIGN_STATUS: Words = {"draft": ("草稿", "draft"), "open": ("进行中", "open"), "closed": ("已结束", "closed")}
 

@@ -116,7 +116,9 @@ def choice_error(field: str, value: Any, allowed: dict[str, str], *, within: tup
 
 # the catalogue groups a choice's code is looked up in (techreg.labels), first match
 CODE_GROUPS = ("kind", "domain", "status", "outcome", "item_status", "campaign_status", "reason", "flag", "job",
-               "run_status", "trigger", "scan_mode", "role", "deadline_state", "deduction")
+               "run_status", "trigger", "scan_mode", "role", "deadline_state", "deduction",
+               # after the others: a code they share ("open") keeps their word
+               "review_kind", "review_status", "order_kind", "order_status", "credit_record_type", "revocation_ground")
 
 
 def code_label(code: str, language: str = "zh") -> str:
