@@ -274,3 +274,19 @@ def test_the_readme_says_each_thing_once():
                 repeated.add(phrase)
             seen.add(phrase)
     assert not repeated, sorted(repeated)[:5]
+
+
+async def test_a_query_parameter_the_operation_does_not_take_is_refused_by_name(app, office):
+    r = await app.get("/api/filings", params={"statuss": "submitted"}, headers=office.h("supervisor"))
+    assert r.status_code == 400, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "statuss" and {"status", "kind", "limit"} <= set(error["allowed"])
+    assert "statuss" in r.json()["message"] and "status" in r.json()["message_en"]
+    # what it takes still passes, by its name in the address; a path's own parameter is no query parameter
+    assert (await app.get("/api/filings", params={"status": "submitted", "limit": "5"},
+                          headers=office.h("supervisor"))).status_code == 200
+    r = await app.get("/api/filings/NO-SUCH-REF", params={"ref": "x"}, headers=office.h("supervisor"))
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "ref"
+    # pages keep their own links' parameters (the language switch's `next`, htmx's): only the API is held to it
+    r = await app.get("/filings", params={"statuss": "x"}, headers={**office.h("supervisor"), "Accept": "text/html"})
+    assert r.status_code == 200

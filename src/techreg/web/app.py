@@ -47,6 +47,7 @@ from .pages.verify import CertificateVerifyPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .replica import seen_cookie_middleware
 from .apidoc import document_api, openapi_config
+from .query import refuse_unknown_query
 from .errors import EXCEPTION_HANDLERS
 
 log = logging.getLogger("techreg")
@@ -174,6 +175,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
             "audit_key": Provide(provide_audit_key, sync_to_thread=False),
         },
         middleware=[seen_cookie_middleware, DefineMiddleware(TokenAuthMiddleware, exclude=AUTH_EXCLUDE)],
+        before_request=refuse_unknown_query,
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
         lifespan=[lifespan],
