@@ -247,16 +247,20 @@ async def test_inspector_records_a_revoking_finding(site):
     await page.click("#record-finding")
     await expect(page.locator("#finding-form .field-error[data-field=ground]")).to_contain_text("撤销理由")
     await expect(page.locator("#finding-form .field-error[data-field=reasons]")).to_contain_text("不能为空")
+    # one click does not revoke: the box that says what it does must be ticked
+    await expect(page.locator("#finding-form .field-error[data-field=confirm_revocation]")).to_contain_text("勾选确认")
     await expect(page.locator("#finding-form-outcome")).to_have_value("revoked")
     await expect(page.locator("textarea[name=notes]")).to_have_value("卖方负责人确认按期拆分签订")
     await shot(page, "06b-inspector-finding-refused")
     await page.select_option("#finding-form-ground", "fraudulent")
     await page.fill("textarea[name=reasons]", "三份合同为同一项目拆分，合计超过大额线")
+    await page.check("input[name=confirm_revocation]")
     await page.click("#record-finding")
     await expect(page.locator(".flash.ok[role=status]")).to_contain_text("检查结论已记录")
     await expect(page.locator("#filing-status")).to_have_text("已撤销")
     # the finding comes back on the page: outcome, notes and the evidence it rests on
     await expect(page.locator("#finding-outcome")).to_have_text("撤销登记")
+    await expect(page.locator("#finding-ground")).to_contain_text("合同虚假")           # the ground it names
     await expect(page.locator("#finding-notes")).to_have_text("卖方负责人确认按期拆分签订")
     await expect(page.locator("#finding-evidence")).to_contain_text("合同扫描件.pdf")
     await expect(page.locator("#item-record")).to_contain_text("上传证据文件 合同扫描件.pdf")

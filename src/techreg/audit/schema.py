@@ -148,6 +148,7 @@ class FindingOut(msgspec.Struct, kw_only=True):
     decided_at: dt.datetime
     evidence: list[int] = []         # the files (ids in `evidence`) not withdrawn when the finding was recorded
     evidence_names: list[str] = []   # file names typed in before evidence was uploaded (older findings only)
+    ground: str | None = None        # a revoking finding's ground (the revocation's, as recorded)
 
 
 class ItemDetail(msgspec.Struct, kw_only=True):

@@ -357,6 +357,8 @@ ITEM_HISTORY = """
 FINDING_EVIDENCE = """
     SELECT detail->'evidence' FROM audit_item_history WHERE item_id = $1 AND action = 'finding' ORDER BY id DESC LIMIT 1
 """
+# The ground of the revocation a revoking finding made (the registry's record of it).
+FINDING_GROUND = "SELECT ground FROM revocations WHERE audit_item_id = $1 ORDER BY revoked_at DESC LIMIT 1"
 
 
 async def _finding(conn: asyncpg.Connection, row) -> FindingOut | None:
@@ -365,7 +367,8 @@ async def _finding(conn: asyncpg.Connection, row) -> FindingOut | None:
     return FindingOut(outcome=row["outcome"], reasons=list(row["reasons"] or []), notes=row["notes"] or "",
                       decided_by=row["decided_by"], decided_at=row["decided_at"],
                       evidence=list(await conn.fetchval(FINDING_EVIDENCE, row["id"]) or []),
-                      evidence_names=list(row["evidence"] or []))
+                      evidence_names=list(row["evidence"] or []),
+                      ground=await conn.fetchval(FINDING_GROUND, row["id"]) if row["outcome"] == "revoked" else None)
 
 
 async def item_detail(conn: asyncpg.Connection, user: CurrentUser, item_id: int) -> ItemDetail:

@@ -31,7 +31,7 @@ from ..auth import requires
 from ..files import attachment, read_upload
 from ..replica import READ_DB
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
-from .forms import Sent, decode_form, field_errors, inputs, merged, problems, sent, upload_refused
+from .forms import FormError, Sent, decode_form, field_errors, inputs, merged, problems, sent, upload_refused
 from .trail import TRAIL, system_reason
 
 STAFF = requires("supervisor", "admin")
@@ -58,7 +58,7 @@ def _lines(text: str) -> list[str]:
 
 
 
-FINDING_FIELDS = ("outcome", "ground", "reasons", "notes")      # the finding form's inputs, in its order
+FINDING_FIELDS = ("outcome", "ground", "reasons", "notes", "confirm_revocation")   # the finding form's inputs, in order
 # the campaign form's inputs, in its order, named as the form names them
 CAMPAIGN_FIELDS = ("name", "registered_from", "registered_to", "kinds", "points", "software_only", "sample_size",
                    "certainty_cutoff", "control_share", "seed", "due_days")
@@ -146,6 +146,9 @@ class AuditPages(Controller):
                 body, errors = None, problems(exc, find)
             errors = merged(errors, field_errors(await audit.finding_problems(db, request.user, item_id, raw["outcome"],
                                                                               raw.get("ground")), find))
+            if raw["outcome"] == "revoked" and form.get("confirm_revocation") != "yes":     # one click must not revoke
+                errors = merged(errors, [FormError("confirm_revocation", "确认撤销", "confirm the revocation",
+                                                   "撤销登记须勾选确认", "tick to confirm the revocation")])
             if not errors:
                 async with db.transaction():
                     await audit.record_finding(db, audit_key, settings, request.user, item_id, body)
