@@ -375,6 +375,12 @@ async def test_flag_evidence_links_the_filings_it_cites(world):
         assert f'<a href="/filings/{ref}">{ref}</a>' in html
     related = section(html, "related")
     assert '<a href="/filings/EV-FAR">EV-FAR</a>' in related
+    # the split's three parts summed (not the duplicate's EV-FAR), read against the configured lines and the round
+    # figure just above the biggest part, which each part stays under
+    assert re.search(r'id="split-total">3,000,000.00<', related), related
+    lines = re.findall(r'对照线 ([\d,]+)</td>\s*<td class="num (\w+)">([^<]+)<', related)
+    assert lines == [("2,000,000", "bad", "各部分均低于，合计超过"), ("5,000,000", "ok", "合计未超过"),
+                     ("10,000,000", "ok", "合计未超过")], lines
     for ref in ("EV-1", "EV-FAR"):
         assert (await w.client.get(f"/api/filings/{ref}", headers=w.h(w.inspector))).status_code == 200
     # ...but nothing beyond it: a filing those cite in turn is named, not linked, and stays closed

@@ -49,7 +49,7 @@ class Settings:
     copy_window_days: int = setting(31, "a copy is signed within this many days of the original")
 
 
-def _round_line_under(amounts: np.ndarray) -> np.ndarray:
+def round_figure_above(amounts: np.ndarray) -> np.ndarray:
     """Smallest 'round' figure (1, 2, 3 or 5 × 10^k yuan) strictly above each amount."""
     a = np.maximum(amounts, 1.0)
     exp = np.floor(np.log10(a))
@@ -123,7 +123,7 @@ def detect(ctx: Context) -> Flags:
     for values in (tech, c.amount[nodes]):
         big = np.full(groups, -np.inf)
         np.maximum.at(big, label, values)
-        line = _round_line_under(big)
+        line = round_figure_above(big)
         near = np.bincount(label, weights=(values >= s.just_under_share * line[label]), minlength=groups) == size
         hit = near & (np.bincount(label, weights=values, minlength=groups) >= line) & ~under_round
         round_line = np.where(hit, line, round_line)

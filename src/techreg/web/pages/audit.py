@@ -7,6 +7,7 @@ from typing import get_args
 
 import asyncpg
 import msgspec
+import numpy as np
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
@@ -25,6 +26,7 @@ from ...registry import revocation, statistics
 from ...registry.schema import FieldError, Kind
 from ...registry.access import readable_refs
 from ...registry.service import today
+from ...detection import split
 from ...detection.scan import recent_scans
 from ...scheduling.engine import history, job_list
 from ..auth import requires
@@ -98,14 +100,21 @@ async def item_page(request: Request, db: asyncpg.Connection, settings: Settings
     is_split = any(f.kind == "split" and f.active for f in detail.flags)
     # the lines are read against the approved amounts where there are any (核定技术交易额)
     own = detail.filing.approved_amount if detail.filing.approved_amount is not None else detail.filing.tech_amount
-    total = (own + sum((Decimal(r.approved_amount or r.tech_amount) for r in detail.related), Decimal(0))
-             if is_split else None)
+    # the parts are the split flag's own (the related table also holds what other flags cite)
+    split_refs = {ref for f in detail.flags if f.kind == "split" and f.active for ref in f.related}
+    parts = [own, *(Decimal(r.approved_amount or r.tech_amount) for r in detail.related if r.ref in split_refs)]
+    total = sum(parts, Decimal(0)) if is_split else None
+    # the lines the sum is read against: the configured ones, and the round figure just above the biggest part
+    # that the split detector also reads splitters as aiming under (detection/split.py)
+    lines = [settings.large_line, settings.delegation_line]
+    if is_split:
+        lines = sorted({*lines, float(split.round_figure_above(np.array([float(max(parts))]))[0])})
     cited = [r for f in detail.flags for r in f.related] + [r.ref for r in detail.related]
     rules = revocation.rules_now(settings)
     return page(request, "item.html", sent=sent, people=await people(db), d=detail, outcomes=get_args(Outcome), split_total=total,
                 grounds=rules.revocation_grounds, rules=rules,
                 suggested_ground=await revocation.suggested_ground(db, detail.filing.id),
-                lines=[settings.large_line, settings.delegation_line],
+                lines=lines, biggest_part=max(parts),
                 readable=await readable_refs(db, request.user, cited),
                 accept=",".join(ALLOWED_EXTENSIONS), max_mb=evidence.size_label(settings.evidence_max_bytes),
                 order=await orders.of_item(db, item_id), **TRAIL)
