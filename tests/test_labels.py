@@ -104,3 +104,13 @@ def test_log_lines_are_stamped_in_the_office_zone_with_its_offset():
                      "postgresql://u@localhost/x")
     standard = app.logging_config.formatters["standard"]
     assert standard["()"] is OfficeTimeFormatter and standard["timezone"] == "Asia/Shanghai"
+
+
+def test_a_schedule_is_said_as_people_say_it():
+    said = {"30 1 * * *": ("每天 01:30", "daily at 01:30"), "0 3 * * sun": ("每周日 03:00", "every Sunday at 03:00"),
+            "0 4 * * 1": ("每周一 04:00", "every Monday at 04:00"), "0 6 1 * *": ("每月 1 日 06:00", "monthly on day 1 at 06:00"),
+            "10 * * * *": ("每小时第 10 分钟", "hourly at minute 10")}
+    for cron, (zh, en) in said.items():
+        assert (labels.schedule_text(cron), labels.schedule_text(cron, "en")) == (zh, en)
+    assert labels.schedule_text("*/5 9-17 * * mon-fri") == "*/5 9-17 * * mon-fri"      # another shape: as it is
+    assert labels.schedule_text("30 1 * * *", "zh", "Asia/Shanghai") == "每天 01:30 UTC+08:00"

@@ -683,6 +683,10 @@ async def test_pages_exports_cli_and_api_say_the_same_words_and_times(world):
             words = labels.values_text("count", run["counts"], "zh")
             for where, text in (("page", html.unescape(page)), ("CLI", history.stdout), ("CSV", export_zh)):
                 assert words in text, (where, words)
+    for job in jobs:                                       # the schedule as people say it, not a cron expression
+        said = labels.schedule_text(job["schedule"], "zh", zone)
+        assert job["schedule"] not in said and said in page and said in listing.stdout, (job["name"], said)
+        assert labels.schedule_text(job["schedule"], "en", zone) in page_en
     now = dt.datetime.now(dt.timezone.utc)
     for job in jobs:                                       # the next run: the same moment, labelled, everywhere
         # (a slot that comes while this test runs moves the next run on: those are left out)

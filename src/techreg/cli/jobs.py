@@ -37,7 +37,7 @@ def jobs(ctx: click.Context) -> None:
 
 @with_database()
 def _list_jobs(db: Db) -> None:
-    from ..labels import both, local_time
+    from ..labels import both, local_time, schedule_text
     from ..scheduling.engine import job_list
 
     settings = db.settings
@@ -46,7 +46,8 @@ def _list_jobs(db: Db) -> None:
         last = j.last_run
         last_text = f"{both('run_status', last.status)} {local_time(last.started_at, settings.timezone)}" if last else "—"
         click.echo(f"{j.name}  {both('job', j.name)}\n"
-                   f"    计划 / schedule: {j.schedule} ({settings.timezone})\n"
+                   f"    计划 / schedule: {schedule_text(j.schedule, 'zh', settings.timezone)} /"
+                   f" {schedule_text(j.schedule, 'en', settings.timezone)} (cron {j.schedule})\n"
                    f"    下次运行 / next run: {local_time(j.next_run, settings.timezone) or '—'}\n"
                    f"    上次运行 / last run: {last_text}")
 

@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from .catalogue import CATALOGUE, SUBKIND
-from .times import local_time, zone_label, zone_name
+from .times import local_time, schedule_text, zone_label, zone_name
 
 __all__ = ["CATALOGUE", "LANGUAGES", "SUBKIND", "both", "choices", "codes", "days_left", "detector_text", "halves", "is_known",
-           "label", "local_time", "person", "recorded", "zone_name",
+           "label", "local_time", "person", "recorded", "schedule_text", "zone_name",
            "pair", "subkind", "subkind_choices", "value_text", "values_text", "zone_label"]
 
 LANGUAGES = ("zh", "en")

@@ -63,3 +63,40 @@ class OfficeTimeFormatter(logging.Formatter):
         offset = moment.strftime("%z")
         return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d}{offset[:3]}:{offset[3:]}"
 
+
+_WEEKDAYS = {"mon": ("周一", "Monday"), "tue": ("周二", "Tuesday"), "wed": ("周三", "Wednesday"),
+             "thu": ("周四", "Thursday"), "fri": ("周五", "Friday"), "sat": ("周六", "Saturday"), "sun": ("周日", "Sunday")}
+# cron's numbered days (0 and 7 are Sunday); APScheduler reads names the same way
+_DAY_NUMBERS = {"0": "sun", "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat", "7": "sun"}
+
+
+def schedule_text(cron: str, language: str = "zh", timezone: str | None = None) -> str:
+    """A job's schedule (a cron expression) as people say it: 每天 01:30, 每周日 03:00, 每月 1 日 06:00, 每小时第 10
+    分钟; an expression of another shape is given as it is. With `timezone`, its times are labelled with the
+    zone's offset, as every time a person reads (每天 01:30 UTC+08:00)."""
+    said = _schedule_words(cron, language)
+    if timezone is None:
+        return said
+    return f"{said} {zone_label(dt.datetime.now(_zone(timezone)))}"
+
+
+def _schedule_words(cron: str, language: str) -> str:
+    fields = cron.split()
+    if len(fields) != 5 or not all(f.isdigit() for f in fields[:1]):
+        return cron
+    minute, hour, day, month, weekday = fields
+    en = language == "en"
+    if hour == "*" and (day, month, weekday) == ("*", "*", "*"):
+        return f"hourly at minute {int(minute)}" if en else f"每小时第 {int(minute)} 分钟"
+    if not hour.isdigit() or month != "*":
+        return cron
+    at = f"{int(hour):02d}:{int(minute):02d}"
+    if (day, weekday) == ("*", "*"):
+        return f"daily at {at}" if en else f"每天 {at}"
+    if day == "*" and _DAY_NUMBERS.get(weekday, weekday.lower()) in _WEEKDAYS:
+        zh, en_day = _WEEKDAYS[_DAY_NUMBERS.get(weekday, weekday.lower())]
+        return f"every {en_day} at {at}" if en else f"每{zh} {at}"
+    if day.isdigit() and weekday == "*":
+        return f"monthly on day {int(day)} at {at}" if en else f"每月 {int(day)} 日 {at}"
+    return cron
+

@@ -81,7 +81,11 @@ def words(request: Request) -> dict:
     marks = ({"colon": ": ", "semi": "; ", "comma": ", ", "dun": ", ", "lp": " (", "rp": ")"} if language == "en"
              else {"colon": "：", "semi": "；", "comma": "，", "dun": "、", "lp": "（", "rp": "）"})
 
+    def schedule(cron: str, zone: str | None = None) -> str:        # a job's schedule as people say it
+        return labels.schedule_text(cron, language, zone or timezone)
+
     return {**marks, "lang": language, "t": t, "label": label, "subkind": subkind, "when": when, "values": values,
+            "schedule": schedule,
             "value": value, "days_left": days_left, "detector": detector, "said": said, "zone": zone, "yuan": yuan, "paren": paren,
             "rules_named": rules_named}
 
