@@ -130,6 +130,8 @@ async def test_campaign_is_reproducible_verifiable_and_frozen(env):
     assert {i["reg_no"] for i in record["items"]} <= {f"2026310101{k:06d}" for k in range(60)}
     page = await env.client.get(f"/public/campaigns/{a['public_no']}")
     assert page.status_code == 200 and "双随机抽查公示" in page.text and "/check" in page.text
+    # the public record says how each was drawn, never that a contract is high-risk before any finding
+    assert "高风险" not in page.text and "必然入选（入样概率 1）" in page.text and "GET /api" not in page.text
     check = await env.client.get(f"/public/campaigns/{a['public_no']}/check")
     assert check.status_code == 200 and "记录一致" in check.text
 

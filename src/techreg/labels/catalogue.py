@@ -305,6 +305,12 @@ STRATUM: Words = {
     "certainty": ("必查（高风险）", "certainty (high risk)"), "pps": ("按风险加权抽取", "drawn by risk weight"),
     "control": ("对照组（随机）", "control (random)"),
 }
+# the same strata as the public record says them: how a registration came to be drawn, with no word on the contract
+# itself before any finding (a sampled contract is not thereby suspect)
+PUBLIC_STRATUM: Words = {
+    "certainty": ("必然入选（入样概率 1）", "included with certainty (probability 1)"),
+    "pps": ("按入样概率抽取", "drawn by its inclusion probability"), "control": ("随机抽取（对照）", "drawn at random (control)"),
+}
 
 # the strata a campaign's violation estimate is made of
 ESTIMATE_STRATUM: Words = {
@@ -515,7 +521,8 @@ CERTIFICATE_CHECK: Words = {
 CATALOGUE: dict[str, Words] = {
     "certificate_check": CERTIFICATE_CHECK, "actor": ACTOR, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT,
     "account_event": ACCOUNT_EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
-    "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "estimate_stratum": ESTIMATE_STRATUM,
+    "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "public_stratum": PUBLIC_STRATUM,
+    "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,
     "trigger": TRIGGER, "scan_mode": SCAN_MODE, "read_from": READ_FROM, "count": COUNT, "field": FIELD, "value_type": VALUE_TYPE,
