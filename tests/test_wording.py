@@ -568,6 +568,9 @@ async def test_every_page_and_export_speaks_words_in_its_language(world):
                             rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
                         else:
                             sheet = load_workbook(io.BytesIO(r.content)).active
+                            # the sheet is named in the page's language too
+                            if bool(re.search(r"[\u4e00-\u9fff]", sheet.title)) != (language == "zh"):
+                                problems.append(f"{language} {role} {url} xlsx: sheet named {sheet.title!r}")
                             # a day is a date cell (shown as its day); any other moment must be labelled text
                             rows = [[c.value.date() if c.is_date and c.number_format == "yyyy-mm-dd" else c.value
                                      for c in row] for row in sheet.iter_rows()]

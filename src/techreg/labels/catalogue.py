@@ -305,6 +305,14 @@ STRATUM: Words = {
     "certainty": ("必查（高风险）", "certainty (high risk)"), "pps": ("按风险加权抽取", "drawn by risk weight"),
     "control": ("对照组（随机）", "control (random)"),
 }
+# an export's sheet, named in the page's language (its file keeps the plain name: campaign-3-2026-11-25.xlsx)
+EXPORT_SHEET: Words = {
+    "filings": ("申请列表", "Filings"), "audit-queue": ("检查队列", "Audit queue"), "campaigns": ("抽查任务", "Campaigns"),
+    "campaign": ("抽查任务", "Campaign"), "credit-check": ("信用核查", "Credit check"), "deadlines": ("办理期限", "Deadlines"),
+    "job-runs": ("任务运行记录", "Job runs"), "orders": ("责令事项", "Orders"),
+    "revocations-tax-notice": ("撤销登记（税务通报）", "Revocations (tax notice)"),
+}
+
 # the same strata as the public record says them: how a registration came to be drawn, with no word on the contract
 # itself before any finding (a sampled contract is not thereby suspect)
 PUBLIC_STRATUM: Words = {
@@ -521,7 +529,7 @@ CERTIFICATE_CHECK: Words = {
 CATALOGUE: dict[str, Words] = {
     "certificate_check": CERTIFICATE_CHECK, "actor": ACTOR, "role": ROLE, "status": STATUS, "action": ACTION, "event": EVENT,
     "account_event": ACCOUNT_EVENT, "via": VIA, "kind": KIND, "domain": DOMAIN,
-    "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "public_stratum": PUBLIC_STRATUM,
+    "reason": REASON, "outcome": OUTCOME, "stratum": STRATUM, "public_stratum": PUBLIC_STRATUM, "export_sheet": EXPORT_SHEET,
     "estimate_stratum": ESTIMATE_STRATUM,
     "item_status": ITEM_STATUS, "campaign_status": CAMPAIGN_STATUS, "campaign_param": CAMPAIGN_PARAM,
     "item_action": ITEM_ACTION, "system_reason": SYSTEM_REASON, "detector_version": DETECTOR_VERSION, "job": JOB, "run_status": RUN_STATUS,

@@ -272,6 +272,14 @@ def _csv_text(value):
     return value
 
 
+def sheet_title(name: str, language: str) -> str:
+    """An export's sheet in words (export_sheet), a number the name ends in kept: campaign-3 -> 抽查任务 3."""
+    base, _, number = name.rpartition("-")
+    if base and number.isdigit() and labels.is_known("export_sheet", base):
+        return f"{labels.label('export_sheet', base, language)} {number}"[:31]
+    return labels.label("export_sheet", name, language)[:31]
+
+
 def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, name: str, *,
            header_group: str = "field") -> Response:
     """A list as CSV (UTF-8 with BOM, so Excel reads the Chinese) or as an Excel workbook, in the page's
@@ -286,7 +294,7 @@ def export(request: Request, rows: list[dict], columns: list[Column], fmt: str, 
         from openpyxl import Workbook
         book = Workbook()
         sheet = book.active
-        sheet.title = name[:31]
+        sheet.title = sheet_title(name, language)
         sheet.append(headers)
         for row in table:
             sheet.append(row)
@@ -358,7 +366,8 @@ def export_stream(request: Request, rows: Callable[[object], AsyncIterator[dict]
 
         def new_sheet() -> None:
             number = len(book.worksheets) + 1
-            sheet = book.create_sheet(name[:31] if number == 1 else f"{name[:25]}-{number}")
+            title = sheet_title(name, language)
+            sheet = book.create_sheet(title if number == 1 else f"{title[:25]} {number}")
             for k in range(1, len(headers) + 1):
                 sheet.column_dimensions[get_column_letter(k)].width = 18
             sheet.append(headers)
