@@ -214,3 +214,17 @@ async def test_the_live_check_names_fields_in_chinese(app, office):
     assert r.status_code == 200
     assert set(re.findall(r'data-field="(\w+)"', r.text)) == {"buyer_credit_code", "tech_amount"}  # not the blanks
     assert "<strong>买方统一社会信用代码</strong>" in r.text and "<strong>技术交易额</strong>" in r.text
+
+
+async def test_an_unknown_field_names_the_fields_there_and_a_value_says_what_it_must_be(app, office):
+    r = await app.post("/api/auth/login", json={"user": "registrar1"})
+    assert r.status_code == 400, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "user" and "username、password" in error["message"]
+    assert "the fields here: username, password" in error["message_en"] and "filing format" not in error["message_en"]
+    body = filing_body(new_ref("MSG"), office.point, software="yes", amount="-3", colour="red")
+    r = await app.post("/api/filings", json=body, headers=office.h("registrar"))
+    said = {e["field"]: (e["message"], e["message_en"]) for e in r.json()["errors"]}
+    assert "true or false" in said["software"][1] and "true 或 false" in said["software"][0]
+    assert said["amount"] == ("合同成交额不能为负数", "contract amount must not be negative")
+    assert "the fields here:" in said["colour"][1] and "seller" in said["colour"][1]

@@ -109,8 +109,9 @@ def _check_object(obj: dict[str, msgspec.Raw], cls: type[msgspec.Struct], prefix
         known = {f.encode_name for f in fields}
         for key, raw in obj.items():
             if key not in known:
-                errors.append(FieldError(prefix + key, f"未知字段 `{key}`（格式第1版未定义）",
-                                         f"unknown field `{key}` (not in filing format v1)", safe_value(_sent(raw))))
+                here_zh, here_en = "、".join(f.encode_name for f in fields), ", ".join(f.encode_name for f in fields)
+                errors.append(FieldError(prefix + key, f"未知字段 `{key}`（此处的字段：{here_zh}）",
+                                         f"unknown field `{key}` (the fields here: {here_en})", safe_value(_sent(raw))))
     for f in fields:
         path = prefix + f.encode_name
         if f.encode_name not in obj:

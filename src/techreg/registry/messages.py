@@ -27,7 +27,8 @@ _PATTERN_HINTS = {
 # what a value must be, in plain words with an example (never msgspec's type names: 字符串, `float`)
 _KIND_OF_VALUE = {
     "int": ("整数，如 30", "a whole number, e.g. 30"), "float": ("数字，如 0.5", "a number, e.g. 0.5"),
-    "decimal": ("数字，如 0.5", "a number, e.g. 0.5"), "str": ("文字", "text"), "bool": ("“是”或“否”", "yes or no"),
+    "decimal": ("数字，如 0.5", "a number, e.g. 0.5"), "str": ("文字", "text"), "bool": ("“是”或“否”（JSON 中写不带引号的 true 或 false）",
+                                                                                 "true or false (JSON, without quotes)"),
     "date": ("日期，如 2026-03-01", "a date, e.g. 2026-03-01"), "array": ("一组值（列表）", "a list of values"),
     "object": ("一组字段", "a set of fields"), "null": ("空", "empty"),
 }
@@ -192,12 +193,14 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
         return FieldError(f, f"缺少必填字段（{field_label(f)}）", f"the required field {field_label(f, 'en')} is missing")
     if mm := re.match(r"Object contains unknown field `([^`]*)`", msg):
         f = join(field, mm.group(1))
-        return FieldError(f, f"未知字段 `{mm.group(1)}`（格式第1版未定义）",
-                          f"unknown field `{mm.group(1)}` (not in filing format v1)", shown)
+        return FieldError(f, f"未知字段 `{mm.group(1)}`（此处没有这个字段）",
+                          f"unknown field `{mm.group(1)}` (no such field here)", shown)
     if re.match(r"Expected `str` matching regex", msg):
         last = field.rsplit(".", 1)[-1]
         if last in _AMOUNT_FIELDS and isinstance(value, str) and ("," in value or "，" in value):
             return _thousands_separator_error(field, value, shown)
+        if last in _AMOUNT_FIELDS and isinstance(value, str) and re.fullmatch(r"-\d+(\.\d+)?", value.strip()):
+            return FieldError(field, f"{field_label(field)}不能为负数", f"{en} must not be negative", shown)
         hint_zh, hint_en = _PATTERN_HINTS.get(last, ("格式不正确", "has the wrong format"))
         return FieldError(field, f"{field_label(field)}{hint_zh}", f"{en} {hint_en}", shown)
     if mm := re.match(r"Expected `(\w+)` of length <= (\d+)", msg):

@@ -101,6 +101,12 @@ def validation_body(items: list, handler=None, detail: str = "") -> dict:
                 base = "" if source == "body" and key == "data" else key
                 fe = translate_msgspec_error(message, base, allowed=allowed)
             error = {"field": fe.field, "message": fe.message, "message_en": fe.message_en}
+            if message.startswith("Object contains unknown field") and "." not in fe.field \
+                    and isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+                # the body's own fields named, so the right one is at hand (a log-in sent {"user": …})
+                names = [f.encode_name for f in msgspec.structs.fields(annotation)]
+                error["message"] = f"未知字段 `{fe.field}`（此处的字段：{'、'.join(names)}）"
+                error["message_en"] = f"unknown field `{fe.field}` (the fields here: {', '.join(names)})"
             if allowed and message.startswith("Invalid enum value"):
                 error["allowed"] = {code: code_label(code) for code in allowed}
             errors.append(error)
