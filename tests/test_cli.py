@@ -414,3 +414,13 @@ async def test_the_demo_loads_and_every_login_it_prints_works(empty_database, tm
                                    )).json()["token"]
         campaigns = (await client.get("/api/campaigns", headers={"Authorization": f"Bearer {token}"})).json()
         assert len(campaigns) == 1, "the demo draws a first campaign"
+
+
+def test_no_command_summary_is_cut_off_and_choices_are_in_words():
+    runner = CliRunner()
+    for path, _ in _walk(main, "techreg"):
+        shown = runner.invoke(main, [*path.split()[1:], "--help"], prog_name="techreg").output
+        cut = [line for line in shown.splitlines() if line.rstrip().endswith("...") and "[ARGS]..." not in line]
+        assert not cut, (path, cut)
+    shown = runner.invoke(main, ["revoke", "--help"], prog_name="techreg").output
+    assert "fraudulent = 合同虚假" in shown and "inspection_finding = 行政检查结论" in shown

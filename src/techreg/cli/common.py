@@ -262,7 +262,8 @@ class TechregGroup(_BilingualHelp, click.Group):
             raise problem from None
 
 
-@click.group(cls=TechregGroup)
+# wide enough that a command's summary (Chinese / English) is not cut off with "..." in its group's list
+@click.group(cls=TechregGroup, context_settings={"max_content_width": 160, "terminal_width": 160})
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="数据目录（默认 TECHREG_DATA_DIR 或 ./var）/ data folder (default TECHREG_DATA_DIR, or ./var)")
 @click.pass_context

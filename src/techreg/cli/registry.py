@@ -215,8 +215,10 @@ def user_qualify(db: Db, username: str, until, clear: bool) -> None:
 @click.argument("username")
 @with_database()
 def user_history(db: Db, username: str) -> None:
-    """账户 USERNAME 的变更记录：谁、何时创建、授予或撤销资格、启用或停用 / who created USERNAME's account,
-    granted or withdrew its qualification, activated or deactivated it, and when (GET /api/users/USERNAME/events)."""
+    """账户 USERNAME 的变更记录 / the changes to USERNAME's account.
+
+    谁、何时创建、授予或撤销资格、启用或停用 / who created the account, granted or withdrew its qualification,
+    activated or deactivated it, and when (GET /api/users/USERNAME/events)."""
     from ..labels import both, local_time, person
     from ..registry.users import account_events, display_names
 

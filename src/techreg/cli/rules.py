@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import audit_key
+from ..labels import label
 from .common import CliError, Day, Db, current_settings, main, with_database
 
 GROUNDS = ["fraudulent", "voided_not_deregistered", "duplicate_registration", "other"]
@@ -52,9 +53,10 @@ def rules(day) -> None:
 @main.command("revoke")
 @click.argument("ref")
 @click.option("--ground", type=click.Choice(GROUNDS), required=True,
-              help="撤销理由（须为现行规则所列）/ the ground (one the rules in force list)")
+              help="撤销理由（须为现行规则所列）/ the ground (one the rules in force list): "
+                   + "; ".join(f"{code} = {label('revocation_ground', code)}" for code in GROUNDS))
 @click.option("--basis", "basis_kind", type=click.Choice(BASES), required=True,
-              help="依据类别：生效判决、复核决定、检查结论 / the basis: court judgment, review decision, inspection finding")
+              help="依据类别 / the basis: " + "; ".join(f"{code} = {label('revocation_basis', code)}" for code in BASES))
 @click.option("--reference", required=True,
               help="判决书案号、复核决定编号或检查事项编号 / case number, review decision number or audit item number")
 @click.option("--as", "username", required=True, help="以该监督员身份撤销 / revoke as this supervisor")
