@@ -358,6 +358,17 @@ def test_a_fresh_embedded_database_gets_its_schema_from_the_first_command(tmp_pa
         assert proc.returncode == 0, (proc.returncode, log.read_text()[-3000:])
         url = EmbeddedPostgres(first).start()        # with it, as on the next start
         assert _count(url, "SELECT count(*) FROM schema_migrations") == everything
+        # a command on a data folder whose server another process runs knows it shares it, and a service says so
+        from techreg.cli.common import open_database
+        from techreg.cli.serve import say_if_shared
+        from techreg.config import load_settings
+        with open_database(load_settings(data_dir=first)) as db:
+            assert db.shared and db.url == url
+            with CliRunner().isolation() as (_, err, _):
+                say_if_shared(db)
+            said = err.getvalue().decode()
+            assert "已由另一个 techreg 进程运行" in said and "another techreg process already runs" in said, said
+        assert EmbeddedPostgres(first).running()     # left running: it was not this command's to stop
         # the next command finds it there
         path = tmp_path / "one.jsonl"
         path.write_bytes(_lines(filing_body(new_ref("E"), unique_point_code())))

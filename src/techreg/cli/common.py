@@ -311,9 +311,10 @@ async def _connect(url: str):
 class Db:
     """The database a command was given: its URL (the owner's on the embedded server) and the settings."""
 
-    def __init__(self, settings: Settings, url: str):
+    def __init__(self, settings: Settings, url: str, *, shared: bool = False):
         self.settings = settings
         self.url = url
+        self.shared = shared        # the data folder's embedded server was already running: another process's too
 
     def run(self, work, *, transaction: bool = False):
         """`work(conn)` on one connection, in one transaction if asked."""
@@ -382,7 +383,7 @@ def open_database(settings: Settings, *, schema: bool = True, owner: bool = Fals
     try:
         if schema:
             ensure_schema(url, embedded=True)
-        yield Db(settings, url)
+        yield Db(settings, url, shared=was_running)
     finally:
         if not was_running and not keep_running:
             server.stop()

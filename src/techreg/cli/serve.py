@@ -96,7 +96,18 @@ def serve(host: str | None, port: int | None) -> None:
     settings = current_settings()
     with listen(host or settings.host, settings.port if port is None else port) as sock:
         with open_database(settings) as db:
+            say_if_shared(db)
             serve_app(db, sock)
+
+
+def say_if_shared(db: Db) -> None:
+    """One line when this service joins a data folder another techreg process already runs (a second demo on another
+    port): the same database, its jobs still run once between them."""
+    if db.shared:
+        click.echo(f"注意：数据目录 {db.settings.data_dir} 的内置数据库已由另一个 techreg 进程运行，本服务与之共用同一数据库"
+                   f"（定时任务在两者之间仍只运行一次）/ note: another techreg process already runs the embedded database"
+                   f" of {db.settings.data_dir}; this service shares it (each scheduled job still runs once between them)",
+                   err=True)
 
 
 # the password policy refuses a password that contains the username (registry/users.py)
@@ -181,5 +192,6 @@ def demo(host: str | None, port: int | None, filings: int) -> None:
     settings = current_settings()
     with listen(host or settings.host, settings.port if port is None else port) as sock:
         with open_database(settings, schema=False) as db:     # load_demo migrates
+            say_if_shared(db)
             logins = run(load_demo(db.url, settings, filings))
             serve_app(db, sock, banner="演示账号 / demo logins:\n" + logins)
