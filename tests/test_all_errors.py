@@ -214,6 +214,14 @@ async def test_the_live_check_names_fields_in_chinese(app, office):
     assert r.status_code == 200
     assert set(re.findall(r'data-field="(\w+)"', r.text)) == {"buyer_credit_code", "tech_amount"}  # not the blanks
     assert "<strong>买方统一社会信用代码</strong>" in r.text and "<strong>技术交易额</strong>" in r.text
+    # amounts typed as the pages print them, with separators, are the same amounts to the form
+    app.cookies.set("techreg_session", office.tokens["registrar"])
+    try:
+        r = await app.post("/filings/new/check", data={"amount": "1,250,000.00", "tech_amount": "1，000，000.00"},
+                           headers={"origin": "http://testserver.local", "hx-request": "true"})
+    finally:
+        app.cookies.clear()
+    assert r.status_code == 200 and not {"amount", "tech_amount"} & set(re.findall(r'data-field="(\w+)"', r.text))
 
 
 async def test_an_unknown_field_names_the_fields_there_and_a_value_says_what_it_must_be(app, office):

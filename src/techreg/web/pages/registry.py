@@ -73,6 +73,9 @@ def _body(values: dict, point: str | None) -> str:
     body = {k: v[k] for k in ("ref", "contract_no", "title", "kind", "subkind", "domain", "amount", "tech_amount",
                               "signed_on", "performance_start", "performance_end", "filed_on", "description")
             if k in v}
+    for k in ("amount", "tech_amount"):      # typed as the pages print amounts (1,250,000.00): the separators go
+        if k in body:
+            body[k] = re.sub(r"[,，\s]", "", body[k])
     return json.dumps({**body, "software": bool(v.get("software")), **party, "point": point or ""},
                       ensure_ascii=False)
 
