@@ -360,6 +360,12 @@ async def test_flag_evidence_links_the_filings_it_cites(world):
     html = (await w.client.get("/filings/EV-0", headers=w.h("supervisor", Accept="text/html"))).text
     for ref in ("EV-1", "EV-2", "EV-FAR"):
         assert f'<a href="/filings/{ref}">{ref}</a>' in html
+    # the list shows each filing's flags, so a registrar sees which to open first
+    listed = (await w.client.get("/filings", params={"q": "EV-"}, headers=w.h("supervisor", Accept="text/html"))).text
+    row = re.search(r'<tr><td class="ref"><a href="/filings/EV-0">.*?</tr>', listed, re.S).group()
+    assert re.findall(r'data-kind="(\w+)">', row) == ["split", "duplicate"] and "合同拆分" in row
+    plain = re.search(r'<tr><td class="ref"><a href="/filings/EV-PLAIN-0">.*?</tr>', listed, re.S).group()
+    assert 'class="tag"' not in plain
     # the filing's own trail is in words as well
     trail = markup.unescape(section(html, "event-trail"))
     assert "导入" in trail and "已登记" in trail and "来源：t" in trail and "UTC+08:00" in trail

@@ -20,6 +20,11 @@ ACTIVE_OF_FILINGS = """
     SELECT id, filing_id, kind, detector, score, reasons, related FROM flags
     WHERE active AND filing_id = any($1::bigint[])
 """
+# The kinds of flag each of the given filings carries now (a list page's column), the strongest first.
+KINDS_OF_FILINGS = """
+    SELECT filing_id, array_agg(kind ORDER BY score DESC) AS kinds FROM flags
+    WHERE active AND filing_id = any($1::bigint[]) GROUP BY filing_id
+"""
 # A flag raised again exactly as stored: only its last_seen / last_run move.
 CONFIRM = "UPDATE flags SET last_seen = now(), last_run = $1 WHERE id = any($2::bigint[])"
 # The scan's flags arrive in a temporary table by COPY, then are upserted in one statement.
@@ -192,6 +197,11 @@ SCORED = f"""
 
 async def is_scored(conn: asyncpg.Connection, filing_id: int) -> bool:
     return bool(await conn.fetchval(SCORED, filing_id))
+
+
+async def kinds_of(conn: asyncpg.Connection, filing_ids: list[int]) -> dict[int, list[str]]:
+    """The kinds of flag each filing carries now; a filing without any is left out."""
+    return {r["filing_id"]: list(r["kinds"]) for r in await conn.fetch(KINDS_OF_FILINGS, filing_ids)}
 
 
 async def flags_for_filing(conn: asyncpg.Connection, filing_id: int, point: str | None = None) -> list[FlagOut]:

@@ -19,6 +19,7 @@ from ...config import Settings
 from ...detection.access import evidence_point
 from ...detection.detectors import load_settings as detector_settings
 from ...detection.risk import risk_for_filing
+from ...detection import store as flag_store
 from ...detection.store import flags_for_filing, is_scored
 from ...errors import Conflict, DomainError, InvalidInput
 from ...audit import orders
@@ -315,7 +316,8 @@ class RegistryPages(Controller):
                            "buyer_name": f.buyer.name, "point_code": f.point}
             return export_stream(request, rows, LIST_COLUMNS, format, "filings")
         result = await listing.list_filings(db, request.user, flt)
-        return page(request, "filings.html", page_=result, q=q or "", status=status or "", kind=kind or "",
+        flagged = await flag_store.kinds_of(db, [f.id for f in result.items])     # the page's rows only
+        return page(request, "filings.html", page_=result, flagged=flagged, q=q or "", status=status or "", kind=kind or "",
                     software=software or "", point=flt.point or "", signed_from=signed_from or "",
                     signed_to=signed_to or "", query=query, statuses=get_args(Status), kinds=get_args(Kind))
 
