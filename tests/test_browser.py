@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest_asyncio
@@ -280,6 +281,13 @@ async def test_supervisor_dashboard_draws_its_charts(site):
     months = await page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-months'))"
                                  ".getOption().series[0].data.length")
     assert months >= 1
+    # flags by month as stacked bars (stacked lines read as running totals); a confirmation rate names its findings
+    kinds = await page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-flags'))"
+                                ".getOption().series.map(s => [s.type, s.stack])")
+    assert kinds and all(k == ["bar", "flags"] for k in kinds), kinds
+    rated = await page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-confirm'))"
+                                ".getOption().xAxis[0].data")
+    assert all(re.search(r"（\d+ 件）$", name) for name in rated), rated     # (the inspector's finding, run first)
     await shot(page, "08-supervisor-dashboard")
     for path, name in (("/campaigns", "09-supervisor-campaigns"), ("/campaigns/1", "10-supervisor-campaign"),
                        ("/jobs", "11-supervisor-jobs"), ("/public/campaigns/1", "12-public-campaign")):

@@ -48,13 +48,16 @@ async def dashboard_data(conn: asyncpg.Connection, language: str = "zh", *, from
         "domains": [label("domain", r["domain"], language) for r in by_domain],
         "domain_counts": [r["n"] for r in by_domain],
         "flag_months": flag_months,
-        "flag_series": [{"name": label("flag", k, language), "type": "line", "stack": "flags", "areaStyle": {},
+        # stacked bars, a month's bar its flags by kind (stacked lines read as running totals)
+        "flag_series": [{"name": label("flag", k, language), "type": "bar", "stack": "flags",
                          "data": [flag_count.get((m, k), 0) for m in flag_months]} for k in flag_kinds],
         "campaigns": [r["name"] for r in campaigns],
         "campaign_done": [r["done"] for r in campaigns],
         "campaign_open": [r["items"] - r["done"] for r in campaigns],
         "campaign_violations": [r["violations"] for r in campaigns],
-        "detectors": [label("flag", r["detector"], language) for r in confirmation],
+        # each rate with how many findings it rests on: one finding is not a rate
+        "detectors": [f"{label('flag', r['detector'], language)}"
+                      + (f" (n={r['audited']})" if language == "en" else f"（{r['audited']} 件）") for r in confirmation],
         "confirmation_rates": [round(100 * r["confirmed"] / r["audited"], 1) if r["audited"] else 0
                                for r in confirmation],
     }
