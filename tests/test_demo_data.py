@@ -38,6 +38,13 @@ async def test_demo_shows_every_detector_and_gives_registrars_work(empty_databas
         queues = dict(await conn.fetch("SELECT registrar, count(*) FROM filings WHERE status = 'submitted'"
                                        " GROUP BY registrar"))
         assert set(queues) == set(DEMO_REGISTRARS.values()) and min(queues.values()) >= 20
+        # applied for in the last weeks before the demo was loaded (none after it): an office's queue, some of it
+        # within its 15 working days and some overdue — not a list that is all red
+        from techreg.registry.rules import office_today
+        ages = [(office_today() - day).days for day in
+                await conn.fetchval("SELECT array_agg(filed_on) FROM filings WHERE status = 'submitted'")]
+        assert min(ages) >= 0 and max(ages) <= 32 and min(ages) < 14 < max(ages), sorted(ages)
+        assert await conn.fetchval("SELECT max(filed_on) FROM filings") <= office_today()
         # registered history is complete: a number and a registrar wherever the point has one
         assert not await conn.fetchval("SELECT count(*) FROM filings WHERE status = 'registered' AND reg_no IS NULL")
         assert not await conn.fetchval("SELECT count(*) FROM filings WHERE point_code = any($1) AND registrar IS NULL",

@@ -105,13 +105,29 @@ DEMO_REGISTRARS = {"310101": "registrar1", "310104": "registrar2"}
 QUEUE_SHARE = 0.06
 
 
-def demo_filings(n: int, seed: int = 2026) -> list[dict]:
-    """Format-v1 dicts: every anomaly kind among honest traffic, mostly registered, the newest submitted."""
+DATE_FIELDS = ("signed_on", "performance_start", "performance_end", "filed_on")
+# the newest demo filing was applied for this many days before the demo is loaded; the queue over the last weeks
+NEWEST_DAYS_AGO = 2
+QUEUE_DAYS = 30
+
+
+def demo_filings(n: int, seed: int = 2026, *, up_to: dt.date | None = None) -> list[dict]:
+    """Format-v1 dicts: every anomaly kind among honest traffic, mostly registered, the newest submitted. With
+    `up_to` (the day the demo is loaded) every date moves by the same days so that the newest application is two
+    days old: the registrars' queue is then mostly within its deadline, some of it overdue, as in an office, and
+    every pattern between filings (a split's parts, a late application) stays as generated."""
     import hashlib
 
     from ml.scenarios import generate as scenario
 
     filings, _ = scenario(n, seed, "baseline")
+    if up_to is not None and filings:
+        newest = max(dt.date.fromisoformat(str(f["filed_on"])) for f in filings)
+        shift = (up_to - dt.timedelta(days=NEWEST_DAYS_AGO)) - newest
+        for f in filings:
+            for key in DATE_FIELDS:
+                if f.get(key):
+                    f[key] = (dt.date.fromisoformat(str(f[key])) + shift).isoformat()
     codes = [code for code, _ in DEMO_POINTS]
     # the scenario's points onto the demo's: a stable mapping, so parts filed at several points stay apart
     point_of = {p: codes[int(hashlib.sha256(p.encode()).hexdigest(), 16) % len(codes)]
@@ -124,6 +140,9 @@ def demo_filings(n: int, seed: int = 2026) -> list[dict]:
         if f["point"] in DEMO_REGISTRARS:
             f["registrar"] = DEMO_REGISTRARS[f["point"]]
         if k >= queue_from and f["point"] in DEMO_REGISTRARS:
+            if up_to is not None:        # applied for in the last weeks, as an office's queue is: some overdue
+                recent = up_to - dt.timedelta(days=NEWEST_DAYS_AGO + k % QUEUE_DAYS)
+                f["filed_on"] = max(dt.date.fromisoformat(f["signed_on"]), recent).isoformat()
             continue                                   # submitted: the registrar's queue
         year = f["filed_on"][:4]
         numbers[(f["point"], year)] = numbers.get((f["point"], year), 0) + 1

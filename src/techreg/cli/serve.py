@@ -152,6 +152,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
     """Migrate, then the demo's points, users, filings, flags and first campaign; returns the logins to print."""
     from ..db.migrate import migrate
     from ..demo import DEMO_POINTS, demo_filings
+    from ..registry.rules import office_today
     from ..errors import Conflict
     from ..registry.importer import import_stream
     from ..registry.points import PointIn, create_point
@@ -172,7 +173,7 @@ async def load_demo(url: str, settings: Settings, n: int) -> str:
                                                    point_code=point, password=password,
                                                    qualification_expires=expires if username in DEMO_QUALIFIED
                                                    else None), actor="demo")
-        data = io.BytesIO(b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in demo_filings(n)))
+        data = io.BytesIO(b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in demo_filings(n, up_to=office_today())))
         await import_stream(conn, data, audit_key(settings), actor="demo", source="demo")
         await _demo_scan_and_campaign(conn, settings)
     finally:
