@@ -578,3 +578,11 @@ def test_the_cli_records_its_user_and_reads_the_history_in_words(office, setting
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\+08:00  ", cleared), cleared
     assert "撤销登记员资格 / registrar qualification withdrawn" in cleared and "命令行（" in cleared
     assert "cli:" not in result.stdout and "qualification_cleared" not in result.stdout
+
+
+async def test_the_proposer_is_not_offered_a_recusal_a_colleague_is(app, office):
+    ref = await _proposed(app, office, 7)
+    html = {who: (await app.get(f"/filings/{ref}", headers={**office.h(who), "Accept": "text/html"})).text
+            for who in ("registrar", "registrar2")}
+    assert 'id="recusal-form"' not in html["registrar"]           # proposed it: may not decide it anyway
+    assert 'id="recusal-form"' in html["registrar2"]
