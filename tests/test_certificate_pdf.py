@@ -323,3 +323,6 @@ async def test_revoked_history_without_a_recorded_date_is_revoked_without_one(ap
     assert _result(r.text).startswith(f"登记号 {reg_no} ： 已撤销 "), _result(r.text)
     assert "撤销日期" not in _result(r.text) and _facts(r.text)["卖方（技术提供方）"].startswith(SELLER)
     assert (await verify_chain(conn, audit_key)).ok
+    # its certificate page says the registration day is not recorded, not a blank
+    page = await app.get(f"/filings/{row['ref']}/certificate", headers={**office.h("registrar"), **HTML})
+    assert page.status_code == 200 and "未记录（历史数据导入）" in page.text, page.text[-800:]

@@ -24,7 +24,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from xml.sax.saxutils import escape
 
 from ..errors import DomainError
-from ..labels import label, pair, subkind
+from ..labels import label, subkind
 from ..labels.times import local_time, zone_name
 from .schema import CertificateOut
 from .verification import grouped
@@ -133,14 +133,14 @@ def _render(cert: CertificateOut, code: str, verify_url: str, *, timezone: str, 
     def party(p) -> str:
         return f"{escape(p.name)}<br/><font size=9>统一社会信用代码 {escape(p.credit_code)}</font>"
 
-    kind_zh, kind_en = pair("kind", cert.kind)
+    kind_zh = label("kind", cert.kind)
     kind = kind_zh + (f" · {subkind(cert.kind, cert.subkind)}" if cert.subkind else "") + \
         ("（软件类）" if cert.software else "")
     rows = [
         row("登记号", "Registration no.", f"<b>{escape(cert.reg_no)}</b>"),
         row("合同名称", "Contract title", escape(cert.title)),
         row("合同编号", "Contract no.", escape(cert.contract_no)),
-        row("合同类别", "Kind", f"{escape(kind)} <font size=8 color='grey'>{kind_en}</font>"),
+        row("合同类别", "Kind", escape(kind)),            # values in Chinese, as every other row's
         row("技术领域", "Field", escape(label("domain", cert.domain))),
         row("卖方（技术提供方）", "Seller", party(cert.seller)),
         row("买方（技术接受方）", "Buyer", party(cert.buyer)),
