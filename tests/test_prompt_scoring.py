@@ -109,6 +109,7 @@ async def test_a_returned_filing_is_corrected_and_resubmitted_from_the_page(app,
     assert f'href="/filings/{ref}/correct"' in page.text and "补正并重新提交" in page.text
     form = await app.get(f"/filings/{ref}/correct", headers=office.h("registrar"))
     assert form.status_code == 200 and body["title"] in form.text and f'action="/filings/{ref}/correct"' in form.text
+    assert "保存补正并重新提交" in form.text and "提交申请</button>" not in form.text    # says what it does
     fields = {"contract_no": body["contract_no"], "title": "工业互联网平台软件开发合同（修订）", "kind": "development",
               "subkind": "commissioned", "software": "on", "domain": "electronic_information",
               "seller_name": body["seller"]["name"], "seller_credit_code": body["seller"]["credit_code"],
