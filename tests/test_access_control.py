@@ -159,6 +159,10 @@ TABLE = {
     ("GET", "/credit/check"): STAFF_ONLY,
     ("GET", "/parties/{credit_code:str}"): SIGNED_IN,
     ("POST", "/filings/{ref:str}/credit-override"): {"supervisor"},
+    ("GET", "/users"): {"admin", "supervisor"},
+    ("POST", "/users"): {"admin"},
+    ("POST", "/users/{username:str}/qualification"): {"admin", "supervisor"},
+    ("POST", "/users/{username:str}/active"): {"admin"},
 }
 # page forms post url-encoded fields
 FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/filings/{ref:str}/act",
@@ -171,7 +175,8 @@ FORM_POSTS = {("POST", p) for p in ("/filings/new", "/filings/new/check", "/fili
                                     "/campaigns/{campaign_id:int}/confirm", "/login", "/logout", "/credit/import",
                                     "/filings/{ref:str}/credit-override",
                                     "/orders/{order_id:int}/documents", "/orders/{order_id:int}/deregistration",
-                                    "/orders/{order_id:int}/close", "/orders/{order_id:int}/reopen")}
+                                    "/orders/{order_id:int}/close", "/orders/{order_id:int}/reopen", "/users",
+                                    "/users/{username:str}/qualification", "/users/{username:str}/active")}
 FORM = {"username": "admin", "password": PASSWORD, "reason": "x", "outcome": "cleared", "reasons": "x",
         "action": "register", "name": "c", "registered_from": "2000-01-01", "registered_to": "2100-01-01",
         "sample_size": "1", "seed": "form-seed"}

@@ -149,6 +149,7 @@ class Visible(HTMLParser):
         self._skip = 0
         self._json = False
         self._evidence = 0
+        self._login = 0
         self._stack: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -161,6 +162,8 @@ class Visible(HTMLParser):
         self._stack.append(tag)
         if "reasons" in (a.get("class") or "").split() or self._evidence:
             self._evidence += 1
+        if "login" in (a.get("class") or "").split() and not self._login:
+            self._login = len(self._stack)       # a login name shown as such (the accounts page): not a person's name
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
@@ -170,8 +173,12 @@ class Visible(HTMLParser):
             self._stack.pop()
             if self._evidence:
                 self._evidence -= 1
+            if self._login > len(self._stack):
+                self._login = 0
 
     def handle_data(self, data):
+        if self._login:
+            return
         if self._skip:
             if self._json and data.strip():
                 self.data.append(json.loads(data))

@@ -43,6 +43,7 @@ from .pages.orders import OrderPages
 from .pages.registry import RegistryPages
 from .pages.review import ReviewPages
 from .pages.statistics import StatisticsPages
+from .pages.users import UserPages
 from .pages.verify import CertificateVerifyPages
 from .deps import provide_audit_key, provide_db, provide_settings
 from .replica import seen_cookie_middleware
@@ -165,7 +166,7 @@ def create_app(settings: Settings, database_url: str, *, check_schema: bool = Tr
                         CampaignController, PublicCampaignController, AuditController, JobController, ModelController,
                         CreditController, RulesController, RevocationController, OrderController, EnforcementController,
                         StatisticsController, StatisticsPages,
-                        RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages, CertificateVerifyPages,
+                        RegistryPages, ReviewPages, AuditPages, CreditPages, OrderPages, CertificateVerifyPages, UserPages,
                         create_static_files_router(path="/static", directories=[WEB / "static"]),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine),
