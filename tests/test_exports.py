@@ -25,6 +25,12 @@ async def test_csv_and_excel_exports_keep_hostile_titles_as_text(app, office):
     cells = {cell for row in rows for cell in row}
     for title in HOSTILE:
         assert "'" + title in cells and title not in cells
+    # each party with its credit code, as a tax office reads a list
+    header = rows[0]
+    mine = next(row for row in rows if row[0] == refs[0])
+    body = filing_body(refs[0], office.point)
+    assert mine[header.index("卖方统一社会信用代码")] == body["seller"]["credit_code"]
+    assert mine[header.index("买方统一社会信用代码")] == body["buyer"]["credit_code"]
     xlsx = await app.get("/filings", params={"format": "xlsx"}, headers=office.h("registrar"))
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active

@@ -52,8 +52,9 @@ REQUIRED = {"ref", "contract_no", "title", "kind", "domain", "seller_name", "sel
             "filed_on"}
 LIST_COLUMNS = [Column("ref"), Column("reg_no"), Column("title"), Column("kind", "kind"),
                 Column("subkind", "subkind"), Column("software"), Column("domain", "domain"),
-                Column("seller_name", header="seller"), Column("buyer_name", header="buyer"), Column("amount"),
-                Column("tech_amount"), Column("approved_amount"), Column("signed_on"), Column("filed_on"),
+                Column("seller_name", header="seller"), Column("seller_credit_code", header="seller.credit_code"),
+                Column("buyer_name", header="buyer"), Column("buyer_credit_code", header="buyer.credit_code"),
+                Column("amount"), Column("tech_amount"), Column("approved_amount"), Column("signed_on"), Column("filed_on"),
                 Column("status", "status"), Column("point_code", header="point"),
                 Column("registered_on", header="registered_on"), Column("updated_at", "time")]
 
@@ -313,7 +314,8 @@ class RegistryPages(Controller):
             async def rows(conn):
                 async for f in listing.filing_rows(conn, user, flt):
                     yield {**msgspec.structs.asdict(f), "subkind": (f.kind, f.subkind), "seller_name": f.seller.name,
-                           "buyer_name": f.buyer.name, "point_code": f.point}
+                           "seller_credit_code": f.seller.credit_code, "buyer_name": f.buyer.name,
+                           "buyer_credit_code": f.buyer.credit_code, "point_code": f.point}
             return export_stream(request, rows, LIST_COLUMNS, format, "filings")
         result = await listing.list_filings(db, request.user, flt)
         flagged = await flag_store.kinds_of(db, [f.id for f in result.items])     # the page's rows only
