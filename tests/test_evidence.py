@@ -366,6 +366,13 @@ async def test_flag_evidence_links_the_filings_it_cites(world):
     assert re.findall(r'data-kind="(\w+)">', row) == ["split", "duplicate"] and "合同拆分" in row
     plain = re.search(r'<tr><td class="ref"><a href="/filings/EV-PLAIN-0">.*?</tr>', listed, re.S).group()
     assert 'class="tag"' not in plain
+    # …and filters by it, the page and the API alike, the count with it
+    only = (await w.client.get("/filings", params={"q": "EV-", "flagged": "yes"},
+                               headers=w.h("supervisor", Accept="text/html"))).text
+    assert set(re.findall(r'<a href="/filings/(EV-[\w-]+)">', section(only, "filings"))) == {"EV-0", "EV-1"}
+    assert "共 2 件符合条件" in only
+    api = (await w.client.get("/api/filings", params={"q": "EV-", "flagged": "false"}, headers=w.h("supervisor"))).json()
+    assert {f["ref"] for f in api["items"]} == {"EV-2", "EV-FAR", "EV-FAR-2"} | {f"EV-PLAIN-{k}" for k in range(6)}
     # the filing's own trail is in words as well
     trail = markup.unescape(section(html, "event-trail"))
     assert "导入" in trail and "已登记" in trail and "来源：t" in trail and "UTC+08:00" in trail

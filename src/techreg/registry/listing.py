@@ -39,6 +39,8 @@ ORDERED_BUDGET = 300_000
 ORDERED_PLAN = "SET LOCAL enable_bitmapscan = off"
 INDEXED_PLAN = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off"
 USUAL_PLAN = "SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = on; SET LOCAL enable_seqscan = on"
+# a filing carrying an active flag (the flags' unique key, filing first, finds them by filing)
+FLAGGED = "EXISTS (SELECT 1 FROM flags g WHERE g.filing_id = f.id AND g.active)"
 # beyond this a filtered list says "more than …" instead of counting on
 COUNT_CAP = 1000
 # the filters the tallies (0024) count exactly
@@ -57,6 +59,7 @@ class FilingFilter(msgspec.Struct, kw_only=True):
     q: str | None = None
     signed_from: dt.date | None = None
     signed_to: dt.date | None = None
+    flagged: bool | None = None      # only filings carrying an active flag (True) or none (False)
     limit: Annotated[int, Meta(ge=1, le=500)] = 50
     cursor: int | None = None        # the page after: ids below this one
     before: int | None = None        # the page before: ids above this one
@@ -76,6 +79,10 @@ class _Where:
     def sql(self, *extra: str) -> str:
         every = self.conditions + list(extra)
         return ("WHERE " + " AND ".join(every)) if every else ""
+
+    def require(self, fragment: str) -> None:
+        """A condition without a value of its own."""
+        self.conditions.append(fragment)
 
     def next_param(self, value) -> str:
         self.params.append(value)
@@ -108,6 +115,8 @@ def _where(user: CurrentUser, flt: FilingFilter) -> _Where:
         w.add("f.signed_on >= ?", flt.signed_from)
     if flt.signed_to:
         w.add("f.signed_on <= ?", flt.signed_to)
+    if flt.flagged is not None:
+        w.require(("" if flt.flagged else "NOT ") + FLAGGED)
     if flt.q:
         w.add(SUBSTRING_MATCH, "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         w.add(GRAMS_MATCH, flt.q)
@@ -185,7 +194,7 @@ async def count_filings(conn: asyncpg.Connection, user: CurrentUser, flt: Filing
     """(total, capped): exact from the tallies when only tallied filters are set; otherwise counted up to
     COUNT_CAP, and `capped` says there are more."""
     used = {name for name in ("point", "status", "kind", "software", "seller", "buyer", "q", "signed_from",
-                              "signed_to") if getattr(flt, name) not in (None, "")}
+                              "signed_to", "flagged") if getattr(flt, name) not in (None, "")}
     if used <= TALLIED:
         w = _where(user, flt)
         # the exact count from the tallies, which carry the same column names as filings

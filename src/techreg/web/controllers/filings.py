@@ -60,11 +60,14 @@ class FilingController(Controller):
                    status: Status | None = None, kind: Kind | None = None, point: str | None = None,
                    software: bool | None = None, seller: str | None = None, buyer: str | None = None,
                    q: str | None = None, signed_from: dt.date | None = None, signed_to: dt.date | None = None,
+                   flagged: Annotated[bool | None, Parameter(description="有（true）或没有（false）有效异常标记 / "
+                                                                         "carries an active flag (true) or none (false)")]
+                   = None,
                    limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
                    cursor: OptionalDbId = None, before: OptionalDbId = None) -> FilingPage:
         flt = FilingFilter(status=status, kind=kind, point=point, software=software, seller=seller, buyer=buyer,
-                           q=q, signed_from=signed_from, signed_to=signed_to, limit=limit, cursor=cursor,
-                           before=before)
+                           q=q, signed_from=signed_from, signed_to=signed_to, flagged=flagged, limit=limit,
+                           cursor=cursor, before=before)
         return await listing.list_filings(db, request.user, flt)
 
     @get("/{ref:str}", summary="查看申请 / read a filing")

@@ -291,20 +291,22 @@ class RegistryPages(Controller):
     async def filings(self, request: Request, db: asyncpg.Connection, q: str | None = None,
                       status: str | None = None, kind: str | None = None, software: str | None = None,
                       point: str | None = None, signed_from: str | None = None, signed_to: str | None = None,
-                      cursor: OptionalDbId = None, before: OptionalDbId = None,
+                      flagged: str | None = None, cursor: OptionalDbId = None, before: OptionalDbId = None,
                       format: str | None = None) -> Template | Stream:
         status = choice("status", "状态", status, get_args(Status))
         kind = choice("kind", "类别", kind, get_args(Kind))
         software = choice("software", "软件类", software, ("yes", "no"))
+        flagged = choice("flagged", "异常标记", flagged, ("yes", "no"))
         format = choice("format", "导出格式", format, EXPORT_FORMATS)
         dates = {name: date_param(name, word, value) for name, word, value in
                  (("signed_from", ("签订日期起", "signed from"), signed_from),
                   ("signed_to", ("签订日期止", "signed until"), signed_to))}
         flt = FilingFilter(q=q or None, status=status, kind=kind, point=(point or "").strip() or None,
-                           software={"yes": True, "no": False}.get(software or ""), **dates, limit=50,
-                           cursor=cursor, before=before)
+                           software={"yes": True, "no": False}.get(software or ""), **dates,
+                           flagged={"yes": True, "no": False}.get(flagged or ""), limit=50, cursor=cursor, before=before)
         # the filters as the page's links carry them on (pages, exports)
         query = urlencode({k: v for k, v in (("q", q), ("status", status), ("kind", kind), ("software", software),
+                                             ("flagged", flagged),
                                              ("point", flt.point), ("signed_from", signed_from),
                                              ("signed_to", signed_to)) if v})
         if format:               # everything the filter matches, not one page of it, streamed
@@ -318,8 +320,9 @@ class RegistryPages(Controller):
                            "buyer_credit_code": f.buyer.credit_code, "point_code": f.point}
             return export_stream(request, rows, LIST_COLUMNS, format, "filings")
         result = await listing.list_filings(db, request.user, flt)
-        flagged = await flag_store.kinds_of(db, [f.id for f in result.items])     # the page's rows only
-        return page(request, "filings.html", page_=result, flagged=flagged, q=q or "", status=status or "", kind=kind or "",
+        flags_of = await flag_store.kinds_of(db, [f.id for f in result.items])     # the page's rows only
+        return page(request, "filings.html", page_=result, flags_of=flags_of, flagged=flagged or "", q=q or "",
+                    status=status or "", kind=kind or "",
                     software=software or "", point=flt.point or "", signed_from=signed_from or "",
                     signed_to=signed_to or "", query=query, statuses=get_args(Status), kinds=get_args(Kind))
 
