@@ -402,3 +402,29 @@ async def test_flag_evidence_links_the_filings_it_cites(world):
     assert (await w.client.get("/api/filings/EV-FAR-2", headers=w.h(w.inspector))).status_code == 404
     assert (await w.client.get("/api/filings/EV-PLAIN-0", headers=w.h(w.other_inspector))).status_code == 404
     assert (await w.client.get("/api/filings/EV-1", headers=w.h(w.other_inspector))).status_code == 404
+
+
+async def test_a_registrar_reads_what_a_flag_says_of_their_own_point(world):
+    """A split with a part at another point: the registrar reads every reason that names none of that point's
+    filings and no figure but round lines; a sum (which adds the other part's amount in) stays with supervisors
+    and inspectors, who read everything."""
+    import datetime as dt
+
+    from techreg.detection.store import FlagOut, for_point
+
+    now = dt.datetime.now(dt.timezone.utc)
+    reasons = ["与 2 份合同同一买方，合计技术交易额 1,871,010.00 元 / together 1,871,010.00 yuan",
+               "每份均低于 500,000 元的线，合计超过该线 / each part under the 500,000 yuan line, together above it",
+               "各份标题只在分期、模块或补充字样上不同 / the titles differ only in phase wording",
+               "与 EV-FAR 同一卖方 / same seller as EV-FAR"]
+    flag = FlagOut(ref="EV-0", kind="split", score=0.9, reasons=reasons, related=["EV-1", "EV-FAR"],
+                   detector="split/1", active=True, first_seen=now, last_seen=now)
+    conn = await connect(world.url)
+    try:
+        [mine] = await for_point(conn, [flag], "310101")
+        [everything] = await for_point(conn, [flag], None)
+    finally:
+        await conn.close()
+    assert mine.related == ["EV-1"] and mine.reasons[0].startswith("证据涉及其他登记点的 1 份申请")
+    assert mine.reasons[1:] == reasons[1:3]
+    assert everything.reasons == reasons and everything.related == ["EV-1", "EV-FAR"]

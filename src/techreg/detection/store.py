@@ -5,6 +5,7 @@ inactive, never deleted, so what an inspector saw stays on record.
 """
 
 import datetime
+import re
 
 import asyncpg
 import msgspec
@@ -168,10 +169,28 @@ OTHER_POINT_NOTE = ("证据涉及其他登记点的 {n} 份申请，其编号与
                     "filing(s) at other registration points; supervisors and inspectors see their refs and amounts")
 
 
+# an amount in a reason (1,871,010.00 or 500000): a sum, unless it is a round line (1, 2, 3 or 5 × 10^k yuan)
+AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{5,}(?:\.\d+)?")
+
+
+def _is_line(figure: str) -> bool:
+    value = float(figure.replace(",", ""))
+    if value <= 0 or value != int(value):
+        return False
+    digits = str(int(value)).rstrip("0")
+    return digits in ("1", "2", "3", "5")
+
+
+def _says_nothing_of(reason: str, foreign: list[str]) -> bool:
+    """A reason a registrar may read beside another point's filing: it names none of that point's filings and
+    no figure but round lines (a sum or a part's amount would add that filing's amount in)."""
+    return not any(ref in reason for ref in foreign) and all(_is_line(m) for m in AMOUNT.findall(reason))
+
+
 async def for_point(conn: asyncpg.Connection, flags: list[FlagOut], point: str | None) -> list[FlagOut]:
-    """What a registrar (point given) may see of the evidence: the filings of their own point, and that other
-    points' filings are involved — not those filings' refs or the figures that add them in. Supervisors and
-    inspectors (point None) see everything."""
+    """What a registrar (point given) may see of the evidence: the filings of their own point, that other
+    points' filings are involved, and every reason that says nothing of them — not those filings' refs or the
+    figures that add them in. Supervisors and inspectors (point None) see everything."""
     if point is None or not flags:
         return flags
     points = dict(await conn.fetch(POINTS_OF, sorted({r for f in flags for r in f.related})))
@@ -179,8 +198,9 @@ async def for_point(conn: asyncpg.Connection, flags: list[FlagOut], point: str |
     for f in flags:
         foreign = [r for r in f.related if points.get(r) != point]
         if foreign:
+            kept = [r for r in f.reasons if _says_nothing_of(r, foreign)]
             f = msgspec.structs.replace(f, related=[r for r in f.related if r not in foreign],
-                                        reasons=[OTHER_POINT_NOTE.format(n=len(foreign))])
+                                        reasons=[OTHER_POINT_NOTE.format(n=len(foreign)), *kept])
         out.append(f)
     return out
 
