@@ -44,6 +44,9 @@ async def test_the_administrator_adds_qualifies_and_deactivates_from_the_page(ap
     assert login.status_code == 401
     r = await app.post(f"/users/{office.usernames['admin']}/active", follow_redirects=False, headers=admin, data={"active": "no"})
     assert r.status_code == 303 and "不能停用自己的账户" in told(r)["err"][0]
+    # the rule is the service's: the API refuses it too
+    r = await app.put(f"/api/users/{office.usernames['admin']}/active", json={"active": False}, headers=office.h("admin"))
+    assert r.status_code == 409 and "不能停用自己的账户" in r.json()["message"]
     # on the account's record, with who did it
     events = (await app.get(f"/api/users/{name}/events", headers=office.h("admin"))).json()
     assert [e["action"] for e in events][:1] == ["created"] and len(events) >= 4, events

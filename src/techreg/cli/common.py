@@ -107,8 +107,7 @@ _OS_REASONS = {errno.ENOENT: ("目录或文件不存在", "no such folder or fil
                errno.ENOTDIR: ("路径中有一段不是目录", "a part of the path is not a folder"),
                errno.EISDIR: ("这是一个目录", "it is a folder"),
                errno.EACCES: ("没有权限", "permission denied"), errno.EPERM: ("没有权限", "permission denied"),
-               errno.EROFS: ("只读文件系统", "read-only file system"), errno.ENOSPC: ("磁盘空间已满", "no space left"),
-               errno.EADDRINUSE: ("地址已被占用", "address already in use")}
+               errno.EROFS: ("只读文件系统", "read-only file system"), errno.ENOSPC: ("磁盘空间已满", "no space left")}
 
 
 def os_reason(exc: OSError) -> tuple[str, str]:

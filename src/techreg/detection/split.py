@@ -49,12 +49,16 @@ class Settings:
     copy_window_days: int = setting(31, "a copy is signed within this many days of the original")
 
 
+# the leading digits of a 'round' figure, a line people aim under: 1, 2, 3 or 5 × 10^k yuan
+ROUND_STEPS = (1, 2, 3, 5)
+
+
 def round_figure_above(amounts: np.ndarray) -> np.ndarray:
-    """Smallest 'round' figure (1, 2, 3 or 5 × 10^k yuan) strictly above each amount."""
+    """Smallest 'round' figure (ROUND_STEPS × 10^k yuan) strictly above each amount."""
     a = np.maximum(amounts, 1.0)
     exp = np.floor(np.log10(a))
     base = 10.0 ** exp
-    candidates = np.stack([base * k for k in (1, 2, 3, 5, 10)])
+    candidates = np.stack([base * k for k in (*ROUND_STEPS, 10)])
     above = np.where(candidates > a, candidates, np.inf)
     return above.min(axis=0)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .columns import distinct
 from .loader import READABLE, changed_since
+from .split import ROUND_STEPS
 
 # -- queries -------------------------------------------------------------------------------------------
 
@@ -169,7 +170,7 @@ OTHER_POINT_NOTE = ("证据涉及其他登记点的 {n} 份申请，其编号与
                     "filing(s) at other registration points; supervisors and inspectors see their refs and amounts")
 
 
-# an amount in a reason (1,871,010.00 or 500000): a sum, unless it is a round line (1, 2, 3 or 5 × 10^k yuan)
+# an amount in a reason (1,871,010.00 or 500000): a sum, unless it is a round line (split.ROUND_STEPS × 10^k yuan)
 AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{5,}(?:\.\d+)?")
 
 
@@ -177,8 +178,7 @@ def _is_line(figure: str) -> bool:
     value = float(figure.replace(",", ""))
     if value <= 0 or value != int(value):
         return False
-    digits = str(int(value)).rstrip("0")
-    return digits in ("1", "2", "3", "5")
+    return str(int(value)).rstrip("0") in {str(step) for step in ROUND_STEPS}
 
 
 def _says_nothing_of(reason: str, foreign: list[str]) -> bool:

@@ -93,8 +93,9 @@ def _schedule_words(cron: str, language: str) -> str:
     at = f"{int(hour):02d}:{int(minute):02d}"
     if (day, weekday) == ("*", "*"):
         return f"daily at {at}" if en else f"每天 {at}"
-    if day == "*" and _DAY_NUMBERS.get(weekday, weekday.lower()) in _WEEKDAYS:
-        zh, en_day = _WEEKDAYS[_DAY_NUMBERS.get(weekday, weekday.lower())]
+    named = _DAY_NUMBERS.get(weekday, weekday.lower())
+    if day == "*" and named in _WEEKDAYS:
+        zh, en_day = _WEEKDAYS[named]
         return f"every {en_day} at {at}" if en else f"每{zh} {at}"
     if day.isdigit() and weekday == "*":
         return f"monthly on day {int(day)} at {at}" if en else f"每月 {int(day)} 日 {at}"

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from .messages import (FilingRejected, choice_error, field_label, json_syntax_error, safe_value,
-                       translate_msgspec_error)
+                       translate_msgspec_error, unknown_field)
 from .schema import FieldError
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -109,9 +109,7 @@ def _check_object(obj: dict[str, msgspec.Raw], cls: type[msgspec.Struct], prefix
         known = {f.encode_name for f in fields}
         for key, raw in obj.items():
             if key not in known:
-                here_zh, here_en = "、".join(f.encode_name for f in fields), ", ".join(f.encode_name for f in fields)
-                errors.append(FieldError(prefix + key, f"未知字段 `{key}`（此处的字段：{here_zh}）",
-                                         f"unknown field `{key}` (the fields here: {here_en})", safe_value(_sent(raw))))
+                errors.append(unknown_field(prefix + key, key, [f.encode_name for f in fields], safe_value(_sent(raw))))
     for f in fields:
         path = prefix + f.encode_name
         if f.encode_name not in obj:

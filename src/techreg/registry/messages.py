@@ -69,6 +69,15 @@ def _kind_of_value(name: str, language: str) -> str:
     return en if language == "en" else zh
 
 
+def unknown_field(path: str, name: str, fields: list[str] | None, value: Any = msgspec.UNSET) -> FieldError:
+    """A field the body's place does not have, with the fields it does have (when known)."""
+    if not fields:
+        return FieldError(path, f"未知字段 `{name}`（此处没有这个字段）", f"unknown field `{name}` (no such field here)",
+                          value)
+    return FieldError(path, f"未知字段 `{name}`（此处的字段：{'、'.join(fields)}）",
+                      f"unknown field `{name}` (the fields here: {', '.join(fields)})", value)
+
+
 def without_name(message: str, name: str) -> str:
     """A message as it follows a name that already says it: 样本量不得小于 1 after 样本量 -> 不得小于 1,
     "seller credit code: must be …" after "seller credit code" -> "must be …" (kept whole when it is only the name)."""
@@ -193,8 +202,7 @@ def translate_msgspec_error(message: str, base: str = "", value: Any = msgspec.U
         return FieldError(f, f"缺少必填字段（{field_label(f)}）", f"the required field {field_label(f, 'en')} is missing")
     if mm := re.match(r"Object contains unknown field `([^`]*)`", msg):
         f = join(field, mm.group(1))
-        return FieldError(f, f"未知字段 `{mm.group(1)}`（此处没有这个字段）",
-                          f"unknown field `{mm.group(1)}` (no such field here)", shown)
+        return unknown_field(f, mm.group(1), None, shown)
     if re.match(r"Expected `str` matching regex", msg):
         last = field.rsplit(".", 1)[-1]
         if last in _AMOUNT_FIELDS and isinstance(value, str) and ("," in value or "，" in value):

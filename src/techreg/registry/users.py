@@ -299,7 +299,10 @@ async def open_session(conn: asyncpg.Connection, user_id: int, session_hours: in
 
 
 async def set_active(conn: asyncpg.Connection, username: str, active: bool, *, actor: str) -> UserOut:
-    """Deactivating a user ends their sessions at once (every replica reads sessions from here)."""
+    """Deactivating a user ends their sessions at once (every replica reads sessions from here). Nobody deactivates
+    their own account (the office's last administrator would lock everyone out)."""
+    if actor == username and not active:
+        raise Conflict("不能停用自己的账户", "you cannot deactivate your own account")
     row = await conn.fetchrow(SET_ACTIVE, username, active, actor)
     if row is None:
         raise NotFound(f"用户 {username} 不存在", f"user {username} not found")

@@ -106,7 +106,8 @@ def initial_state(settings: Settings) -> dict:
     """What a freshly started service keeps in memory: its settings, its caches and its limits (empty); the read
     replica's pool, when there is one, comes with the lifespan."""
     return {"settings": settings, "read_pool": None, "audit_key": audit_key(settings), "session_cache": SessionCache(),
-            "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {}}
+            "anonymous_limit": AnonymousLimit(settings.anonymous_requests_per_minute), "verify_cache": {},
+            "query_params_taken": {}}
 
 
 def create_app(settings: Settings, database_url: str, *, check_schema: bool = True, run_jobs: bool = False,

@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from ..db.pool import UNAVAILABLE_ERRORS, DatabaseUnavailable
 from ..errors import DomainError
 from ..labels import label
-from ..registry.messages import code_label
+from ..registry.messages import code_label, unknown_field
 from ..registry.rules import FilingRejected, allowed_values, literal_values, translate_msgspec_error
 from .auth import UnsupportedMediaType
 
@@ -104,9 +104,8 @@ def validation_body(items: list, handler=None, detail: str = "") -> dict:
             if message.startswith("Object contains unknown field") and "." not in fe.field \
                     and isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
                 # the body's own fields named, so the right one is at hand (a log-in sent {"user": …})
-                names = [f.encode_name for f in msgspec.structs.fields(annotation)]
-                error["message"] = f"未知字段 `{fe.field}`（此处的字段：{'、'.join(names)}）"
-                error["message_en"] = f"unknown field `{fe.field}` (the fields here: {', '.join(names)})"
+                named = unknown_field(fe.field, fe.field, [f.encode_name for f in msgspec.structs.fields(annotation)])
+                error["message"], error["message_en"] = named.message, named.message_en
             if allowed and message.startswith("Invalid enum value"):
                 error["allowed"] = {code: code_label(code) for code in allowed}
             errors.append(error)

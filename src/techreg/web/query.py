@@ -6,13 +6,12 @@ from litestar.constants import RESERVED_KWARGS
 
 from ..errors import InvalidInput
 
-_TAKEN: dict[int, tuple[str, ...]] = {}
-
-
 def _taken(request: Request) -> tuple[str, ...]:
-    """The query parameters the request's operation reads (by their names in the address), in its order."""
+    """The query parameters the request's operation reads (by their names in the address), in its order. Kept
+    per service (app.state, beside the handlers it names, so an id never outlives its handler)."""
     handler = request.route_handler
-    if id(handler) not in _TAKEN:
+    taken = request.app.state.query_params_taken
+    if id(handler) not in taken:
         skip = set(RESERVED_KWARGS) | set(handler.resolve_dependencies()) | set(request.path_params)
         names = []
         for name, parameter in handler.parsed_fn_signature.parameters.items():
@@ -20,8 +19,8 @@ def _taken(request: Request) -> tuple[str, ...]:
             if name in skip or getattr(given, "header", None) or getattr(given, "cookie", None):
                 continue
             names.append(getattr(given, "query", None) or name)
-        _TAKEN[id(handler)] = tuple(names)
-    return _TAKEN[id(handler)]
+        taken[id(handler)] = tuple(names)
+    return taken[id(handler)]
 
 
 async def refuse_unknown_query(request: Request) -> None:

@@ -21,7 +21,7 @@ from ...registry.credit.schema import BatchScope, OverrideIn
 from ..auth import requires
 from ..controllers.credit import run_batch
 from .common import EXPORT_FORMATS, Column, back, choice, export, lang, page, people
-from .forms import FormError, inputs, problems, sent
+from .forms import inputs, problems, sent, upload_refused
 from .registry import filing_page
 
 STAFF = requires("supervisor", "admin")
@@ -65,9 +65,9 @@ class CreditPages(Controller):
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            return page(request, "credit.html", report=None, sent=sent(
-                "credit-import", {}, [FormError("file", "文件", "file", "请选择要导入的 JSONL 或 CSV 文件",
-                                                "choose a JSONL or CSV file to import")], title=("导入", "Import")))
+            return page(request, "credit.html", report=None, sent=upload_refused(
+                "credit-import", InvalidInput("请选择要导入的 JSONL 或 CSV 文件", "choose a JSONL or CSV file to import",
+                                              field="file"), title=("导入", "Import")))
         try:
             content = await upload.read()
         finally:

@@ -236,6 +236,10 @@ def _scores_promptly(request: Request) -> bool:
     return scanner is not None and scanner.running
 
 
+# a yes/no select's value as the filter's boolean (empty: either)
+YES_NO = {"yes": True, "no": False}
+
+
 def home_for(role: str) -> str:
     return {"registrar": "/filings", "inspector": "/queue"}.get(role, "/dashboard")
 
@@ -302,8 +306,8 @@ class RegistryPages(Controller):
                  (("signed_from", ("签订日期起", "signed from"), signed_from),
                   ("signed_to", ("签订日期止", "signed until"), signed_to))}
         flt = FilingFilter(q=q or None, status=status, kind=kind, point=(point or "").strip() or None,
-                           software={"yes": True, "no": False}.get(software or ""), **dates,
-                           flagged={"yes": True, "no": False}.get(flagged or ""), limit=50, cursor=cursor, before=before)
+                           software=YES_NO.get(software or ""), **dates, flagged=YES_NO.get(flagged or ""), limit=50,
+                           cursor=cursor, before=before)
         # the filters as the page's links carry them on (pages, exports)
         query = urlencode({k: v for k, v in (("q", q), ("status", status), ("kind", kind), ("software", software),
                                              ("flagged", flagged),

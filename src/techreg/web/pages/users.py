@@ -46,9 +46,7 @@ class UserPages(Controller):
             body = decode_form(UserIn, raw)
             async with db.transaction():
                 added = await users.create_user(db, body, actor=request.user.username)
-        except FilingRejected as exc:
-            errors = problems(exc, find)
-        except (Conflict, InvalidInput) as exc:
+        except (FilingRejected, Conflict, InvalidInput) as exc:
             errors = problems(exc, find)
         else:
             role_zh, role_en = label("role", added.role), label("role", added.role, "en")
@@ -82,10 +80,11 @@ class UserPages(Controller):
     async def activate(self, request: Request, username: str, db: asyncpg.Connection) -> Redirect:
         form = await request.form()
         active = form.get("active") == "yes"
-        if username == request.user.username and not active:
-            return back("/users", err=("不能停用自己的账户", "you cannot deactivate your own account"))
-        async with db.transaction():
-            done = await users.set_active(db, username, active, actor=request.user.username)
+        try:
+            async with db.transaction():
+                done = await users.set_active(db, username, active, actor=request.user.username)
+        except Conflict as exc:                       # one's own account
+            return back("/users", err=exc)
         request.app.state.session_cache.forget(username=username)
         return back("/users", msg=(f"已{'启用' if active else '停用'} {done.display_name}",
                                    f"{'activated' if active else 'deactivated'} {done.display_name}"))
